@@ -1,0 +1,148 @@
+// The configuration as plain structs with their defaults (SPEC section 6).
+// Standard library only: schedule/ and routing/ read these values directly.
+// Secrets are loaded from their files by the loader; the YAML never holds them.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace caseroute::config {
+
+using namespace std::chrono_literals;
+
+struct tls_settings {
+  std::string cert_file;
+  std::string key_file;
+};
+
+struct server_settings {
+  std::string listen = "127.0.0.1:8355";
+  std::size_t max_body_bytes = 65536;
+  std::size_t max_header_bytes = 16384;
+  std::chrono::seconds read_timeout = 30s;     // whole request, headers and body
+  std::chrono::seconds shutdown_grace = 10s;   // SIGTERM: drain in-flight requests
+  std::size_t max_connections = 1024;
+  std::optional<tls_settings> tls;
+};
+
+struct redis_settings {
+  // "managed" (a private redis-server in data_dir), "redis://host:port/db"
+  // or "sentinel://h1:26379,h2:26379/name".
+  std::string url = "managed";
+  std::string data_dir = "var/redis";
+  std::string key_prefix = "cr:default";
+  std::string server_binary = "redis-server";  // for url: managed
+  std::chrono::milliseconds command_timeout = 5000ms;
+};
+
+// A named daily window [start, end) in minutes after local midnight; end <= 1440.
+struct shift {
+  std::string name;
+  int start_minute = 0;
+  int end_minute = 0;
+};
+
+struct specialty {
+  std::string code;
+  std::string name;
+};
+
+struct county {
+  std::string code;  // six digits
+  std::string name;
+};
+
+struct platform {
+  std::string id;
+  std::string secret_file;
+  std::string secret;  // file contents, loaded by the loader (trailing newline trimmed)
+  std::string callback_url;
+};
+
+struct counselor {
+  std::string id;
+  std::string name;
+  std::string token_sha256;              // lowercase hex
+  std::map<std::string, int> specialties;  // code -> proficiency 1..3
+  bool crisis_trained = false;
+  int capacity = 3;
+  std::vector<std::string> home_visit_counties;
+};
+
+struct supervisor {
+  std::string id;
+  std::string name;
+  std::string token_sha256;
+};
+
+// shift name -> counselor ids on duty at a site in that shift.
+using duty = std::map<std::string, std::vector<std::string>>;
+
+struct site {
+  std::string id;
+  std::string name;
+  std::string county;
+  std::array<duty, 7> roster;  // index 0 = Monday ... 6 = Sunday
+  // "YYYY-MM-DD" -> the shifts listed replace that day's weekly roster for
+  // those shifts (an empty list closes the shift); unlisted shifts keep it.
+  std::map<std::string, duty> exceptions;
+};
+
+struct escalation_limits {
+  std::chrono::seconds crisis = 2min;
+  std::chrono::seconds high = 30min;
+  std::chrono::seconds medium = 4h;
+  std::chrono::seconds low = 24h;
+};
+
+struct routing_settings {
+  std::chrono::seconds offer_timeout = 60s;
+  std::chrono::seconds crisis_offer_timeout = 30s;
+  int aging_minutes_per_point = 5;
+  escalation_limits escalation;
+  int continuity_days = 90;
+  std::chrono::milliseconds tick = 1000ms;
+};
+
+struct privacy_settings {
+  std::string encryption_key_file;
+  std::string encryption_key;  // 32 raw bytes, loaded by the loader
+  int retention_days = 365;
+};
+
+struct log_settings {
+  std::string level = "info";  // trace, debug, info, warn, error
+  std::string format = "json";  // json or text
+};
+
+struct config {
+  server_settings server;
+  redis_settings redis;
+  std::string timezone = "Asia/Shanghai";
+  std::vector<shift> shifts = {{"am", 8 * 60 + 30, 12 * 60}, {"pm", 14 * 60 + 30, 18 * 60}};
+  std::vector<specialty> specialties;
+  std::vector<county> counties;  // defaults to the counties of the sites
+  std::vector<platform> platforms;
+  std::vector<counselor> counselors;
+  std::vector<supervisor> supervisors;
+  std::vector<site> sites;
+  routing_settings routing;
+  privacy_settings privacy;
+  log_settings log;
+
+  // Look-ups by id; nullptr when absent. Linear: these lists are short.
+  const counselor* find_counselor(const std::string& id) const;
+  const supervisor* find_supervisor(const std::string& id) const;
+  const platform* find_platform(const std::string& id) const;
+  const site* find_site(const std::string& id) const;
+  bool has_specialty(const std::string& code) const;
+  bool has_county(const std::string& code) const;
+};
+
+}  // namespace caseroute::config

@@ -1,0 +1,54 @@
+// Who is on duty at an instant: shifts, weekly rosters, dated exceptions and
+// the configured time zone. Pure: the time comes in as a value; no clock, no I/O.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace date {
+class time_zone;
+}
+
+namespace caseroute::schedule {
+
+using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
+
+// One counselor rostered at one site for the shift running at some instant.
+struct duty_slot {
+  std::string counselor_id;
+  std::string site_id;
+  std::string county;      // the site's county
+  std::string shift;       // shift name
+  time_point shift_start;  // UTC instants of the shift's window that day
+  time_point shift_end;
+};
+
+// A compiled, immutable view of the rosters in config. Cheap to query.
+class roster {
+ public:
+  // Throws std::invalid_argument when cfg.timezone is not a known IANA zone.
+  explicit roster(const config::config& cfg);
+
+  // Everyone on duty at `now`, ordered by (counselor_id, site_id). A counselor
+  // rostered at two sites in the same shift appears twice.
+  std::vector<duty_slot> on_duty(time_point now) const;
+
+  // The first shift start strictly after `now` (any site, any day within 8
+  // days), or nullopt when the rosters are empty. The tick uses it to route
+  // the moment a shift begins.
+  std::optional<time_point> next_shift_start(time_point now) const;
+
+  // Local calendar helpers in the configured zone.
+  std::string local_date(time_point now) const;  // "YYYY-MM-DD"
+  int local_weekday(time_point now) const;       // 0 = Monday ... 6 = Sunday
+
+ private:
+  const config::config* cfg_;  // must outlive the roster
+  const date::time_zone* zone_;
+};
+
+}  // namespace caseroute::schedule

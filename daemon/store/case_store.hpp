@@ -1,0 +1,127 @@
+// Cases, offers and their history in Redis. Every state change is one atomic
+// Lua script that checks the expected state, applies the change and appends
+// the event to the case's history, so replicas racing cannot both win.
+// Contact and summary are sealed (AES-256-GCM) before they leave this class.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "caseroute/v1/caseroute.pb.h"
+#include "routing/routing.hpp"
+#include "store/crypto.hpp"
+#include "store/errors.hpp"
+#include "store/keys.hpp"
+#include "store/redis_connection.hpp"
+
+namespace caseroute::store {
+
+using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
+template <class T>
+using result = boost::system::result<T>;
+namespace asio = boost::asio;
+
+struct created {
+  std::string case_id;
+  v1::CaseState state = v1::CASE_QUEUED;
+  bool duplicate = false;
+};
+
+// Which parts of a case a viewer may see.
+struct view_options {
+  bool personal = false;  // contact and summary (the case's counselor, supervisors)
+  bool history = false;   // the event history (supervisors)
+};
+
+struct case_filter {
+  std::optional<v1::CaseState> state;
+  std::optional<v1::Risk> risk;
+  int limit = 50;       // 1..500
+  std::string cursor;   // opaque, from a previous page's next_cursor
+};
+
+// What the router needs, read in one round trip.
+struct routing_state {
+  std::vector<routing::queued_case> queued;
+  std::map<std::string, routing::counselor_status> counselors;  // every counselor with live state
+  std::map<std::string, std::set<std::string>> continuity;      // youth ref -> counselor ids
+};
+
+struct offer_request {
+  std::string case_id;
+  std::string counselor_id;
+  std::string site_id;
+  std::string rule;      // routing::to_string(rule) or "assigned"
+  std::string actor;     // "system" or "supervisor:<id>"
+  int capacity = 3;      // checked atomically against the counselor's open cases
+  time_point now{};
+  time_point expires_at{};
+  bool ignore_exclusion = false;  // rule 5 relaxed / supervisor assignment
+};
+
+// Lives as long as app; all calls on the io_context thread.
+class case_store {
+ public:
+  case_store(redis_connection& redis, keys k, sealer seal);
+
+  // Loads the Lua scripts (SCRIPT LOAD); run after every (re)connection.
+  asio::awaitable<result<void>> prepare();
+
+  // Creates a case for a validated referral, or finds the one already made for
+  // (platform, referral_id): duplicate=true when the content is the same,
+  // error::referral_conflict when it differs.
+  asio::awaitable<result<created>> create(const v1::Referral& referral, const std::string& platform_id,
+                                          time_point now);
+
+  asio::awaitable<result<v1::Case>> get(const std::string& case_id, view_options view);
+  asio::awaitable<result<std::string>> find_referral(const std::string& platform_id,
+                                                     const std::string& referral_id);
+
+  // CASE_QUEUED -> CASE_OFFERED (also withdraws an open offer to someone else
+  // when actor is a supervisor). Fails with wrong_state, at_capacity.
+  asio::awaitable<result<void>> offer(const offer_request& r);
+  // CASE_OFFERED -> CASE_ACTIVE for the offered counselor before expiry.
+  asio::awaitable<result<v1::Case>> accept(const std::string& case_id, const std::string& counselor_id,
+                                           time_point now);
+  // CASE_OFFERED -> CASE_QUEUED; the counselor is excluded (rule 5).
+  asio::awaitable<result<void>> decline(const std::string& case_id, const std::string& counselor_id,
+                                        const std::string& reason, time_point now);
+  // CASE_ACTIVE -> CASE_RESOLVED; records continuity for the youth ref.
+  asio::awaitable<result<v1::Case>> resolve(const std::string& case_id, const std::string& counselor_id,
+                                            v1::Outcome outcome, const std::string& note, time_point now);
+  // CASE_ACTIVE -> CASE_QUEUED.
+  asio::awaitable<result<void>> release(const std::string& case_id, const std::string& counselor_id,
+                                        const std::string& reason, time_point now);
+  // Any non-final state -> CASE_CANCELLED.
+  asio::awaitable<result<v1::Case>> cancel(const std::string& case_id, const std::string& actor,
+                                           const std::string& reason, time_point now);
+  // Raises escalation_level to `level` if it is lower (event case.escalated).
+  asio::awaitable<result<bool>> escalate(const std::string& case_id, int level, time_point now);
+  // Expires every offer whose time has passed; returns how many.
+  asio::awaitable<result<int>> expire_offers(time_point now);
+
+  asio::awaitable<result<void>> set_availability(const std::string& counselor_id, bool available,
+                                                 time_point now);
+
+  asio::awaitable<result<routing_state>> load_routing_state(time_point now,
+                                                            std::chrono::hours continuity_window);
+  // The counselor's offered and active cases (with personal data).
+  asio::awaitable<result<std::vector<v1::Case>>> counselor_cases(const std::string& counselor_id);
+  asio::awaitable<result<v1::CaseList>> list(const case_filter& f);
+  // Counts for GET /v1/queue (state, risk, site, concern, oldest wait, escalated).
+  asio::awaitable<result<v1::QueueView>> queue_view(time_point now);
+
+ private:
+  redis_connection& redis_;
+  keys keys_;
+  sealer seal_;
+};
+
+}  // namespace caseroute::store

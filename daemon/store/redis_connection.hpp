@@ -1,0 +1,78 @@
+// One hiredis async connection joined to an Asio io_context through hiredis's
+// event hooks, with reconnection and backoff. The only hiredis user besides
+// case_store.cpp; replies are copied into plain values inside the callback.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace caseroute::store {
+
+// A Redis reply, copied out of hiredis.
+struct reply {
+  enum class kind { nil, string, status, error, integer, array };
+  kind type = kind::nil;
+  std::string str;           // string, status, error
+  std::int64_t integer = 0;  // integer
+  std::vector<reply> elements;  // array
+
+  bool is_error() const { return type == kind::error; }
+  bool is_nil() const { return type == kind::nil; }
+};
+
+// Where to connect: a TCP endpoint or a unix socket (managed Redis).
+struct endpoint {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string unix_socket;  // when set, host/port are ignored
+  int db = 0;
+  std::string password;
+};
+
+// Parses "redis://[:password@]host:port[/db]" or "unix:///path/to/sock[?db=N]".
+boost::system::result<endpoint> parse_redis_url(const std::string& url);
+
+// Owned by app; lives as long as the io_context runs. All members are called
+// on the io_context's single thread.
+class redis_connection {
+ public:
+  redis_connection(boost::asio::io_context& io, endpoint ep,
+                   std::chrono::milliseconds command_timeout = std::chrono::milliseconds(5000));
+  ~redis_connection();
+  redis_connection(const redis_connection&) = delete;
+  redis_connection& operator=(const redis_connection&) = delete;
+
+  // Connects, SELECTs the db, and reconnects with exponential backoff (100 ms
+  // .. 5 s) whenever the link drops, until stop(). Also calls on_connect
+  // after every successful (re)connection, before marking itself ready.
+  boost::asio::awaitable<void> run();
+  void stop();
+
+  // True while connected and usable.
+  bool connected() const;
+
+  // Sends one command as argv (binary safe). Fails with error::unavailable
+  // when not connected, when the link drops before the reply, or after the
+  // command timeout. A Redis error reply is returned as a reply of kind error.
+  boost::asio::awaitable<boost::system::result<reply>> exec(std::vector<std::string> argv);
+
+  // Hook run after each (re)connection, e.g. to check maxmemory-policy.
+  // Its failure is logged and the connection is retried.
+  std::function<boost::asio::awaitable<boost::system::result<void>>()> on_connect;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace caseroute::store
