@@ -1,0 +1,134 @@
+// HMAC and SHA-256 through OpenSSL; comparisons with CRYPTO_memcmp so a
+// client cannot learn a signature or token digest byte by byte from timing.
+#include "http/auth.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <stdexcept>
+
+namespace caseroute::http {
+namespace {
+
+std::string to_hex(const unsigned char* p, std::size_t n) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out(n * 2, '0');
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = digits[p[i] >> 4];
+    out[2 * i + 1] = digits[p[i] & 0xF];
+  }
+  return out;
+}
+
+bool is_lower_hex(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+bool equal_constant_time(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// Strict: 1 to 12 ASCII digits, nothing else (no sign, no spaces).
+bool parse_unix_seconds(std::string_view s, std::int64_t& out) {
+  if (s.empty() || s.size() > 12) return false;
+  if (!std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && p == s.data() + s.size();
+}
+
+}  // namespace
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+            data.size(), md, &len))
+    throw std::runtime_error("HMAC-SHA256 failed");
+  return to_hex(md, len);
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr)) throw std::runtime_error("SHA-256 failed");
+  return to_hex(md, len);
+}
+
+std::string signing_payload(std::string_view timestamp, std::string_view method, std::string_view target,
+                            std::string_view body) {
+  std::string s;
+  s.reserve(timestamp.size() + method.size() + target.size() + body.size() + 3);
+  s.append(timestamp).append("\n");
+  for (char c : method) s.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  s.append("\n").append(target).append("\n").append(body);
+  return s;
+}
+
+std::variant<const config::platform*, api_error> verify_platform(const request& req,
+                                                                 const std::vector<config::platform>& platforms,
+                                                                 std::int64_t now) {
+  auto id = req.header("x-platform-id");
+  auto ts = req.header("x-timestamp");
+  auto sig = req.header("x-signature");
+  if (id.empty()) return unauthenticated("missing X-Platform-Id header");
+  if (ts.empty()) return unauthenticated("missing X-Timestamp header");
+  if (sig.empty()) return unauthenticated("missing X-Signature header");
+
+  const config::platform* p = nullptr;
+  for (const auto& candidate : platforms)
+    if (candidate.id == id) p = &candidate;
+  // A platform without a loaded secret can never sign: treat it as unknown.
+  if (!p || p->secret.empty()) return unauthenticated("unknown platform");
+
+  std::int64_t t = 0;
+  if (!parse_unix_seconds(ts, t)) return unauthenticated("X-Timestamp must be decimal Unix seconds");
+  if (t > now + max_clock_skew_seconds || t < now - max_clock_skew_seconds)
+    return unauthenticated("X-Timestamp is more than 300 s from the server clock");
+
+  if (sig.size() != 64 || !is_lower_hex(sig)) return unauthenticated("X-Signature must be 64 lowercase hex digits");
+  auto expected = hmac_sha256_hex(p->secret, signing_payload(ts, req.method, req.target, req.body));
+  if (!equal_constant_time(expected, sig)) return unauthenticated("signature does not match");
+  return p;
+}
+
+std::variant<principal, api_error> verify_bearer(const request& req, const config::config& cfg) {
+  auto h = req.header("authorization");
+  if (h.empty()) return unauthenticated("missing Authorization: Bearer token");
+  constexpr std::string_view scheme = "bearer ";
+  bool is_bearer = h.size() > scheme.size() && std::equal(scheme.begin(), scheme.end(), h.begin(), [](char a, char b) {
+                     return a == std::tolower(static_cast<unsigned char>(b));
+                   });
+  if (!is_bearer) return unauthenticated("Authorization must be \"Bearer <token>\"");
+  auto token = h.substr(scheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  if (token.empty() || token.size() > 512 || token.find_first_of(" \t") != std::string_view::npos)
+    return unauthenticated("malformed bearer token");
+
+  auto digest = sha256_hex(token);
+  auto same = [&digest](const std::string& configured) {
+    std::string want(configured);
+    for (auto& c : want) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return equal_constant_time(digest, want);
+  };
+  for (const auto& c : cfg.counselors)
+    if (!c.token_sha256.empty() && same(c.token_sha256)) return principal{principal::kind::counselor, c.id};
+  for (const auto& s : cfg.supervisors)
+    if (!s.token_sha256.empty() && same(s.token_sha256)) return principal{principal::kind::supervisor, s.id};
+  return unauthenticated("unknown bearer token");
+}
+
+std::vector<std::pair<std::string, std::string>> sign_request(std::string_view platform_id, std::string_view secret,
+                                                              std::int64_t now, std::string_view method,
+                                                              std::string_view target, std::string_view body) {
+  auto ts = std::to_string(now);
+  return {{"X-Platform-Id", std::string(platform_id)},
+          {"X-Timestamp", ts},
+          {"X-Signature", hmac_sha256_hex(secret, signing_payload(ts, method, target, body))}};
+}
+
+}  // namespace caseroute::http

@@ -1,0 +1,195 @@
+// proto3 JSON and binary protobuf bodies. Protobuf's JSON parser reports
+// errors as "<path>: <reason>"; we pass the reason on and name the path as
+// the field. Input is checked for UTF-8 first so no invalid string reaches a
+// message (protobuf would only log it, then fail later when printing).
+#include "http/codec.hpp"
+
+#include <google/protobuf/message.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace caseroute::http {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Splits "type/sub; a=b; c=d" into the lowercased media type and its params.
+struct media_range {
+  std::string type;
+  std::vector<std::pair<std::string, std::string>> params;
+};
+
+media_range parse_media(std::string_view s) {
+  media_range m;
+  auto semi = s.find(';');
+  m.type = lower(trim(s.substr(0, semi)));
+  while (semi != std::string_view::npos) {
+    s.remove_prefix(semi + 1);
+    semi = s.find(';');
+    auto p = trim(s.substr(0, semi));
+    auto eq = p.find('=');
+    if (eq == std::string_view::npos) continue;
+    auto v = trim(p.substr(eq + 1));
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+    m.params.emplace_back(lower(trim(p.substr(0, eq))), lower(v));
+  }
+  return m;
+}
+
+// q value in thousandths; a malformed q counts as 1 (be lenient on Accept).
+int quality(const media_range& m) {
+  for (const auto& [k, v] : m.params) {
+    if (k != "q") continue;
+    double q = 1;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), q);
+    if (ec != std::errc{} || p != v.data() + v.size() || q < 0 || q > 1) return 1000;
+    return static_cast<int>(q * 1000 + 0.5);
+  }
+  return 1000;
+}
+
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n;
+    std::uint32_t cp;
+    if (c < 0x80) { ++i; continue; }
+    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
+    else return false;
+    if (i + n >= s.size()) return false;  // truncated sequence
+    for (std::size_t k = 1; k <= n; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF.
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+// "youth.age: invalid value ..." -> {"youth.age", "invalid value ..."}.
+// Protobuf 3.21 prefixes the path of the failing field when it knows it.
+api_error json_error(std::string_view text) {
+  auto sep = text.find(": ");
+  if (sep != std::string_view::npos && sep > 0) {
+    auto path = text.substr(0, sep);
+    bool plain = std::all_of(path.begin(), path.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '[' || c == ']';
+    });
+    if (plain)
+      return invalid_argument(std::string(path) + ": " + std::string(text.substr(sep + 2)), std::string(path));
+  }
+  return invalid_argument("malformed JSON body: " + std::string(text));
+}
+
+}  // namespace
+
+std::variant<format, api_error> request_format(const request& req) {
+  auto ct = req.header("content-type");
+  if (trim(ct).empty()) {
+    if (req.body.empty()) return format::json;
+    return unsupported_media_type("Content-Type is required: application/json or application/x-protobuf");
+  }
+  auto m = parse_media(ct);
+  if (m.type == content_type_protobuf) return format::protobuf;
+  if (m.type == content_type_json) {
+    for (const auto& [k, v] : m.params)
+      if (k == "charset" && v != "utf-8" && v != "utf8")
+        return unsupported_media_type("application/json must be UTF-8");
+    return format::json;
+  }
+  return unsupported_media_type("unsupported Content-Type; use application/json or application/x-protobuf");
+}
+
+format accept_format(std::string_view accept) {
+  int json_q = -1, proto_q = -1;
+  while (!accept.empty()) {
+    auto comma = accept.find(',');
+    auto m = parse_media(accept.substr(0, comma));
+    if (m.type == content_type_protobuf) proto_q = std::max(proto_q, quality(m));
+    else if (m.type == content_type_json) json_q = std::max(json_q, quality(m));
+    if (comma == std::string_view::npos) break;
+    accept.remove_prefix(comma + 1);
+  }
+  return proto_q > 0 && proto_q >= json_q ? format::protobuf : format::json;
+}
+
+format response_format(const request& req) { return accept_format(req.header("accept")); }
+
+std::optional<api_error> decode(const request& req, google::protobuf::Message& out) {
+  out.Clear();
+  auto f = request_format(req);
+  if (auto* e = std::get_if<api_error>(&f)) return *e;
+  if (req.body.empty()) return std::nullopt;
+
+  if (std::get<format>(f) == format::protobuf) {
+    if (!out.ParseFromString(req.body)) {
+      out.Clear();
+      return invalid_argument("malformed protobuf body for " + out.GetDescriptor()->name());
+    }
+    return std::nullopt;
+  }
+  if (!valid_utf8(req.body)) return invalid_argument("body is not valid UTF-8");
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(req.body, &out, opts);
+  if (!status.ok()) {
+    out.Clear();
+    return json_error(status.message().as_string());
+  }
+  return std::nullopt;
+}
+
+std::string to_json(const google::protobuf::Message& m) {
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.always_print_primitive_fields = false;
+  opts.preserve_proto_field_names = false;
+  opts.always_print_enums_as_ints = false;
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(m, &out, opts).ok())
+    // Only a string holding invalid UTF-8 fails here: a bug upstream of us.
+    throw std::runtime_error("cannot render " + m.GetDescriptor()->name() + " as JSON");
+  return out;
+}
+
+response encode(format f, const google::protobuf::Message& m, int status) {
+  response r;
+  r.status = status;
+  if (f == format::protobuf) {
+    r.content_type = std::string(content_type_protobuf);
+    if (!m.SerializeToString(&r.body)) throw std::runtime_error("cannot serialize " + m.GetDescriptor()->name());
+  } else {
+    r.content_type = std::string(content_type_json);
+    r.body = to_json(m);
+  }
+  return r;
+}
+
+response encode(const request& req, const google::protobuf::Message& m, int status) {
+  return encode(response_format(req), m, status);
+}
+
+}  // namespace caseroute::http

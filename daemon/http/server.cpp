@@ -1,0 +1,468 @@
+// The Beast listener and per-connection loop (the only Beast translation
+// unit). Per request: deadline, read within the limits, route, call the
+// handler, write, loop (Beast example/http/server/awaitable). One io_context
+// on one thread, so the connection table needs no lock and no strand.
+#include "http/server.hpp"
+
+#include "http/codec.hpp"
+#include "http/errors.hpp"
+#include "log/log.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+#include <system_error>
+
+namespace caseroute::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+using beast_response = bhttp::response<bhttp::string_body>;
+
+struct connection;
+
+}  // namespace
+
+struct server::impl {
+  impl(asio::io_context& io_, const config::server_settings& s, const router& r, server_hooks h)
+      : io(io_), settings(s), routes(r), hooks(std::move(h)), acceptor(io_), drained(io_) {}
+
+  asio::io_context& io;
+  config::server_settings settings;
+  const router& routes;
+  server_hooks hooks;
+  tcp::acceptor acceptor;
+  bool stopping = false;
+  bool draining = false;
+  std::map<std::uint64_t, connection*> open;  // registered and unregistered by connection
+  std::atomic<std::size_t> open_count{0};
+  std::size_t rejecting = 0;
+  std::uint64_t next_id = 0;
+  asio::steady_timer drained;  // drain() waits on it; the last connection to close cancels it
+  std::mt19937_64 rng{std::random_device{}()};
+
+  std::chrono::steady_clock::duration read_timeout() const { return std::max(settings.read_timeout, std::chrono::seconds(1)); }
+
+  std::string new_request_id() {
+    static constexpr char digits[] = "0123456789abcdef";
+    auto v = rng();
+    std::string id(16, '0');
+    for (auto& c : id) c = digits[(v >>= 4) & 0xF];
+    return id;
+  }
+
+  void report(std::string_view route, std::string_view method, int status, double seconds,
+              std::string_view request_id) const {
+    if (hooks.on_response) hooks.on_response(route, method, status, seconds);
+    if (log::enabled(log::level::debug))
+      log::debug("http.response", {{"request_id", request_id}, {"route", route}, {"method", method},
+                                   {"status", status}, {"ms", seconds * 1000.0}});
+  }
+};
+
+namespace {
+
+// One accepted connection, shared by its coroutine and that coroutine's
+// completion handler; the last owner to let go unregisters it.
+struct connection {
+  connection(std::shared_ptr<server::impl> o, tcp::socket s, std::uint64_t i)
+      : owner(std::move(o)), stream(std::move(s)), id(i) {
+    owner->open.emplace(id, this);
+    ++owner->open_count;
+  }
+  ~connection() {
+    owner->open.erase(id);
+    --owner->open_count;
+    if (owner->open.empty() && owner->draining) {
+      try {
+        owner->drained.cancel();
+      } catch (...) {
+      }
+    }
+  }
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  std::shared_ptr<server::impl> owner;
+  beast::tcp_stream stream;
+  std::uint64_t id;
+  asio::cancellation_signal cancel;  // drain() past its deadline cancels the handler
+  bool idle = true;                  // waiting for the first byte of a request
+};
+
+bool sane_request_id(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' && c != ':') return false;
+  return true;
+}
+
+bool header_safe(std::string_view s) { return s.find_first_of("\r\n") == std::string_view::npos; }
+
+beast_response to_beast(response r, std::string_view request_id, unsigned version, bool keep_alive, bool head) {
+  if (r.status < 100 || r.status > 599) {
+    log::error("http.bad_status", {{"request_id", request_id}, {"status", r.status}});
+    r = to_response(internal());
+  }
+  beast_response res{static_cast<bhttp::status>(r.status), version};
+  res.set(bhttp::field::server, "caseroute");
+  res.set(bhttp::field::content_type, r.content_type);
+  res.set("X-Request-Id", request_id);
+  res.set(bhttp::field::cache_control, "no-store");
+  for (const auto& [name, value] : r.headers)
+    if (!name.empty() && header_safe(name) && header_safe(value)) res.insert(name, value);
+  res.keep_alive(keep_alive);
+  res.body() = std::move(r.body);
+  res.prepare_payload();
+  // HEAD: keep the Content-Length of the GET answer, send no body.
+  if (head) res.body().clear();
+  return res;
+}
+
+// Which read failures deserve an answer; the rest (peer gone, deadline,
+// cancelled) just close the connection.
+std::optional<api_error> read_error(const beast::error_code& ec, const config::server_settings& s) {
+  if (ec == bhttp::error::body_limit)
+    return payload_too_large("request body larger than " + std::to_string(s.max_body_bytes) + " bytes");
+  if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow)
+    return header_too_large("request header larger than " + std::to_string(s.max_header_bytes) + " bytes");
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return std::nullopt;
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category())
+    return invalid_argument("malformed HTTP request");
+  return std::nullopt;
+}
+
+// Fills the plain request; an error for a malformed target.
+std::optional<api_error> to_request(bhttp::request<bhttp::string_body>&& m, request& out, std::string& raw_path) {
+  out.method = std::string(m.method_string());
+  out.target = std::string(m.target());
+  if (out.target.empty() || out.target.front() != '/') return invalid_argument("request target must be a path");
+  auto q = out.target.find('?');
+  raw_path = out.target.substr(0, q);
+  if (!percent_decode(raw_path, out.path)) return invalid_argument("malformed percent-encoding in the path");
+  if (q != std::string::npos) {
+    std::string_view rest = std::string_view(out.target).substr(q + 1);
+    while (!rest.empty()) {
+      auto amp = rest.find('&');
+      auto pair = rest.substr(0, amp);
+      auto eq = pair.find('=');
+      std::string key, value;
+      if (!percent_decode(pair.substr(0, eq), key, true) ||
+          (eq != std::string_view::npos && !percent_decode(pair.substr(eq + 1), value, true)))
+        return invalid_argument("malformed percent-encoding in the query");
+      if (!key.empty()) out.query.emplace(std::move(key), std::move(value));
+      if (amp == std::string_view::npos) break;
+      rest.remove_prefix(amp + 1);
+    }
+  }
+  for (const auto& f : m) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  out.body = std::move(m.body());
+  return std::nullopt;
+}
+
+// Half-closes, then reads and discards what the client still sends (for up
+// to a second) so the answer is not lost to a reset, then closes. The stream
+// belongs to the awaiting caller's frame, so the reference outlives this.
+asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(1s);
+  std::array<char, 4096> sink;
+  std::size_t total = 0;
+  while (total < (1u << 20)) {
+    auto [e, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+    if (e) break;
+    total += n;
+  }
+  stream.socket().close(ec);
+}
+
+// Over the connection limit: answer 503 at once and close.
+asio::awaitable<void> reject(std::shared_ptr<server::impl> self, tcp::socket socket) {
+  ++self->rejecting;
+  beast::tcp_stream stream(std::move(socket));
+  stream.expires_after(2s);
+  auto id = self->new_request_id();
+  auto res = to_beast(to_response(unavailable("too many open connections", 1)), id, 11, false, false);
+  auto [ec, n] = co_await bhttp::async_write(stream, res, use_tuple);
+  if (!ec) co_await linger_close(stream);
+  --self->rejecting;
+  self->report("-", "", 503, 0.0, id);
+}
+
+asio::awaitable<void> session(std::shared_ptr<connection> conn) {
+  auto& self = *conn->owner;
+  auto& stream = conn->stream;
+  std::string remote;
+  {
+    beast::error_code ec;
+    auto ep = stream.socket().remote_endpoint(ec);
+    if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+  beast::flat_buffer buffer;
+  bool graceful = true;
+  for (;;) {
+    // Idle between requests: stop_accepting() cancels this wait.
+    if (buffer.size() == 0) {
+      if (self.stopping) break;
+      conn->idle = true;
+      stream.expires_after(self.read_timeout());
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+      conn->idle = false;
+      if (ec) break;
+      buffer.commit(n);
+    }
+    conn->idle = false;
+
+    // The deadline covers the whole request, header and body: slow-loris protection.
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(self.settings.max_header_bytes, UINT32_MAX)));
+    parser.body_limit(static_cast<std::uint64_t>(self.settings.max_body_bytes));
+    stream.expires_after(self.read_timeout());
+    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    if (!ec && !parser.is_done()) {
+      if (parser.get().version() >= 11 && beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+        static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(cont), use_tuple);
+        ec = wec;
+      }
+      if (!ec) std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+    }
+    if (ec) {
+      if (auto err = read_error(ec, self.settings)) {
+        auto id = self.new_request_id();
+        auto res = to_beast(to_response(*err), id, 11, false, false);
+        stream.expires_after(self.read_timeout());
+        auto [wec, wn] = co_await bhttp::async_write(stream, res, use_tuple);
+        self.report("-", "", err->status, 0.0, id);
+        if (!wec) co_await linger_close(stream);
+      }
+      graceful = false;
+      break;
+    }
+
+    auto start = std::chrono::steady_clock::now();
+    auto msg = parser.release();
+    const unsigned version = msg.version();
+    const bool client_keep_alive = msg.keep_alive();
+    const bool head = msg.method() == bhttp::verb::head;
+    request req;
+    req.remote = remote;
+    std::string raw_path;
+    auto bad_target = to_request(std::move(msg), req, raw_path);
+    auto rid = req.header("x-request-id");
+    req.request_id = sane_request_id(rid) ? std::string(rid) : self.new_request_id();
+    const std::string request_id = req.request_id;
+    const std::string method = req.method;
+    const std::string accept(req.header("accept"));
+
+    std::string route = "unmatched";
+    response out;
+    bool failed = false;
+    std::string failure;
+    if (bad_target) {
+      route = "-";
+      out = to_response(*bad_target, accept);
+    } else if (auto m = self.routes.find(req.method, raw_path); m.status == match_status::found) {
+      route = m.route_name;
+      req.params = std::move(m.params);
+      try {
+        out = co_await (*m.h)(std::move(req));
+      } catch (const std::exception& e) {
+        failed = true;
+        failure = e.what();
+      } catch (...) {
+        failed = true;
+        failure = "unknown exception";
+      }
+    } else if (m.status == match_status::method_not_allowed) {
+      std::string allow;
+      for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
+      out = to_response(method_not_allowed("method not allowed here; allowed: " + allow), accept);
+      out.headers.emplace_back("Allow", allow);
+    } else {
+      out = to_response(not_found("no route for this path"), accept);
+    }
+    if (failed) {
+      // Handlers keep personal data out of exception messages; log it once here.
+      log::error("http.handler_failed", {{"request_id", request_id}, {"route", route}, {"error", failure}});
+      out = to_response(internal(), accept);
+    }
+
+    const bool keep = client_keep_alive && !self.stopping;
+    const int status = out.status;
+    auto res = to_beast(std::move(out), request_id, version, keep, head);
+    stream.expires_after(self.read_timeout());
+    auto [wec, wn] = co_await bhttp::async_write(stream, res, use_tuple);
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    self.report(route, method, status, took.count(), request_id);
+    if (wec) {
+      graceful = false;
+      break;
+    }
+    if (!keep) break;
+  }
+  beast::error_code ec;
+  if (graceful) stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().close(ec);
+}
+
+void log_connection_end(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    log::error("http.connection_failed", {{"error", x.what()}});
+  } catch (...) {
+    log::error("http.connection_failed", {{"error", "unknown exception"}});
+  }
+}
+
+// "host:port" or "[v6]:port" -> endpoint; "localhost" means 127.0.0.1.
+std::optional<tcp::endpoint> parse_listen(const std::string& s) {
+  std::string host, port;
+  if (!s.empty() && s.front() == '[') {
+    auto close = s.find(']');
+    if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':') return std::nullopt;
+    host = s.substr(1, close - 1);
+    port = s.substr(close + 2);
+  } else {
+    auto colon = s.rfind(':');
+    if (colon == std::string::npos) return std::nullopt;
+    host = s.substr(0, colon);
+    port = s.substr(colon + 1);
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  unsigned p = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || p > 65535) return std::nullopt;
+  boost::system::error_code aec;
+  auto addr = asio::ip::make_address(host, aec);
+  if (aec) return std::nullopt;
+  return tcp::endpoint(addr, static_cast<unsigned short>(p));
+}
+
+}  // namespace
+
+server::server(asio::io_context& io, const config::server_settings& s, const router& r, server_hooks hooks)
+    : impl_(std::make_shared<impl>(io, s, r, std::move(hooks))) {}
+
+server::~server() {
+  // Connections still running keep impl alive; only the acceptor goes now.
+  beast::error_code ec;
+  impl_->stopping = true;
+  impl_->acceptor.close(ec);
+}
+
+void server::listen() {
+  auto& s = impl_->settings;
+  if (s.tls)
+    throw std::system_error(std::make_error_code(std::errc::operation_not_supported),
+                            "http: server.tls is not supported yet; terminate TLS in a proxy");
+  auto ep = parse_listen(s.listen);
+  if (!ep)
+    throw std::system_error(std::make_error_code(std::errc::invalid_argument),
+                            "http: bad listen address \"" + s.listen + "\" (want host:port)");
+  auto& a = impl_->acceptor;
+  boost::system::error_code ec;
+  auto fail = [&](const char* step) {
+    beast::error_code ignored;
+    a.close(ignored);
+    throw std::system_error(ec, std::string("http: cannot ") + step + " " + s.listen);
+  };
+  if (a.open(ep->protocol(), ec)) fail("open a socket for");
+  if (a.set_option(asio::socket_base::reuse_address(true), ec)) fail("set SO_REUSEADDR for");
+  if (a.bind(*ep, ec)) fail("bind");
+  if (a.listen(asio::socket_base::max_listen_connections, ec)) fail("listen on");
+  log::info("http.listening", {{"address", local_endpoint().address().to_string()}, {"port", local_endpoint().port()}});
+}
+
+tcp::endpoint server::local_endpoint() const {
+  boost::system::error_code ec;
+  return impl_->acceptor.local_endpoint(ec);
+}
+
+asio::awaitable<void> server::run() {
+  auto self = impl_;
+  while (!self->stopping && self->acceptor.is_open()) {
+    auto [ec, socket] = co_await self->acceptor.async_accept(use_tuple);
+    if (self->stopping) break;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) break;
+      log::warn("http.accept_failed", {{"error", ec.message()}});
+      // Out of descriptors and the like: back off instead of spinning.
+      asio::steady_timer pause(self->io, 100ms);
+      co_await pause.async_wait(use_tuple);
+      continue;
+    }
+    if (self->open.size() >= self->settings.max_connections) {
+      // Answer the flood cheaply; past a bound, just drop (closing the socket).
+      if (self->rejecting < std::max<std::size_t>(16, self->settings.max_connections))
+        asio::co_spawn(self->io, reject(self, std::move(socket)), asio::detached);
+      continue;
+    }
+    auto conn = std::make_shared<connection>(self, std::move(socket), ++self->next_id);
+    auto slot = conn->cancel.slot();
+    asio::co_spawn(self->io, session(conn),
+                   asio::bind_cancellation_slot(slot, [conn](std::exception_ptr e) { log_connection_end(e); }));
+  }
+}
+
+void server::stop_accepting() {
+  auto& self = *impl_;
+  self.stopping = true;
+  beast::error_code ec;
+  self.acceptor.close(ec);
+  for (auto& [id, c] : self.open)
+    if (c->idle) c->stream.cancel();
+}
+
+std::size_t server::open_connections() const { return impl_->open_count.load(); }
+
+asio::awaitable<void> server::drain(std::chrono::steady_clock::duration deadline) {
+  auto self = impl_;
+  if (self->open.empty()) co_return;
+  self->draining = true;
+  self->drained.expires_after(deadline);
+  co_await self->drained.async_wait(use_tuple);
+  if (!self->open.empty()) {
+    log::warn("http.drain_deadline", {{"open", self->open.size()}});
+    for (auto& [id, c] : self->open) {
+      c->cancel.emit(asio::cancellation_type::terminal);
+      beast::error_code ec;
+      c->stream.socket().close(ec);
+    }
+    // Let the cancelled coroutines unwind before the caller tears things down.
+    self->drained.expires_after(2s);
+    co_await self->drained.async_wait(use_tuple);
+  }
+  self->draining = false;
+}
+
+}  // namespace caseroute::http

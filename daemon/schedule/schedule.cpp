@@ -1,0 +1,125 @@
+// Rosters compiled against the configured time zone: who is on duty at an
+// instant and when the next shift starts. Pure: no clock reads, no I/O beyond
+// the OS time zone database that date::locate_zone loads once.
+#include "schedule/schedule.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+#include <tuple>
+
+#include <date/date.h>
+#include <date/tz.h>
+
+namespace caseroute::schedule {
+
+namespace {
+
+using local_minutes = date::local_time<std::chrono::minutes>;
+
+const date::time_zone* find_zone(const std::string& name) {
+  try {
+    return date::locate_zone(name);
+  } catch (const std::runtime_error& e) {
+    throw std::invalid_argument("unknown time zone \"" + name + "\": " + e.what());
+  }
+}
+
+std::string format_date(date::local_days day) {
+  const date::year_month_day ymd{day};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return text;
+}
+
+int weekday_index(date::local_days day) {
+  // ISO encoding: Monday 1 ... Sunday 7.
+  return static_cast<int>(date::weekday{day}.iso_encoding()) - 1;
+}
+
+// The counselors at `site` for `shift_name` on local day `day`: a dated
+// exception for that shift replaces the weekly roster; nullptr when nobody.
+const std::vector<std::string>* rostered(const config::site& site, date::local_days day,
+                                         const std::string& date_text, const std::string& shift_name) {
+  if (auto dated = site.exceptions.find(date_text); dated != site.exceptions.end()) {
+    if (auto listed = dated->second.find(shift_name); listed != dated->second.end()) {
+      return &listed->second;
+    }
+  }
+  const config::duty& weekly = site.roster[static_cast<std::size_t>(weekday_index(day))];
+  if (auto listed = weekly.find(shift_name); listed != weekly.end()) return &listed->second;
+  return nullptr;
+}
+
+// A local wall-clock minute as a UTC instant; the earlier one when the clock
+// is turned back, the transition instant when it is skipped.
+time_point to_utc(const date::time_zone& zone, date::local_days day, int minute) {
+  const local_minutes local = day + std::chrono::minutes{minute};
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(
+      zone.to_sys(local, date::choose::earliest));
+}
+
+}  // namespace
+
+roster::roster(const config::config& cfg) : cfg_(&cfg), zone_(find_zone(cfg.timezone)) {}
+
+std::vector<duty_slot> roster::on_duty(time_point now) const {
+  const auto local = zone_->to_local(now);
+  const auto day = date::floor<date::days>(local);
+  const int minute = static_cast<int>(date::floor<std::chrono::minutes>(local - day).count());
+  const std::string date_text = format_date(day);
+
+  std::vector<duty_slot> slots;
+  for (const config::shift& shift : cfg_->shifts) {
+    if (minute < shift.start_minute || minute >= shift.end_minute) continue;
+    const time_point start = to_utc(*zone_, day, shift.start_minute);
+    const time_point end = to_utc(*zone_, day, shift.end_minute);
+    for (const config::site& site : cfg_->sites) {
+      const auto* ids = rostered(site, day, date_text, shift.name);
+      if (ids == nullptr) continue;
+      for (const std::string& id : *ids) {
+        slots.push_back({id, site.id, site.county, shift.name, start, end});
+      }
+    }
+  }
+  const auto key = [](const duty_slot& d) {
+    return std::tie(d.counselor_id, d.site_id, d.shift_start, d.shift);
+  };
+  std::sort(slots.begin(), slots.end(),
+            [&](const duty_slot& a, const duty_slot& b) { return key(a) < key(b); });
+  // A name listed twice in one roster entry is one duty, not two.
+  slots.erase(std::unique(slots.begin(), slots.end(),
+                          [&](const duty_slot& a, const duty_slot& b) { return key(a) == key(b); }),
+              slots.end());
+  return slots;
+}
+
+std::optional<time_point> roster::next_shift_start(time_point now) const {
+  const auto today = date::floor<date::days>(zone_->to_local(now));
+  std::optional<time_point> next;
+  for (int offset = 0; offset <= 8; ++offset) {
+    const date::local_days day = today + date::days{offset};
+    const std::string date_text = format_date(day);
+    for (const config::shift& shift : cfg_->shifts) {
+      const time_point start = to_utc(*zone_, day, shift.start_minute);
+      if (start <= now || (next && start >= *next)) continue;
+      const bool staffed = std::any_of(cfg_->sites.begin(), cfg_->sites.end(), [&](const config::site& site) {
+        const auto* ids = rostered(site, day, date_text, shift.name);
+        return ids != nullptr && !ids->empty();
+      });
+      if (staffed) next = start;
+    }
+  }
+  return next;
+}
+
+std::string roster::local_date(time_point now) const {
+  return format_date(date::floor<date::days>(zone_->to_local(now)));
+}
+
+int roster::local_weekday(time_point now) const {
+  return weekday_index(date::floor<date::days>(zone_->to_local(now)));
+}
+
+}  // namespace caseroute::schedule

@@ -1,0 +1,41 @@
+// Redis key names (layout documented in keys.hpp). Must stay in step with the
+// read-only Lua scripts, which build case and counselor keys from base().
+#include "store/keys.hpp"
+
+namespace caseroute::store {
+
+namespace {
+
+std::string join(const std::string& base, std::string_view a, std::string_view b = {},
+                 std::string_view c = {}) {
+  std::string k;
+  k.reserve(base.size() + a.size() + b.size() + c.size());
+  k.append(base).append(a).append(b).append(c);
+  return k;
+}
+
+}  // namespace
+
+keys::keys(std::string prefix) : base_("{" + std::move(prefix) + "}:v1:") {}
+
+std::string keys::case_hash(std::string_view id) const { return join(base_, "case:", id); }
+std::string keys::history(std::string_view id) const { return join(base_, "case:", id, ":history"); }
+std::string keys::excluded(std::string_view id) const { return join(base_, "case:", id, ":excluded"); }
+
+std::string keys::referral(std::string_view platform_id, std::string_view referral_id) const {
+  std::string k = join(base_, "referral:", platform_id, ":");
+  k.append(referral_id);
+  return k;
+}
+
+std::string keys::queue() const { return join(base_, "queue"); }
+std::string keys::offers() const { return join(base_, "offers"); }
+std::string keys::cases() const { return join(base_, "cases"); }
+std::string keys::open() const { return join(base_, "open"); }
+std::string keys::stats() const { return join(base_, "stats"); }
+std::string keys::counselor(std::string_view id) const { return join(base_, "counselor:", id); }
+std::string keys::counselor_cases(std::string_view id) const { return join(base_, "counselor:", id, ":cases"); }
+std::string keys::counselors() const { return join(base_, "counselors"); }
+std::string keys::youth(std::string_view ref) const { return join(base_, "youth:", ref); }
+
+}  // namespace caseroute::store

@@ -36,14 +36,16 @@ struct endpoint {
   int port = 6379;
   std::string unix_socket;  // when set, host/port are ignored
   int db = 0;
+  std::string username;  // Redis 6 ACL user; empty = the default user
   std::string password;
 };
 
-// Parses "redis://[:password@]host:port[/db]" or "unix:///path/to/sock[?db=N]".
+// Parses "redis://[[user]:password@]host[:port][/db]" or "unix:///path/to/sock[?db=N]".
+// Fails with error::bad_config.
 boost::system::result<endpoint> parse_redis_url(const std::string& url);
 
-// Owned by app; lives as long as the io_context runs. All members are called
-// on the io_context's single thread.
+// Owned by app; lives as long as the io_context runs and is destroyed before
+// it. All members are called on the io_context's single thread.
 class redis_connection {
  public:
   redis_connection(boost::asio::io_context& io, endpoint ep,
@@ -63,7 +65,9 @@ class redis_connection {
 
   // Sends one command as argv (binary safe). Fails with error::unavailable
   // when not connected, when the link drops before the reply, or after the
-  // command timeout. A Redis error reply is returned as a reply of kind error.
+  // command timeout (a timeout also drops the link, which run() re-opens).
+  // A Redis error reply is returned as a reply of kind error. Usable from
+  // on_connect, before connected() turns true.
   boost::asio::awaitable<boost::system::result<reply>> exec(std::vector<std::string> argv);
 
   // Hook run after each (re)connection, e.g. to check maxmemory-policy.

@@ -1,0 +1,240 @@
+// Wires the daemon together and runs it on one io_context thread, so nothing
+// here needs a lock. Shutdown: stop accepting, drain in-flight requests within
+// server.shutdown_grace, stop the loops, stop the managed Redis, exit 0.
+#include "app.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <csignal>
+#include <optional>
+
+#include <systemd/sd-daemon.h>
+
+#include "config/loader.hpp"
+#include "context.hpp"
+#include "dispatch.hpp"
+#include "http/codec.hpp"
+#include "http/server.hpp"
+#include "log/log.hpp"
+#include "managed_redis.hpp"
+#include "routes.hpp"
+
+namespace caseroute {
+
+namespace asio = boost::asio;
+
+namespace {
+
+store::endpoint redis_endpoint(const config::redis_settings& r) {
+  auto ep = store::parse_redis_url(r.url);
+  if (!ep) throw std::runtime_error("redis.url: cannot parse \"" + r.url + "\"");
+  return *ep;
+}
+
+store::sealer make_sealer(const config::config& cfg) {
+  auto s = store::sealer::from_key(cfg.privacy.encryption_key);
+  if (!s) throw std::runtime_error("privacy.encryption_key_file: not a 32-byte AES-256 key");
+  return *s;
+}
+
+}  // namespace
+
+struct app::runtime {
+  asio::io_context io{1};
+  std::optional<managed_redis> managed;
+  store::redis_connection redis;
+  store::case_store store;
+  metrics::registry metrics;
+  context ctx;
+  dispatcher dispatch;
+  http::router router;
+  http::server server;
+  bool redis_checked = false;
+  std::filesystem::path config_path;
+
+  runtime(std::filesystem::path path, std::shared_ptr<const config::config> cfg, store::endpoint ep)
+      : redis(io, ep, cfg->redis.command_timeout),
+        store(redis, store::keys(cfg->redis.key_prefix), make_sealer(*cfg)),
+        ctx{io, cfg, std::make_shared<schedule::roster>(*cfg), redis, store, metrics, {}, false},
+        dispatch(ctx),
+        server(io, cfg->server, router,
+               http::server_hooks{[this](std::string_view route, std::string_view method, int status, double secs) {
+                 metrics.inc("caseroute_http_requests_total",
+                             {{"route", std::string(route)}, {"method", std::string(method)},
+                              {"status", std::to_string(status)}});
+                 metrics.observe("caseroute_http_request_duration_seconds", {{"route", std::string(route)}}, secs);
+               }}),
+        config_path(std::move(path)) {
+    ctx.kick_routing = [this] { dispatch.kick(); };
+    redis.on_connect = [this] { return on_redis_connect(); };
+    add_intake_routes(router, ctx);
+    add_counselor_routes(router, ctx);
+    add_supervisor_routes(router, ctx);
+    router.add("GET", "/healthz", "/healthz", [this](http::request req) { return healthz(std::move(req)); });
+    router.add("GET", "/readyz", "/readyz", [this](http::request req) { return readyz(std::move(req)); });
+    router.add("GET", "/metrics", "/metrics", [this](http::request req) { return scrape(std::move(req)); });
+  }
+
+  asio::awaitable<boost::system::result<void>> on_redis_connect() {
+    redis_checked = false;
+    auto ok = co_await store::check_server(redis);
+    if (!ok) {
+      log::error("redis.refused", {{"reason", "maxmemory-policy must be noeviction: evicting keys would lose cases"}});
+      co_return ok;
+    }
+    auto prepared = co_await store.prepare();
+    if (!prepared) co_return prepared;
+    redis_checked = true;
+    dispatch.kick();
+    co_return prepared;
+  }
+
+  bool ready() const { return redis.connected() && redis_checked && !ctx.shutting_down; }
+
+  asio::awaitable<http::response> healthz(http::request req) {
+    v1::Health h;
+    h.set_status("ok");
+    co_return http::encode(req, h);
+  }
+
+  asio::awaitable<http::response> readyz(http::request req) {
+    v1::Health h;
+    if (ready()) {
+      h.set_status("ok");
+      co_return http::encode(req, h);
+    }
+    h.set_status("not ready");
+    if (ctx.shutting_down) h.add_reasons("shutting down");
+    if (!redis.connected()) h.add_reasons("redis unreachable");
+    else if (!redis_checked) h.add_reasons("redis not accepted (see log)");
+    auto r = http::encode(req, h, 503);
+    r.headers.emplace_back("Retry-After", "2");
+    co_return r;
+  }
+
+  asio::awaitable<http::response> scrape(http::request) {
+    metrics.set("caseroute_redis_up", {}, redis.connected() ? 1 : 0);
+    if (redis.connected()) {
+      auto view = co_await store.queue_view(context::now());
+      if (view) {
+        metrics.clear("caseroute_cases");
+        for (const auto& [state, n] : view->by_state()) metrics.set("caseroute_cases", {{"state", state}}, n);
+        metrics.clear("caseroute_open_cases");
+        for (const auto& [risk, n] : view->by_risk()) metrics.set("caseroute_open_cases", {{"risk", risk}}, n);
+      }
+    }
+    http::response r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = metrics.render();
+    co_return r;
+  }
+
+  void reload() {
+    auto loaded = config::load_config(config_path);
+    if (!loaded.cfg) {
+      metrics.inc("caseroute_config_reloads_total", {{"result", "rejected"}});
+      for (const auto& p : loaded.errors)
+        log::error("config.reload_rejected", {{"line", p.line}, {"column", p.column}, {"problem", p.message}});
+      return;
+    }
+    auto next = std::make_shared<config::config>(std::move(*loaded.cfg));
+    // What the process is bound to cannot change without a restart.
+    const auto& cur = *ctx.cfg;
+    if (next->server.listen != cur.server.listen || next->redis.url != cur.redis.url ||
+        next->redis.key_prefix != cur.redis.key_prefix || next->privacy.encryption_key != cur.privacy.encryption_key) {
+      log::warn("config.reload_partial", {{"kept", "server.listen, redis.url, redis.key_prefix and the encryption key "
+                                                   "need a restart; the rest is applied"}});
+      next->server = cur.server;
+      next->redis = cur.redis;
+      next->privacy = cur.privacy;
+    }
+    try {
+      auto roster = std::make_shared<schedule::roster>(*next);
+      ctx.cfg = next;
+      ctx.roster = roster;
+    } catch (const std::exception& e) {
+      metrics.inc("caseroute_config_reloads_total", {{"result", "rejected"}});
+      log::error("config.reload_rejected", {{"problem", e.what()}});
+      return;
+    }
+    metrics.inc("caseroute_config_reloads_total", {{"result", "ok"}});
+    log::info("config.reloaded", {{"counselors", ctx.cfg->counselors.size()}, {"sites", ctx.cfg->sites.size()}});
+    dispatch.kick();
+  }
+
+  asio::awaitable<void> handle_signals() {
+    asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+    for (;;) {
+      auto [ec, sig] = co_await signals.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+      if (sig == SIGHUP) {
+        ::sd_notify(0, "RELOADING=1");
+        reload();
+        ::sd_notify(0, "READY=1");
+        continue;
+      }
+      log::info("shutdown.begin", {{"signal", sig}});
+      ::sd_notify(0, "STOPPING=1");
+      ctx.shutting_down = true;
+      server.stop_accepting();
+      co_await server.drain(ctx.cfg->server.shutdown_grace);
+      dispatch.stop();
+      redis.stop();
+      log::info("shutdown.done");
+      io.stop();
+      co_return;
+    }
+  }
+};
+
+app::app(std::filesystem::path config_path, config::config cfg)
+    : config_path_(std::move(config_path)), cfg_(std::make_shared<const config::config>(std::move(cfg))) {}
+
+app::~app() = default;
+
+int app::run() {
+  const auto& cfg = *cfg_;
+  store::endpoint ep;
+  if (cfg.redis.url == "managed") {
+    ep.unix_socket = managed_redis::socket_path_for(cfg.redis.data_dir);
+  } else if (cfg.redis.url.starts_with("sentinel://")) {
+    log::error("startup.failed", {{"problem", "redis.url: sentinel:// is not supported by this version; "
+                                              "use managed or redis://host:port/db"}});
+    return 2;
+  } else {
+    ep = redis_endpoint(cfg.redis);
+  }
+
+  rt_ = std::make_unique<runtime>(config_path_, cfg_, ep);
+  auto& rt = *rt_;
+  if (cfg.redis.url == "managed") {
+    rt.managed.emplace(rt.io, cfg.redis.server_binary, cfg.redis.data_dir);
+    rt.managed->start();
+  }
+  rt.server.listen();
+  const auto where = rt.server.local_endpoint();
+  log::info("http.listening", {{"address", where.address().to_string()}, {"port", where.port()}});
+
+  // An exception escaping a loop is a broken invariant: let it end the
+  // process (systemd restarts us); connection handlers catch their own.
+  auto rethrow = [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  };
+  asio::co_spawn(rt.io, rt.redis.run(), rethrow);
+  asio::co_spawn(rt.io, rt.server.run(), rethrow);
+  asio::co_spawn(rt.io, rt.dispatch.run(), rethrow);
+  asio::co_spawn(rt.io, rt.handle_signals(), rethrow);
+  if (rt.managed) asio::co_spawn(rt.io, rt.managed->supervise(), rethrow);
+  ::sd_notify(0, "READY=1");
+
+  rt.io.run();
+  if (rt.managed) rt.managed->stop();
+  return 0;
+}
+
+}  // namespace caseroute

@@ -1,0 +1,157 @@
+// load_config: the file-reading half of the loader. Reads the config file and
+// the secret files it names; never logs or echoes a secret, only file names.
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "config/loader.hpp"
+#include "config/parsed.hpp"
+
+namespace caseroute::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uintmax_t max_config_bytes = 16 * 1024 * 1024;
+constexpr std::uintmax_t max_secret_bytes = 64 * 1024;
+
+// The whole file, or nullopt with the reason in `why`.
+std::optional<std::string> read_file(const fs::path& path, std::uintmax_t max_bytes,
+                                     std::string& why) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    why = ec ? ec.message() : (fs::exists(path, ec) ? "not a regular file" : "no such file");
+    return std::nullopt;
+  }
+  const std::uintmax_t size = fs::file_size(path, ec);
+  if (ec) {
+    why = ec.message();
+    return std::nullopt;
+  }
+  if (size > max_bytes) {
+    why = "larger than " + std::to_string(max_bytes) + " bytes";
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) {
+    why = "read error";
+    return std::nullopt;
+  }
+  return std::move(content).str();
+}
+
+std::string trim_right(std::string s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// 64 hex characters -> 32 bytes; nullopt otherwise.
+std::optional<std::string> decode_key_hex(std::string_view text) {
+  if (text.size() != 64) return std::nullopt;
+  std::string key(32, '\0');
+  for (std::size_t i = 0; i < 32; ++i) {
+    const int hi = hex_value(text[2 * i]);
+    const int lo = hex_value(text[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    key[i] = static_cast<char>(hi * 16 + lo);
+  }
+  return key;
+}
+
+void add_error(load_result& r, detail::position at, std::string message) {
+  r.errors.push_back({at.line, at.column, std::move(message)});
+}
+
+}  // namespace
+
+load_result load_config(const fs::path& file) {
+  std::string why;
+  const std::optional<std::string> text = read_file(file, max_config_bytes, why);
+  if (!text) {
+    load_result r;
+    r.errors.push_back({0, 0, "cannot read the config file: " + why});
+    return r;
+  }
+  detail::parsed p = detail::parse(*text);
+  load_result& r = p.result;
+  const fs::path base = file.parent_path();
+  const auto resolve = [&](const std::string& name) {
+    const fs::path path(name);
+    return path.is_absolute() ? path : base / path;
+  };
+
+  for (std::size_t i = 0; i < p.partial.platforms.size(); ++i) {
+    platform& pf = p.partial.platforms[i];
+    if (pf.secret_file.empty()) continue;  // already reported as missing
+    const detail::position at = p.platform_secret_files[i];
+    const std::string key = "platforms[" + std::to_string(i) + "].secret_file";
+    const fs::path path = resolve(pf.secret_file);
+    const std::optional<std::string> secret = read_file(path, max_secret_bytes, why);
+    if (!secret) {
+      add_error(r, at, key + ": cannot read " + path.string() + ": " + why);
+    } else if ((pf.secret = trim_right(*secret)).empty()) {
+      add_error(r, at, key + ": " + path.string() + " is empty");
+    }
+  }
+
+  privacy_settings& privacy = p.partial.privacy;
+  if (!privacy.encryption_key_file.empty()) {
+    const detail::position at = p.encryption_key_file;
+    const fs::path path = resolve(privacy.encryption_key_file);
+    const std::optional<std::string> content = read_file(path, max_secret_bytes, why);
+    if (!content) {
+      add_error(r, at, "privacy.encryption_key_file: cannot read " + path.string() + ": " + why);
+    } else if (content->size() == 32) {
+      privacy.encryption_key = *content;  // exactly 32 raw bytes
+    } else if (auto key = decode_key_hex(trim_right(*content))) {
+      privacy.encryption_key = std::move(*key);
+    } else {
+      add_error(r, at, "privacy.encryption_key_file: " + path.string() +
+                           " must hold 64 hex characters or exactly 32 raw bytes "
+                           "(e.g. openssl rand -hex 32)");
+    }
+  }
+
+  detail::sort_problems(r);
+  r.cfg.reset();
+  if (r.errors.empty()) r.cfg = std::move(p.partial);
+  return std::move(r);
+}
+
+std::string format_problems(const fs::path& file, const load_result& r) {
+  std::string out;
+  const auto add = [&](const problem& pr, std::string_view kind) {
+    out += file.string();
+    if (pr.line > 0) {
+      out += ':' + std::to_string(pr.line);
+      if (pr.column > 0) out += ':' + std::to_string(pr.column);
+    }
+    out += ": ";
+    out += kind;
+    out += ": ";
+    out += pr.message;
+    out += '\n';
+  };
+  for (const problem& pr : r.errors) add(pr, "error");
+  for (const problem& pr : r.warnings) add(pr, "warning");
+  return out;
+}
+
+}  // namespace caseroute::config

@@ -1,0 +1,26 @@
+// Bearer tokens for counselors and supervisors: `caseroute token new` makes
+// one, the config keeps only its SHA-256. Never log a token, only its owner's id.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace caseroute::config {
+
+// "crt_" followed by 32 bytes from OpenSSL RAND_bytes in unpadded URL-safe
+// base64 (47 characters in all). Throws std::runtime_error if the RNG fails.
+std::string new_token();
+
+// SHA-256 of `data` as 64 lowercase hex characters.
+std::string sha256_hex(std::string_view data);
+
+// True when `text` is exactly 64 lowercase hex characters.
+bool is_sha256_hex(std::string_view text);
+
+// What `caseroute token new` prints for `token`: two lines,
+//   token: crt_...
+//   token_sha256: <hex>
+// the first for the token's holder, the second to paste into the config.
+std::string render_token_new(std::string_view token);
+
+}  // namespace caseroute::config

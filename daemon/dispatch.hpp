@@ -1,0 +1,33 @@
+// The dispatch loop: expires offers, raises escalation levels and routes the
+// queue, on every kick (a referral, a decline, a resolve, a sign-in) and on
+// the periodic tick. Any replica may run it at any time: the store's scripts
+// make each offer atomically, so racing replicas never offer a case twice.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "context.hpp"
+
+namespace caseroute {
+
+class dispatcher {
+ public:
+  explicit dispatcher(context& ctx);
+
+  // Runs passes until stop(): after each kick() and at least every tick.
+  boost::asio::awaitable<void> run();
+  void kick();
+  void stop();
+
+  // One pass; public for tests. Fails only when Redis is unavailable.
+  boost::asio::awaitable<boost::system::result<void>> pass();
+
+ private:
+  context& ctx_;
+  boost::asio::steady_timer wake_;
+  bool kicked_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace caseroute

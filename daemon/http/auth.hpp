@@ -1,0 +1,52 @@
+// Authentication: HMAC-SHA256 signatures from platforms (SPEC 4.2) and bearer
+// tokens from counselors and supervisors (4.3, 4.4). Pure functions of the
+// request, the config and the clock; secrets and tokens are never echoed or logged.
+#pragma once
+
+#include "config/config.hpp"
+#include "http/errors.hpp"
+#include "http/message.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace caseroute::http {
+
+// Lowercase hex digests (OpenSSL).
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+std::string sha256_hex(std::string_view data);
+
+// timestamp + "\n" + METHOD + "\n" + path-with-query + "\n" + body.
+std::string signing_payload(std::string_view timestamp, std::string_view method, std::string_view target,
+                            std::string_view body);
+
+inline constexpr std::int64_t max_clock_skew_seconds = 300;
+
+// Checks X-Platform-Id, X-Timestamp (decimal Unix seconds, within 300 s of
+// now) and X-Signature (lowercase hex, constant-time compare) against the
+// request's method, raw target and body. The pointer refers into `platforms`.
+std::variant<const config::platform*, api_error> verify_platform(const request& req,
+                                                                 const std::vector<config::platform>& platforms,
+                                                                 std::int64_t now_unix_seconds);
+
+struct principal {
+  enum class kind { counselor, supervisor };
+  kind role = kind::counselor;
+  std::string id;
+};
+
+// Authorization: Bearer <token>; the token's SHA-256 is compared in constant
+// time with every counselor's and supervisor's token_sha256.
+std::variant<principal, api_error> verify_bearer(const request& req, const config::config& cfg);
+
+// The three headers a client sends: X-Platform-Id, X-Timestamp, X-Signature
+// (for tests, the signing script and outbound status callbacks).
+std::vector<std::pair<std::string, std::string>> sign_request(std::string_view platform_id, std::string_view secret,
+                                                              std::int64_t now_unix_seconds, std::string_view method,
+                                                              std::string_view target, std::string_view body);
+
+}  // namespace caseroute::http

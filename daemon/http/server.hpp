@@ -1,0 +1,66 @@
+// The HTTP/1.1 listener: accepts connections and runs one coroutine per
+// connection that reads a request within the limits, routes it, calls the
+// handler and writes the response. Beast stays inside server.cpp.
+//
+// Threading: one io_context run by one thread. Every member except the
+// constructor, listen() and local_endpoint() must be called on that thread
+// (post to it); open_connections() may be read from anywhere.
+#pragma once
+
+#include "config/config.hpp"
+#include "http/router.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+namespace caseroute::http {
+
+struct server_hooks {
+  // Called once per response written. `route` is the route name (pattern),
+  // "unmatched" for 404/405 and "-" when no request could be read (400, 413,
+  // 431, 503 over the connection limit). Never a raw path.
+  std::function<void(std::string_view route, std::string_view method, int status, double seconds)> on_response;
+};
+
+class server {
+ public:
+  // `s` is copied; `r` must outlive the server and stay unchanged while it runs.
+  server(boost::asio::io_context& io, const config::server_settings& s, const router& r, server_hooks hooks = {});
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Binds and listens on s.listen ("host:port", "[v6]:port"; port 0 picks a
+  // free one). Throws std::system_error with the address in the message.
+  void listen();
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+  // The accept loop; returns once stop_accepting() closed the acceptor.
+  // Connections run as their own coroutines on the io_context, keeping the
+  // server's internals alive until they end.
+  boost::asio::awaitable<void> run();
+
+  // Closes the acceptor and idle keep-alive connections; connections in the
+  // middle of a request finish it (answered with Connection: close).
+  void stop_accepting();
+
+  std::size_t open_connections() const;
+
+  // Waits until no connection is open or `deadline` passed, then cancels the
+  // handlers and closes the sockets still open, and waits briefly for them to end.
+  boost::asio::awaitable<void> drain(std::chrono::steady_clock::duration deadline);
+
+  struct impl;
+
+ private:
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace caseroute::http

@@ -1,0 +1,64 @@
+// caseroute: parse arguments, load the config, run the daemon, return an exit code.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+
+#include "app.hpp"
+#include "config/loader.hpp"
+#include "config/token.hpp"
+#include "log/log.hpp"
+
+int main(int argc, char** argv) {
+  using namespace caseroute;
+  CLI::App cli{"caseroute: routes 12355 youth mental-health referrals to on-duty counselors"};
+  std::string config_path = "config/example.yaml";
+  std::string check_path;
+  std::string listen, redis_url, data_dir;
+  cli.add_option("-c,--config", config_path, "config file (YAML)")->capture_default_str();
+  cli.add_option("--check-config", check_path, "validate FILE, print every problem with its line, and exit");
+  cli.add_option("--listen", listen, "override server.listen (host:port)");
+  cli.add_option("--redis-url", redis_url, "override redis.url (managed, redis://host:port/db)");
+  cli.add_option("--data-dir", data_dir, "override redis.data_dir (managed Redis)");
+  auto* token = cli.add_subcommand("token", "bearer tokens for counselors and supervisors");
+  auto* token_new = token->add_subcommand("new", "print a fresh random token and its token_sha256 config line");
+  token->require_subcommand(1);
+  CLI11_PARSE(cli, argc, argv);
+
+  if (*token_new) {
+    std::cout << config::render_new_token();
+    return 0;
+  }
+  if (!check_path.empty()) {
+    const auto r = config::load_config(check_path);
+    const auto text = config::format_problems(check_path, r);
+    if (!r.cfg) {
+      std::cerr << text;
+      return 1;
+    }
+    std::cout << text << check_path << ": OK\n";
+    return 0;
+  }
+
+  auto loaded = config::load_config(config_path);
+  if (!loaded.cfg) {
+    std::cerr << config::format_problems(config_path, loaded);
+    return 2;
+  }
+  auto cfg = std::move(*loaded.cfg);
+  if (!listen.empty()) cfg.server.listen = listen;
+  if (!redis_url.empty()) cfg.redis.url = redis_url;
+  if (!data_dir.empty()) cfg.redis.data_dir = data_dir;
+  log::configure(cfg.log.level, cfg.log.format);
+  for (const auto& w : loaded.warnings)
+    log::warn("config.warning", {{"line", w.line}, {"problem", w.message}});
+
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    app a(config_path, std::move(cfg));
+    return a.run();
+  } catch (const std::exception& e) {
+    log::error("daemon.failed", {{"problem", e.what()}});
+    return 1;
+  }
+}

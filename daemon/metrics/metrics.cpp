@@ -1,0 +1,140 @@
+// The metric families caseroute exports and their text rendering.
+#include "metrics/metrics.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <stdexcept>
+
+namespace caseroute::metrics {
+namespace {
+
+std::string format_number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+std::string escape_label(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+std::string render_labels(const labels& l, std::string_view extra_key = {}, std::string_view extra_value = {}) {
+  if (l.empty() && extra_key.empty()) return {};
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [k, v] : l) {
+    if (!first) out += ',';
+    first = false;
+    out += k + "=\"" + escape_label(v) + "\"";
+  }
+  if (!extra_key.empty()) {
+    if (!first) out += ',';
+    out += std::string(extra_key) + "=\"" + std::string(extra_value) + "\"";
+  }
+  return out + "}";
+}
+
+const std::vector<double> latency_buckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+const std::vector<double> wait_buckets = {1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 14400, 86400};
+
+}  // namespace
+
+registry::registry() {
+  describe("caseroute_referrals_total", kind::counter,
+           "Referrals received, by platform and outcome (created, duplicate, conflict, invalid, unauthenticated, unavailable).");
+  describe("caseroute_cases", kind::gauge, "Cases by state, read from Redis at each scrape.");
+  describe("caseroute_open_cases", kind::gauge, "Open (queued, offered, active) cases by risk, read at each scrape.");
+  describe("caseroute_referral_to_offer_seconds", kind::histogram,
+           "Time from a case being queued to its first offer.", wait_buckets);
+  describe("caseroute_offer_to_accept_seconds", kind::histogram, "Time from an offer to its acceptance.",
+           wait_buckets);
+  describe("caseroute_offers_total", kind::counter, "Offers made, by rule that chose the counselor.");
+  describe("caseroute_offer_conflicts_total", kind::counter,
+           "Planned offers another replica or request won first (expected under replicas).");
+  describe("caseroute_offers_expired_total", kind::counter, "Offers that expired unanswered.");
+  describe("caseroute_escalations_total", kind::counter, "Escalation level rises, by risk.");
+  describe("caseroute_counselors_on_duty", kind::gauge, "Counselors rostered for the current shift.");
+  describe("caseroute_counselors_available", kind::gauge, "On-duty counselors signed in with free capacity.");
+  describe("caseroute_http_requests_total", kind::counter, "HTTP requests by route pattern, method and status.");
+  describe("caseroute_http_request_duration_seconds", kind::histogram, "HTTP request handling time by route.",
+           latency_buckets);
+  describe("caseroute_redis_up", kind::gauge, "1 when the Redis connection is up.");
+  describe("caseroute_routing_passes_total", kind::counter, "Routing passes run, by result (ok, unavailable).");
+  describe("caseroute_config_reloads_total", kind::counter, "Config reloads by result (ok, rejected).");
+}
+
+void registry::describe(std::string name, kind type, std::string help, std::vector<double> buckets) {
+  families_.emplace(std::move(name), family{type, std::move(help), std::move(buckets)});
+}
+
+const registry::family& registry::find(std::string_view name) const {
+  auto it = families_.find(name);
+  if (it == families_.end()) throw std::logic_error("unknown metric " + std::string(name));
+  return it->second;
+}
+
+void registry::inc(std::string_view name, const labels& l, double by) {
+  find(name);
+  auto& series = values_[std::string(name)];
+  series[l] += by;
+}
+
+void registry::set(std::string_view name, const labels& l, double value) {
+  find(name);
+  values_[std::string(name)][l] = value;
+}
+
+void registry::clear(std::string_view name) {
+  if (auto it = values_.find(name); it != values_.end()) it->second.clear();
+}
+
+void registry::observe(std::string_view name, const labels& l, double value) {
+  const auto& f = find(name);
+  auto& h = histograms_[std::string(name)][l];
+  if (h.counts.empty()) h.counts.assign(f.buckets.size(), 0);
+  for (std::size_t i = 0; i < f.buckets.size(); ++i) {
+    if (value <= f.buckets[i]) {
+      ++h.counts[i];
+      break;
+    }
+  }
+  ++h.count;
+  h.sum += value;
+}
+
+std::string registry::render() const {
+  std::string out;
+  for (const auto& [name, f] : families_) {
+    const char* type = f.type == kind::counter ? "counter" : f.type == kind::gauge ? "gauge" : "histogram";
+    out += "# HELP " + name + " " + f.help + "\n# TYPE " + name + " " + type + "\n";
+    if (f.type == kind::histogram) {
+      auto it = histograms_.find(name);
+      if (it == histograms_.end()) continue;
+      for (const auto& [l, h] : it->second) {
+        std::uint64_t cumulative = 0;
+        for (std::size_t i = 0; i < f.buckets.size(); ++i) {
+          cumulative += h.counts[i];
+          out += name + "_bucket" + render_labels(l, "le", format_number(f.buckets[i])) + " " +
+                 std::to_string(cumulative) + "\n";
+        }
+        out += name + "_bucket" + render_labels(l, "le", "+Inf") + " " + std::to_string(h.count) + "\n";
+        out += name + "_sum" + render_labels(l) + " " + format_number(h.sum) + "\n";
+        out += name + "_count" + render_labels(l) + " " + std::to_string(h.count) + "\n";
+      }
+      continue;
+    }
+    auto it = values_.find(name);
+    if (it == values_.end()) continue;
+    for (const auto& [l, v] : it->second) out += name + render_labels(l) + " " + format_number(v) + "\n";
+  }
+  return out;
+}
+
+}  // namespace caseroute::metrics

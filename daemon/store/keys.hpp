@@ -1,0 +1,59 @@
+// Every Redis key name caseroute uses, built in one place: one hash tag per
+// city (so a Redis Cluster keeps a city's keys in one slot) and a schema
+// version. Nothing else in the program spells a key.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace caseroute::store {
+
+// Key layout (P = the configured key_prefix, e.g. "cr:sanmenxia"; every key
+// starts with "{P}:v1:"). Times are integer milliseconds since the epoch.
+//
+//   case:<id>                 hash   state, risk, created, received, escalation,
+//                                    record (CaseRecord bytes; personal data sealed),
+//                                    digest (hex SHA-256 of the referral), platform,
+//                                    referral, youth, concern (primary), counselor,
+//                                    site, offered, offer_expires, accepted,
+//                                    resolved, cancelled, outcome
+//   case:<id>:history         list   binary Event messages, oldest first
+//   case:<id>:excluded        set    counselor ids who declined, let an offer
+//                                    expire or released the case (rule 5)
+//   referral:<platform>:<rid> string case id (idempotency key)
+//   queue                     zset   queued case ids, score = created ms
+//   offers                    zset   offered case ids, score = offer expiry ms
+//   cases                     zset   every case id, score = created ms (listing)
+//   open                      set    case ids in QUEUED, OFFERED or ACTIVE
+//   stats                     hash   created, resolved, cancelled counters
+//   counselor:<id>            hash   available (0/1), last_offer (ms)
+//   counselor:<id>:cases      set    the counselor's offered + active case ids (load)
+//   counselors                set    counselor ids with live state
+//   youth:<ref>               zset   counselor id -> ms of their last resolution
+//                                    for this youth (continuity)
+class keys {
+ public:
+  explicit keys(std::string prefix);
+
+  // "{P}:v1:", the start of every key (read-only scripts build keys from it).
+  const std::string& base() const { return base_; }
+
+  std::string case_hash(std::string_view case_id) const;
+  std::string history(std::string_view case_id) const;
+  std::string excluded(std::string_view case_id) const;
+  std::string referral(std::string_view platform_id, std::string_view referral_id) const;
+  std::string queue() const;
+  std::string offers() const;
+  std::string cases() const;
+  std::string open() const;
+  std::string stats() const;
+  std::string counselor(std::string_view counselor_id) const;
+  std::string counselor_cases(std::string_view counselor_id) const;
+  std::string counselors() const;
+  std::string youth(std::string_view youth_ref) const;
+
+ private:
+  std::string base_;
+};
+
+}  // namespace caseroute::store

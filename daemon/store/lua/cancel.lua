@@ -1,0 +1,19 @@
+-- cancel: any non-final state -> CANCELLED; the case leaves every index. The
+-- counselor field stays, to show who held it.
+-- KEYS: case, history, queue, offers, open, counselor cases (of the counselor
+--       the caller read), stats
+-- ARGV: case id, expected counselor, now ms, case.cancelled event
+local f = redis.call('HMGET', KEYS[1], 'state', 'counselor')
+local state = tonumber(f[1])
+if not state then return {'err', 'not_found'} end
+if state >= 4 then return {'err', 'wrong_state'} end
+local holder = f[2] or ''
+if holder ~= ARGV[2] then return {'retry'} end
+redis.call('HSET', KEYS[1], 'state', 5, 'cancelled', ARGV[3])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('SREM', KEYS[5], ARGV[1])
+if holder ~= '' then redis.call('SREM', KEYS[6], ARGV[1]) end
+redis.call('HINCRBY', KEYS[7], 'cancelled', 1)
+redis.call('RPUSH', KEYS[2], ARGV[4])
+return {'ok'}

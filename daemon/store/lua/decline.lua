@@ -1,0 +1,16 @@
+-- decline: OFFERED -> QUEUED; the declining counselor is excluded (rule 5).
+-- KEYS: case, history, offers, queue, excluded, counselor cases
+-- ARGV: case id, counselor, case.declined event
+local f = redis.call('HMGET', KEYS[1], 'state', 'counselor', 'created')
+local state = tonumber(f[1])
+if not state then return {'err', 'not_found'} end
+if f[2] ~= ARGV[2] then return {'err', 'not_yours'} end
+if state ~= 2 then return {'err', 'wrong_state'} end
+redis.call('HSET', KEYS[1], 'state', 1)
+redis.call('HDEL', KEYS[1], 'counselor', 'site', 'offered', 'offer_expires')
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZADD', KEYS[4], f[3], ARGV[1])
+redis.call('SADD', KEYS[5], ARGV[2])
+redis.call('SREM', KEYS[6], ARGV[1])
+redis.call('RPUSH', KEYS[2], ARGV[3])
+return {'ok'}

@@ -1,0 +1,36 @@
+-- offer: QUEUED -> OFFERED to one counselor, within their capacity. A
+-- supervisor may also re-offer an OFFERED case: the open offer is withdrawn.
+-- KEYS: case, history, queue, offers, counselor, counselor cases, counselors,
+--       excluded, previous counselor's cases (the caller read who that is)
+-- ARGV: case id, counselor, site, now ms, expires ms, capacity,
+--       ignore exclusion (0/1), may withdraw (0/1), expected previous counselor,
+--       case.offered event, case.offer_withdrawn event
+local f = redis.call('HMGET', KEYS[1], 'state', 'counselor')
+local state = tonumber(f[1])
+if not state then return {'err', 'not_found'} end
+local previous = f[2] or ''
+if state == 2 and ARGV[8] == '1' then
+  if previous ~= ARGV[9] then return {'retry'} end
+elseif state ~= 1 then
+  return {'err', 'wrong_state'}
+end
+if ARGV[7] ~= '1' and redis.call('SISMEMBER', KEYS[8], ARGV[2]) == 1 then
+  return {'err', 'excluded'}
+end
+local load = redis.call('SCARD', KEYS[6])
+if state == 2 and previous == ARGV[2] then load = load - 1 end
+if load >= tonumber(ARGV[6]) then return {'err', 'at_capacity'} end
+
+if state == 2 and previous ~= ARGV[2] then
+  redis.call('SREM', KEYS[9], ARGV[1])
+  redis.call('RPUSH', KEYS[2], ARGV[11])
+end
+redis.call('HSET', KEYS[1], 'state', 2, 'counselor', ARGV[2], 'site', ARGV[3],
+  'offered', ARGV[4], 'offer_expires', ARGV[5])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
+redis.call('SADD', KEYS[6], ARGV[1])
+redis.call('HSET', KEYS[5], 'last_offer', ARGV[4])
+redis.call('SADD', KEYS[7], ARGV[2])
+redis.call('RPUSH', KEYS[2], ARGV[10])
+return {'ok'}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the dependencies, builds the daemon and runs it on
+# config/example.yaml with its managed Redis (in var/redis). Ctrl-C stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash deploy/install-deps.sh
+bash deploy/build.sh caseroute
+config="${1:-config/example.yaml}"
+listen=$(sed -n 's/^ *listen: *"\{0,1\}\([^" #]*\)"\{0,1\}.*/\1/p' "$config" | head -n1)
+cat <<BANNER
+
+caseroute is starting on ${config} with a private Redis in var/redis.
+  API:        http://${listen:-127.0.0.1:8355}/v1/...   health: /healthz  ready: /readyz  metrics: /metrics
+  Platform:   tools/platform-curl POST /v1/referrals docs/examples/referral.json
+  Demo tokens (DEV ONLY, config/demo-tokens.txt):
+$(grep -v '^#' config/demo-tokens.txt | sed 's/^/    /')
+
+BANNER
+exec build/daemon/caseroute --config "$config"

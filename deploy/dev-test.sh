@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs the dependencies, builds everything and runs every test (unit,
+# integration against private redis-servers, end-to-end with the real binary).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash deploy/install-deps.sh
+bash deploy/build.sh
+cd build
+ctest --output-on-failure -j2 --timeout 600 "$@"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what caseroute needs to build, test and run on Debian 12, with
+# apt-get. Idempotent; skips apt entirely when everything is already there.
+# Never the unversioned libboost-dev (1.74), which conflicts with 1.81.
+set -euo pipefail
+
+packages=(
+  # build
+  g++ cmake ninja-build pkg-config ccache
+  # libraries (see README "Dependencies" for why each is here)
+  libboost1.81-dev libhiredis-dev libprotobuf-dev protobuf-compiler
+  libspdlog-dev libyaml-cpp-dev libsystemd-dev libssl-dev
+  libhowardhinnant-date-dev libcli11-dev
+  # Redis: the managed default and the tests' private servers
+  redis-server redis-tools
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # the curl walkthrough
+  curl openssl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

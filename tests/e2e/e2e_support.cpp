@@ -1,0 +1,133 @@
+// End-to-end helpers: the daemon process, signing, token files.
+#include "e2e/e2e_support.hpp"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <chrono>
+#include <csignal>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "http/auth.hpp"
+
+namespace caseroute::e2e {
+
+namespace {
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+std::string test_config() { return std::string(CASEROUTE_SOURCE_DIR) + "/config/test.yaml"; }
+
+std::map<std::string, std::string> test_tokens() {
+  std::map<std::string, std::string> out;
+  std::ifstream in(std::string(CASEROUTE_SOURCE_DIR) + "/config/test-tokens.txt");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream ss(line);
+    std::string id, token;
+    if (ss >> id >> token) out[id] = token;
+  }
+  return out;
+}
+
+std::string platform_secret() {
+  auto s = read_file(std::string(CASEROUTE_SOURCE_DIR) + "/config/secrets/test-platform.key");
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  return s;
+}
+
+daemon::daemon(const std::string& redis_url, const std::string& log_name)
+    : redis_url_(redis_url), log_(::testing::TempDir() + log_name), port_(testing::free_port()) {
+  std::remove(log_.c_str());
+  start();
+}
+
+daemon::~daemon() {
+  if (proc_ && proc_->running()) terminate();
+}
+
+void daemon::start() {
+  proc_ = std::make_unique<testing::process>(
+      std::vector<std::string>{CASEROUTE_BIN, "--config", test_config(), "--listen",
+                               "127.0.0.1:" + std::to_string(port_), "--redis-url", redis_url_},
+      log_);
+  if (!testing::wait_for_http(port_, "/readyz", std::chrono::seconds(20)))
+    ADD_FAILURE() << "daemon did not become ready; log:\n" << proc_->output();
+}
+
+void daemon::kill9() {
+  proc_->kill9();
+  proc_->wait(std::chrono::seconds(5));
+}
+
+int daemon::terminate() {
+  proc_->signal(SIGTERM);
+  return proc_->wait(std::chrono::seconds(20));
+}
+
+http_reply client::platform(const std::string& method, const std::string& target, const std::string& body) {
+  const auto ts = std::to_string(std::time(nullptr));
+  const auto sig = http::hmac_sha256_hex(platform_secret(), http::signing_payload(ts, method, target, body));
+  return testing::http_call(port_, method, target, body,
+                            {{"X-Platform-Id", "test-platform"}, {"X-Timestamp", ts}, {"X-Signature", sig}});
+}
+
+http_reply client::as(const std::string& who, const std::string& method, const std::string& target,
+                      const std::string& body) {
+  static const auto tokens = test_tokens();
+  auto it = tokens.find(who);
+  EXPECT_NE(it, tokens.end()) << "no token for " << who;
+  const std::string token = it == tokens.end() ? "" : it->second;
+  return testing::http_call(port_, method, target, body, {{"Authorization", "Bearer " + token}});
+}
+
+std::string referral_json(const std::string& referral_id, const std::string& risk, const std::string& concern,
+                          const std::string& extra) {
+  std::time_t now = std::time(nullptr) - 60;
+  char ts[32];
+  std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return R"({"referralId":")" + referral_id + R"(","receivedAt":")" + ts + R"(","risk":")" + risk +
+         R"(","concerns":[")" + concern + R"("],"mode":"MODE_PHONE","youth":{"ref":"y-)" + referral_id +
+         R"(","age":15},"contact":{"name":"Test Youth","phone":"13900000000"},"summary":"invented test summary")" +
+         extra + "}";
+}
+
+bool parse_into(const std::string& json, google::protobuf::Message& m) {
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = false;
+  return google::protobuf::util::JsonStringToMessage(json, &m, opts).ok();
+}
+
+bool wait_for_offer(client& c, const std::string& who, const std::string& case_id, int seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = c.as(who, "GET", "/v1/me/offers?wait=5");
+    if (r.status != 200) return false;
+    auto list = parse<v1::OfferList>(r.body);
+    for (const auto& o : list.offers())
+      if (o.case_id() == case_id) return true;
+  }
+  return false;
+}
+
+void e2e_test::SetUp() {
+  redis_ = std::make_unique<testing::redis_server>();
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  daemon_ = std::make_unique<daemon>(redis_->url(), std::string("caseroute-") + info->name() + ".log");
+  api_ = std::make_unique<client>(daemon_->port());
+}
+
+void e2e_test::TearDown() {
+  daemon_.reset();
+  redis_.reset();
+}
+
+}  // namespace caseroute::e2e

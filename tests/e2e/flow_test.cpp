@@ -1,0 +1,181 @@
+// The whole flow through the real binary: a referral is offered to the right
+// counselor, accepted and resolved, and the platform sees CASE_RESOLVED; a
+// counselor cannot see or act on another's case; personal data stays put.
+#include "e2e/e2e_support.hpp"
+
+namespace caseroute::e2e {
+namespace {
+
+class flow : public e2e_test {};
+
+std::string post_case(client& api, const std::string& id, const std::string& risk, const std::string& concern,
+                      const std::string& extra = "") {
+  auto r = api.platform("POST", "/v1/referrals", referral_json(id, risk, concern, extra));
+  EXPECT_EQ(r.status, 202) << r.body;
+  auto ack = parse<v1::ReferralAccepted>(r.body);
+  EXPECT_EQ(ack.state(), v1::CASE_QUEUED);
+  EXPECT_FALSE(ack.duplicate());
+  return ack.case_id();
+}
+
+TEST_F(flow, ReferralIsOfferedToBestCounselorAcceptedResolvedAndPlatformSeesResolved) {
+  // depression only: c1 holds it at 3, c5 at 2, c2 at 1 -> c1 wins on skill.
+  const auto case_id = post_case(*api_, "ref-flow-1", "RISK_MEDIUM", "depression");
+  ASSERT_TRUE(wait_for_offer(*api_, "c1", case_id));
+
+  auto offers = parse<v1::OfferList>(api_->as("c1", "GET", "/v1/me/offers").body);
+  ASSERT_EQ(offers.offers_size(), 1);
+  EXPECT_EQ(offers.offers(0).case_().contact().phone(), "13900000000");  // the case's counselor sees contact
+  EXPECT_TRUE(offers.offers(0).has_expires_at());
+
+  auto accepted = api_->as("c1", "POST", "/v1/cases/" + case_id + "/accept");
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  EXPECT_EQ(parse<v1::Case>(accepted.body).state(), v1::CASE_ACTIVE);
+
+  auto mine = parse<v1::CaseList>(api_->as("c1", "GET", "/v1/me/cases").body);
+  ASSERT_EQ(mine.cases_size(), 1);
+  EXPECT_EQ(mine.cases(0).state(), v1::CASE_ACTIVE);
+
+  auto resolved = api_->as("c1", "POST", "/v1/cases/" + case_id + "/resolve",
+                           R"({"outcome":"OUTCOME_COUNSELED","note":"phone session held"})");
+  ASSERT_EQ(resolved.status, 200) << resolved.body;
+  EXPECT_EQ(parse<v1::Case>(resolved.body).state(), v1::CASE_RESOLVED);
+
+  auto status = api_->platform("GET", "/v1/referrals/ref-flow-1");
+  ASSERT_EQ(status.status, 200) << status.body;
+  auto seen = parse<v1::Case>(status.body);
+  EXPECT_EQ(seen.case_id(), case_id);
+  EXPECT_EQ(seen.state(), v1::CASE_RESOLVED);
+  EXPECT_EQ(seen.outcome(), v1::OUTCOME_COUNSELED);
+  EXPECT_TRUE(seen.has_resolved_at());
+  EXPECT_FALSE(seen.has_contact());
+  EXPECT_TRUE(seen.summary().empty());
+  EXPECT_TRUE(seen.counselor_id().empty());
+
+  // The supervisor sees the whole history, in order.
+  auto full = parse<v1::Case>(api_->as("s1", "GET", "/v1/cases/" + case_id).body);
+  std::vector<std::string> types;
+  for (const auto& e : full.history()) types.push_back(e.type());
+  EXPECT_EQ(types, (std::vector<std::string>{"case.created", "case.offered", "case.accepted", "case.resolved"}));
+  EXPECT_EQ(full.history(1).counselor_id(), "c1");
+  EXPECT_EQ(full.history(1).rule(), "skill");
+}
+
+TEST_F(flow, CounselorCannotSeeOrActOnAnothersCase) {
+  const auto case_id = post_case(*api_, "ref-iso-1", "RISK_LOW", "depression");
+  ASSERT_TRUE(wait_for_offer(*api_, "c1", case_id));
+
+  EXPECT_EQ(api_->as("c2", "GET", "/v1/cases/" + case_id).status, 403);
+  EXPECT_EQ(api_->as("c2", "POST", "/v1/cases/" + case_id + "/accept").status, 409);
+  EXPECT_EQ(api_->as("c2", "POST", "/v1/cases/" + case_id + "/decline", R"({"reason":"x"})").status, 403);
+  auto mine = parse<v1::OfferList>(api_->as("c2", "GET", "/v1/me/offers").body);
+  for (const auto& o : mine.offers()) EXPECT_NE(o.case_id(), case_id);
+
+  ASSERT_EQ(api_->as("c1", "POST", "/v1/cases/" + case_id + "/accept").status, 200);
+  EXPECT_EQ(api_->as("c2", "POST", "/v1/cases/" + case_id + "/resolve", R"({"outcome":"OUTCOME_OTHER"})").status,
+            403);
+  EXPECT_EQ(api_->as("c2", "POST", "/v1/cases/" + case_id + "/release").status, 403);
+  // Counselors do not get supervisor endpoints, nor platform ones.
+  EXPECT_EQ(api_->as("c1", "GET", "/v1/queue").status, 403);
+  EXPECT_EQ(api_->as("c1", "GET", "/v1/cases").status, 403);
+  EXPECT_EQ(api_->as("c1", "POST", "/v1/cases/" + case_id + "/cancel").status, 403);
+  EXPECT_EQ(api_->as("s1", "GET", "/v1/me/offers").status, 403);
+  EXPECT_EQ(api_->as("c1", "POST", "/v1/referrals", referral_json("x", "RISK_LOW", "depression")).status, 401);
+}
+
+TEST_F(flow, DeclineRequeuesToTheNextCounselorAndExcludesTheDecliner) {
+  const auto case_id = post_case(*api_, "ref-decl-1", "RISK_LOW", "depression");
+  ASSERT_TRUE(wait_for_offer(*api_, "c1", case_id));
+  ASSERT_EQ(api_->as("c1", "POST", "/v1/cases/" + case_id + "/decline", R"({"reason":"conflict of interest"})").status,
+            200);
+  ASSERT_TRUE(wait_for_offer(*api_, "c5", case_id));  // next by skill: c5 (2) before c2 (1)
+  auto full = parse<v1::Case>(api_->as("s1", "GET", "/v1/cases/" + case_id).body);
+  EXPECT_EQ(full.state(), v1::CASE_OFFERED);
+  EXPECT_EQ(full.counselor_id(), "c5");
+}
+
+TEST_F(flow, SupervisorSeesQueueCountersAndCanAssignAndCancel) {
+  // No one on duty holds "grief" except c2; c6 (off roster) holds it too.
+  const auto a = post_case(*api_, "ref-sup-1", "RISK_HIGH", "grief");
+  ASSERT_TRUE(wait_for_offer(*api_, "c2", a));
+  const auto b = post_case(*api_, "ref-sup-2", "RISK_LOW", "exam_stress");
+  ASSERT_TRUE(wait_for_offer(*api_, "c3", b));
+
+  auto queue = api_->as("s1", "GET", "/v1/queue");
+  ASSERT_EQ(queue.status, 200) << queue.body;
+  auto view = parse<v1::QueueView>(queue.body);
+  EXPECT_EQ(view.by_state().at("CASE_OFFERED"), 2);
+  EXPECT_GE(view.counselors_on_duty(), 5);
+
+  auto counselors = parse<v1::CounselorList>(api_->as("s1", "GET", "/v1/counselors").body);
+  ASSERT_EQ(counselors.counselors_size(), 6);
+  for (const auto& c : counselors.counselors()) {
+    if (c.counselor_id() == "c2") EXPECT_EQ(c.load(), 1);
+    if (c.counselor_id() == "c6") EXPECT_FALSE(c.on_duty());
+  }
+
+  // Reassign b from c3 to c4 (assignment overrides rules 2-5).
+  auto assigned = api_->as("s1", "POST", "/v1/cases/" + b + "/assign", R"({"counselorId":"c4"})");
+  ASSERT_EQ(assigned.status, 200) << assigned.body;
+  EXPECT_EQ(parse<v1::Case>(assigned.body).counselor_id(), "c4");
+  auto c3 = parse<v1::OfferList>(api_->as("c3", "GET", "/v1/me/offers").body);
+  EXPECT_EQ(c3.offers_size(), 0);
+  // An off-duty counselor cannot be assigned.
+  EXPECT_EQ(api_->as("s1", "POST", "/v1/cases/" + a + "/assign", R"({"counselorId":"c6"})").status, 409);
+  EXPECT_EQ(api_->as("s1", "POST", "/v1/cases/" + a + "/assign", R"({"counselorId":"nobody"})").status, 400);
+
+  auto cancelled = api_->as("s1", "POST", "/v1/cases/" + a + "/cancel", R"({"reason":"duplicate call"})");
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(parse<v1::Case>(cancelled.body).state(), v1::CASE_CANCELLED);
+  EXPECT_EQ(api_->as("s1", "POST", "/v1/cases/" + a + "/cancel").status, 409);
+  EXPECT_EQ(api_->as("c2", "POST", "/v1/cases/" + a + "/accept").status, 409);
+
+  auto list = parse<v1::CaseList>(api_->as("s1", "GET", "/v1/cases?state=CASE_CANCELLED").body);
+  ASSERT_EQ(list.cases_size(), 1);
+  EXPECT_EQ(list.cases(0).case_id(), a);
+  EXPECT_EQ(api_->as("s1", "GET", "/v1/cases?state=BOGUS").status, 400);
+}
+
+TEST_F(flow, PersonalDataIsNeitherStoredInClearNorLogged) {
+  const auto case_id = post_case(*api_, "ref-pii-1", "RISK_LOW", "anxiety");
+  ASSERT_TRUE(wait_for_offer(*api_, "c3", case_id));
+  // Every value of every key, raw: the phone number and summary must not appear.
+  const auto all = redis_->cli({"EVAL",
+                                "local out = {} for _, k in ipairs(redis.call('KEYS', '*')) do "
+                                "local t = redis.call('TYPE', k).ok "
+                                "if t == 'hash' then for _, v in ipairs(redis.call('HGETALL', k)) do out[#out+1] = v end "
+                                "elseif t == 'list' then for _, v in ipairs(redis.call('LRANGE', k, 0, -1)) do out[#out+1] = v end "
+                                "elseif t == 'string' then out[#out+1] = redis.call('GET', k) end end "
+                                "return table.concat(out, '|')",
+                                "0"});
+  EXPECT_NE(all.find("ref-pii-1"), std::string::npos);  // the dump did read the case
+  EXPECT_EQ(all.find("13900000000"), std::string::npos);
+  EXPECT_EQ(all.find("invented test summary"), std::string::npos);
+  const auto log = daemon_->proc().output();
+  EXPECT_EQ(log.find("13900000000"), std::string::npos);
+  EXPECT_EQ(log.find("invented test summary"), std::string::npos);
+  EXPECT_NE(log.find(case_id), std::string::npos);  // ids are logged
+}
+
+TEST_F(flow, OperationsEndpoints) {
+  EXPECT_EQ(testing::http_call(daemon_->port(), "GET", "/healthz").status, 200);
+  EXPECT_EQ(testing::http_call(daemon_->port(), "GET", "/readyz").status, 200);
+  post_case(*api_, "ref-metrics-1", "RISK_LOW", "anxiety");
+  auto m = testing::http_call(daemon_->port(), "GET", "/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("caseroute_referrals_total{platform=\"test-platform\",outcome=\"created\"} 1"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("caseroute_http_requests_total{"), std::string::npos);
+  EXPECT_NE(m.body.find("caseroute_redis_up 1"), std::string::npos);
+  EXPECT_NE(m.body.find("caseroute_cases{state=\"CASE_"), std::string::npos);
+  // Every exported name starts with caseroute_.
+  std::istringstream lines(m.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    EXPECT_EQ(line.rfind("caseroute_", 0), 0u) << line;
+  }
+}
+
+}  // namespace
+}  // namespace caseroute::e2e
