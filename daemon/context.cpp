@@ -14,20 +14,20 @@ http::api_error to_api_error(boost::system::error_code ec) {
   using store::error;
   if (ec.category() == store::category()) {
     switch (static_cast<error>(ec.value())) {
-      case error::unavailable: return http::api_error::unavailable("storage is unavailable; retry shortly", 2);
-      case error::not_found: return http::api_error::not_found("no such case");
-      case error::wrong_state: return http::api_error::conflict("the case is not in a state that allows this");
-      case error::not_yours: return http::api_error::permission_denied("the case is not offered or assigned to you");
-      case error::offer_expired: return http::api_error::conflict("the offer has expired");
-      case error::at_capacity: return http::api_error::conflict("the counselor has no free capacity");
+      case error::unavailable: return http::unavailable("storage is unavailable; retry shortly", 2);
+      case error::not_found: return http::not_found("no such case");
+      case error::wrong_state: return http::conflict("the case is not in a state that allows this");
+      case error::not_yours: return http::permission_denied("the case is not offered or assigned to you");
+      case error::offer_expired: return http::conflict("the offer has expired");
+      case error::at_capacity: return http::conflict("the counselor has no free capacity");
       case error::referral_conflict:
-        return http::api_error::conflict("referralId was already used with different content");
-      case error::bad_config: return http::api_error::unavailable("storage is misconfigured", 30);
+        return http::conflict("referralId was already used with different content");
+      case error::bad_config: return http::unavailable("storage is misconfigured", 30);
       case error::bad_record:
       case error::redis_error: break;
     }
   }
-  return http::api_error::internal("internal error");
+  return http::internal("internal error");
 }
 
 http::response fail(const http::request& req, const http::api_error& e) {
@@ -46,7 +46,7 @@ std::variant<http::principal, http::response> require(const context& ctx, const 
   const bool ok = (p.role == http::principal::kind::counselor && counselor) ||
                   (p.role == http::principal::kind::supervisor && supervisor);
   if (!ok) {
-    return fail(req, http::api_error::permission_denied(counselor ? "this endpoint is for counselors"
+    return fail(req, http::permission_denied(counselor ? "this endpoint is for counselors"
                                                                   : "this endpoint is for supervisors"));
   }
   return p;

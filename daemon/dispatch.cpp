@@ -80,9 +80,25 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   std::map<std::string, const routing::queued_case*> by_id;
   for (const auto& c : state->queued) by_id.emplace(c.id, &c);
 
+  bool reroute = false;
   for (const auto& d : decisions) {
     const auto* offer = std::get_if<routing::offer>(&d);
-    if (offer == nullptr) continue;
+    if (offer == nullptr) {
+      // SPEC 3: a crisis case with no eligible counselor escalates at once,
+      // which relaxes rule 2 for the next pass.
+      const auto& kept = std::get<routing::keep_queued>(d);
+      const auto* c = by_id.at(kept.case_id);
+      if (c->level == routing::risk::crisis && c->escalation_level == 0) {
+        auto rose = co_await ctx_.store.escalate(c->id, 1, now);
+        if (!rose) co_return rose.error();
+        if (*rose) {
+          ctx_.metrics.inc("caseroute_escalations_total", {{"risk", "RISK_CRISIS"}});
+          log::warn("case.escalated", {{"case_id", c->id}, {"escalation_level", 1}, {"why", "no eligible counselor"}});
+          reroute = true;
+        }
+      }
+      continue;
+    }
     const auto* c = by_id.at(offer->case_id);
     const auto* counselor = cfg->find_counselor(offer->counselor_id);
     if (counselor == nullptr) continue;
@@ -110,6 +126,7 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
     log::info("case.offered",
               {{"case_id", req.case_id}, {"counselor_id", req.counselor_id}, {"site_id", req.site_id}, {"rule", req.rule}});
   }
+  if (reroute) kick();
   co_return boost::system::result<void>{};
 }
 

@@ -276,7 +276,8 @@ void parser::counselors(const YAML::Node& node) {
     if (!c.id.empty() && !counselor_at_.count(c.id)) counselor_at_[c.id] = f.at;
     r_.set(f, "name", c.name, true);
     read_token(f, c.token_sha256, "counselor " + c.id);
-    if (const entry* e = f.get("specialties")) {
+    const entry* held_entry = f.get("specialties");
+    if (const entry* e = held_entry) {
       const fields s = r_.free_map(e->value, f.child("specialties"));
       for (const entry& held : s.entries) {
         if (!specialty_codes_.count(held.key)) {
@@ -306,7 +307,9 @@ void parser::counselors(const YAML::Node& node) {
         home_visits_.push_back({*code, where(codes[k]), item_path});
       }
     }
-    if (c.specialties.empty() && !c.id.empty()) {
+    // Only when none are listed: listed but invalid ones were reported above.
+    if (!c.id.empty() && (held_entry == nullptr || held_entry->value.IsNull() ||
+                          (held_entry->value.IsMap() && held_entry->value.size() == 0))) {
       r_.warning(f.at, "counselor " + c.id + " holds no specialty; only escalated cases can reach them");
     }
     cfg_.counselors.push_back(std::move(c));
@@ -399,7 +402,7 @@ void parser::sites(const YAML::Node& node) {
       for (const entry& date : dates.entries) {
         if (!is_date(date.key)) {
           r_.error(where(date.key_node), dates.path + ": bad exception date " + quote(date.key) +
-                                             " (expected a real date YYYY-MM-DD, quoted)");
+                                             " (expected a real date YYYY-MM-DD)");
           continue;
         }
         s.exceptions[date.key] = read_duty(date.value, dates.child(date.key));

@@ -72,7 +72,7 @@ bool is_sha256_hex(std::string_view text) {
   return true;
 }
 
-std::string render_token_new(std::string_view token) {
+std::string render_new_token(std::string_view token) {
   std::string out = "token: ";
   out += token;
   out += "\ntoken_sha256: ";
@@ -80,5 +80,7 @@ std::string render_token_new(std::string_view token) {
   out += '\n';
   return out;
 }
+
+std::string render_new_token() { return render_new_token(new_token()); }
 
 }  // namespace caseroute::config

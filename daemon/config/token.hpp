@@ -21,6 +21,9 @@ bool is_sha256_hex(std::string_view text);
 //   token: crt_...
 //   token_sha256: <hex>
 // the first for the token's holder, the second to paste into the config.
-std::string render_token_new(std::string_view token);
+std::string render_new_token(std::string_view token);
+
+// The same for a fresh new_token(): what `caseroute token new` prints.
+std::string render_new_token();
 
 }  // namespace caseroute::config

@@ -14,7 +14,7 @@ namespace {
 
 // Enough for a province-sized config; a small file full of aliases may not
 // make the loader walk millions of nodes (the loader is fuzzed).
-constexpr std::int64_t max_visits = 2'000'000;
+constexpr std::int64_t max_visits = 1'000'000;
 // Past this many errors (or warnings) the rest would only bury the first ones.
 constexpr std::size_t max_problems = 200;
 
@@ -111,7 +111,9 @@ bool reader::visit() {
   if (over_budget_) return false;
   if (++visits_ <= max_visits) return true;
   over_budget_ = true;
-  error({}, "the document is too large (too many nodes, counting aliases); nothing past here was checked");
+  // Pushed directly: this must show even when the error list is full.
+  out_.errors.push_back({0, 0, "the document is too large (over " + std::to_string(max_visits) +
+                                   " nodes, counting aliases); nothing past that was checked"});
   return false;
 }
 

@@ -27,7 +27,7 @@ std::optional<api_error> decode_optional(const http::request& req, google::proto
 
 std::optional<api_error> check_length(const std::string& s, const char* field, std::size_t max) {
   if (s.size() > max)
-    return api_error::invalid_argument(std::string(field) + ": longer than " + std::to_string(max) + " bytes", field);
+    return http::invalid_argument(std::string(field) + ": longer than " + std::to_string(max) + " bytes", field);
   return std::nullopt;
 }
 
@@ -41,7 +41,7 @@ asio::awaitable<http::response> put_availability(context& ctx, http::request req
   const auto id = std::get<http::principal>(who).id;
   v1::AvailabilityRequest body;
   if (auto e = http::decode(req, body)) co_return fail(req, *e);
-  if (!body.has_available()) co_return fail(req, api_error::invalid_argument("available: required", "available"));
+  if (!body.has_available()) co_return fail(req, http::invalid_argument("available: required", "available"));
 
   const auto now = context::now();
   if (auto r = co_await ctx.store.set_availability(id, body.available(), now); !r) co_return fail(req, r.error());
@@ -54,7 +54,7 @@ asio::awaitable<http::response> put_availability(context& ctx, http::request req
   status.available = body.available();
   status.load = cases ? static_cast<int>(cases->size()) : 0;
   const auto* c = cfg->find_counselor(id);
-  if (c == nullptr) co_return fail(req, api_error::not_found("counselor is no longer configured"));
+  if (c == nullptr) co_return fail(req, http::not_found("counselor is no longer configured"));
   co_return http::encode(req, counselor_view(*c, ctx.roster->on_duty(now), status));
 }
 
@@ -68,7 +68,7 @@ asio::awaitable<http::response> get_offers(context& ctx, http::request req) {
     const auto& s = it->second;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), wait);
     if (ec != std::errc{} || p != s.data() + s.size() || wait < 0 || wait > 60)
-      co_return fail(req, api_error::invalid_argument("wait: whole seconds 0-60", "wait"));
+      co_return fail(req, http::invalid_argument("wait: whole seconds 0-60", "wait"));
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
   asio::steady_timer timer(ctx.io);
@@ -115,7 +115,7 @@ asio::awaitable<http::response> accept(context& ctx, http::request req) {
   if (!c) {
     // SPEC 4.3: accepting an offer that expired or is not yours is a conflict.
     if (c.error() == store::error::not_yours)
-      co_return fail(req, api_error::conflict("this case is not offered to you"));
+      co_return fail(req, http::conflict("this case is not offered to you"));
     co_return fail(req, c.error());
   }
   ctx.metrics.observe("caseroute_offer_to_accept_seconds", {}, seconds_between(c->offered_at(), c->accepted_at()));
@@ -153,7 +153,7 @@ asio::awaitable<http::response> resolve(context& ctx, http::request req) {
   v1::ResolveRequest body;
   if (auto e = http::decode(req, body)) co_return fail(req, *e);
   if (body.outcome() == v1::OUTCOME_UNSPECIFIED || !v1::Outcome_IsValid(body.outcome()))
-    co_return fail(req, api_error::invalid_argument("outcome: required, one of OUTCOME_*", "outcome"));
+    co_return fail(req, http::invalid_argument("outcome: required, one of OUTCOME_*", "outcome"));
   if (auto e = check_length(body.note(), "note", 4000)) co_return fail(req, *e);
   const auto case_id = req.params["caseId"];
   auto c = co_await ctx.store.resolve(case_id, id, body.outcome(), body.note(), context::now());

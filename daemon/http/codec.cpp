@@ -90,19 +90,57 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-// "youth.age: invalid value ..." -> {"youth.age", "invalid value ..."}.
-// Protobuf 3.21 prefixes the path of the failing field when it knows it.
-api_error json_error(std::string_view text) {
-  auto sep = text.find(": ");
-  if (sep != std::string_view::npos && sep > 0) {
-    auto path = text.substr(0, sep);
-    bool plain = std::all_of(path.begin(), path.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '[' || c == ']';
-    });
-    if (plain)
-      return invalid_argument(std::string(path) + ": " + std::string(text.substr(sep + 2)), std::string(path));
+// "referral_id" -> "referralId", "cases[1].youth" unchanged: error paths in
+// the names our JSON responses use.
+std::string camel(std::string_view path) {
+  std::string out;
+  bool up = false;
+  for (char c : path) {
+    if (c == '_') { up = true; continue; }
+    out.push_back(up ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c);
+    up = false;
   }
-  return invalid_argument("malformed JSON body: " + std::string(text));
+  return out;
+}
+
+bool plain_path(std::string_view p) {
+  return !p.empty() && std::all_of(p.begin(), p.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '[' || c == ']';
+  });
+}
+
+std::string tidy(std::string_view reason) {
+  std::string out(reason.substr(0, reason.find('\n')));
+  for (std::string_view noise : {"type.googleapis.com/"})
+    for (auto at = out.find(noise); at != std::string::npos; at = out.find(noise)) out.erase(at, noise.size());
+  if (out == "Cannot find field.") out = "unknown field";
+  return out;
+}
+
+// Protobuf 3.21 reports "(path) name: reason" for an unknown field inside a
+// message, "(path): reason" for a bad value and "name: reason" for an unknown
+// top-level field; syntax errors carry no path.
+api_error json_error(std::string_view text) {
+  std::string field;
+  std::string_view reason = text;
+  if (text.starts_with('(')) {
+    auto close = text.find(')');
+    auto colon = text.find(": ", close == std::string_view::npos ? 0 : close);
+    if (close != std::string_view::npos && colon != std::string_view::npos && plain_path(text.substr(1, close - 1))) {
+      field = camel(text.substr(1, close - 1));
+      auto name = text.substr(close + 1, colon - close - 1);
+      while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+      if (!name.empty()) field += "." + std::string(name);
+      reason = text.substr(colon + 2);
+    }
+  } else if (auto colon = text.find(": "); colon != std::string_view::npos && plain_path(text.substr(0, colon))) {
+    field = std::string(text.substr(0, colon));
+    reason = text.substr(colon + 2);
+  } else if (text.starts_with(": ")) {
+    return invalid_argument("body must be a JSON object");
+  }
+  if (field.empty()) return invalid_argument("malformed JSON body: " + tidy(reason));
+  return invalid_argument(field + ": " + tidy(reason), field);
 }
 
 }  // namespace

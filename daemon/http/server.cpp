@@ -13,6 +13,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -217,6 +218,9 @@ asio::awaitable<void> reject(std::shared_ptr<server::impl> self, tcp::socket soc
 }
 
 asio::awaitable<void> session(std::shared_ptr<connection> conn) {
+  // After drain() cancels us, later I/O fails on the closed socket with an
+  // error code we handle, rather than throwing.
+  co_await asio::this_coro::throw_if_cancelled(false);
   auto& self = *conn->owner;
   auto& stream = conn->stream;
   std::string remote;
@@ -309,6 +313,12 @@ asio::awaitable<void> session(std::shared_ptr<connection> conn) {
     } else {
       out = to_response(not_found("no route for this path"), accept);
     }
+    if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+      // drain() gave up on this request: nobody is left to answer.
+      log::info("http.request_cancelled", {{"request_id", request_id}, {"route", route}});
+      graceful = false;
+      break;
+    }
     if (failed) {
       // Handlers keep personal data out of exception messages; log it once here.
       log::error("http.handler_failed", {{"request_id", request_id}, {"route", route}, {"error", failure}});
@@ -337,6 +347,9 @@ void log_connection_end(std::exception_ptr e) {
   if (!e) return;
   try {
     std::rethrow_exception(e);
+  } catch (const boost::system::system_error& x) {
+    if (x.code() == asio::error::operation_aborted) return;  // cancelled by drain()
+    log::error("http.connection_failed", {{"error", x.what()}});
   } catch (const std::exception& x) {
     log::error("http.connection_failed", {{"error", x.what()}});
   } catch (...) {

@@ -72,7 +72,7 @@ asio::awaitable<http::response> get_referral(context& ctx, http::request req) {
   auto case_id = co_await ctx.store.find_referral(platform_id, req.params["referralId"]);
   if (!case_id) {
     if (case_id.error() == store::error::not_found)
-      co_return fail(req, http::api_error::not_found("no referral with this referralId"));
+      co_return fail(req, http::not_found("no referral with this referralId"));
     co_return fail(req, case_id.error());
   }
   auto c = co_await ctx.store.get(*case_id, store::view_options{});

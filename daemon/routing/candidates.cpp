@@ -3,6 +3,7 @@
 #include "routing/candidates.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <unordered_map>
 
 namespace caseroute::routing {
@@ -105,7 +106,7 @@ candidate_index::candidate_index(const snapshot& s) {
       candidate fresh;
       fresh.profile = profile->second;
       if (auto status = s.status.find(slot.counselor_id); status != s.status.end()) {
-        fresh.available = status->second.available;
+        fresh.available = signed_in(status->second, slot);
         fresh.load = status->second.load;
         fresh.last_offer_at = status->second.last_offer_at;
       }
@@ -122,6 +123,7 @@ candidate_index::candidate_index(const snapshot& s) {
 }
 
 void candidate_index::record_offer(const candidate& chosen, time_point now) {
+  assert(&chosen >= on_duty_.data() && &chosen < on_duty_.data() + on_duty_.size());
   candidate& who = on_duty_[static_cast<std::size_t>(&chosen - on_duty_.data())];
   ++who.load;
   who.last_offer_at = now;

@@ -40,9 +40,17 @@ struct queued_case {
 // The live part of a counselor, kept in Redis.
 struct counselor_status {
   bool available = true;     // signed in
+  // When `available` was last set. Signing in is the default when a shift
+  // starts (SPEC 2): a sign-out from before the current shift has lapsed.
+  time_point availability_changed_at{};
   int load = 0;              // offered + active cases
   time_point last_offer_at{};  // epoch when never offered
 };
+
+// Rule 1's "signed in" for a counselor on duty in `slot`.
+inline bool signed_in(const counselor_status& s, const schedule::duty_slot& slot) {
+  return s.available || s.availability_changed_at < slot.shift_start;
+}
 
 // Everything the router reads besides the case and the time.
 struct snapshot {

@@ -1,0 +1,259 @@
+// case_store writes: each state change builds its event in C++ and runs one
+// Lua script that checks the state, applies the change and appends the event.
+// Scripts whose keys depend on the case (the previous counselor, the youth)
+// get them from a read first and re-check them, returning "retry" if changed.
+#include "store/case_store.hpp"
+
+#include <cstdlib>
+
+#include "store/codec.hpp"
+#include "store/scripts.hpp"
+
+namespace caseroute::store {
+
+namespace {
+
+using codec::ms_string;
+using codec::serialize;
+
+constexpr int max_attempts = 5;
+
+result<codec::script_status> status_of(const result<reply>& r) {
+  if (!r) return r.error();
+  return codec::read_status(*r);
+}
+
+// The outcome of a script that answers only a status.
+result<void> to_void(const result<reply>& r) {
+  auto st = status_of(r);
+  if (!st) return st.error();
+  if (!st->ok) return st->error();
+  return {};
+}
+
+// Reads one field of a case hash ("" when absent).
+asio::awaitable<result<std::string>> case_field(redis_connection& redis, std::string key, std::string field) {
+  auto r = co_await redis.exec(command("HGET", std::move(key), std::move(field)));
+  if (!r) co_return r.error();
+  if (r->is_error()) co_return make_error_code(error::redis_error);
+  co_return r->str;
+}
+
+}  // namespace
+
+case_store::case_store(redis_connection& redis, keys k, sealer seal)
+    : redis_(redis), keys_(std::move(k)), seal_(std::move(seal)) {}
+
+asio::awaitable<result<void>> case_store::prepare() { co_return co_await load_scripts(redis_); }
+
+asio::awaitable<result<created>> case_store::create(const v1::Referral& referral, const std::string& platform_id,
+                                                    time_point now) {
+  const std::string digest = codec::referral_digest(referral);
+  const std::string id = codec::new_case_id(now);
+  const std::int64_t received =
+      referral.has_received_at() ? codec::timestamp_ms(referral.received_at()) : codec::to_ms(now);
+
+  v1::CaseRecord rec;
+  rec.set_case_id(id);
+  rec.set_referral_id(referral.referral_id());
+  rec.set_platform_id(platform_id);
+  rec.set_risk(referral.risk());
+  *rec.mutable_concerns() = referral.concerns();
+  *rec.mutable_groups() = referral.groups();
+  rec.set_mode(referral.mode());
+  rec.set_county(referral.county());
+  *rec.mutable_youth() = referral.youth();
+  codec::set_time(rec.mutable_received_at(), received);
+  codec::set_time(rec.mutable_created_at(), codec::to_ms(now));
+  v1::PersonalData personal;
+  *personal.mutable_contact() = referral.contact();
+  personal.set_summary(referral.summary());
+  rec.set_sealed_personal(seal_.seal(serialize(personal), id));
+  rec.set_referral_digest(digest);
+
+  auto event = codec::make_event("case.created", "platform:" + platform_id, id, now, v1::CASE_QUEUED);
+  auto r = co_await run_script(
+      redis_, script_id::create,
+      command(keys_.referral(platform_id, referral.referral_id()), keys_.case_hash(id), keys_.history(id), keys_.queue(),
+       keys_.cases(), keys_.open(), keys_.stats()),
+      command(id, std::to_string(referral.risk()), ms_string(now), std::to_string(received), serialize(rec), platform_id,
+       referral.referral_id(), referral.youth().ref(), referral.concerns().empty() ? "" : referral.concerns(0),
+       codec::hex(digest), serialize(event)));
+  auto st = status_of(r);
+  if (!st) co_return st.error();
+  if (st->ok) co_return created{id, v1::CASE_QUEUED, false};
+  if (st->head != "dup") co_return st->error();
+
+  // The referral id was used before: same content is a duplicate delivery.
+  const std::string existing = st->reason;
+  auto f = co_await redis_.exec(command("HMGET", keys_.case_hash(existing), "digest", "state"));
+  if (!f) co_return f.error();
+  if (f->type != reply::kind::array || f->elements.size() != 2 || f->elements[0].is_nil())
+    co_return make_error_code(error::bad_record);
+  if (f->elements[0].str != codec::hex(digest)) co_return make_error_code(error::referral_conflict);
+  const int state = std::atoi(f->elements[1].str.c_str());
+  co_return created{existing, v1::CaseState_IsValid(state) ? static_cast<v1::CaseState>(state) : v1::CASE_QUEUED,
+                    true};
+}
+
+asio::awaitable<result<void>> case_store::offer(const offer_request& r) {
+  const bool supervisor = r.actor.starts_with("supervisor:");
+  for (int attempt = 0; attempt < max_attempts; ++attempt) {
+    // A supervisor may replace an open offer: its holder's key must be named.
+    std::string previous;
+    if (supervisor) {
+      auto p = co_await case_field(redis_, keys_.case_hash(r.case_id), "counselor");
+      if (!p) co_return p.error();
+      previous = *p;
+    }
+    auto offered = codec::make_event("case.offered", r.actor, r.case_id, r.now, v1::CASE_OFFERED);
+    offered.set_counselor_id(r.counselor_id);
+    offered.set_site_id(r.site_id);
+    offered.set_rule(r.rule);
+    codec::set_time(offered.mutable_expires_at(), codec::to_ms(r.expires_at));
+    auto withdrawn = codec::make_event("case.offer_withdrawn", r.actor, r.case_id, r.now, v1::CASE_OFFERED);
+    withdrawn.set_counselor_id(previous);
+    withdrawn.set_reason("reassigned to " + r.counselor_id);
+
+    auto res = co_await run_script(
+        redis_, script_id::offer,
+        command(keys_.case_hash(r.case_id), keys_.history(r.case_id), keys_.queue(), keys_.offers(),
+         keys_.counselor(r.counselor_id), keys_.counselor_cases(r.counselor_id), keys_.counselors(),
+         keys_.excluded(r.case_id), keys_.counselor_cases(previous.empty() ? r.counselor_id : previous)),
+        command(r.case_id, r.counselor_id, r.site_id, ms_string(r.now), ms_string(r.expires_at), std::to_string(r.capacity),
+         r.ignore_exclusion ? "1" : "0", supervisor ? "1" : "0", previous, serialize(offered), serialize(withdrawn)));
+    auto st = status_of(res);
+    if (!st) co_return st.error();
+    if (!st->retry) co_return st->ok ? result<void>() : result<void>(st->error());
+  }
+  co_return make_error_code(error::wrong_state);
+}
+
+asio::awaitable<result<v1::Case>> case_store::accept(const std::string& case_id, const std::string& counselor_id,
+                                                     time_point now) {
+  const std::string actor = "counselor:" + counselor_id;
+  auto accepted = codec::make_event("case.accepted", actor, case_id, now, v1::CASE_ACTIVE);
+  accepted.set_counselor_id(counselor_id);
+  auto expired = codec::make_event("case.offer_expired", "system", case_id, now, v1::CASE_QUEUED);
+  expired.set_counselor_id(counselor_id);
+  expired.set_reason("accepted after the offer expired");
+  auto r = co_await run_script(redis_, script_id::accept,
+                               command(keys_.case_hash(case_id), keys_.history(case_id), keys_.offers(), keys_.queue(),
+                                keys_.excluded(case_id), keys_.counselor_cases(counselor_id)),
+                               command(case_id, counselor_id, ms_string(now), serialize(accepted), serialize(expired)));
+  if (auto ok = to_void(r); !ok) co_return ok.error();
+  co_return co_await get(case_id, view_options{.personal = true});
+}
+
+asio::awaitable<result<void>> case_store::decline(const std::string& case_id, const std::string& counselor_id,
+                                                  const std::string& reason, time_point now) {
+  auto event = codec::make_event("case.declined", "counselor:" + counselor_id, case_id, now, v1::CASE_QUEUED);
+  event.set_counselor_id(counselor_id);
+  event.set_reason(reason);
+  auto r = co_await run_script(redis_, script_id::decline,
+                               command(keys_.case_hash(case_id), keys_.history(case_id), keys_.offers(), keys_.queue(),
+                                keys_.excluded(case_id), keys_.counselor_cases(counselor_id)),
+                               command(case_id, counselor_id, serialize(event)));
+  co_return to_void(r);
+}
+
+asio::awaitable<result<v1::Case>> case_store::resolve(const std::string& case_id, const std::string& counselor_id,
+                                                      v1::Outcome outcome, const std::string& note, time_point now) {
+  // The youth ref never changes after create, so reading it first is safe.
+  auto youth = co_await case_field(redis_, keys_.case_hash(case_id), "youth");
+  if (!youth) co_return youth.error();
+  auto event = codec::make_event("case.resolved", "counselor:" + counselor_id, case_id, now, v1::CASE_RESOLVED);
+  event.set_counselor_id(counselor_id);
+  event.set_outcome(outcome);
+  event.set_note(note);
+  auto r = co_await run_script(redis_, script_id::resolve,
+                               command(keys_.case_hash(case_id), keys_.history(case_id), keys_.counselor_cases(counselor_id),
+                                keys_.open(), keys_.youth(*youth), keys_.stats()),
+                               command(case_id, counselor_id, ms_string(now), std::to_string(outcome),
+                                youth->empty() ? "0" : "1", serialize(event)));
+  if (auto ok = to_void(r); !ok) co_return ok.error();
+  co_return co_await get(case_id, view_options{});
+}
+
+asio::awaitable<result<void>> case_store::release(const std::string& case_id, const std::string& counselor_id,
+                                                  const std::string& reason, time_point now) {
+  auto event = codec::make_event("case.released", "counselor:" + counselor_id, case_id, now, v1::CASE_QUEUED);
+  event.set_counselor_id(counselor_id);
+  event.set_reason(reason);
+  auto r = co_await run_script(redis_, script_id::release,
+                               command(keys_.case_hash(case_id), keys_.history(case_id), keys_.counselor_cases(counselor_id),
+                                keys_.queue(), keys_.excluded(case_id)),
+                               command(case_id, counselor_id, serialize(event)));
+  co_return to_void(r);
+}
+
+asio::awaitable<result<v1::Case>> case_store::cancel(const std::string& case_id, const std::string& actor,
+                                                     const std::string& reason, time_point now) {
+  for (int attempt = 0; attempt < max_attempts; ++attempt) {
+    auto holder = co_await case_field(redis_, keys_.case_hash(case_id), "counselor");
+    if (!holder) co_return holder.error();
+    auto event = codec::make_event("case.cancelled", actor, case_id, now, v1::CASE_CANCELLED);
+    event.set_counselor_id(*holder);
+    event.set_reason(reason);
+    auto r = co_await run_script(redis_, script_id::cancel,
+                                 command(keys_.case_hash(case_id), keys_.history(case_id), keys_.queue(), keys_.offers(),
+                                  keys_.open(), keys_.counselor_cases(*holder), keys_.stats()),
+                                 command(case_id, *holder, ms_string(now), serialize(event)));
+    auto st = status_of(r);
+    if (!st) co_return st.error();
+    if (st->retry) continue;
+    if (!st->ok) co_return st->error();
+    co_return co_await get(case_id, view_options{});
+  }
+  co_return make_error_code(error::wrong_state);
+}
+
+asio::awaitable<result<bool>> case_store::escalate(const std::string& case_id, int level, time_point now) {
+  auto event = codec::make_event("case.escalated", "system", case_id, now, v1::CASE_STATE_UNSPECIFIED);
+  event.set_escalation_level(level);
+  auto r = co_await run_script(redis_, script_id::escalate, command(keys_.case_hash(case_id), keys_.history(case_id)),
+                               command(std::to_string(level), serialize(event)));
+  auto st = status_of(r);
+  // result<bool> cannot tell an error_code from a bool by conversion alone.
+  if (!st) co_return result<bool>(boost::system::in_place_error, st.error());
+  if (!st->ok) co_return result<bool>(boost::system::in_place_error, st->error());
+  co_return result<bool>(boost::system::in_place_value, r->elements.size() > 1 && r->elements[1].integer == 1);
+}
+
+asio::awaitable<result<int>> case_store::expire_offers(time_point now) {
+  int expired = 0;
+  // Bounded: 100 offers per batch, and stop when a batch makes no progress.
+  for (int batch = 0; batch < 100; ++batch) {
+    auto due = co_await redis_.exec(command("ZRANGEBYSCORE", keys_.offers(), "-inf", ms_string(now), "LIMIT", "0", "100"));
+    if (!due) co_return due.error();
+    if (due->type != reply::kind::array) co_return make_error_code(error::redis_error);
+    int progressed = 0;
+    for (const auto& e : due->elements) {
+      const std::string& id = e.str;
+      auto holder = co_await case_field(redis_, keys_.case_hash(id), "counselor");
+      if (!holder) co_return holder.error();
+      auto event = codec::make_event("case.offer_expired", "system", id, now, v1::CASE_QUEUED);
+      event.set_counselor_id(*holder);
+      event.set_reason("offer timed out");
+      auto r = co_await run_script(redis_, script_id::expire,
+                                   command(keys_.case_hash(id), keys_.history(id), keys_.offers(), keys_.queue(),
+                                    keys_.excluded(id), keys_.counselor_cases(*holder)),
+                                   command(id, *holder, ms_string(now), serialize(event)));
+      auto st = status_of(r);
+      if (!st) co_return st.error();
+      if (st->ok) ++expired;
+      if (st->ok || st->reason == "wrong_state") ++progressed;  // wrong_state: a stale entry, now gone
+    }
+    if (due->elements.size() < 100 || progressed == 0) break;
+  }
+  co_return expired;
+}
+
+asio::awaitable<result<void>> case_store::set_availability(const std::string& counselor_id, bool available,
+                                                           time_point) {
+  auto r = co_await run_script(redis_, script_id::availability, command(keys_.counselor(counselor_id), keys_.counselors()),
+                               command(counselor_id, available ? "1" : "0"));
+  co_return to_void(r);
+}
+
+}  // namespace caseroute::store

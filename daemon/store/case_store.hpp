@@ -66,6 +66,11 @@ struct offer_request {
   bool ignore_exclusion = false;  // rule 5 relaxed / supervisor assignment
 };
 
+// Refuses a Redis that may evict keys: maxmemory-policy must be noeviction
+// (CONFIG GET, or INFO memory when CONFIG is renamed). Fails with
+// error::bad_config and logs the policy found; error::unavailable when down.
+asio::awaitable<result<void>> check_server(redis_connection& redis);
+
 // Lives as long as app; all calls on the io_context thread.
 class case_store {
  public:

@@ -285,7 +285,7 @@ asio::awaitable<std::shared_ptr<link>> redis_connection::impl::connect_once() {
     }
   }
   if (ep.db != 0) {
-    auto r = co_await send(l, {"SELECT", std::to_string(ep.db)});
+    auto r = co_await send(l, command("SELECT", std::to_string(ep.db)));
     if (!r || r->is_error()) {
       log::warn("redis.select_failed", {{"at", where()}, {"db", ep.db}, {"error", r ? r->str : r.error().message()}});
       drop(l);

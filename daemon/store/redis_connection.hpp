@@ -44,6 +44,17 @@ struct endpoint {
 // Fails with error::bad_config.
 boost::system::result<endpoint> parse_redis_url(const std::string& url);
 
+// Builds an argv for exec() and run_script(). Use it instead of a braced list
+// inside a co_await expression: g++ 12 rejects initializer lists there
+// ("array used as initializer").
+template <class... A>
+std::vector<std::string> command(A&&... a) {
+  std::vector<std::string> v;
+  v.reserve(sizeof...(A));
+  (v.emplace_back(std::forward<A>(a)), ...);
+  return v;
+}
+
 // Owned by app; lives as long as the io_context runs and is destroyed before
 // it. All members are called on the io_context's single thread.
 class redis_connection {

@@ -51,7 +51,7 @@ asio::awaitable<http::response> get_queue(context& ctx, http::request req) {
     routing::counselor_status s;
     if (auto it = state->counselors.find(d.counselor_id); it != state->counselors.end()) s = it->second;
     if (s.load >= c->capacity) ++busy;
-    else if (s.available) ++available;
+    else if (routing::signed_in(s, d)) ++available;
   }
   view->set_counselors_on_duty(duty);
   view->set_counselors_available(available);
@@ -67,7 +67,7 @@ asio::awaitable<http::response> list_cases(context& ctx, http::request req) {
   if (auto it = req.query.find("state"); it != req.query.end() && !it->second.empty()) {
     v1::CaseState s;
     if (!v1::CaseState_Parse(it->second, &s) || s == v1::CASE_STATE_UNSPECIFIED)
-      co_return fail(req, api_error::invalid_argument("state: one of CASE_QUEUED, CASE_OFFERED, CASE_ACTIVE, "
+      co_return fail(req, http::invalid_argument("state: one of CASE_QUEUED, CASE_OFFERED, CASE_ACTIVE, "
                                                       "CASE_RESOLVED, CASE_CANCELLED",
                                                       "state"));
     f.state = s;
@@ -75,7 +75,7 @@ asio::awaitable<http::response> list_cases(context& ctx, http::request req) {
   if (auto it = req.query.find("risk"); it != req.query.end() && !it->second.empty()) {
     v1::Risk r;
     if (!v1::Risk_Parse(it->second, &r) || r == v1::RISK_UNSPECIFIED)
-      co_return fail(req, api_error::invalid_argument("risk: one of RISK_LOW, RISK_MEDIUM, RISK_HIGH, RISK_CRISIS",
+      co_return fail(req, http::invalid_argument("risk: one of RISK_LOW, RISK_MEDIUM, RISK_HIGH, RISK_CRISIS",
                                                       "risk"));
     f.risk = r;
   }
@@ -83,13 +83,13 @@ asio::awaitable<http::response> list_cases(context& ctx, http::request req) {
     const auto& s = it->second;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), f.limit);
     if (ec != std::errc{} || p != s.data() + s.size() || f.limit < 1 || f.limit > 500)
-      co_return fail(req, api_error::invalid_argument("limit: 1-500", "limit"));
+      co_return fail(req, http::invalid_argument("limit: 1-500", "limit"));
   }
   if (auto it = req.query.find("cursor"); it != req.query.end()) f.cursor = it->second;
   auto list = co_await ctx.store.list(f);
   if (!list) {
     if (list.error() == store::error::not_found)
-      co_return fail(req, api_error::invalid_argument("cursor: not a cursor from this API", "cursor"));
+      co_return fail(req, http::invalid_argument("cursor: not a cursor from this API", "cursor"));
     co_return fail(req, list.error());
   }
   co_return http::encode(req, *list);
@@ -105,7 +105,7 @@ asio::awaitable<http::response> get_case(context& ctx, http::request req) {
   const bool theirs = c->counselor_id() == p.id &&
                       (c->state() == v1::CASE_OFFERED || c->state() == v1::CASE_ACTIVE);
   if (!supervisor && !theirs)
-    co_return fail(req, api_error::permission_denied("the case is not offered or assigned to you"));
+    co_return fail(req, http::permission_denied("the case is not offered or assigned to you"));
   co_return http::encode(req, *c);
 }
 
@@ -118,18 +118,19 @@ asio::awaitable<http::response> assign(context& ctx, http::request req) {
   const auto cfg = ctx.cfg;
   const auto* counselor = cfg->find_counselor(body.counselor_id());
   if (counselor == nullptr)
-    co_return fail(req, api_error::invalid_argument("counselorId: unknown counselor", "counselorId"));
+    co_return fail(req, http::invalid_argument("counselorId: unknown counselor", "counselorId"));
 
   // Assignment overrides rules 2-5, never rule 1: the counselor must be on
   // duty, signed in and below capacity (the store checks capacity atomically).
   const auto now = context::now();
   const auto on_duty = ctx.roster->on_duty(now);
   const auto* duty = duty_of(on_duty, counselor->id);
-  if (duty == nullptr) co_return fail(req, api_error::conflict("the counselor is not on duty now"));
+  if (duty == nullptr) co_return fail(req, http::conflict("the counselor is not on duty now"));
   auto state = co_await ctx.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days);
   if (!state) co_return fail(req, state.error());
-  if (auto it = state->counselors.find(counselor->id); it != state->counselors.end() && !it->second.available)
-    co_return fail(req, api_error::conflict("the counselor is signed out"));
+  if (auto it = state->counselors.find(counselor->id);
+      it != state->counselors.end() && !routing::signed_in(it->second, *duty))
+    co_return fail(req, http::conflict("the counselor is signed out"));
 
   const auto case_id = req.params["caseId"];
   auto current = co_await ctx.store.get(case_id, store::view_options{});
@@ -162,7 +163,7 @@ asio::awaitable<http::response> cancel(context& ctx, http::request req) {
   if (!req.body.empty())
     if (auto e = http::decode(req, body)) co_return fail(req, *e);
   if (body.reason().size() > 1000)
-    co_return fail(req, api_error::invalid_argument("reason: longer than 1000 bytes", "reason"));
+    co_return fail(req, http::invalid_argument("reason: longer than 1000 bytes", "reason"));
   const auto case_id = req.params["caseId"];
   auto c = co_await ctx.store.cancel(case_id, "supervisor:" + supervisor_id, body.reason(), context::now());
   if (!c) co_return fail(req, c.error());
@@ -195,12 +196,14 @@ v1::Counselor counselor_view(const config::counselor& c, const std::vector<sched
   v1::Counselor v;
   v.set_counselor_id(c.id);
   v.set_name(c.name);
+  bool available = status.available;
   if (const auto* d = duty_of(on_duty, c.id)) {
     v.set_on_duty(true);
     v.set_site_id(d->site_id);
     v.set_shift(d->shift);
+    available = routing::signed_in(status, *d);
   }
-  v.set_available(status.available);
+  v.set_available(available);
   v.set_load(status.load);
   v.set_capacity(c.capacity);
   v.set_crisis_trained(c.crisis_trained);

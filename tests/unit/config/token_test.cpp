@@ -30,8 +30,17 @@ TEST(token, sha256_round_trip_matches_rendered_line) {
   const std::string t = new_token();
   const std::string hash = sha256_hex(t);
   EXPECT_TRUE(is_sha256_hex(hash));
-  EXPECT_EQ(render_token_new(t), "token: " + t + "\ntoken_sha256: " + hash + "\n");
+  EXPECT_EQ(render_new_token(t), "token: " + t + "\ntoken_sha256: " + hash + "\n");
   EXPECT_NE(sha256_hex(t + "x"), hash);
+}
+
+TEST(token, rendered_fresh_token_hashes_to_its_line) {
+  const std::string out = render_new_token();
+  const std::size_t newline = out.find('\n');
+  ASSERT_EQ(out.substr(0, 7), "token: ");
+  const std::string token = out.substr(7, newline - 7);
+  EXPECT_EQ(token.substr(0, 4), "crt_");
+  EXPECT_EQ(out.substr(newline + 1), "token_sha256: " + sha256_hex(token) + "\n");
 }
 
 TEST(token, is_sha256_hex_wants_64_lowercase_hex) {

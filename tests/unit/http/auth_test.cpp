@@ -1,0 +1,214 @@
+// Platform HMAC signatures and bearer tokens: known vectors (computed outside
+// this code base with Python's hmac/hashlib), the clock window and every
+// rejection. Secrets and tokens here are invented test values.
+#include "http/auth.hpp"
+
+#include <gtest/gtest.h>
+
+namespace caseroute::http {
+namespace {
+
+constexpr std::int64_t now = 1700000000;
+constexpr std::string_view secret = "test-secret-henan";
+constexpr std::string_view body = R"({"referralId":"r-1"})";
+// python3: hmac.new(b"test-secret-henan",
+//   b'1700000000\nPOST\n/v1/referrals?x=1\n{"referralId":"r-1"}', sha256).hexdigest()
+constexpr std::string_view known_signature = "f1aae134f3ec2651dd729de873ed05b3dce0b484a9984d36cb3a17dcd2d743a2";
+
+std::vector<config::platform> platforms() {
+  config::platform p;
+  p.id = "henan-12355";
+  p.secret = std::string(secret);
+  config::platform other;
+  other.id = "other";
+  other.secret = "other-secret";
+  return {other, p};
+}
+
+request signed_request(std::int64_t ts, std::string_view key = secret) {
+  request r;
+  r.method = "POST";
+  r.target = "/v1/referrals?x=1";
+  r.path = "/v1/referrals";
+  r.body = std::string(body);
+  for (auto& [k, v] : sign_request("henan-12355", key, ts, r.method, r.target, r.body)) {
+    std::string lower;
+    for (char c : k) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    r.headers.emplace_back(lower, v);
+  }
+  return r;
+}
+
+std::string error_message(const std::variant<const config::platform*, api_error>& v) {
+  auto* e = std::get_if<api_error>(&v);
+  if (!e) return "(accepted)";
+  EXPECT_EQ(e->status, 401);
+  EXPECT_EQ(e->code, "UNAUTHENTICATED");
+  return e->message;
+}
+
+void set_header(request& r, const std::string& name, const std::string& value) {
+  for (auto& [n, v] : r.headers)
+    if (n == name) v = value;
+}
+
+void drop_header(request& r, const std::string& name) {
+  std::erase_if(r.headers, [&](const auto& h) { return h.first == name; });
+}
+
+TEST(Hmac, MatchesRfc4231TestCase2) {
+  EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(Hmac, SigningPayloadJoinsWithNewlines) {
+  EXPECT_EQ(signing_payload("1700000000", "post", "/v1/referrals?x=1", "{}"), "1700000000\nPOST\n/v1/referrals?x=1\n{}");
+}
+
+TEST(PlatformSignature, KnownVectorIsAccepted) {
+  auto r = signed_request(now);
+  EXPECT_EQ(r.header("x-signature"), known_signature);
+  auto ps = platforms();
+  auto v = verify_platform(r, ps, now);
+  ASSERT_TRUE(std::holds_alternative<const config::platform*>(v)) << error_message(v);
+  EXPECT_EQ(std::get<const config::platform*>(v), &ps[1]);
+}
+
+TEST(PlatformSignature, WrongSecretIsRejected) {
+  EXPECT_EQ(error_message(verify_platform(signed_request(now, "not-the-secret"), platforms(), now)),
+            "signature does not match");
+}
+
+TEST(PlatformSignature, TimestampWithin300SecondsIsAccepted) {
+  auto ps = platforms();
+  EXPECT_TRUE(std::holds_alternative<const config::platform*>(verify_platform(signed_request(now - 300), ps, now)));
+  EXPECT_TRUE(std::holds_alternative<const config::platform*>(verify_platform(signed_request(now + 300), ps, now)));
+}
+
+TEST(PlatformSignature, StaleOrFutureTimestampIsRejected) {
+  EXPECT_NE(error_message(verify_platform(signed_request(now - 301), platforms(), now)).find("300 s"), std::string::npos);
+  EXPECT_NE(error_message(verify_platform(signed_request(now + 301), platforms(), now)).find("300 s"), std::string::npos);
+}
+
+TEST(PlatformSignature, MissingHeadersAreNamed) {
+  for (std::string h : {"x-platform-id", "x-timestamp", "x-signature"}) {
+    auto r = signed_request(now);
+    drop_header(r, h);
+    auto msg = error_message(verify_platform(r, platforms(), now));
+    EXPECT_NE(msg.find("missing"), std::string::npos) << h;
+  }
+}
+
+TEST(PlatformSignature, UnknownPlatformIsRejected) {
+  auto r = signed_request(now);
+  set_header(r, "x-platform-id", "nobody");
+  EXPECT_EQ(error_message(verify_platform(r, platforms(), now)), "unknown platform");
+}
+
+TEST(PlatformSignature, PlatformWithoutSecretNeverVerifies) {
+  auto ps = platforms();
+  ps[1].secret.clear();
+  auto r = signed_request(now, "");
+  EXPECT_EQ(error_message(verify_platform(r, ps, now)), "unknown platform");
+}
+
+TEST(PlatformSignature, TamperedBodyIsRejected) {
+  auto r = signed_request(now);
+  r.body = R"({"referralId":"r-2"})";
+  EXPECT_EQ(error_message(verify_platform(r, platforms(), now)), "signature does not match");
+}
+
+TEST(PlatformSignature, TamperedQueryIsRejected) {
+  auto r = signed_request(now);
+  r.target = "/v1/referrals?x=2";
+  EXPECT_EQ(error_message(verify_platform(r, platforms(), now)), "signature does not match");
+}
+
+TEST(PlatformSignature, TamperedMethodIsRejected) {
+  auto r = signed_request(now);
+  r.method = "PUT";
+  EXPECT_EQ(error_message(verify_platform(r, platforms(), now)), "signature does not match");
+}
+
+TEST(PlatformSignature, TimestampParseIsStrict) {
+  for (std::string ts : {"+1700000000", " 1700000000", "1700000000.0", "17e8", "-1", "abc", "1700000000000000"}) {
+    auto r = signed_request(now);
+    set_header(r, "x-timestamp", ts);
+    auto msg = error_message(verify_platform(r, platforms(), now));
+    EXPECT_NE(msg.find("Unix seconds"), std::string::npos) << ts << ": " << msg;
+  }
+}
+
+TEST(PlatformSignature, UppercaseHexSignatureIsRejected) {
+  auto r = signed_request(now);
+  std::string upper(known_signature);
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  set_header(r, "x-signature", upper);
+  EXPECT_NE(error_message(verify_platform(r, platforms(), now)).find("lowercase hex"), std::string::npos);
+}
+
+TEST(PlatformSignature, MessagesNeverEchoTheSecret) {
+  auto r = signed_request(now, "wrong");
+  EXPECT_EQ(error_message(verify_platform(r, platforms(), now)).find(secret), std::string::npos);
+}
+
+config::config bearer_config() {
+  config::config c;
+  config::counselor co;
+  co.id = "c001";
+  co.token_sha256 = "5393ff1c830f3069f029e91b78d498212189e3dd426c539250b0731f6ff824a7";  // "counselor-token-c001"
+  c.counselors.push_back(co);
+  config::counselor no_token;
+  no_token.id = "c002";
+  c.counselors.push_back(no_token);
+  config::supervisor s;
+  s.id = "s001";
+  s.token_sha256 = "7470036ea3f8892f2c295e8c6f3f284d925072292e9b4363c57560585e901ccc";  // "supervisor-token-s001"
+  c.supervisors.push_back(s);
+  return c;
+}
+
+request with_authorization(std::string value) {
+  request r;
+  r.headers.emplace_back("authorization", std::move(value));
+  return r;
+}
+
+TEST(Bearer, Sha256MatchesPython) {
+  EXPECT_EQ(sha256_hex("counselor-token-c001"), "5393ff1c830f3069f029e91b78d498212189e3dd426c539250b0731f6ff824a7");
+}
+
+TEST(Bearer, CounselorTokenNamesTheCounselor) {
+  auto v = verify_bearer(with_authorization("Bearer counselor-token-c001"), bearer_config());
+  ASSERT_TRUE(std::holds_alternative<principal>(v));
+  EXPECT_EQ(std::get<principal>(v).role, principal::kind::counselor);
+  EXPECT_EQ(std::get<principal>(v).id, "c001");
+}
+
+TEST(Bearer, SupervisorTokenNamesTheSupervisor) {
+  auto v = verify_bearer(with_authorization("bearer supervisor-token-s001"), bearer_config());
+  ASSERT_TRUE(std::holds_alternative<principal>(v));
+  EXPECT_EQ(std::get<principal>(v).role, principal::kind::supervisor);
+  EXPECT_EQ(std::get<principal>(v).id, "s001");
+}
+
+TEST(Bearer, UnknownTokenIsRejected) {
+  auto v = verify_bearer(with_authorization("Bearer someone-else"), bearer_config());
+  ASSERT_TRUE(std::holds_alternative<api_error>(v));
+  EXPECT_EQ(std::get<api_error>(v).status, 401);
+  EXPECT_EQ(std::get<api_error>(v).message, "unknown bearer token");
+}
+
+TEST(Bearer, MissingOrMalformedHeaderIsRejected) {
+  auto cfg = bearer_config();
+  EXPECT_TRUE(std::holds_alternative<api_error>(verify_bearer(request{}, cfg)));
+  for (std::string h : {"Basic Y291bnNlbG9y", "Bearer", "Bearer ", "Bearer a b", "counselor-token-c001",
+                        "Bearercounselor-token-c001"}) {
+    auto v = verify_bearer(with_authorization(h), cfg);
+    ASSERT_TRUE(std::holds_alternative<api_error>(v)) << h;
+    EXPECT_EQ(std::get<api_error>(v).code, "UNAUTHENTICATED");
+  }
+}
+
+}  // namespace
+}  // namespace caseroute::http

@@ -43,6 +43,13 @@ const eligibility_row rows[] = {
        w.status("c1").available = false;
      },
      "", "every counselor on duty who holds depression is signed out"},
+    {"sign_out_from_before_the_shift_has_lapsed",
+     [](world& w, auto&) {
+       c1_only(w);
+       w.status("c1").available = false;
+       w.status("c1").availability_changed_at = utc(2026, 5, 31, 9, 0);  // yesterday's shift
+     },
+     "c1", ""},
     {"counselor_at_capacity_is_not_eligible",
      [](world& w, auto&) {
        c1_only(w);

@@ -72,7 +72,13 @@ struct world {
     cfg.counselors.push_back(std::move(c));
     return cfg.counselors.back();
   }
-  routing::counselor_status& status(const std::string& id) { return snap.status[id]; }
+  // A counselor's live state; availability set during the current shift
+  // unless a test says otherwise.
+  routing::counselor_status& status(const std::string& id) {
+    auto [it, added] = snap.status.try_emplace(id);
+    if (added) it->second.availability_changed_at = t0 - std::chrono::minutes(5);
+    return it->second;
+  }
 
   routing::decision route(const routing::queued_case& c) const { return routing::route_one(c, snap, t0); }
   std::vector<routing::decision> plan(const std::vector<routing::queued_case>& q) const {

@@ -1,0 +1,199 @@
+// case_store reads: case views, the referral index, lists, the queue view and
+// the router's snapshot. Read scripts answer at one instant; personal data is
+// opened only for views that ask for it.
+#include <algorithm>
+#include <charconv>
+
+#include "store/case_store.hpp"
+#include "store/codec.hpp"
+#include "store/scripts.hpp"
+
+namespace caseroute::store {
+
+namespace {
+
+std::int64_t to_int(const std::string& s) {
+  std::int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+bool is_array(const reply& r, std::size_t min_size) {
+  return r.type == reply::kind::array && r.elements.size() >= min_size;
+}
+
+// "ms:id", the position after which the next page starts.
+bool parse_cursor(const std::string& cursor, std::string& ms, std::string& id) {
+  auto colon = cursor.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == cursor.size()) return false;
+  ms = cursor.substr(0, colon);
+  id = cursor.substr(colon + 1);
+  return std::all_of(ms.begin(), ms.end(), [](char c) { return c >= '0' && c <= '9'; }) && ms.size() <= 15;
+}
+
+}  // namespace
+
+asio::awaitable<result<v1::Case>> case_store::get(const std::string& case_id, view_options view) {
+  auto r = co_await run_script(redis_, script_id::read_case, command(keys_.case_hash(case_id), keys_.history(case_id)),
+                               command(view.history ? "1" : "0"));
+  if (!r) co_return r.error();
+  auto st = codec::read_status(*r);
+  if (!st.ok) co_return st.error();
+  if (!is_array(*r, 3)) co_return make_error_code(error::bad_record);
+  auto c = codec::to_case(codec::to_fields(r->elements[1]), seal_, view.personal);
+  if (!c) co_return c.error();
+  for (const auto& e : r->elements[2].elements) {
+    if (!c->add_history()->ParseFromString(e.str)) co_return make_error_code(error::bad_record);
+  }
+  co_return c;
+}
+
+asio::awaitable<result<std::string>> case_store::find_referral(const std::string& platform_id,
+                                                               const std::string& referral_id) {
+  auto r = co_await redis_.exec(command("GET", keys_.referral(platform_id, referral_id)));
+  if (!r) co_return r.error();
+  if (r->is_error()) co_return make_error_code(error::redis_error);
+  if (r->is_nil()) co_return make_error_code(error::not_found);
+  co_return r->str;
+}
+
+asio::awaitable<result<std::vector<v1::Case>>> case_store::counselor_cases(const std::string& counselor_id) {
+  auto r = co_await redis_.exec(command("SMEMBERS", keys_.counselor_cases(counselor_id)));
+  if (!r) co_return r.error();
+  if (r->type != reply::kind::array) co_return make_error_code(error::redis_error);
+  std::vector<v1::Case> out;
+  for (const auto& e : r->elements) {
+    auto c = co_await get(e.str, view_options{.personal = true});
+    if (!c && c.error() == error::not_found) continue;  // gone between the two reads
+    if (!c) co_return c.error();
+    out.push_back(std::move(*c));
+  }
+  std::sort(out.begin(), out.end(), [](const v1::Case& a, const v1::Case& b) {
+    auto ka = codec::timestamp_ms(a.created_at()), kb = codec::timestamp_ms(b.created_at());
+    return ka != kb ? ka < kb : a.case_id() < b.case_id();
+  });
+  co_return out;
+}
+
+asio::awaitable<result<v1::CaseList>> case_store::list(const case_filter& f) {
+  std::string ms = "+inf", id;
+  // A cursor that is not ours reads as not_found (the API answers 400).
+  if (!f.cursor.empty() && !parse_cursor(f.cursor, ms, id)) co_return make_error_code(error::not_found);
+  const int limit = std::clamp(f.limit, 1, 500);
+  auto r = co_await run_script(redis_, script_id::list, command(keys_.cases()),
+                               command(keys_.base(), ms, id, std::to_string(f.state ? int(*f.state) : 0),
+                                std::to_string(f.risk ? int(*f.risk) : 0), std::to_string(limit), "5000"));
+  if (!r) co_return r.error();
+  if (!is_array(*r, 3)) co_return make_error_code(error::bad_record);
+  v1::CaseList out;
+  for (const auto& row : r->elements[0].elements) {
+    if (!is_array(row, 2)) co_return make_error_code(error::bad_record);
+    auto c = codec::to_case(codec::to_fields(row.elements[1]), seal_, false);
+    if (!c) co_return c.error();
+    *out.add_cases() = std::move(*c);
+  }
+  if (!r->elements[1].str.empty()) out.set_next_cursor(r->elements[1].str + ":" + r->elements[2].str);
+  co_return out;
+}
+
+asio::awaitable<result<v1::QueueView>> case_store::queue_view(time_point now) {
+  auto r = co_await run_script(redis_, script_id::queue_view, command(keys_.open(), keys_.stats()), command(keys_.base()));
+  if (!r) co_return r.error();
+  if (!is_array(*r, 2)) co_return make_error_code(error::bad_record);
+
+  v1::QueueView view;
+  codec::set_time(view.mutable_at(), codec::to_ms(now));
+  auto& by_state = *view.mutable_by_state();
+  auto& by_risk = *view.mutable_by_risk();
+  for (int s = v1::CASE_QUEUED; s <= v1::CASE_CANCELLED; ++s) by_state[v1::CaseState_Name(s)] = 0;
+  for (int k = v1::RISK_LOW; k <= v1::RISK_CRISIS; ++k) by_risk[v1::Risk_Name(k)] = 0;
+
+  std::int64_t oldest = -1;
+  std::vector<std::string> escalated;
+  for (const auto& row : r->elements[0].elements) {
+    if (!is_array(row, 7)) co_return make_error_code(error::bad_record);
+    const std::string& id = row.elements[0].str;
+    const auto state = static_cast<int>(to_int(row.elements[1].str));
+    const auto risk = static_cast<int>(to_int(row.elements[2].str));
+    const std::string& site = row.elements[3].str;
+    const std::string& concern = row.elements[4].str;
+    const auto created = to_int(row.elements[5].str);
+    if (v1::CaseState_IsValid(state)) ++by_state[v1::CaseState_Name(state)];
+    if (v1::Risk_IsValid(risk) && risk != v1::RISK_UNSPECIFIED) ++by_risk[v1::Risk_Name(risk)];
+    if ((state == v1::CASE_OFFERED || state == v1::CASE_ACTIVE) && !site.empty()) ++(*view.mutable_by_site())[site];
+    if (!concern.empty()) ++(*view.mutable_by_concern())[concern];
+    if (state == v1::CASE_QUEUED &&
+        (oldest < 0 || created < oldest || (created == oldest && id < view.oldest_case_id()))) {
+      oldest = created;
+      view.set_oldest_case_id(id);
+    }
+    if (to_int(row.elements[6].str) > 0) escalated.push_back(id);
+  }
+  if (oldest >= 0) view.set_oldest_wait_seconds(std::max<std::int64_t>(0, (codec::to_ms(now) - oldest) / 1000));
+
+  const auto stats = codec::to_fields(r->elements[1]);
+  if (auto it = stats.find("resolved"); it != stats.end()) by_state["CASE_RESOLVED"] = to_int(it->second);
+  if (auto it = stats.find("cancelled"); it != stats.end()) by_state["CASE_CANCELLED"] = to_int(it->second);
+
+  std::vector<v1::Case> cases;
+  for (const auto& id : escalated) {
+    auto c = co_await get(id, view_options{});
+    if (!c && c.error() == error::not_found) continue;
+    if (!c) co_return c.error();
+    cases.push_back(std::move(*c));
+  }
+  // Most escalated first, then the longest waiting.
+  std::sort(cases.begin(), cases.end(), [](const v1::Case& a, const v1::Case& b) {
+    if (a.escalation_level() != b.escalation_level()) return a.escalation_level() > b.escalation_level();
+    auto ka = codec::timestamp_ms(a.created_at()), kb = codec::timestamp_ms(b.created_at());
+    return ka != kb ? ka < kb : a.case_id() < b.case_id();
+  });
+  for (auto& c : cases) *view.add_escalated() = std::move(c);
+  co_return view;
+}
+
+asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point now,
+                                                                      std::chrono::hours continuity_window) {
+  const auto since = now - std::chrono::duration_cast<std::chrono::milliseconds>(continuity_window);
+  auto r = co_await run_script(redis_, script_id::routing_state, command(keys_.queue(), keys_.counselors()),
+                               command(keys_.base(), codec::ms_string(since)));
+  if (!r) co_return r.error();
+  if (!is_array(*r, 3)) co_return make_error_code(error::bad_record);
+
+  routing_state out;
+  for (const auto& row : r->elements[0].elements) {
+    if (!is_array(row, 4)) co_return make_error_code(error::bad_record);
+    v1::CaseRecord rec;
+    if (!rec.ParseFromString(row.elements[1].str)) co_return make_error_code(error::bad_record);
+    routing::queued_case q;
+    q.id = row.elements[0].str;
+    q.level = rec.risk() == v1::RISK_UNSPECIFIED ? routing::risk::low : static_cast<routing::risk>(rec.risk());
+    q.concerns.assign(rec.concerns().begin(), rec.concerns().end());
+    q.priority_group = std::any_of(rec.groups().begin(), rec.groups().end(),
+                                   [](int g) { return g != v1::GROUP_UNSPECIFIED; });
+    q.contact_mode = rec.mode() == v1::MODE_UNSPECIFIED ? routing::mode::phone : static_cast<routing::mode>(rec.mode());
+    q.county = rec.county();
+    q.youth_ref = rec.youth().ref();
+    q.received_at = codec::from_ms(codec::timestamp_ms(rec.received_at()));
+    q.created_at = codec::from_ms(codec::timestamp_ms(rec.created_at()));
+    q.escalation_level = static_cast<int>(row.elements[2].integer);
+    for (const auto& e : row.elements[3].elements) q.excluded.insert(e.str);
+    out.queued.push_back(std::move(q));
+  }
+  for (const auto& row : r->elements[1].elements) {
+    if (!is_array(row, 4)) co_return make_error_code(error::bad_record);
+    routing::counselor_status s;
+    s.available = row.elements[1].str != "0";
+    s.last_offer_at = codec::from_ms(to_int(row.elements[2].str));
+    s.load = static_cast<int>(row.elements[3].integer);
+    out.counselors[row.elements[0].str] = s;
+  }
+  for (const auto& row : r->elements[2].elements) {
+    if (!is_array(row, 2)) co_return make_error_code(error::bad_record);
+    auto& ids = out.continuity[row.elements[0].str];
+    for (const auto& e : row.elements[1].elements) ids.insert(e.str);
+  }
+  co_return out;
+}
+
+}  // namespace caseroute::store
