@@ -74,6 +74,11 @@ void router::add(std::string method, std::string pattern, std::string route_name
   routes_.push_back(std::move(r));
 }
 
+void router::add_stream(std::string method, std::string pattern, std::string route_name, stream_handler h) {
+  add(std::move(method), std::move(pattern), std::move(route_name), handler{});
+  routes_.back().stream = std::move(h);
+}
+
 match router::find(const std::string& method, const std::string& path) const {
   auto raw = split_path(path);
   std::vector<std::string> decoded(raw.size());
@@ -97,7 +102,7 @@ match router::find(const std::string& method, const std::string& path) const {
     if (!ok) continue;
     if (r.method == method) {
       if (!best || better(r, *best)) best = &r;
-    } else if (method == "HEAD" && r.method == "GET") {
+    } else if (method == "HEAD" && r.method == "GET" && !r.stream) {
       if (!best_get || better(r, *best_get)) best_get = &r;
     }
     if (std::find(m.allowed.begin(), m.allowed.end(), r.method) == m.allowed.end()) m.allowed.push_back(r.method);
@@ -108,7 +113,8 @@ match router::find(const std::string& method, const std::string& path) const {
     return m;
   }
   m.status = match_status::found;
-  m.h = &best->h;
+  if (best->stream) m.stream = &best->stream;
+  else m.h = &best->h;
   m.route_name = best->name;
   m.allowed.clear();
   for (std::size_t i = 0; i < decoded.size(); ++i)

@@ -11,17 +11,38 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace caseroute::http {
 
 using handler = std::function<boost::asio::awaitable<response>(request)>;
 
+// A response written in pieces (Server-Sent Events). Implemented by the
+// server; owned by the connection, which outlives the stream handler's frame.
+class stream_writer {
+ public:
+  virtual ~stream_writer() = default;
+  // Sends "200" and the headers (Connection: close; the body ends when the
+  // stream does). false when the client is gone.
+  virtual boost::asio::awaitable<bool> start(std::string content_type) = 0;
+  // Sends bytes after start(); false when the client is gone or too slow.
+  virtual boost::asio::awaitable<bool> write(std::string chunk) = 0;
+  // True once the server stops accepting: end the stream soon.
+  virtual bool closing() const = 0;
+};
+
+// Calls start() to stream; if it returns without having called start(), the
+// returned response is sent as usual (e.g. a 401). After a stream the
+// connection closes and the returned response is ignored.
+using stream_handler = std::function<boost::asio::awaitable<response>(request, stream_writer&)>;
+
 enum class match_status { found, not_found, method_not_allowed };
 
 struct match {
   match_status status = match_status::not_found;
-  const handler* h = nullptr;  // set when found; owned by the router
+  const handler* h = nullptr;  // set when found for a plain route; owned by the router
+  const stream_handler* stream = nullptr;  // set when found for a streaming route
   std::string route_name;      // the pattern, when found
   std::map<std::string, std::string> params;  // percent-decoded
   std::vector<std::string> allowed;  // method_not_allowed: the methods the path has (for Allow)
@@ -36,6 +57,8 @@ class router {
   void add(std::string method, std::string pattern, handler h) {
     add(std::move(method), pattern, pattern, std::move(h));
   }
+
+  void add_stream(std::string method, std::string pattern, std::string route_name, stream_handler h);
 
   // `path` is the raw path without the query: it is split on '/' first and
   // each segment percent-decoded after, so "%2F" stays inside a parameter.
@@ -53,6 +76,7 @@ class router {
     std::string name;
     std::vector<segment> segments;
     handler h;
+    stream_handler stream;  // set instead of h for streaming routes
   };
   std::vector<route> routes_;
 };

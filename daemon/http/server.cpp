@@ -18,13 +18,17 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
 
 #include <array>
 #include <atomic>
 #include <charconv>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <system_error>
@@ -217,6 +221,42 @@ asio::awaitable<void> reject(std::shared_ptr<server::impl> self, tcp::socket soc
   self->report("-", "", 503, 0.0, id);
 }
 
+// The stream_writer of one connection: a hand-written header, then raw bytes
+// until the handler returns; the end of the body is the connection closing.
+class live_stream final : public stream_writer {
+ public:
+  live_stream(connection& c, unsigned version, std::string request_id)
+      : conn_(c), version_(version), request_id_(std::move(request_id)) {}
+
+  asio::awaitable<bool> start(std::string content_type) override {
+    if (started_ || !header_safe(content_type)) co_return false;
+    started_ = true;
+    std::string head = version_ == 10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n";
+    head += "Server: caseroute\r\nContent-Type: " + content_type + "\r\nX-Request-Id: " + request_id_ +
+            "\r\nCache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n";
+    co_return co_await write(std::move(head));
+  }
+
+  asio::awaitable<bool> write(std::string chunk) override {
+    if (!started_ || failed_) co_return false;
+    // A reader too slow to take a chunk within the deadline is dropped.
+    conn_.stream.expires_after(conn_.owner->read_timeout());
+    auto [ec, n] = co_await asio::async_write(conn_.stream, asio::buffer(chunk), use_tuple);
+    failed_ = static_cast<bool>(ec);
+    co_return !failed_;
+  }
+
+  bool closing() const override { return conn_.owner->stopping; }
+  bool started() const { return started_; }
+
+ private:
+  connection& conn_;
+  unsigned version_;
+  std::string request_id_;
+  bool started_ = false;
+  bool failed_ = false;
+};
+
 asio::awaitable<void> session(std::shared_ptr<connection> conn) {
   // After drain() cancels us, later I/O fails on the closed socket with an
   // error code we handle, rather than throwing.
@@ -227,7 +267,9 @@ asio::awaitable<void> session(std::shared_ptr<connection> conn) {
   {
     beast::error_code ec;
     auto ep = stream.socket().remote_endpoint(ec);
-    if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+    if (!ec)
+      remote = (ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string()) + ":" +
+               std::to_string(ep.port());
   }
   beast::flat_buffer buffer;
   bool graceful = true;
@@ -288,6 +330,7 @@ asio::awaitable<void> session(std::shared_ptr<connection> conn) {
 
     std::string route = "unmatched";
     response out;
+    std::optional<live_stream> streamed;
     bool failed = false;
     std::string failure;
     if (bad_target) {
@@ -297,7 +340,12 @@ asio::awaitable<void> session(std::shared_ptr<connection> conn) {
       route = m.route_name;
       req.params = std::move(m.params);
       try {
-        out = co_await (*m.h)(std::move(req));
+        if (m.stream) {
+          streamed.emplace(*conn, version, request_id);
+          out = co_await (*m.stream)(std::move(req), *streamed);
+        } else {
+          out = co_await (*m.h)(std::move(req));
+        }
       } catch (const std::exception& e) {
         failed = true;
         failure = e.what();
@@ -323,6 +371,11 @@ asio::awaitable<void> session(std::shared_ptr<connection> conn) {
       // Handlers keep personal data out of exception messages; log it once here.
       log::error("http.handler_failed", {{"request_id", request_id}, {"route", route}, {"error", failure}});
       out = to_response(internal(), accept);
+    }
+    if (streamed && streamed->started()) {
+      std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+      self.report(route, method, 200, took.count(), request_id);
+      break;
     }
 
     const bool keep = client_keep_alive && !self.stopping;
@@ -421,8 +474,9 @@ tcp::endpoint server::local_endpoint() const {
   return impl_->acceptor.local_endpoint(ec);
 }
 
-asio::awaitable<void> server::run() {
-  auto self = impl_;
+namespace {
+
+asio::awaitable<void> accept_loop(std::shared_ptr<server::impl> self) {
   while (!self->stopping && self->acceptor.is_open()) {
     auto [ec, socket] = co_await self->acceptor.async_accept(use_tuple);
     if (self->stopping) break;
@@ -447,6 +501,10 @@ asio::awaitable<void> server::run() {
   }
 }
 
+}  // namespace
+
+asio::awaitable<void> server::run() { return accept_loop(impl_); }
+
 void server::stop_accepting() {
   auto& self = *impl_;
   self.stopping = true;
@@ -458,8 +516,9 @@ void server::stop_accepting() {
 
 std::size_t server::open_connections() const { return impl_->open_count.load(); }
 
-asio::awaitable<void> server::drain(std::chrono::steady_clock::duration deadline) {
-  auto self = impl_;
+namespace {
+
+asio::awaitable<void> drain_connections(std::shared_ptr<server::impl> self, std::chrono::steady_clock::duration deadline) {
   if (self->open.empty()) co_return;
   self->draining = true;
   self->drained.expires_after(deadline);
@@ -476,6 +535,12 @@ asio::awaitable<void> server::drain(std::chrono::steady_clock::duration deadline
     co_await self->drained.async_wait(use_tuple);
   }
   self->draining = false;
+}
+
+}  // namespace
+
+asio::awaitable<void> server::drain(std::chrono::steady_clock::duration deadline) {
+  return drain_connections(impl_, deadline);
 }
 
 }  // namespace caseroute::http

@@ -71,14 +71,14 @@ asio::awaitable<result<created>> case_store::create(const v1::Referral& referral
   rec.set_sealed_personal(seal_.seal(serialize(personal), id));
   rec.set_referral_digest(digest);
 
+  const std::string primary = referral.concerns().empty() ? std::string() : referral.concerns(0);
   auto event = codec::make_event("case.created", "platform:" + platform_id, id, now, v1::CASE_QUEUED);
-  auto r = co_await run_script(
-      redis_, script_id::create,
-      command(keys_.referral(platform_id, referral.referral_id()), keys_.case_hash(id), keys_.history(id), keys_.queue(),
-       keys_.cases(), keys_.open(), keys_.stats()),
-      command(id, std::to_string(referral.risk()), ms_string(now), std::to_string(received), serialize(rec), platform_id,
-       referral.referral_id(), referral.youth().ref(), referral.concerns().empty() ? "" : referral.concerns(0),
-       codec::hex(digest), serialize(event)));
+  auto script_keys = command(keys_.referral(platform_id, referral.referral_id()), keys_.case_hash(id),
+                             keys_.history(id), keys_.queue(), keys_.cases(), keys_.open(), keys_.stats());
+  auto script_args = command(id, std::to_string(referral.risk()), ms_string(now), std::to_string(received),
+                             serialize(rec), platform_id, referral.referral_id(), referral.youth().ref(), primary,
+                             codec::hex(digest), serialize(event));
+  auto r = co_await run_script(redis_, script_id::create, std::move(script_keys), std::move(script_args));
   auto st = status_of(r);
   if (!st) co_return st.error();
   if (st->ok) co_return created{id, v1::CASE_QUEUED, false};
@@ -92,8 +92,7 @@ asio::awaitable<result<created>> case_store::create(const v1::Referral& referral
     co_return make_error_code(error::bad_record);
   if (f->elements[0].str != codec::hex(digest)) co_return make_error_code(error::referral_conflict);
   const int state = std::atoi(f->elements[1].str.c_str());
-  co_return created{existing, v1::CaseState_IsValid(state) ? static_cast<v1::CaseState>(state) : v1::CASE_QUEUED,
-                    true};
+  co_return created{existing, v1::CaseState_IsValid(state) ? static_cast<v1::CaseState>(state) : v1::CASE_QUEUED, true};
 }
 
 asio::awaitable<result<void>> case_store::offer(const offer_request& r) {
@@ -115,13 +114,14 @@ asio::awaitable<result<void>> case_store::offer(const offer_request& r) {
     withdrawn.set_counselor_id(previous);
     withdrawn.set_reason("reassigned to " + r.counselor_id);
 
-    auto res = co_await run_script(
-        redis_, script_id::offer,
+    auto script_keys =
         command(keys_.case_hash(r.case_id), keys_.history(r.case_id), keys_.queue(), keys_.offers(),
-         keys_.counselor(r.counselor_id), keys_.counselor_cases(r.counselor_id), keys_.counselors(),
-         keys_.excluded(r.case_id), keys_.counselor_cases(previous.empty() ? r.counselor_id : previous)),
-        command(r.case_id, r.counselor_id, r.site_id, ms_string(r.now), ms_string(r.expires_at), std::to_string(r.capacity),
-         r.ignore_exclusion ? "1" : "0", supervisor ? "1" : "0", previous, serialize(offered), serialize(withdrawn)));
+                keys_.counselor(r.counselor_id), keys_.counselor_cases(r.counselor_id), keys_.counselors(),
+                keys_.excluded(r.case_id), keys_.counselor_cases(previous.empty() ? r.counselor_id : previous));
+    auto script_args = command(r.case_id, r.counselor_id, r.site_id, ms_string(r.now), ms_string(r.expires_at),
+                               std::to_string(r.capacity), r.ignore_exclusion ? "1" : "0", supervisor ? "1" : "0",
+                               previous, serialize(offered), serialize(withdrawn));
+    auto res = co_await run_script(redis_, script_id::offer, std::move(script_keys), std::move(script_args));
     auto st = status_of(res);
     if (!st) co_return st.error();
     if (!st->retry) co_return st->ok ? result<void>() : result<void>(st->error());
@@ -137,10 +137,10 @@ asio::awaitable<result<v1::Case>> case_store::accept(const std::string& case_id,
   auto expired = codec::make_event("case.offer_expired", "system", case_id, now, v1::CASE_QUEUED);
   expired.set_counselor_id(counselor_id);
   expired.set_reason("accepted after the offer expired");
-  auto r = co_await run_script(redis_, script_id::accept,
-                               command(keys_.case_hash(case_id), keys_.history(case_id), keys_.offers(), keys_.queue(),
-                                keys_.excluded(case_id), keys_.counselor_cases(counselor_id)),
-                               command(case_id, counselor_id, ms_string(now), serialize(accepted), serialize(expired)));
+  auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.offers(), keys_.queue(),
+                             keys_.excluded(case_id), keys_.counselor_cases(counselor_id));
+  auto script_args = command(case_id, counselor_id, ms_string(now), serialize(accepted), serialize(expired));
+  auto r = co_await run_script(redis_, script_id::accept, std::move(script_keys), std::move(script_args));
   if (auto ok = to_void(r); !ok) co_return ok.error();
   co_return co_await get(case_id, view_options{.personal = true});
 }
@@ -150,10 +150,10 @@ asio::awaitable<result<void>> case_store::decline(const std::string& case_id, co
   auto event = codec::make_event("case.declined", "counselor:" + counselor_id, case_id, now, v1::CASE_QUEUED);
   event.set_counselor_id(counselor_id);
   event.set_reason(reason);
-  auto r = co_await run_script(redis_, script_id::decline,
-                               command(keys_.case_hash(case_id), keys_.history(case_id), keys_.offers(), keys_.queue(),
-                                keys_.excluded(case_id), keys_.counselor_cases(counselor_id)),
-                               command(case_id, counselor_id, serialize(event)));
+  auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.offers(), keys_.queue(),
+                             keys_.excluded(case_id), keys_.counselor_cases(counselor_id));
+  auto script_args = command(case_id, counselor_id, serialize(event));
+  auto r = co_await run_script(redis_, script_id::decline, std::move(script_keys), std::move(script_args));
   co_return to_void(r);
 }
 
@@ -166,11 +166,11 @@ asio::awaitable<result<v1::Case>> case_store::resolve(const std::string& case_id
   event.set_counselor_id(counselor_id);
   event.set_outcome(outcome);
   event.set_note(note);
-  auto r = co_await run_script(redis_, script_id::resolve,
-                               command(keys_.case_hash(case_id), keys_.history(case_id), keys_.counselor_cases(counselor_id),
-                                keys_.open(), keys_.youth(*youth), keys_.stats()),
-                               command(case_id, counselor_id, ms_string(now), std::to_string(outcome),
-                                youth->empty() ? "0" : "1", serialize(event)));
+  auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.counselor_cases(counselor_id),
+                             keys_.open(), keys_.youth(*youth), keys_.stats());
+  auto script_args = command(case_id, counselor_id, ms_string(now), std::to_string(outcome), youth->empty() ? "0" : "1",
+                             serialize(event));
+  auto r = co_await run_script(redis_, script_id::resolve, std::move(script_keys), std::move(script_args));
   if (auto ok = to_void(r); !ok) co_return ok.error();
   co_return co_await get(case_id, view_options{});
 }
@@ -180,10 +180,10 @@ asio::awaitable<result<void>> case_store::release(const std::string& case_id, co
   auto event = codec::make_event("case.released", "counselor:" + counselor_id, case_id, now, v1::CASE_QUEUED);
   event.set_counselor_id(counselor_id);
   event.set_reason(reason);
-  auto r = co_await run_script(redis_, script_id::release,
-                               command(keys_.case_hash(case_id), keys_.history(case_id), keys_.counselor_cases(counselor_id),
-                                keys_.queue(), keys_.excluded(case_id)),
-                               command(case_id, counselor_id, serialize(event)));
+  auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.counselor_cases(counselor_id),
+                             keys_.queue(), keys_.excluded(case_id));
+  auto script_args = command(case_id, counselor_id, serialize(event));
+  auto r = co_await run_script(redis_, script_id::release, std::move(script_keys), std::move(script_args));
   co_return to_void(r);
 }
 
@@ -195,10 +195,10 @@ asio::awaitable<result<v1::Case>> case_store::cancel(const std::string& case_id,
     auto event = codec::make_event("case.cancelled", actor, case_id, now, v1::CASE_CANCELLED);
     event.set_counselor_id(*holder);
     event.set_reason(reason);
-    auto r = co_await run_script(redis_, script_id::cancel,
-                                 command(keys_.case_hash(case_id), keys_.history(case_id), keys_.queue(), keys_.offers(),
-                                  keys_.open(), keys_.counselor_cases(*holder), keys_.stats()),
-                                 command(case_id, *holder, ms_string(now), serialize(event)));
+    auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.queue(), keys_.offers(),
+                               keys_.open(), keys_.counselor_cases(*holder), keys_.stats());
+    auto script_args = command(case_id, *holder, ms_string(now), serialize(event));
+    auto r = co_await run_script(redis_, script_id::cancel, std::move(script_keys), std::move(script_args));
     auto st = status_of(r);
     if (!st) co_return st.error();
     if (st->retry) continue;
@@ -211,8 +211,9 @@ asio::awaitable<result<v1::Case>> case_store::cancel(const std::string& case_id,
 asio::awaitable<result<bool>> case_store::escalate(const std::string& case_id, int level, time_point now) {
   auto event = codec::make_event("case.escalated", "system", case_id, now, v1::CASE_STATE_UNSPECIFIED);
   event.set_escalation_level(level);
-  auto r = co_await run_script(redis_, script_id::escalate, command(keys_.case_hash(case_id), keys_.history(case_id)),
-                               command(std::to_string(level), serialize(event)));
+  auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id));
+  auto script_args = command(std::to_string(level), serialize(event));
+  auto r = co_await run_script(redis_, script_id::escalate, std::move(script_keys), std::move(script_args));
   auto st = status_of(r);
   // result<bool> cannot tell an error_code from a bool by conversion alone.
   if (!st) co_return result<bool>(boost::system::in_place_error, st.error());
@@ -224,7 +225,8 @@ asio::awaitable<result<int>> case_store::expire_offers(time_point now) {
   int expired = 0;
   // Bounded: 100 offers per batch, and stop when a batch makes no progress.
   for (int batch = 0; batch < 100; ++batch) {
-    auto due = co_await redis_.exec(command("ZRANGEBYSCORE", keys_.offers(), "-inf", ms_string(now), "LIMIT", "0", "100"));
+    auto due =
+        co_await redis_.exec(command("ZRANGEBYSCORE", keys_.offers(), "-inf", ms_string(now), "LIMIT", "0", "100"));
     if (!due) co_return due.error();
     if (due->type != reply::kind::array) co_return make_error_code(error::redis_error);
     int progressed = 0;
@@ -235,10 +237,10 @@ asio::awaitable<result<int>> case_store::expire_offers(time_point now) {
       auto event = codec::make_event("case.offer_expired", "system", id, now, v1::CASE_QUEUED);
       event.set_counselor_id(*holder);
       event.set_reason("offer timed out");
-      auto r = co_await run_script(redis_, script_id::expire,
-                                   command(keys_.case_hash(id), keys_.history(id), keys_.offers(), keys_.queue(),
-                                    keys_.excluded(id), keys_.counselor_cases(*holder)),
-                                   command(id, *holder, ms_string(now), serialize(event)));
+      auto script_keys = command(keys_.case_hash(id), keys_.history(id), keys_.offers(), keys_.queue(),
+                                 keys_.excluded(id), keys_.counselor_cases(*holder));
+      auto script_args = command(id, *holder, ms_string(now), serialize(event));
+      auto r = co_await run_script(redis_, script_id::expire, std::move(script_keys), std::move(script_args));
       auto st = status_of(r);
       if (!st) co_return st.error();
       if (st->ok) ++expired;
@@ -251,8 +253,9 @@ asio::awaitable<result<int>> case_store::expire_offers(time_point now) {
 
 asio::awaitable<result<void>> case_store::set_availability(const std::string& counselor_id, bool available,
                                                            time_point) {
-  auto r = co_await run_script(redis_, script_id::availability, command(keys_.counselor(counselor_id), keys_.counselors()),
-                               command(counselor_id, available ? "1" : "0"));
+  auto script_keys = command(keys_.counselor(counselor_id), keys_.counselors());
+  auto script_args = command(counselor_id, available ? "1" : "0");
+  auto r = co_await run_script(redis_, script_id::availability, std::move(script_keys), std::move(script_args));
   co_return to_void(r);
 }
 

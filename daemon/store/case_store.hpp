@@ -90,15 +90,19 @@ class case_store {
                                                      const std::string& referral_id);
 
   // CASE_QUEUED -> CASE_OFFERED (also withdraws an open offer to someone else
-  // when actor is a supervisor). Fails with wrong_state, at_capacity.
+  // when actor is a supervisor). Fails with wrong_state (also when the
+  // counselor is excluded and !ignore_exclusion), at_capacity, not_found.
   asio::awaitable<result<void>> offer(const offer_request& r);
-  // CASE_OFFERED -> CASE_ACTIVE for the offered counselor before expiry.
+  // CASE_OFFERED -> CASE_ACTIVE for the offered counselor before expiry. A late
+  // accept expires the offer (offer_expired); a repeated accept by the owner
+  // succeeds without a second event. Returns the case with personal data.
   asio::awaitable<result<v1::Case>> accept(const std::string& case_id, const std::string& counselor_id,
                                            time_point now);
   // CASE_OFFERED -> CASE_QUEUED; the counselor is excluded (rule 5).
   asio::awaitable<result<void>> decline(const std::string& case_id, const std::string& counselor_id,
                                         const std::string& reason, time_point now);
-  // CASE_ACTIVE -> CASE_RESOLVED; records continuity for the youth ref.
+  // CASE_ACTIVE -> CASE_RESOLVED; records continuity for the youth ref. A
+  // repeated resolve by the owner succeeds without a second event.
   asio::awaitable<result<v1::Case>> resolve(const std::string& case_id, const std::string& counselor_id,
                                             v1::Outcome outcome, const std::string& note, time_point now);
   // CASE_ACTIVE -> CASE_QUEUED.
@@ -119,6 +123,8 @@ class case_store {
                                                             std::chrono::hours continuity_window);
   // The counselor's offered and active cases (with personal data).
   asio::awaitable<result<std::vector<v1::Case>>> counselor_cases(const std::string& counselor_id);
+  // Newest first, without personal data or history. A cursor that is not
+  // ours fails with not_found.
   asio::awaitable<result<v1::CaseList>> list(const case_filter& f);
   // Counts for GET /v1/queue (state, risk, site, concern, oldest wait, escalated).
   asio::awaitable<result<v1::QueueView>> queue_view(time_point now);

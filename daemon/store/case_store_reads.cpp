@@ -34,8 +34,9 @@ bool parse_cursor(const std::string& cursor, std::string& ms, std::string& id) {
 }  // namespace
 
 asio::awaitable<result<v1::Case>> case_store::get(const std::string& case_id, view_options view) {
-  auto r = co_await run_script(redis_, script_id::read_case, command(keys_.case_hash(case_id), keys_.history(case_id)),
-                               command(view.history ? "1" : "0"));
+  auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id));
+  auto script_args = command(view.history ? "1" : "0");
+  auto r = co_await run_script(redis_, script_id::read_case, std::move(script_keys), std::move(script_args));
   if (!r) co_return r.error();
   auto st = codec::read_status(*r);
   if (!st.ok) co_return st.error();
@@ -80,9 +81,10 @@ asio::awaitable<result<v1::CaseList>> case_store::list(const case_filter& f) {
   // A cursor that is not ours reads as not_found (the API answers 400).
   if (!f.cursor.empty() && !parse_cursor(f.cursor, ms, id)) co_return make_error_code(error::not_found);
   const int limit = std::clamp(f.limit, 1, 500);
-  auto r = co_await run_script(redis_, script_id::list, command(keys_.cases()),
-                               command(keys_.base(), ms, id, std::to_string(f.state ? int(*f.state) : 0),
-                                std::to_string(f.risk ? int(*f.risk) : 0), std::to_string(limit), "5000"));
+  auto script_keys = command(keys_.cases());
+  auto script_args = command(keys_.base(), ms, id, std::to_string(f.state ? int(*f.state) : 0),
+                             std::to_string(f.risk ? int(*f.risk) : 0), std::to_string(limit), "5000");
+  auto r = co_await run_script(redis_, script_id::list, std::move(script_keys), std::move(script_args));
   if (!r) co_return r.error();
   if (!is_array(*r, 3)) co_return make_error_code(error::bad_record);
   v1::CaseList out;
@@ -97,7 +99,9 @@ asio::awaitable<result<v1::CaseList>> case_store::list(const case_filter& f) {
 }
 
 asio::awaitable<result<v1::QueueView>> case_store::queue_view(time_point now) {
-  auto r = co_await run_script(redis_, script_id::queue_view, command(keys_.open(), keys_.stats()), command(keys_.base()));
+  auto script_keys = command(keys_.open(), keys_.stats());
+  auto script_args = command(keys_.base());
+  auto r = co_await run_script(redis_, script_id::queue_view, std::move(script_keys), std::move(script_args));
   if (!r) co_return r.error();
   if (!is_array(*r, 2)) co_return make_error_code(error::bad_record);
 
@@ -155,8 +159,9 @@ asio::awaitable<result<v1::QueueView>> case_store::queue_view(time_point now) {
 asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point now,
                                                                       std::chrono::hours continuity_window) {
   const auto since = now - std::chrono::duration_cast<std::chrono::milliseconds>(continuity_window);
-  auto r = co_await run_script(redis_, script_id::routing_state, command(keys_.queue(), keys_.counselors()),
-                               command(keys_.base(), codec::ms_string(since)));
+  auto script_keys = command(keys_.queue(), keys_.counselors());
+  auto script_args = command(keys_.base(), codec::ms_string(since));
+  auto r = co_await run_script(redis_, script_id::routing_state, std::move(script_keys), std::move(script_args));
   if (!r) co_return r.error();
   if (!is_array(*r, 3)) co_return make_error_code(error::bad_record);
 
@@ -169,8 +174,8 @@ asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point
     q.id = row.elements[0].str;
     q.level = rec.risk() == v1::RISK_UNSPECIFIED ? routing::risk::low : static_cast<routing::risk>(rec.risk());
     q.concerns.assign(rec.concerns().begin(), rec.concerns().end());
-    q.priority_group = std::any_of(rec.groups().begin(), rec.groups().end(),
-                                   [](int g) { return g != v1::GROUP_UNSPECIFIED; });
+    q.priority_group =
+        std::any_of(rec.groups().begin(), rec.groups().end(), [](int g) { return g != v1::GROUP_UNSPECIFIED; });
     q.contact_mode = rec.mode() == v1::MODE_UNSPECIFIED ? routing::mode::phone : static_cast<routing::mode>(rec.mode());
     q.county = rec.county();
     q.youth_ref = rec.youth().ref();

@@ -85,7 +85,8 @@ std::string new_case_id(time_point now) {
   unsigned char rnd[10];
   if (RAND_bytes(rnd, sizeof rnd) != 1) throw std::runtime_error("RAND_bytes failed");
   // 128 bits: 48 of time, 80 random, written 5 bits at a time (26 chars).
-  unsigned __int128 v = static_cast<unsigned __int128>(static_cast<std::uint64_t>(to_ms(now)) & 0xFFFFFFFFFFFFull) << 80;
+  unsigned __int128 v = static_cast<unsigned __int128>(static_cast<std::uint64_t>(to_ms(now)) & 0xFFFFFFFFFFFFull)
+                        << 80;
   for (int i = 0; i < 10; ++i) v |= static_cast<unsigned __int128>(rnd[i]) << (72 - 8 * i);
   std::string id(26, '0');
   for (int i = 25; i >= 0; --i) {
@@ -136,7 +137,8 @@ boost::system::result<v1::Case> to_case(const hash_fields& h, const sealer& seal
   *c.mutable_received_at() = rec.received_at();
   *c.mutable_created_at() = rec.created_at();
   if (auto ms = to_int(h, "offered")) set_time(c.mutable_offered_at(), ms);
-  if (auto ms = to_int(h, "offer_expires"); ms && c.state() == v1::CASE_OFFERED) set_time(c.mutable_offer_expires_at(), ms);
+  if (auto ms = to_int(h, "offer_expires"); ms && c.state() == v1::CASE_OFFERED)
+    set_time(c.mutable_offer_expires_at(), ms);
   if (auto ms = to_int(h, "accepted")) set_time(c.mutable_accepted_at(), ms);
   if (auto ms = to_int(h, "resolved")) set_time(c.mutable_resolved_at(), ms);
   if (auto ms = to_int(h, "cancelled")) set_time(c.mutable_cancelled_at(), ms);

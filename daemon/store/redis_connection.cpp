@@ -248,7 +248,7 @@ asio::awaitable<std::shared_ptr<link>> redis_connection::impl::connect_once() {
                                                  : redisAsyncConnectUnix(ep.unix_socket.c_str());
   if (!ac) throw std::bad_alloc();
   if (ac->err) {
-    log::warn("redis.connect_failed", {{"at", where()}, {"port", ep.port}, {"error", ac->errstr}});
+    log::warn("redis.connect_failed", {{"host", where()}, {"port", ep.port}, {"error", ac->errstr}});
     redisAsyncFree(ac);
     co_return nullptr;
   }
@@ -268,7 +268,7 @@ asio::awaitable<std::shared_ptr<link>> redis_connection::impl::connect_once() {
   if (l->st != link::status::up) {
     std::string why = l->st == link::status::connecting ? "connect timeout" : l->error;
     drop(l);
-    log::warn("redis.connect_failed", {{"at", where()}, {"port", ep.port}, {"error", why}});
+    log::warn("redis.connect_failed", {{"host", where()}, {"port", ep.port}, {"error", why}});
     co_return nullptr;
   }
 
@@ -279,7 +279,7 @@ asio::awaitable<std::shared_ptr<link>> redis_connection::impl::connect_once() {
     auth.push_back(ep.password);
     auto r = co_await send(l, std::move(auth));
     if (!r || r->is_error()) {
-      log::warn("redis.auth_failed", {{"at", where()}, {"error", r ? r->str : r.error().message()}});
+      log::warn("redis.auth_failed", {{"host", where()}, {"error", r ? r->str : r.error().message()}});
       drop(l);
       co_return nullptr;
     }
@@ -287,7 +287,7 @@ asio::awaitable<std::shared_ptr<link>> redis_connection::impl::connect_once() {
   if (ep.db != 0) {
     auto r = co_await send(l, command("SELECT", std::to_string(ep.db)));
     if (!r || r->is_error()) {
-      log::warn("redis.select_failed", {{"at", where()}, {"db", ep.db}, {"error", r ? r->str : r.error().message()}});
+      log::warn("redis.select_failed", {{"host", where()}, {"db", ep.db}, {"error", r ? r->str : r.error().message()}});
       drop(l);
       co_return nullptr;
     }
@@ -310,20 +310,20 @@ asio::awaitable<void> redis_connection::run() {
     if (l && on_connect) {
       auto r = co_await on_connect();
       if (!r) {
-        log::warn("redis.on_connect_failed", {{"at", s.where()}, {"error", r.error().message()}});
+        log::warn("redis.on_connect_failed", {{"host", s.where()}, {"error", r.error().message()}});
         s.drop(l);
       }
     }
     if (l && l->st == link::status::up) {
       s.ready = true;
-      log::info("redis.connected", {{"at", s.where()}, {"port", s.ep.port}, {"db", s.ep.db}});
+      log::info("redis.connected", {{"host", s.where()}, {"port", s.ep.port}, {"db", s.ep.db}});
       backoff = milliseconds(100);
       while (l->st == link::status::up && !s.stopped) {
         l->changed.expires_at(asio::steady_timer::time_point::max());
         co_await l->changed.async_wait(await_tuple);
       }
       s.ready = false;
-      log::warn("redis.disconnected", {{"at", s.where()}, {"port", s.ep.port}, {"error", l->error}});
+      log::warn("redis.disconnected", {{"host", s.where()}, {"port", s.ep.port}, {"error", l->error}});
     }
     if (s.stopped) break;
     // Jitter in [backoff/2, backoff] so replicas do not reconnect in lockstep.
@@ -341,7 +341,10 @@ void redis_connection::stop() {
   impl_->wake.cancel();
 }
 
-bool redis_connection::connected() const { return impl_->ready; }
+// `ready` turns false only when run() resumes; the link knows at once.
+bool redis_connection::connected() const {
+  return impl_->ready && impl_->current && impl_->current->usable && !impl_->stopped;
+}
 
 asio::awaitable<result<reply>> redis_connection::exec(std::vector<std::string> argv) {
   auto l = impl_->current;

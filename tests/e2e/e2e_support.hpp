@@ -55,6 +55,8 @@ class client {
 std::string referral_json(const std::string& referral_id, const std::string& risk, const std::string& concern,
                           const std::string& extra = "");
 
+bool parse_into(const std::string& json, google::protobuf::Message& m);
+
 // Parses a JSON body into a message; fails the test on error.
 template <class M>
 M parse(const std::string& json) {
@@ -62,7 +64,6 @@ M parse(const std::string& json) {
   EXPECT_TRUE(parse_into(json, m)) << json;
   return m;
 }
-bool parse_into(const std::string& json, google::protobuf::Message& m);
 
 // Long-polls a counselor's offers until one for case_id shows up.
 bool wait_for_offer(client& c, const std::string& who, const std::string& case_id, int seconds = 15);

@@ -78,6 +78,18 @@ TEST(Router, RejectsMalformedAndDuplicatePatterns) {
   EXPECT_NO_THROW(r.add("POST", "/a/{id}", "", ok));
 }
 
+boost::asio::awaitable<response> feed(request, stream_writer&) { co_return response{}; }
+
+TEST(Router, StreamRoutesAreFoundAsStreams) {
+  router r;
+  r.add_stream("GET", "/v1/events", "", feed);
+  auto m = r.find("GET", "/v1/events");
+  ASSERT_EQ(m.status, match_status::found);
+  EXPECT_EQ(m.h, nullptr);
+  EXPECT_NE(m.stream, nullptr);
+  EXPECT_EQ(r.find("HEAD", "/v1/events").status, match_status::method_not_allowed);
+}
+
 TEST(Router, PercentDecode) {
   std::string out;
   EXPECT_TRUE(percent_decode("a%41+b", out));

@@ -27,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 
 namespace caseroute::http {
 namespace {
@@ -98,6 +99,13 @@ class client {
     return r;
   }
 
+  // Everything until the server closes the connection.
+  std::string read_to_close() {
+    while (fill()) {
+    }
+    return std::exchange(buf_, {});
+  }
+
   // True when the server closed the connection (EOF or reset) before the timeout.
   bool closed_by_peer() {
     char c;
@@ -146,6 +154,21 @@ asio::awaitable<response> boom(request) {
   co_return response{};
 }
 
+asio::awaitable<response> events(request req, stream_writer& out) {
+  if (req.header("authorization").empty()) co_return to_response(unauthenticated("missing token"));
+  if (!co_await out.start("text/event-stream")) co_return response{};
+  for (int i = 0; i < 2; ++i)
+    if (!co_await out.write("event: tick\ndata: {\"n\":" + std::to_string(i) + "}\n\n")) co_return response{};
+  // Stay open until the server shuts down, as a live feed does.
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  while (!out.closing()) {
+    t.expires_after(20ms);
+    co_await t.async_wait(asio::use_awaitable);
+  }
+  co_await out.write(": bye\n\n");
+  co_return response{};
+}
+
 asio::awaitable<response> busy(request) { co_return to_response(unavailable("redis unreachable", 7)); }
 
 class ServerTest : public ::testing::Test {
@@ -156,6 +179,7 @@ class ServerTest : public ::testing::Test {
     routes_.add("GET", "/slow", "", sleep_then_answer);
     routes_.add("GET", "/boom", "", boom);
     routes_.add("GET", "/busy", "", busy);
+    routes_.add_stream("GET", "/events", "", events);
     settings_.listen = "127.0.0.1:0";
     settings_.max_body_bytes = 1024;
     settings_.max_header_bytes = 2048;
@@ -459,6 +483,34 @@ TEST_F(ServerTest, DrainPastItsDeadlineClosesWhatIsLeft) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
   EXPECT_TRUE(c.closed_by_peer());
   EXPECT_TRUE(wait_open(0));
+}
+
+TEST_F(ServerTest, StreamRouteSendsEventsUntilShutdown) {
+  start();
+  client c(port_);
+  c.send(get("/events", "Authorization: Bearer x\r\n"));
+  std::this_thread::sleep_for(100ms);
+  auto drained = stop_and_drain(2s);
+  auto all = c.read_to_close();
+  EXPECT_EQ(all.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << all;
+  EXPECT_NE(all.find("Content-Type: text/event-stream\r\n"), std::string::npos);
+  EXPECT_NE(all.find("\r\n\r\nevent: tick\ndata: {\"n\":0}\n\nevent: tick\ndata: {\"n\":1}\n\n: bye\n\n"),
+            std::string::npos)
+      << all;
+  EXPECT_EQ(drained.wait_for(3s), std::future_status::ready);
+}
+
+TEST_F(ServerTest, StreamRouteCanAnswerAnOrdinaryError) {
+  start();
+  client c(port_);
+  c.send(get("/events"));
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  c.send(get("/hello/still-open"));
+  auto again = c.read_reply();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
 }
 
 TEST(ServerListen, BadOrBusyAddressThrowsAClearError) {

@@ -1,0 +1,176 @@
+// Reads: the router's snapshot, paged case lists and the supervisor's queue view.
+#include <set>
+
+#include "store_fixture.hpp"
+
+namespace caseroute::store_test {
+namespace {
+
+using store::error;
+
+using reads = store_test;
+
+asio::awaitable<std::string> make(store::case_store& s, const std::string& rid, time_point now,
+                                  v1::Risk risk = v1::RISK_HIGH, const std::string& youth = "y-1") {
+  co_return (co_await s.create(referral(rid, risk, youth), "henan-12355", now)).value().case_id;
+}
+
+TEST_F(reads, routing_state_has_queued_cases_counselors_and_continuity) {
+  run([](env& e) -> asio::awaitable<void> {
+    auto& s = e.store;
+    // y-9: resolved by c001 a day ago; y-7: c003 holds an active case of the same youth.
+    const auto old9 = co_await make(s, "R-1", at(), v1::RISK_HIGH, "y-9");
+    (co_await s.offer(offer_to(old9, "c001", at()))).value();
+    (co_await s.accept(old9, "c001", at(1s))).value();
+    (co_await s.resolve(old9, "c001", v1::OUTCOME_COUNSELED, "", at(2s))).value();
+    const auto held7 = co_await make(s, "R-2", at(), v1::RISK_LOW, "y-7");
+    (co_await s.offer(offer_to(held7, "c003", at(3s)))).value();
+    (co_await s.accept(held7, "c003", at(4s))).value();
+
+    const auto q9 = co_await make(s, "R-3", at(24h), v1::RISK_CRISIS, "y-9");
+    const auto q7 = co_await make(s, "R-4", at(24h + 1s), v1::RISK_MEDIUM, "y-7");
+    const auto declined = co_await make(s, "R-5", at(24h + 2s), v1::RISK_HIGH, "y-5");
+    (co_await s.offer(offer_to(declined, "c002", at(24h + 3s)))).value();
+    (co_await s.decline(declined, "c002", "", at(24h + 4s))).value();
+    const auto offered = co_await make(s, "R-6", at(24h + 5s), v1::RISK_HIGH, "y-6");
+    (co_await s.offer(offer_to(offered, "c002", at(24h + 6s)))).value();
+    (co_await s.escalate(q9, 1, at(24h + 7s))).value();
+    (co_await s.set_availability("c004", false, at(24h))).value();
+    (co_await s.set_availability("c001", true, at(24h))).value();
+
+    auto st = (co_await s.load_routing_state(at(24h + 10s), std::chrono::hours(24 * 90))).value();
+    std::map<std::string, const routing::queued_case*> q;
+    for (const auto& c : st.queued) q[c.id] = &c;
+    EXPECT_EQ(q.size(), 3u);
+    CO_ASSERT_TRUE(q.count(q9) && q.count(q7) && q.count(declined));
+    EXPECT_EQ(q[q9]->level, routing::risk::crisis);
+    EXPECT_EQ(q[q9]->escalation_level, 1);
+    EXPECT_EQ(q[q9]->concerns, (std::vector<std::string>{"depression", "exam_stress"}));
+    EXPECT_TRUE(q[q9]->priority_group);
+    EXPECT_EQ(q[q9]->contact_mode, routing::mode::phone);
+    EXPECT_EQ(q[q9]->county, "411202");
+    EXPECT_EQ(q[q9]->youth_ref, "y-9");
+    EXPECT_EQ(q[q9]->created_at, at(24h));
+    EXPECT_EQ(q[q9]->received_at, time_point(std::chrono::seconds(1'772'440'000)));
+    EXPECT_EQ(q[declined]->excluded, (std::set<std::string>{"c002"}));
+    EXPECT_TRUE(q[q7]->excluded.empty());
+
+    CO_ASSERT_TRUE(st.counselors.count("c001") && st.counselors.count("c002") && st.counselors.count("c003") &&
+                   st.counselors.count("c004"));
+    EXPECT_EQ(st.counselors["c001"].load, 0);
+    EXPECT_TRUE(st.counselors["c001"].available);
+    EXPECT_EQ(st.counselors["c001"].last_offer_at, at());
+    EXPECT_EQ(st.counselors["c002"].load, 1);
+    EXPECT_EQ(st.counselors["c002"].last_offer_at, at(24h + 6s));
+    EXPECT_EQ(st.counselors["c003"].load, 1);
+    EXPECT_FALSE(st.counselors["c004"].available);
+    EXPECT_EQ(st.counselors["c004"].load, 0);
+
+    EXPECT_EQ(st.continuity["y-9"], (std::set<std::string>{"c001"}));
+    EXPECT_EQ(st.continuity["y-7"], (std::set<std::string>{"c003"}));
+    EXPECT_FALSE(st.continuity.count("y-6"));  // not queued
+
+    // Outside the window the old resolution no longer counts.
+    auto later = (co_await s.load_routing_state(at(24h + 10s), std::chrono::hours(12))).value();
+    EXPECT_TRUE(later.continuity["y-9"].empty());
+  });
+}
+
+TEST_F(reads, list_pages_newest_first_with_filters) {
+  run([](env& e) -> asio::awaitable<void> {
+    auto& s = e.store;
+    std::vector<std::string> ids;
+    // Seven cases; the last three share one millisecond.
+    for (int i = 0; i < 4; ++i) ids.push_back(co_await make(s, "R-" + std::to_string(i), at(std::chrono::seconds(i))));
+    for (int i = 4; i < 7; ++i) ids.push_back(co_await make(s, "R-" + std::to_string(i), at(10s), v1::RISK_LOW));
+    (co_await s.offer(offer_to(ids[1], "c001", at(20s)))).value();
+    (co_await s.offer(offer_to(ids[5], "c001", at(20s)))).value();
+
+    std::vector<std::string> seen;
+    std::string cursor;
+    int pages = 0;
+    do {
+      store::case_filter f;
+      f.limit = 3;
+      f.cursor = cursor;
+      auto page = (co_await s.list(f)).value();
+      EXPECT_LE(page.cases_size(), 3);
+      for (const auto& c : page.cases()) {
+        seen.push_back(c.case_id());
+        EXPECT_FALSE(c.has_contact());
+      }
+      cursor = page.next_cursor();
+      CO_ASSERT_TRUE(++pages < 10);
+    } while (!cursor.empty());
+    EXPECT_EQ(pages, 3);
+    EXPECT_EQ(seen.size(), 7u);
+    EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 7u);
+    // Newest first: the three at 10 s, then 3 s, 2 s, 1 s, 0 s.
+    EXPECT_EQ(std::set<std::string>(seen.begin(), seen.begin() + 3),
+              (std::set<std::string>{ids[4], ids[5], ids[6]}));
+    EXPECT_EQ(std::vector<std::string>(seen.begin() + 3, seen.end()),
+              (std::vector<std::string>{ids[3], ids[2], ids[1], ids[0]}));
+
+    store::case_filter offered;
+    offered.state = v1::CASE_OFFERED;
+    auto o = (co_await s.list(offered)).value();
+    EXPECT_EQ(o.cases_size(), 2);
+    EXPECT_TRUE(o.next_cursor().empty());
+    store::case_filter low;
+    low.risk = v1::RISK_LOW;
+    low.state = v1::CASE_QUEUED;
+    auto l = (co_await s.list(low)).value();
+    EXPECT_EQ(l.cases_size(), 2);
+    // Exactly one page's worth: no cursor to an empty page.
+    store::case_filter exact;
+    exact.limit = 7;
+    EXPECT_TRUE((co_await s.list(exact)).value().next_cursor().empty());
+    store::case_filter bad;
+    bad.cursor = "garbage";
+    EXPECT_EQ((co_await s.list(bad)).error(), error::not_found);
+  });
+}
+
+TEST_F(reads, queue_view_counts_open_cases) {
+  run([](env& e) -> asio::awaitable<void> {
+    auto& s = e.store;
+    const auto q1 = co_await make(s, "R-1", at(), v1::RISK_CRISIS);
+    const auto q2 = co_await make(s, "R-2", at(60s), v1::RISK_LOW);
+    const auto off = co_await make(s, "R-3", at(70s));
+    const auto act = co_await make(s, "R-4", at(80s));
+    const auto res = co_await make(s, "R-5", at(90s));
+    const auto can = co_await make(s, "R-6", at(100s));
+    (co_await s.offer(offer_to(off, "c001", at(2min)))).value();
+    (co_await s.offer(offer_to(act, "c002", at(2min)))).value();
+    (co_await s.accept(act, "c002", at(2min))).value();
+    (co_await s.offer(offer_to(res, "c002", at(2min)))).value();
+    (co_await s.accept(res, "c002", at(2min))).value();
+    (co_await s.resolve(res, "c002", v1::OUTCOME_COUNSELED, "", at(3min))).value();
+    (co_await s.cancel(can, "supervisor:s001", "", at(3min))).value();
+    (co_await s.escalate(q2, 1, at(4min))).value();
+    (co_await s.escalate(q1, 2, at(4min))).value();
+
+    auto v = (co_await s.queue_view(at(10min))).value();
+    EXPECT_EQ(v.by_state().at("CASE_QUEUED"), 2);
+    EXPECT_EQ(v.by_state().at("CASE_OFFERED"), 1);
+    EXPECT_EQ(v.by_state().at("CASE_ACTIVE"), 1);
+    EXPECT_EQ(v.by_state().at("CASE_RESOLVED"), 1);
+    EXPECT_EQ(v.by_state().at("CASE_CANCELLED"), 1);
+    EXPECT_EQ(v.by_risk().at("RISK_CRISIS"), 1);
+    EXPECT_EQ(v.by_risk().at("RISK_LOW"), 1);
+    EXPECT_EQ(v.by_risk().at("RISK_HIGH"), 2);
+    EXPECT_EQ(v.by_risk().at("RISK_MEDIUM"), 0);
+    EXPECT_EQ(v.by_site().at("hubin-01"), 2);
+    EXPECT_EQ(v.by_concern().at("depression"), 4);
+    EXPECT_EQ(v.oldest_case_id(), q1);
+    EXPECT_EQ(v.oldest_wait_seconds(), 600);
+    CO_ASSERT_TRUE(v.escalated_size() == 2);
+    EXPECT_EQ(v.escalated(0).case_id(), q1);
+    EXPECT_EQ(v.escalated(1).case_id(), q2);
+    EXPECT_FALSE(v.escalated(0).has_contact());
+    EXPECT_EQ(v.at().seconds(), seconds_of(at(10min)));
+  });
+}
+
+}  // namespace
+}  // namespace caseroute::store_test
