@@ -52,6 +52,7 @@ asio::awaitable<http::response> put_availability(context& ctx, http::request req
   auto cases = co_await ctx.store.counselor_cases(id);
   routing::counselor_status status;
   status.available = body.available();
+  status.availability_changed_at = now;
   status.load = cases ? static_cast<int>(cases->size()) : 0;
   const auto* c = cfg->find_counselor(id);
   if (c == nullptr) co_return fail(req, http::not_found("counselor is no longer configured"));

@@ -252,9 +252,9 @@ asio::awaitable<result<int>> case_store::expire_offers(time_point now) {
 }
 
 asio::awaitable<result<void>> case_store::set_availability(const std::string& counselor_id, bool available,
-                                                           time_point) {
+                                                           time_point now) {
   auto script_keys = command(keys_.counselor(counselor_id), keys_.counselors());
-  auto script_args = command(counselor_id, available ? "1" : "0");
+  auto script_args = command(counselor_id, available ? "1" : "0", std::to_string(codec::to_ms(now)));
   auto r = co_await run_script(redis_, script_id::availability, std::move(script_keys), std::move(script_args));
   co_return to_void(r);
 }

@@ -110,8 +110,12 @@ TEST_F(flow, SupervisorSeesQueueCountersAndCanAssignAndCancel) {
   auto counselors = parse<v1::CounselorList>(api_->as("s1", "GET", "/v1/counselors").body);
   ASSERT_EQ(counselors.counselors_size(), 6);
   for (const auto& c : counselors.counselors()) {
-    if (c.counselor_id() == "c2") EXPECT_EQ(c.load(), 1);
-    if (c.counselor_id() == "c6") EXPECT_FALSE(c.on_duty());
+    if (c.counselor_id() == "c2") {
+      EXPECT_EQ(c.load(), 1);
+    }
+    if (c.counselor_id() == "c6") {
+      EXPECT_FALSE(c.on_duty());
+    }
   }
 
   // Reassign b from c3 to c4 (assignment overrides rules 2-5).
@@ -134,6 +138,26 @@ TEST_F(flow, SupervisorSeesQueueCountersAndCanAssignAndCancel) {
   ASSERT_EQ(list.cases_size(), 1);
   EXPECT_EQ(list.cases(0).case_id(), a);
   EXPECT_EQ(api_->as("s1", "GET", "/v1/cases?state=BOGUS").status, 400);
+}
+
+TEST_F(flow, SignedOutCounselorGetsNoOffersUntilSigningInAgain) {
+  auto out = api_->as("c1", "PUT", "/v1/me/availability", R"({"available":false})");
+  ASSERT_EQ(out.status, 200) << out.body;
+  EXPECT_FALSE(parse<v1::Counselor>(out.body).available());
+  const auto a = post_case(*api_, "ref-avail-1", "RISK_LOW", "depression");
+  ASSERT_TRUE(wait_for_offer(*api_, "c5", a));  // c1 would win on skill, but is signed out
+
+  ASSERT_EQ(api_->as("c1", "PUT", "/v1/me/availability", R"({"available":true})").status, 200);
+  const auto b = post_case(*api_, "ref-avail-2", "RISK_LOW", "depression");
+  ASSERT_TRUE(wait_for_offer(*api_, "c1", b));
+  auto counselors = parse<v1::CounselorList>(api_->as("s1", "GET", "/v1/counselors").body);
+  for (const auto& c : counselors.counselors()) {
+    if (c.counselor_id() == "c1") {
+      EXPECT_TRUE(c.available());
+      EXPECT_EQ(c.load(), 1);
+      EXPECT_TRUE(c.on_duty());
+    }
+  }
 }
 
 TEST_F(flow, PersonalDataIsNeitherStoredInClearNorLogged) {

@@ -27,7 +27,9 @@ class input : public e2e_test {
     auto e = parse<v1::ErrorBody>(r.body);
     EXPECT_EQ(e.error().code(), code) << r.body;
     EXPECT_FALSE(e.error().message().empty());
-    if (!field.empty()) EXPECT_EQ(e.error().field(), field) << r.body;
+    if (!field.empty()) {
+      EXPECT_EQ(e.error().field(), field) << r.body;
+    }
   }
   int case_count() {
     auto list = parse<v1::CaseList>(api_->as("s1", "GET", "/v1/cases?limit=500").body);
