@@ -160,6 +160,37 @@ TEST_F(flow, SignedOutCounselorGetsNoOffersUntilSigningInAgain) {
   }
 }
 
+TEST_F(flow, UnansweredOfferExpiresAndGoesToTheNextCounselor) {
+  // test.yaml: offer_timeout 5s. c1 lets the offer lapse; c5 is next by skill.
+  const auto case_id = post_case(*api_, "ref-exp-1", "RISK_LOW", "depression");
+  ASSERT_TRUE(wait_for_offer(*api_, "c1", case_id));
+  ASSERT_TRUE(wait_for_offer(*api_, "c5", case_id, 20));
+  EXPECT_EQ(api_->as("c1", "POST", "/v1/cases/" + case_id + "/accept").status, 409);
+  auto full = parse<v1::Case>(api_->as("s1", "GET", "/v1/cases/" + case_id).body);
+  std::vector<std::string> types;
+  for (const auto& e : full.history()) types.push_back(e.type());
+  EXPECT_EQ(types, (std::vector<std::string>{"case.created", "case.offered", "case.offer_expired", "case.offered"}));
+  EXPECT_EQ(api_->as("c5", "POST", "/v1/cases/" + case_id + "/accept").status, 200);
+}
+
+TEST_F(flow, CrisisCaseGoesOnlyToCrisisTrainedAndEscalatesAtOnceWhenNobodyFits) {
+  // depression: c1 (crisis-trained, 3) wins; no escalation.
+  const auto served = post_case(*api_, "ref-crisis-1", "RISK_CRISIS", "depression");
+  ASSERT_TRUE(wait_for_offer(*api_, "c1", served));
+  // grief: on duty only c2 holds it, and c2 is not crisis-trained: nobody is
+  // eligible, so the case escalates at once and waits, never offered to c2.
+  const auto lone = post_case(*api_, "ref-crisis-2", "RISK_CRISIS", "grief");
+  EXPECT_FALSE(wait_for_offer(*api_, "c2", lone, 2));
+  auto c = parse<v1::Case>(api_->as("s1", "GET", "/v1/cases/" + lone).body);
+  EXPECT_EQ(c.state(), v1::CASE_QUEUED);
+  EXPECT_EQ(c.escalation_level(), 1);
+  ASSERT_GE(c.history_size(), 2);
+  EXPECT_EQ(c.history(1).type(), "case.escalated");
+  EXPECT_EQ(c.history(1).escalation_level(), 1);
+  auto first = parse<v1::Case>(api_->as("s1", "GET", "/v1/cases/" + served).body);
+  EXPECT_EQ(first.escalation_level(), 0);
+}
+
 TEST_F(flow, PersonalDataIsNeitherStoredInClearNorLogged) {
   const auto case_id = post_case(*api_, "ref-pii-1", "RISK_LOW", "anxiety");
   ASSERT_TRUE(wait_for_offer(*api_, "c3", case_id));
