@@ -64,9 +64,9 @@ struct app::runtime {
         dispatch(ctx),
         server(io, cfg->server, router,
                http::server_hooks{[this](std::string_view route, std::string_view method, int status, double secs) {
-                 metrics.inc("caseroute_http_requests_total",
-                             {{"route", std::string(route)}, {"method", std::string(method)},
-                              {"status", std::to_string(status)}});
+                 metrics.inc("caseroute_http_requests_total", {{"route", std::string(route)},
+                                                               {"method", std::string(method)},
+                                                               {"status", std::to_string(status)}});
                  metrics.observe("caseroute_http_request_duration_seconds", {{"route", std::string(route)}}, secs);
                }}),
         config_path(std::move(path)) {
@@ -110,8 +110,10 @@ struct app::runtime {
     }
     h.set_status("not ready");
     if (ctx.shutting_down) h.add_reasons("shutting down");
-    if (!redis.connected()) h.add_reasons("redis unreachable");
-    else if (!redis_checked) h.add_reasons("redis not accepted (see log)");
+    if (!redis.connected())
+      h.add_reasons("redis unreachable");
+    else if (!redis_checked)
+      h.add_reasons("redis not accepted (see log)");
     auto r = http::encode(req, h, 503);
     r.headers.emplace_back("Retry-After", "2");
     co_return r;
@@ -147,8 +149,9 @@ struct app::runtime {
     const auto& cur = *ctx.cfg;
     if (next->server.listen != cur.server.listen || next->redis.url != cur.redis.url ||
         next->redis.key_prefix != cur.redis.key_prefix || next->privacy.encryption_key != cur.privacy.encryption_key) {
-      log::warn("config.reload_partial", {{"kept", "server.listen, redis.url, redis.key_prefix and the encryption key "
-                                                   "need a restart; the rest is applied"}});
+      log::warn("config.reload_partial", {{"kept",
+                                           "server.listen, redis.url, redis.key_prefix and the encryption key "
+                                           "need a restart; the rest is applied"}});
       next->server = cur.server;
       next->redis = cur.redis;
       next->privacy = cur.privacy;
@@ -203,8 +206,9 @@ int app::run() {
   if (cfg.redis.url == "managed") {
     ep.unix_socket = managed_redis::socket_path_for(cfg.redis.data_dir);
   } else if (cfg.redis.url.starts_with("sentinel://")) {
-    log::error("startup.failed", {{"problem", "redis.url: sentinel:// is not supported by this version; "
-                                              "use managed or redis://host:port/db"}});
+    log::error("startup.failed", {{"problem",
+                                   "redis.url: sentinel:// is not supported by this version; "
+                                   "use managed or redis://host:port/db"}});
     return 2;
   } else {
     ep = redis_endpoint(cfg.redis);

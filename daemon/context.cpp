@@ -14,17 +14,25 @@ http::api_error to_api_error(boost::system::error_code ec) {
   using store::error;
   if (ec.category() == store::category()) {
     switch (static_cast<error>(ec.value())) {
-      case error::unavailable: return http::unavailable("storage is unavailable; retry shortly", 2);
-      case error::not_found: return http::not_found("no such case");
-      case error::wrong_state: return http::conflict("the case is not in a state that allows this");
-      case error::not_yours: return http::permission_denied("the case is not offered or assigned to you");
-      case error::offer_expired: return http::conflict("the offer has expired");
-      case error::at_capacity: return http::conflict("the counselor has no free capacity");
+      case error::unavailable:
+        return http::unavailable("storage is unavailable; retry shortly", 2);
+      case error::not_found:
+        return http::not_found("no such case");
+      case error::wrong_state:
+        return http::conflict("the case is not in a state that allows this");
+      case error::not_yours:
+        return http::permission_denied("the case is not offered or assigned to you");
+      case error::offer_expired:
+        return http::conflict("the offer has expired");
+      case error::at_capacity:
+        return http::conflict("the counselor has no free capacity");
       case error::referral_conflict:
         return http::conflict("referralId was already used with different content");
-      case error::bad_config: return http::unavailable("storage is misconfigured", 30);
+      case error::bad_config:
+        return http::unavailable("storage is misconfigured", 30);
       case error::bad_record:
-      case error::redis_error: break;
+      case error::redis_error:
+        break;
     }
   }
   return http::internal("internal error");
@@ -47,7 +55,7 @@ std::variant<http::principal, http::response> require(const context& ctx, const 
                   (p.role == http::principal::kind::supervisor && supervisor);
   if (!ok) {
     return fail(req, http::permission_denied(counselor ? "this endpoint is for counselors"
-                                                                  : "this endpoint is for supervisors"));
+                                                       : "this endpoint is for supervisors"));
   }
   return p;
 }

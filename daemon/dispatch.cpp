@@ -123,8 +123,9 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
     ctx_.metrics.inc("caseroute_offers_total", {{"rule", req.rule}});
     ctx_.metrics.observe("caseroute_referral_to_offer_seconds", {},
                          std::chrono::duration<double>(now - c->created_at).count());
-    log::info("case.offered",
-              {{"case_id", req.case_id}, {"counselor_id", req.counselor_id}, {"site_id", req.site_id}, {"rule", req.rule}});
+    log::info(
+        "case.offered",
+        {{"case_id", req.case_id}, {"counselor_id", req.counselor_id}, {"site_id", req.site_id}, {"rule", req.rule}});
   }
   if (reroute) kick();
   co_return boost::system::result<void>{};

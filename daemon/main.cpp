@@ -50,8 +50,7 @@ int main(int argc, char** argv) {
   if (!redis_url.empty()) cfg.redis.url = redis_url;
   if (!data_dir.empty()) cfg.redis.data_dir = data_dir;
   log::configure(cfg.log.level, cfg.log.format);
-  for (const auto& w : loaded.warnings)
-    log::warn("config.warning", {{"line", w.line}, {"problem", w.message}});
+  for (const auto& w : loaded.warnings) log::warn("config.warning", {{"line", w.line}, {"problem", w.message}});
 
   std::signal(SIGPIPE, SIG_IGN);
   try {

@@ -25,8 +25,8 @@ struct server_settings {
   std::string listen = "127.0.0.1:8355";
   std::size_t max_body_bytes = 65536;
   std::size_t max_header_bytes = 16384;
-  std::chrono::seconds read_timeout = 30s;     // whole request, headers and body
-  std::chrono::seconds shutdown_grace = 10s;   // SIGTERM: drain in-flight requests
+  std::chrono::seconds read_timeout = 30s;    // whole request, headers and body
+  std::chrono::seconds shutdown_grace = 10s;  // SIGTERM: drain in-flight requests
   std::size_t max_connections = 1024;
   std::optional<tls_settings> tls;
 };
@@ -68,7 +68,7 @@ struct platform {
 struct counselor {
   std::string id;
   std::string name;
-  std::string token_sha256;              // lowercase hex
+  std::string token_sha256;                // lowercase hex
   std::map<std::string, int> specialties;  // code -> proficiency 1..3
   bool crisis_trained = false;
   int capacity = 3;
@@ -117,7 +117,7 @@ struct privacy_settings {
 };
 
 struct log_settings {
-  std::string level = "info";  // trace, debug, info, warn, error
+  std::string level = "info";   // trace, debug, info, warn, error
   std::string format = "json";  // json or text
 };
 

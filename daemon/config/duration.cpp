@@ -17,8 +17,7 @@ struct unit {
   std::string_view name;
   std::int64_t ms;
 };
-constexpr unit units[] = {
-    {"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1'000}, {"ms", 1}};
+constexpr unit units[] = {{"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1'000}, {"ms", 1}};
 constexpr int unit_count = static_cast<int>(sizeof units / sizeof units[0]);
 
 // Two digits at text[at], at most `max`; -1 otherwise.
@@ -82,13 +81,11 @@ std::optional<window> parse_window(std::string_view text, std::string* why) {
   }
   const int start = parse_clock(text.substr(0, 5), false);
   if (start < 0) {
-    return fail("bad start time \"" + std::string(text.substr(0, 5)) +
-                "\": hours 00..23, minutes 00..59");
+    return fail("bad start time \"" + std::string(text.substr(0, 5)) + "\": hours 00..23, minutes 00..59");
   }
   const int end = parse_clock(text.substr(6, 5), true);
   if (end < 0) {
-    return fail("bad end time \"" + std::string(text.substr(6, 5)) +
-                "\": hours 00..23, minutes 00..59, or 24:00");
+    return fail("bad end time \"" + std::string(text.substr(6, 5)) + "\": hours 00..23, minutes 00..59, or 24:00");
   }
   if (start >= end) {
     return fail("start must be before end; a shift cannot wrap past midnight (split it in two)");

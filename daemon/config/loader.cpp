@@ -45,16 +45,15 @@ class parser {
   void log(const YAML::Node& node);
   void finish();
   // Reads an id and reports a bad form or a duplicate within `seen`.
-  void read_id(const fields& f, std::string& target, std::set<std::string>& seen,
-               std::string_view what);
+  void read_id(const fields& f, std::string& target, std::set<std::string>& seen, std::string_view what);
   void read_token(const fields& f, std::string& target, const std::string& owner);
 
   parsed& p_;
   reader r_;
   config& cfg_;
   bool counties_given_ = false;
-  std::set<std::string> shift_names_;           // declared, even if the window is bad
-  std::set<std::string> specialty_codes_;       // declared, even if malformed
+  std::set<std::string> shift_names_;      // declared, even if the window is bad
+  std::set<std::string> specialty_codes_;  // declared, even if malformed
   std::map<std::string, position> specialty_at_;
   std::set<std::string> counselor_ids_, supervisor_ids_, site_ids_, platform_ids_;
   std::map<std::string, position> counselor_at_;
@@ -64,9 +63,9 @@ class parser {
 };
 
 void parser::run(const YAML::Node& root) {
-  const fields f = r_.map(root, "", {"server", "redis", "timezone", "shifts", "specialties",
-                                     "counties", "platforms", "counselors", "supervisors",
-                                     "sites", "routing", "privacy", "log"});
+  const fields f = r_.map(root, "",
+                          {"server", "redis", "timezone", "shifts", "specialties", "counties", "platforms",
+                           "counselors", "supervisors", "sites", "routing", "privacy", "log"});
   if (!f.is_map) return;
   // Dependency order, not file order: references are checked as they are read.
   if (const entry* e = f.get("server")) server(e->value);
@@ -78,27 +77,38 @@ void parser::run(const YAML::Node& root) {
   }
   if (const entry* e = f.get("shifts")) shifts(e->value);
   for (const shift& s : cfg_.shifts) shift_names_.insert(s.name);
-  if (const entry* e = f.get("specialties")) specialties(e->value); else r_.missing(f, "specialties");
+  if (const entry* e = f.get("specialties"))
+    specialties(e->value);
+  else
+    r_.missing(f, "specialties");
   if (const entry* e = f.get("counties")) counties(e->value);
   if (const entry* e = f.get("platforms")) platforms(e->value);
-  if (const entry* e = f.get("counselors")) counselors(e->value); else r_.missing(f, "counselors");
+  if (const entry* e = f.get("counselors"))
+    counselors(e->value);
+  else
+    r_.missing(f, "counselors");
   if (const entry* e = f.get("supervisors")) supervisors(e->value);
-  if (const entry* e = f.get("sites")) sites(e->value); else r_.missing(f, "sites");
+  if (const entry* e = f.get("sites"))
+    sites(e->value);
+  else
+    r_.missing(f, "sites");
   if (const entry* e = f.get("routing")) routing(e->value);
-  if (const entry* e = f.get("privacy")) privacy(e->value); else r_.missing(f, "privacy");
+  if (const entry* e = f.get("privacy"))
+    privacy(e->value);
+  else
+    r_.missing(f, "privacy");
   if (const entry* e = f.get("log")) log(e->value);
   finish();
 }
 
 void parser::server(const YAML::Node& node) {
-  const fields f = r_.map(node, "server", {"listen", "max_body_bytes", "max_header_bytes",
-                                           "read_timeout", "shutdown_grace", "max_connections",
-                                           "tls"});
+  const fields f = r_.map(
+      node, "server",
+      {"listen", "max_body_bytes", "max_header_bytes", "read_timeout", "shutdown_grace", "max_connections", "tls"});
   server_settings& s = cfg_.server;
   if (const entry* e = r_.set(f, "listen", s.listen)) {
     if (e->value.IsScalar() && !is_listen(s.listen)) {
-      r_.error(where(e->value), "server.listen: expected host:port such as 127.0.0.1:8355, got " +
-                                    quote(s.listen));
+      r_.error(where(e->value), "server.listen: expected host:port such as 127.0.0.1:8355, got " + quote(s.listen));
     }
   }
   r_.set(f, "max_body_bytes", s.max_body_bytes, 1, 1 << 30);
@@ -116,14 +126,14 @@ void parser::server(const YAML::Node& node) {
 }
 
 void parser::redis(const YAML::Node& node) {
-  const fields f = r_.map(node, "redis", {"url", "data_dir", "key_prefix", "server_binary",
-                                          "command_timeout"});
+  const fields f = r_.map(node, "redis", {"url", "data_dir", "key_prefix", "server_binary", "command_timeout"});
   redis_settings& s = cfg_.redis;
   if (const entry* e = r_.set(f, "url", s.url)) {
     if (e->value.IsScalar() && !is_redis_url(s.url)) {
-      r_.error(where(e->value), "redis.url: expected \"managed\", \"redis://host:port/db\", "
-                                "\"unix:///path/to/socket\" or \"sentinel://h1:26379,h2:26379/name\", got " +
-                                    quote(s.url));
+      r_.error(where(e->value),
+               "redis.url: expected \"managed\", \"redis://host:port/db\", "
+               "\"unix:///path/to/socket\" or \"sentinel://h1:26379,h2:26379/name\", got " +
+                   quote(s.url));
     }
   }
   r_.set(f, "data_dir", s.data_dir, false);
@@ -131,11 +141,12 @@ void parser::redis(const YAML::Node& node) {
     r_.error(where(e->value), "redis.data_dir: must not be empty");
   }
   if (const entry* e = r_.set(f, "key_prefix", s.key_prefix)) {
-    const bool bad = s.key_prefix.empty() ||
-                     s.key_prefix.find_first_of("{} \t\r\n") != std::string::npos;
+    const bool bad = s.key_prefix.empty() || s.key_prefix.find_first_of("{} \t\r\n") != std::string::npos;
     if (e->value.IsScalar() && bad) {
-      r_.error(where(e->value), "redis.key_prefix: must be non-empty, without spaces or braces "
-                                "(the store adds the hash tag), got " + quote(s.key_prefix));
+      r_.error(where(e->value),
+               "redis.key_prefix: must be non-empty, without spaces or braces "
+               "(the store adds the hash tag), got " +
+                   quote(s.key_prefix));
     }
   }
   r_.set(f, "server_binary", s.server_binary, false);
@@ -153,8 +164,7 @@ void parser::shifts(const YAML::Node& node) {
   for (const entry& e : f.entries) {
     shift_names_.insert(e.key);
     if (!is_lower_code(e.key)) {
-      r_.error(where(e.key_node), "shifts: bad shift name " + quote(e.key) +
-                                      " (lowercase letters, digits and _)");
+      r_.error(where(e.key_node), "shifts: bad shift name " + quote(e.key) + " (lowercase letters, digits and _)");
     }
     const auto text = r_.string(e.value, f.child(e.key));
     if (!text) continue;
@@ -214,13 +224,12 @@ void parser::counties(const YAML::Node& node) {
   }
 }
 
-void parser::read_id(const fields& f, std::string& target, std::set<std::string>& seen,
-                     std::string_view what) {
+void parser::read_id(const fields& f, std::string& target, std::set<std::string>& seen, std::string_view what) {
   const entry* e = r_.set(f, "id", target, true);
   if (e == nullptr || target.empty()) return;
   if (!is_id(target)) {
-    r_.error(where(e->value), f.child("id") + ": bad id " + quote(target) +
-                                  " (1-64 of letters, digits, '-', '_' and '.')");
+    r_.error(where(e->value),
+             f.child("id") + ": bad id " + quote(target) + " (1-64 of letters, digits, '-', '_' and '.')");
   }
   if (!seen.insert(target).second) {
     r_.error(where(e->value), f.child("id") + ": duplicate " + std::string(what) + " id " + quote(target));
@@ -231,22 +240,21 @@ void parser::read_token(const fields& f, std::string& target, const std::string&
   const entry* e = r_.set(f, "token_sha256", target, true);
   if (e == nullptr || target.empty()) return;
   if (!is_sha256_hex(target)) {
-    r_.error(where(e->value), f.child("token_sha256") +
-                                  ": expected 64 lowercase hex characters (from `caseroute token new`)");
+    r_.error(where(e->value),
+             f.child("token_sha256") + ": expected 64 lowercase hex characters (from `caseroute token new`)");
     return;
   }
   const auto [it, inserted] = token_owner_.emplace(target, owner);
   if (!inserted) {
-    r_.error(where(e->value), f.child("token_sha256") + ": same token as " + it->second +
-                                  "; every person needs their own token");
+    r_.error(where(e->value),
+             f.child("token_sha256") + ": same token as " + it->second + "; every person needs their own token");
   }
 }
 
 void parser::platforms(const YAML::Node& node) {
   const auto items = r_.sequence(node, "platforms");
   for (std::size_t i = 0; i < items.size(); ++i) {
-    const fields f = r_.map(items[i], "platforms[" + std::to_string(i) + "]",
-                            {"id", "secret_file", "callback_url"});
+    const fields f = r_.map(items[i], "platforms[" + std::to_string(i) + "]", {"id", "secret_file", "callback_url"});
     if (!f.is_map) continue;
     platform p;
     read_id(f, p.id, platform_ids_, "platform");
@@ -255,8 +263,7 @@ void parser::platforms(const YAML::Node& node) {
       const std::string& url = p.callback_url;
       const bool ok = url.empty() || url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
       if (e->value.IsScalar() && !ok) {
-        r_.error(where(e->value), f.child("callback_url") + ": expected an http:// or https:// URL, got " +
-                                      quote(url));
+        r_.error(where(e->value), f.child("callback_url") + ": expected an http:// or https:// URL, got " + quote(url));
       }
     }
     cfg_.platforms.push_back(std::move(p));
@@ -267,9 +274,9 @@ void parser::platforms(const YAML::Node& node) {
 void parser::counselors(const YAML::Node& node) {
   const auto items = r_.sequence(node, "counselors");
   for (std::size_t i = 0; i < items.size(); ++i) {
-    const fields f = r_.map(items[i], "counselors[" + std::to_string(i) + "]",
-                            {"id", "name", "token_sha256", "specialties", "crisis_trained",
-                             "capacity", "home_visit_counties"});
+    const fields f =
+        r_.map(items[i], "counselors[" + std::to_string(i) + "]",
+               {"id", "name", "token_sha256", "specialties", "crisis_trained", "capacity", "home_visit_counties"});
     if (!f.is_map) continue;
     counselor c;
     read_id(f, c.id, counselor_ids_, "counselor");
@@ -281,8 +288,8 @@ void parser::counselors(const YAML::Node& node) {
       const fields s = r_.free_map(e->value, f.child("specialties"));
       for (const entry& held : s.entries) {
         if (!specialty_codes_.count(held.key)) {
-          r_.error(where(held.key_node), s.path + ": unknown specialty " + quote(held.key) +
-                                             " (not in the top-level specialties list)");
+          r_.error(where(held.key_node),
+                   s.path + ": unknown specialty " + quote(held.key) + " (not in the top-level specialties list)");
           continue;
         }
         if (const auto level = r_.integer(held.value, s.child(held.key) + " (proficiency)", 1, 3)) {
@@ -319,8 +326,7 @@ void parser::counselors(const YAML::Node& node) {
 void parser::supervisors(const YAML::Node& node) {
   const auto items = r_.sequence(node, "supervisors");
   for (std::size_t i = 0; i < items.size(); ++i) {
-    const fields f = r_.map(items[i], "supervisors[" + std::to_string(i) + "]",
-                            {"id", "name", "token_sha256"});
+    const fields f = r_.map(items[i], "supervisors[" + std::to_string(i) + "]", {"id", "name", "token_sha256"});
     if (!f.is_map) continue;
     supervisor s;
     read_id(f, s.id, supervisor_ids_, "supervisor");
@@ -368,8 +374,8 @@ void parser::sites(const YAML::Node& node) {
     r_.error(where(node), "sites: list at least one site");
   }
   for (std::size_t i = 0; i < items.size(); ++i) {
-    const fields f = r_.map(items[i], "sites[" + std::to_string(i) + "]",
-                            {"id", "name", "county", "roster", "exceptions"});
+    const fields f =
+        r_.map(items[i], "sites[" + std::to_string(i) + "]", {"id", "name", "county", "roster", "exceptions"});
     if (!f.is_map) continue;
     site s;
     read_id(f, s.id, site_ids_, "site");
@@ -378,8 +384,8 @@ void parser::sites(const YAML::Node& node) {
       if (!is_county_code(s.county)) {
         r_.error(where(e->value), f.child("county") + ": a county code has 6 digits, got " + quote(s.county));
       } else if (counties_given_ && !cfg_.has_county(s.county)) {
-        r_.error(where(e->value), f.child("county") + ": county " + s.county +
-                                      " is not in the top-level counties list");
+        r_.error(where(e->value),
+                 f.child("county") + ": county " + s.county + " is not in the top-level counties list");
       }
     }
     int half_days = 0;  // weekly (weekday, shift) slots with someone on duty
@@ -388,8 +394,8 @@ void parser::sites(const YAML::Node& node) {
       for (const entry& day : days.entries) {
         const auto* it = std::find(std::begin(weekdays), std::end(weekdays), day.key);
         if (it == std::end(weekdays)) {
-          r_.error(where(day.key_node), days.path + ": unknown weekday " + quote(day.key) +
-                                            " (valid: mon tue wed thu fri sat sun)");
+          r_.error(where(day.key_node),
+                   days.path + ": unknown weekday " + quote(day.key) + " (valid: mon tue wed thu fri sat sun)");
           continue;
         }
         duty& d = s.roster[static_cast<std::size_t>(it - std::begin(weekdays))];
@@ -401,8 +407,8 @@ void parser::sites(const YAML::Node& node) {
       const fields dates = r_.free_map(e->value, f.child("exceptions"));
       for (const entry& date : dates.entries) {
         if (!is_date(date.key)) {
-          r_.error(where(date.key_node), dates.path + ": bad exception date " + quote(date.key) +
-                                             " (expected a real date YYYY-MM-DD)");
+          r_.error(where(date.key_node),
+                   dates.path + ": bad exception date " + quote(date.key) + " (expected a real date YYYY-MM-DD)");
           continue;
         }
         s.exceptions[date.key] = read_duty(date.value, dates.child(date.key));
@@ -417,9 +423,9 @@ void parser::sites(const YAML::Node& node) {
 }
 
 void parser::routing(const YAML::Node& node) {
-  const fields f = r_.map(node, "routing", {"offer_timeout", "crisis_offer_timeout",
-                                            "aging_minutes_per_point", "escalation",
-                                            "continuity_days", "tick"});
+  const fields f = r_.map(
+      node, "routing",
+      {"offer_timeout", "crisis_offer_timeout", "aging_minutes_per_point", "escalation", "continuity_days", "tick"});
   routing_settings& s = cfg_.routing;
   r_.set(f, "offer_timeout", s.offer_timeout, 1s);
   r_.set(f, "crisis_offer_timeout", s.crisis_offer_timeout, 1s);
@@ -449,8 +455,7 @@ void parser::log(const YAML::Node& node) {
   if (const entry* e = r_.set(f, "level", s.level)) {
     static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error"};
     if (e->value.IsScalar() && !levels.count(s.level)) {
-      r_.error(where(e->value), "log.level: expected trace, debug, info, warn or error, got " +
-                                    quote(s.level));
+      r_.error(where(e->value), "log.level: expected trace, debug, info, warn or error, got " + quote(s.level));
     }
   }
   if (const entry* e = r_.set(f, "format", s.format)) {

@@ -16,8 +16,8 @@ struct position {
 };
 
 struct parsed {
-  load_result result;  // result.cfg is set only when there are no errors
-  config partial;      // everything that could be read, even with errors
+  load_result result;                           // result.cfg is set only when there are no errors
+  config partial;                               // everything that could be read, even with errors
   std::vector<position> platform_secret_files;  // index-aligned with partial.platforms
   position encryption_key_file;
 };

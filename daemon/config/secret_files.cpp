@@ -18,8 +18,7 @@ constexpr std::uintmax_t max_config_bytes = 16 * 1024 * 1024;
 constexpr std::uintmax_t max_secret_bytes = 64 * 1024;
 
 // The whole file, or nullopt with the reason in `why`.
-std::optional<std::string> read_file(const fs::path& path, std::uintmax_t max_bytes,
-                                     std::string& why) {
+std::optional<std::string> read_file(const fs::path& path, std::uintmax_t max_bytes, std::string& why) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) {
     why = ec ? ec.message() : (fs::exists(path, ec) ? "not a regular file" : "no such file");
@@ -123,9 +122,10 @@ load_result load_config(const fs::path& file) {
     } else if (auto key = decode_key_hex(trim_right(*content))) {
       privacy.encryption_key = std::move(*key);
     } else {
-      add_error(r, at, "privacy.encryption_key_file: " + path.string() +
-                           " must hold 64 hex characters or exactly 32 raw bytes "
-                           "(e.g. openssl rand -hex 32)");
+      add_error(r, at,
+                "privacy.encryption_key_file: " + path.string() +
+                    " must hold 64 hex characters or exactly 32 raw bytes "
+                    "(e.g. openssl rand -hex 32)");
     }
   }
 

@@ -20,11 +20,16 @@ constexpr std::size_t max_problems = 200;
 
 std::string kind(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Null: return "nothing (null)";
-    case YAML::NodeType::Scalar: return quote(node.Scalar());
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a mapping";
-    default: return "nothing";
+    case YAML::NodeType::Null:
+      return "nothing (null)";
+    case YAML::NodeType::Scalar:
+      return quote(node.Scalar());
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    default:
+      return "nothing";
   }
 }
 
@@ -93,8 +98,7 @@ void reader::error(position at, std::string message) {
   if (out_.errors.size() < max_problems) {
     out_.errors.push_back({at.line, at.column, std::move(message)});
   } else if (out_.errors.size() == max_problems) {
-    out_.errors.push_back({0, 0, "too many errors; only the first " +
-                                     std::to_string(max_problems) + " are shown"});
+    out_.errors.push_back({0, 0, "too many errors; only the first " + std::to_string(max_problems) + " are shown"});
   }
 }
 
@@ -102,8 +106,7 @@ void reader::warning(position at, std::string message) {
   if (out_.warnings.size() < max_problems) {
     out_.warnings.push_back({at.line, at.column, std::move(message)});
   } else if (out_.warnings.size() == max_problems) {
-    out_.warnings.push_back({0, 0, "too many warnings; only the first " +
-                                       std::to_string(max_problems) + " are shown"});
+    out_.warnings.push_back({0, 0, "too many warnings; only the first " + std::to_string(max_problems) + " are shown"});
   }
 }
 
@@ -112,19 +115,17 @@ bool reader::visit() {
   if (++visits_ <= max_visits) return true;
   over_budget_ = true;
   // Pushed directly: this must show even when the error list is full.
-  out_.errors.push_back({0, 0, "the document is too large (over " + std::to_string(max_visits) +
-                                   " nodes, counting aliases); nothing past that was checked"});
+  out_.errors.push_back({0, 0,
+                         "the document is too large (over " + std::to_string(max_visits) +
+                             " nodes, counting aliases); nothing past that was checked"});
   return false;
 }
 
-fields reader::map(const YAML::Node& node, std::string path,
-                   std::initializer_list<std::string_view> allowed) {
+fields reader::map(const YAML::Node& node, std::string path, std::initializer_list<std::string_view> allowed) {
   return read_map(node, std::move(path), &allowed);
 }
 
-fields reader::free_map(const YAML::Node& node, std::string path) {
-  return read_map(node, std::move(path), nullptr);
-}
+fields reader::free_map(const YAML::Node& node, std::string path) { return read_map(node, std::move(path), nullptr); }
 
 fields reader::read_map(const YAML::Node& node, std::string path,
                         const std::initializer_list<std::string_view>* allowed) {
@@ -137,8 +138,8 @@ fields reader::read_map(const YAML::Node& node, std::string path,
     return f;
   }
   if (!node.IsMap()) {
-    error(f.at, (f.path.empty() ? std::string("the document") : f.path) +
-                    ": expected a mapping (key: value), got " + kind(node));
+    error(f.at, (f.path.empty() ? std::string("the document") : f.path) + ": expected a mapping (key: value), got " +
+                    kind(node));
     return f;
   }
   f.is_map = true;
@@ -154,10 +155,9 @@ fields reader::read_map(const YAML::Node& node, std::string path,
       error(where(key_node), f.child(e.key) + ": duplicate key");
       continue;
     }
-    if (allowed != nullptr &&
-        std::find(allowed->begin(), allowed->end(), e.key) == allowed->end()) {
-      std::string message = "unknown key " + quote(e.key) +
-                            (f.path.empty() ? std::string(" at the top level") : " in " + f.path);
+    if (allowed != nullptr && std::find(allowed->begin(), allowed->end(), e.key) == allowed->end()) {
+      std::string message =
+          "unknown key " + quote(e.key) + (f.path.empty() ? std::string(" at the top level") : " in " + f.path);
       std::string_view best;
       std::size_t best_distance = 3;
       for (std::string_view candidate : *allowed) {
@@ -198,8 +198,8 @@ std::optional<std::string> reader::string(const YAML::Node& node, const std::str
   return node.Scalar();
 }
 
-std::optional<std::int64_t> reader::integer(const YAML::Node& node, const std::string& path,
-                                            std::int64_t min, std::int64_t max) {
+std::optional<std::int64_t> reader::integer(const YAML::Node& node, const std::string& path, std::int64_t min,
+                                            std::int64_t max) {
   if (!node.IsScalar()) {
     error(where(node), path + ": expected an integer, got " + kind(node));
     return std::nullopt;
@@ -213,8 +213,7 @@ std::optional<std::int64_t> reader::integer(const YAML::Node& node, const std::s
     return std::nullopt;
   }
   if (ec == std::errc::result_out_of_range || value < min || value > max) {
-    error(where(node), path + ": " + text + " is out of range " + std::to_string(min) + ".." +
-                           std::to_string(max));
+    error(where(node), path + ": " + text + " is out of range " + std::to_string(min) + ".." + std::to_string(max));
     return std::nullopt;
   }
   return value;
@@ -230,14 +229,11 @@ std::optional<bool> reader::boolean(const YAML::Node& node, const std::string& p
   return std::nullopt;
 }
 
-std::optional<std::chrono::milliseconds> reader::duration(const YAML::Node& node,
-                                                          const std::string& path,
+std::optional<std::chrono::milliseconds> reader::duration(const YAML::Node& node, const std::string& path,
                                                           std::chrono::milliseconds min) {
-  const std::optional<std::chrono::milliseconds> value =
-      node.IsScalar() ? parse_duration(node.Scalar()) : std::nullopt;
+  const std::optional<std::chrono::milliseconds> value = node.IsScalar() ? parse_duration(node.Scalar()) : std::nullopt;
   if (!value) {
-    error(where(node), path + ": expected a duration such as 30s, 2m, 4h, 1h30m, 500ms or 7d, got " +
-                           kind(node));
+    error(where(node), path + ": expected a duration such as 30s, 2m, 4h, 1h30m, 500ms or 7d, got " + kind(node));
     return std::nullopt;
   }
   if (*value < min) {
@@ -247,8 +243,7 @@ std::optional<std::chrono::milliseconds> reader::duration(const YAML::Node& node
   return value;
 }
 
-const entry* reader::set(const fields& f, std::string_view key, std::string& target,
-                         bool required) {
+const entry* reader::set(const fields& f, std::string_view key, std::string& target, bool required) {
   const entry* e = f.get(key);
   if (e == nullptr) {
     if (required) missing(f, key);
@@ -285,8 +280,8 @@ const entry* reader::set(const fields& f, std::string_view key, std::chrono::sec
   return e;
 }
 
-const entry* reader::set(const fields& f, std::string_view key,
-                         std::chrono::milliseconds& target, std::chrono::milliseconds min) {
+const entry* reader::set(const fields& f, std::string_view key, std::chrono::milliseconds& target,
+                         std::chrono::milliseconds min) {
   const entry* e = f.get(key);
   if (e == nullptr) return nullptr;
   if (auto v = duration(e->value, f.child(key), min)) target = *v;

@@ -52,8 +52,7 @@ class reader {
 
   // A mapping with a fixed set of keys: reports a non-mapping, non-scalar or
   // duplicate keys and unknown keys (suggesting the closest allowed one).
-  fields map(const YAML::Node& node, std::string path,
-             std::initializer_list<std::string_view> allowed);
+  fields map(const YAML::Node& node, std::string path, std::initializer_list<std::string_view> allowed);
   // A mapping with free keys (shift names, weekdays, dates, codes):
   // reports a non-mapping, non-scalar and duplicate keys only.
   fields free_map(const YAML::Node& node, std::string path);
@@ -62,21 +61,18 @@ class reader {
 
   // Scalars. Each reports a wrong type or range at the node and returns nullopt.
   std::optional<std::string> string(const YAML::Node& node, const std::string& path);
-  std::optional<std::int64_t> integer(const YAML::Node& node, const std::string& path,
-                                      std::int64_t min, std::int64_t max);
+  std::optional<std::int64_t> integer(const YAML::Node& node, const std::string& path, std::int64_t min,
+                                      std::int64_t max);
   std::optional<bool> boolean(const YAML::Node& node, const std::string& path);
-  std::optional<std::chrono::milliseconds> duration(const YAML::Node& node,
-                                                    const std::string& path,
+  std::optional<std::chrono::milliseconds> duration(const YAML::Node& node, const std::string& path,
                                                     std::chrono::milliseconds min);
 
   // Field helpers: set `target` when `key` is present and valid. Return the
   // entry when present (valid or not), nullptr when absent; `required`
   // reports absence at the mapping.
-  const entry* set(const fields& f, std::string_view key, std::string& target,
-                   bool required = false);
+  const entry* set(const fields& f, std::string_view key, std::string& target, bool required = false);
   template <class Int>
-  const entry* set(const fields& f, std::string_view key, Int& target, std::int64_t min,
-                   std::int64_t max) {
+  const entry* set(const fields& f, std::string_view key, Int& target, std::int64_t min, std::int64_t max) {
     const entry* e = f.get(key);
     if (e == nullptr) return nullptr;
     if (auto v = integer(e->value, f.child(key), min, max)) target = static_cast<Int>(*v);
@@ -84,15 +80,13 @@ class reader {
   }
   const entry* set(const fields& f, std::string_view key, bool& target);
   // Durations in whole seconds (sub-second values are reported) or milliseconds.
-  const entry* set(const fields& f, std::string_view key, std::chrono::seconds& target,
-                   std::chrono::milliseconds min);
+  const entry* set(const fields& f, std::string_view key, std::chrono::seconds& target, std::chrono::milliseconds min);
   const entry* set(const fields& f, std::string_view key, std::chrono::milliseconds& target,
                    std::chrono::milliseconds min);
   void missing(const fields& f, std::string_view key);
 
  private:
-  fields read_map(const YAML::Node& node, std::string path,
-                  const std::initializer_list<std::string_view>* allowed);
+  fields read_map(const YAML::Node& node, std::string path, const std::initializer_list<std::string_view>* allowed);
 
   load_result& out_;
   std::int64_t visits_ = 0;

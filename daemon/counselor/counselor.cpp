@@ -115,8 +115,7 @@ asio::awaitable<http::response> accept(context& ctx, http::request req) {
   auto c = co_await ctx.store.accept(case_id, id, context::now());
   if (!c) {
     // SPEC 4.3: accepting an offer that expired or is not yours is a conflict.
-    if (c.error() == store::error::not_yours)
-      co_return fail(req, http::conflict("this case is not offered to you"));
+    if (c.error() == store::error::not_yours) co_return fail(req, http::conflict("this case is not offered to you"));
     co_return fail(req, c.error());
   }
   ctx.metrics.observe("caseroute_offer_to_accept_seconds", {}, seconds_between(c->offered_at(), c->accepted_at()));

@@ -54,7 +54,8 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
 std::string sha256_hex(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (!EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr)) throw std::runtime_error("SHA-256 failed");
+  if (!EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr))
+    throw std::runtime_error("SHA-256 failed");
   return to_hex(md, len);
 }
 

@@ -70,11 +70,21 @@ bool valid_utf8(std::string_view s) {
     auto c = static_cast<unsigned char>(s[i]);
     std::size_t n;
     std::uint32_t cp;
-    if (c < 0x80) { ++i; continue; }
-    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
-    else return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else
+      return false;
     if (i + n >= s.size()) return false;  // truncated sequence
     for (std::size_t k = 1; k <= n; ++k) {
       auto cc = static_cast<unsigned char>(s[i + k]);
@@ -96,7 +106,10 @@ std::string camel(std::string_view path) {
   std::string out;
   bool up = false;
   for (char c : path) {
-    if (c == '_') { up = true; continue; }
+    if (c == '_') {
+      up = true;
+      continue;
+    }
     out.push_back(up ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c);
     up = false;
   }
@@ -167,8 +180,10 @@ format accept_format(std::string_view accept) {
   while (!accept.empty()) {
     auto comma = accept.find(',');
     auto m = parse_media(accept.substr(0, comma));
-    if (m.type == content_type_protobuf) proto_q = std::max(proto_q, quality(m));
-    else if (m.type == content_type_json) json_q = std::max(json_q, quality(m));
+    if (m.type == content_type_protobuf)
+      proto_q = std::max(proto_q, quality(m));
+    else if (m.type == content_type_json)
+      json_q = std::max(json_q, quality(m));
     if (comma == std::string_view::npos) break;
     accept.remove_prefix(comma + 1);
   }

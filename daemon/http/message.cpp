@@ -8,8 +8,7 @@ namespace caseroute::http {
 
 std::string_view request::header(std::string_view name) const {
   auto same = [name](const std::string& n) {
-    return n.size() == name.size() &&
-           std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
+    return n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
              return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
            });
   };

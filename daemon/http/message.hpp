@@ -12,11 +12,11 @@
 namespace caseroute::http {
 
 struct request {
-  std::string method;   // "GET", "POST", ...
-  std::string target;   // raw path with query, as signed by the platform
-  std::string path;     // percent-decoded path without the query
-  std::map<std::string, std::string> query;   // decoded query parameters
-  std::map<std::string, std::string> params;  // path parameters, e.g. {"caseId": "..."}
+  std::string method;                                        // "GET", "POST", ...
+  std::string target;                                        // raw path with query, as signed by the platform
+  std::string path;                                          // percent-decoded path without the query
+  std::map<std::string, std::string> query;                  // decoded query parameters
+  std::map<std::string, std::string> params;                 // path parameters, e.g. {"caseId": "..."}
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
   std::string body;
   std::string request_id;  // X-Request-Id or a generated one; safe to log

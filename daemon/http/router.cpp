@@ -51,14 +51,16 @@ bool percent_decode(std::string_view in, std::string& out, bool plus_is_space) {
 }
 
 void router::add(std::string method, std::string pattern, std::string route_name, handler h) {
-  if (pattern.empty() || pattern.front() != '/') throw std::invalid_argument("route pattern must start with '/': " + pattern);
+  if (pattern.empty() || pattern.front() != '/')
+    throw std::invalid_argument("route pattern must start with '/': " + pattern);
   route r;
   for (auto s : split_path(pattern)) {
     segment seg;
     if (s.size() >= 2 && s.front() == '{' && s.back() == '}') {
       seg.param = true;
       seg.text = std::string(s.substr(1, s.size() - 2));
-      if (seg.text.find_first_of("{}/") != std::string::npos) throw std::invalid_argument("bad parameter in " + pattern);
+      if (seg.text.find_first_of("{}/") != std::string::npos)
+        throw std::invalid_argument("bad parameter in " + pattern);
     } else {
       if (s.find_first_of("{}") != std::string_view::npos) throw std::invalid_argument("bad segment in " + pattern);
       seg.text = std::string(s);
@@ -66,7 +68,8 @@ void router::add(std::string method, std::string pattern, std::string route_name
     r.segments.push_back(std::move(seg));
   }
   for (const auto& other : routes_)
-    if (other.method == method && other.pattern == pattern) throw std::invalid_argument("duplicate route " + method + " " + pattern);
+    if (other.method == method && other.pattern == pattern)
+      throw std::invalid_argument("duplicate route " + method + " " + pattern);
   r.method = std::move(method);
   r.pattern = std::move(pattern);
   r.name = route_name.empty() ? r.pattern : std::move(route_name);
@@ -91,8 +94,8 @@ match router::find(const std::string& method, const std::string& path) const {
       if (a.segments[i].param != b.segments[i].param) return !a.segments[i].param;
     return false;
   };
-  const route* best = nullptr;       // best route with this method
-  const route* best_get = nullptr;   // for HEAD
+  const route* best = nullptr;      // best route with this method
+  const route* best_get = nullptr;  // for HEAD
   match m;
   for (const auto& r : routes_) {
     if (r.segments.size() != decoded.size()) continue;
@@ -113,8 +116,10 @@ match router::find(const std::string& method, const std::string& path) const {
     return m;
   }
   m.status = match_status::found;
-  if (best->stream) m.stream = &best->stream;
-  else m.h = &best->h;
+  if (best->stream)
+    m.stream = &best->stream;
+  else
+    m.h = &best->h;
   m.route_name = best->name;
   m.allowed.clear();
   for (std::size_t i = 0; i < decoded.size(); ++i)

@@ -41,11 +41,11 @@ enum class match_status { found, not_found, method_not_allowed };
 
 struct match {
   match_status status = match_status::not_found;
-  const handler* h = nullptr;  // set when found for a plain route; owned by the router
-  const stream_handler* stream = nullptr;  // set when found for a streaming route
-  std::string route_name;      // the pattern, when found
+  const handler* h = nullptr;                 // set when found for a plain route; owned by the router
+  const stream_handler* stream = nullptr;     // set when found for a streaming route
+  std::string route_name;                     // the pattern, when found
   std::map<std::string, std::string> params;  // percent-decoded
-  std::vector<std::string> allowed;  // method_not_allowed: the methods the path has (for Allow)
+  std::vector<std::string> allowed;           // method_not_allowed: the methods the path has (for Allow)
 };
 
 // Built once at start-up, then only read; find() is const and allocation-light.

@@ -68,7 +68,9 @@ struct server::impl {
   asio::steady_timer drained;  // drain() waits on it; the last connection to close cancels it
   std::mt19937_64 rng{std::random_device{}()};
 
-  std::chrono::steady_clock::duration read_timeout() const { return std::max(settings.read_timeout, std::chrono::seconds(1)); }
+  std::chrono::steady_clock::duration read_timeout() const {
+    return std::max(settings.read_timeout, std::chrono::seconds(1));
+  }
 
   std::string new_request_id() {
     static constexpr char digits[] = "0123456789abcdef";
@@ -82,8 +84,11 @@ struct server::impl {
               std::string_view request_id) const {
     if (hooks.on_response) hooks.on_response(route, method, status, seconds);
     if (log::enabled(log::level::debug))
-      log::debug("http.response", {{"request_id", request_id}, {"route", route}, {"method", method},
-                                   {"status", status}, {"ms", seconds * 1000.0}});
+      log::debug("http.response", {{"request_id", request_id},
+                                   {"route", route},
+                                   {"method", method},
+                                   {"status", status},
+                                   {"ms", seconds * 1000.0}});
   }
 };
 
@@ -518,7 +523,8 @@ std::size_t server::open_connections() const { return impl_->open_count.load(); 
 
 namespace {
 
-asio::awaitable<void> drain_connections(std::shared_ptr<server::impl> self, std::chrono::steady_clock::duration deadline) {
+asio::awaitable<void> drain_connections(std::shared_ptr<server::impl> self,
+                                        std::chrono::steady_clock::duration deadline) {
   if (self->open.empty()) co_return;
   self->draining = true;
   self->drained.expires_after(deadline);

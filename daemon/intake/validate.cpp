@@ -48,8 +48,7 @@ std::optional<api_error> text_field(const std::string& value, const char* field,
   auto len = utf8_length(value);
   if (!len) return http::invalid_argument(std::string(field) + ": not valid UTF-8", field);
   if (*len > max)
-    return http::invalid_argument(std::string(field) + ": longer than " + std::to_string(max) + " characters",
-                                       field);
+    return http::invalid_argument(std::string(field) + ": longer than " + std::to_string(max) + " characters", field);
   return std::nullopt;
 }
 

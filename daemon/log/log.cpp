@@ -28,11 +28,16 @@ spdlog::logger& sink() {
 
 const char* name(level l) {
   switch (l) {
-    case level::trace: return "trace";
-    case level::debug: return "debug";
-    case level::info: return "info";
-    case level::warn: return "warn";
-    case level::error: return "error";
+    case level::trace:
+      return "trace";
+    case level::debug:
+      return "debug";
+    case level::info:
+      return "info";
+    case level::warn:
+      return "warn";
+    case level::error:
+      return "error";
   }
   return "info";
 }
@@ -45,8 +50,8 @@ std::string now_rfc3339() {
   gmtime_r(&secs, &tm);
   char buf[96];
   auto ms = static_cast<int>(now.time_since_epoch().count() % 1000);
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
   return buf;
 }
 
@@ -75,10 +80,14 @@ void append_value(std::string& out, const value& v, bool json) {
 
 void configure(std::string_view level_name, std::string_view format) {
   level l = level::info;
-  if (level_name == "trace") l = level::trace;
-  else if (level_name == "debug") l = level::debug;
-  else if (level_name == "warn") l = level::warn;
-  else if (level_name == "error") l = level::error;
+  if (level_name == "trace")
+    l = level::trace;
+  else if (level_name == "debug")
+    l = level::debug;
+  else if (level_name == "warn")
+    l = level::warn;
+  else if (level_name == "error")
+    l = level::error;
   threshold = static_cast<int>(l);
   as_json = format != "text";
 }
@@ -117,11 +126,21 @@ std::string escape_json(std::string_view s) {
   out.reserve(s.size());
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];

@@ -25,8 +25,7 @@ struct field {
   field(std::string_view k, bool v) : key(k), val(v) {}
   field(std::string_view k, double v) : key(k), val(v) {}
   template <class I>
-    requires std::is_integral_v<I>
-  field(std::string_view k, I v) : key(k), val(static_cast<std::int64_t>(v)) {}
+  requires std::is_integral_v<I> field(std::string_view k, I v) : key(k), val(static_cast<std::int64_t>(v)) {}
 };
 
 // Sets the threshold and the format ("json" or "text"); default info, json.

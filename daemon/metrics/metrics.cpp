@@ -17,10 +17,14 @@ std::string format_number(double v) {
 std::string escape_label(std::string_view v) {
   std::string out;
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -48,13 +52,13 @@ const std::vector<double> wait_buckets = {1, 5, 15, 30, 60, 120, 300, 600, 1800,
 
 registry::registry() {
   describe("caseroute_referrals_total", kind::counter,
-           "Referrals received, by platform and outcome (created, duplicate, conflict, invalid, unauthenticated, unavailable).");
+           "Referrals received, by platform and outcome (created, duplicate, conflict, invalid, unauthenticated, "
+           "unavailable).");
   describe("caseroute_cases", kind::gauge, "Cases by state, read from Redis at each scrape.");
   describe("caseroute_open_cases", kind::gauge, "Open (queued, offered, active) cases by risk, read at each scrape.");
-  describe("caseroute_referral_to_offer_seconds", kind::histogram,
-           "Time from a case being queued to its first offer.", wait_buckets);
-  describe("caseroute_offer_to_accept_seconds", kind::histogram, "Time from an offer to its acceptance.",
+  describe("caseroute_referral_to_offer_seconds", kind::histogram, "Time from a case being queued to its first offer.",
            wait_buckets);
+  describe("caseroute_offer_to_accept_seconds", kind::histogram, "Time from an offer to its acceptance.", wait_buckets);
   describe("caseroute_offers_total", kind::counter, "Offers made, by rule that chose the counselor.");
   describe("caseroute_offer_conflicts_total", kind::counter,
            "Planned offers another replica or request won first (expected under replicas).");

@@ -26,8 +26,7 @@ bool holds(const config::counselor& who, const std::string& code) {
 bool holds_concern(const queued_case& c, const config::counselor& who) {
   if (c.escalation_level >= 2 || c.concerns.empty()) return true;
   if (c.escalation_level == 1) {
-    return std::any_of(c.concerns.begin(), c.concerns.end(),
-                       [&](const std::string& code) { return holds(who, code); });
+    return std::any_of(c.concerns.begin(), c.concerns.end(), [&](const std::string& code) { return holds(who, code); });
   }
   return holds(who, c.concerns.front());
 }

@@ -12,8 +12,8 @@ namespace caseroute::routing {
 
 // A counselor on duty now, with everything eligibility and ranking read.
 struct candidate {
-  const config::counselor* profile = nullptr;      // from snapshot.cfg
-  std::vector<const schedule::duty_slot*> slots;   // from snapshot.on_duty, by site id
+  const config::counselor* profile = nullptr;     // from snapshot.cfg
+  std::vector<const schedule::duty_slot*> slots;  // from snapshot.on_duty, by site id
   bool available = true;
   int load = 0;
   time_point last_offer_at{};

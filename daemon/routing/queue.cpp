@@ -11,10 +11,14 @@ namespace {
 
 int risk_weight(risk level) {
   switch (level) {
-    case risk::crisis: return 40;
-    case risk::high: return 30;
-    case risk::medium: return 20;
-    case risk::low: return 10;
+    case risk::crisis:
+      return 40;
+    case risk::high:
+      return 30;
+    case risk::medium:
+      return 20;
+    case risk::low:
+      return 10;
   }
   return 0;
 }
@@ -27,10 +31,14 @@ long long aging_points(const queued_case& c, time_point now, const config::routi
 
 std::chrono::seconds escalation_limit(risk level, const config::escalation_limits& e) {
   switch (level) {
-    case risk::crisis: return e.crisis;
-    case risk::high: return e.high;
-    case risk::medium: return e.medium;
-    case risk::low: return e.low;
+    case risk::crisis:
+      return e.crisis;
+    case risk::high:
+      return e.high;
+    case risk::medium:
+      return e.medium;
+    case risk::low:
+      return e.low;
   }
   return e.low;
 }

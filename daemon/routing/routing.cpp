@@ -37,12 +37,18 @@ routed route(const queued_case& c, const snapshot& s, const candidate_index& ind
 
 const char* to_string(rule r) {
   switch (r) {
-    case rule::only: return "only";
-    case rule::continuity: return "continuity";
-    case rule::skill: return "skill";
-    case rule::load: return "load";
-    case rule::idle: return "idle";
-    case rule::id: return "id";
+    case rule::only:
+      return "only";
+    case rule::continuity:
+      return "continuity";
+    case rule::skill:
+      return "skill";
+    case rule::load:
+      return "load";
+    case rule::idle:
+      return "idle";
+    case rule::id:
+      return "id";
   }
   return "unknown";
 }

@@ -39,11 +39,11 @@ struct queued_case {
 
 // The live part of a counselor, kept in Redis.
 struct counselor_status {
-  bool available = true;     // signed in
+  bool available = true;  // signed in
   // When `available` was last set. Signing in is the default when a shift
   // starts (SPEC 2): a sign-out from before the current shift has lapsed.
   time_point availability_changed_at{};
-  int load = 0;              // offered + active cases
+  int load = 0;                // offered + active cases
   time_point last_offer_at{};  // epoch when never offered
 };
 
@@ -54,8 +54,8 @@ inline bool signed_in(const counselor_status& s, const schedule::duty_slot& slot
 
 // Everything the router reads besides the case and the time.
 struct snapshot {
-  const config::config* cfg = nullptr;           // static facts: specialties, capacity, ...
-  std::vector<schedule::duty_slot> on_duty;      // roster::on_duty(now)
+  const config::config* cfg = nullptr;             // static facts: specialties, capacity, ...
+  std::vector<schedule::duty_slot> on_duty;        // roster::on_duty(now)
   std::map<std::string, counselor_status> status;  // by counselor id; absent = defaults
   // youth ref -> counselors who resolved or hold a case of that youth within
   // routing.continuity_days.

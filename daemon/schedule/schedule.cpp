@@ -28,8 +28,8 @@ const date::time_zone* find_zone(const std::string& name) {
 std::string format_date(date::local_days day) {
   const date::year_month_day ymd{day};
   char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
   return text;
 }
 
@@ -40,8 +40,8 @@ int weekday_index(date::local_days day) {
 
 // The counselors at `site` for `shift_name` on local day `day`: a dated
 // exception for that shift replaces the weekly roster; nullptr when nobody.
-const std::vector<std::string>* rostered(const config::site& site, date::local_days day,
-                                         const std::string& date_text, const std::string& shift_name) {
+const std::vector<std::string>* rostered(const config::site& site, date::local_days day, const std::string& date_text,
+                                         const std::string& shift_name) {
   if (auto dated = site.exceptions.find(date_text); dated != site.exceptions.end()) {
     if (auto listed = dated->second.find(shift_name); listed != dated->second.end()) {
       return &listed->second;
@@ -56,8 +56,7 @@ const std::vector<std::string>* rostered(const config::site& site, date::local_d
 // is turned back, the transition instant when it is skipped.
 time_point to_utc(const date::time_zone& zone, date::local_days day, int minute) {
   const local_minutes local = day + std::chrono::minutes{minute};
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(
-      zone.to_sys(local, date::choose::earliest));
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(zone.to_sys(local, date::choose::earliest));
 }
 
 }  // namespace
@@ -83,15 +82,12 @@ std::vector<duty_slot> roster::on_duty(time_point now) const {
       }
     }
   }
-  const auto key = [](const duty_slot& d) {
-    return std::tie(d.counselor_id, d.site_id, d.shift_start, d.shift);
-  };
-  std::sort(slots.begin(), slots.end(),
-            [&](const duty_slot& a, const duty_slot& b) { return key(a) < key(b); });
+  const auto key = [](const duty_slot& d) { return std::tie(d.counselor_id, d.site_id, d.shift_start, d.shift); };
+  std::sort(slots.begin(), slots.end(), [&](const duty_slot& a, const duty_slot& b) { return key(a) < key(b); });
   // A name listed twice in one roster entry is one duty, not two.
-  slots.erase(std::unique(slots.begin(), slots.end(),
-                          [&](const duty_slot& a, const duty_slot& b) { return key(a) == key(b); }),
-              slots.end());
+  slots.erase(
+      std::unique(slots.begin(), slots.end(), [&](const duty_slot& a, const duty_slot& b) { return key(a) == key(b); }),
+      slots.end());
   return slots;
 }
 
@@ -118,8 +114,6 @@ std::string roster::local_date(time_point now) const {
   return format_date(date::floor<date::days>(zone_->to_local(now)));
 }
 
-int roster::local_weekday(time_point now) const {
-  return weekday_index(date::floor<date::days>(zone_->to_local(now)));
-}
+int roster::local_weekday(time_point now) const { return weekday_index(date::floor<date::days>(zone_->to_local(now))); }
 
 }  // namespace caseroute::schedule

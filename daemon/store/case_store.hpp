@@ -43,8 +43,8 @@ struct view_options {
 struct case_filter {
   std::optional<v1::CaseState> state;
   std::optional<v1::Risk> risk;
-  int limit = 50;       // 1..500
-  std::string cursor;   // opaque, from a previous page's next_cursor
+  int limit = 50;      // 1..500
+  std::string cursor;  // opaque, from a previous page's next_cursor
 };
 
 // What the router needs, read in one round trip.
@@ -58,9 +58,9 @@ struct offer_request {
   std::string case_id;
   std::string counselor_id;
   std::string site_id;
-  std::string rule;      // routing::to_string(rule) or "assigned"
-  std::string actor;     // "system" or "supervisor:<id>"
-  int capacity = 3;      // checked atomically against the counselor's open cases
+  std::string rule;   // routing::to_string(rule) or "assigned"
+  std::string actor;  // "system" or "supervisor:<id>"
+  int capacity = 3;   // checked atomically against the counselor's open cases
   time_point now{};
   time_point expires_at{};
   bool ignore_exclusion = false;  // rule 5 relaxed / supervisor assignment
@@ -82,12 +82,10 @@ class case_store {
   // Creates a case for a validated referral, or finds the one already made for
   // (platform, referral_id): duplicate=true when the content is the same,
   // error::referral_conflict when it differs.
-  asio::awaitable<result<created>> create(const v1::Referral& referral, const std::string& platform_id,
-                                          time_point now);
+  asio::awaitable<result<created>> create(const v1::Referral& referral, const std::string& platform_id, time_point now);
 
   asio::awaitable<result<v1::Case>> get(const std::string& case_id, view_options view);
-  asio::awaitable<result<std::string>> find_referral(const std::string& platform_id,
-                                                     const std::string& referral_id);
+  asio::awaitable<result<std::string>> find_referral(const std::string& platform_id, const std::string& referral_id);
 
   // CASE_QUEUED -> CASE_OFFERED (also withdraws an open offer to someone else
   // when actor is a supervisor). Fails with wrong_state (also when the
@@ -96,8 +94,7 @@ class case_store {
   // CASE_OFFERED -> CASE_ACTIVE for the offered counselor before expiry. A late
   // accept expires the offer (offer_expired); a repeated accept by the owner
   // succeeds without a second event. Returns the case with personal data.
-  asio::awaitable<result<v1::Case>> accept(const std::string& case_id, const std::string& counselor_id,
-                                           time_point now);
+  asio::awaitable<result<v1::Case>> accept(const std::string& case_id, const std::string& counselor_id, time_point now);
   // CASE_OFFERED -> CASE_QUEUED; the counselor is excluded (rule 5).
   asio::awaitable<result<void>> decline(const std::string& case_id, const std::string& counselor_id,
                                         const std::string& reason, time_point now);
@@ -116,11 +113,9 @@ class case_store {
   // Expires every offer whose time has passed; returns how many.
   asio::awaitable<result<int>> expire_offers(time_point now);
 
-  asio::awaitable<result<void>> set_availability(const std::string& counselor_id, bool available,
-                                                 time_point now);
+  asio::awaitable<result<void>> set_availability(const std::string& counselor_id, bool available, time_point now);
 
-  asio::awaitable<result<routing_state>> load_routing_state(time_point now,
-                                                            std::chrono::hours continuity_window);
+  asio::awaitable<result<routing_state>> load_routing_state(time_point now, std::chrono::hours continuity_window);
   // The counselor's offered and active cases (with personal data).
   asio::awaitable<result<std::vector<v1::Case>>> counselor_cases(const std::string& counselor_id);
   // Newest first, without personal data or history. A cursor that is not

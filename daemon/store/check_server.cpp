@@ -40,8 +40,8 @@ asio::awaitable<result<void>> check_server(redis_connection& redis) {
     policy = info_field(info->str, "maxmemory_policy");
   }
   if (policy != "noeviction") {
-    log::error("redis.bad_config", {{"maxmemory_policy", policy.empty() ? "unknown" : policy},
-                                    {"required", "noeviction"}});
+    log::error("redis.bad_config",
+               {{"maxmemory_policy", policy.empty() ? "unknown" : policy}, {"required", "noeviction"}});
     co_return make_error_code(error::bad_config);
   }
   co_return result<void>();

@@ -28,9 +28,7 @@ const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const u
 
 }  // namespace
 
-sealer::sealer(std::string_view raw32) {
-  std::copy(raw32.begin(), raw32.end(), key_.begin());
-}
+sealer::sealer(std::string_view raw32) { std::copy(raw32.begin(), raw32.end(), key_.begin()); }
 
 sealer::~sealer() { OPENSSL_cleanse(key_.data(), key_.size()); }
 

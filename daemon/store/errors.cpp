@@ -14,16 +14,26 @@ class store_category final : public boost::system::error_category {
 
   std::string message(int ev) const override {
     switch (static_cast<error>(ev)) {
-      case error::unavailable: return "Redis is unavailable";
-      case error::not_found: return "not found";
-      case error::wrong_state: return "the case is not in a state that allows this";
-      case error::not_yours: return "the case is not offered or assigned to this counselor";
-      case error::offer_expired: return "the offer has expired";
-      case error::at_capacity: return "the counselor has no free capacity";
-      case error::referral_conflict: return "the referral id was already used with different content";
-      case error::bad_record: return "a record in Redis does not parse";
-      case error::redis_error: return "Redis answered an unexpected error";
-      case error::bad_config: return "Redis is misconfigured (maxmemory-policy must be noeviction)";
+      case error::unavailable:
+        return "Redis is unavailable";
+      case error::not_found:
+        return "not found";
+      case error::wrong_state:
+        return "the case is not in a state that allows this";
+      case error::not_yours:
+        return "the case is not offered or assigned to this counselor";
+      case error::offer_expired:
+        return "the offer has expired";
+      case error::at_capacity:
+        return "the counselor has no free capacity";
+      case error::referral_conflict:
+        return "the referral id was already used with different content";
+      case error::bad_record:
+        return "a record in Redis does not parse";
+      case error::redis_error:
+        return "Redis answered an unexpected error";
+      case error::bad_config:
+        return "Redis is misconfigured (maxmemory-policy must be noeviction)";
     }
     return "unknown store error";
   }

@@ -6,8 +6,7 @@ namespace caseroute::store {
 
 namespace {
 
-std::string join(const std::string& base, std::string_view a, std::string_view b = {},
-                 std::string_view c = {}) {
+std::string join(const std::string& base, std::string_view a, std::string_view b = {}, std::string_view c = {}) {
   std::string k;
   k.reserve(base.size() + a.size() + b.size() + c.size());
   k.append(base).append(a).append(b).append(c);

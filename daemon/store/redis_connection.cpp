@@ -10,8 +10,8 @@
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
@@ -87,9 +87,15 @@ void arm_write(const watcher_ptr& w) {
 }
 
 watcher_ptr& hook(void* d) { return *static_cast<watcher_ptr*>(d); }
-void add_read(void* d) { hook(d)->want_read = true; arm_read(hook(d)); }
+void add_read(void* d) {
+  hook(d)->want_read = true;
+  arm_read(hook(d));
+}
 void del_read(void* d) { hook(d)->want_read = false; }
-void add_write(void* d) { hook(d)->want_write = true; arm_write(hook(d)); }
+void add_write(void* d) {
+  hook(d)->want_write = true;
+  arm_write(hook(d));
+}
 void del_write(void* d) { hook(d)->want_write = false; }
 void cleanup(void* d) {
   auto* h = static_cast<watcher_ptr*>(d);
@@ -112,16 +118,30 @@ void attach(asio::io_context& io, redisAsyncContext* ac) {
 reply copy_reply(const redisReply* r) {
   reply out;
   switch (r->type) {
-    case REDIS_REPLY_STRING: out.type = reply::kind::string; out.str.assign(r->str, r->len); break;
-    case REDIS_REPLY_STATUS: out.type = reply::kind::status; out.str.assign(r->str, r->len); break;
-    case REDIS_REPLY_ERROR: out.type = reply::kind::error; out.str.assign(r->str, r->len); break;
-    case REDIS_REPLY_INTEGER: out.type = reply::kind::integer; out.integer = r->integer; break;
+    case REDIS_REPLY_STRING:
+      out.type = reply::kind::string;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_STATUS:
+      out.type = reply::kind::status;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ERROR:
+      out.type = reply::kind::error;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      out.type = reply::kind::integer;
+      out.integer = r->integer;
+      break;
     case REDIS_REPLY_ARRAY:
       out.type = reply::kind::array;
       out.elements.reserve(r->elements);
       for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(copy_reply(r->element[i]));
       break;
-    default: out.type = reply::kind::nil; break;
+    default:
+      out.type = reply::kind::nil;
+      break;
   }
   return out;
 }

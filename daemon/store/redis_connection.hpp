@@ -22,8 +22,8 @@ namespace caseroute::store {
 struct reply {
   enum class kind { nil, string, status, error, integer, array };
   kind type = kind::nil;
-  std::string str;           // string, status, error
-  std::int64_t integer = 0;  // integer
+  std::string str;              // string, status, error
+  std::int64_t integer = 0;     // integer
   std::vector<reply> elements;  // array
 
   bool is_error() const { return type == kind::error; }

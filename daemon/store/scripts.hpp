@@ -15,14 +15,26 @@
 namespace caseroute::store {
 
 enum class script_id {
-  create, offer, accept, decline, expire, resolve, release, cancel, escalate,
-  availability, read_case, routing_state, queue_view, list,
+  create,
+  offer,
+  accept,
+  decline,
+  expire,
+  resolve,
+  release,
+  cancel,
+  escalate,
+  availability,
+  read_case,
+  routing_state,
+  queue_view,
+  list,
 };
 
 struct script {
-  std::string_view name;    // the file name without .lua, for logs
+  std::string_view name;  // the file name without .lua, for logs
   std::string_view source;
-  std::string sha1;         // lowercase hex, as SCRIPT LOAD answers
+  std::string sha1;  // lowercase hex, as SCRIPT LOAD answers
 };
 
 const script& get_script(script_id id);
@@ -34,7 +46,7 @@ boost::asio::awaitable<boost::system::result<void>> load_scripts(redis_connectio
 // Runs one script. A Redis error reply becomes error::redis_error (logged),
 // or error::unavailable when it is transient (OOM, LOADING, BUSY, READONLY).
 boost::asio::awaitable<boost::system::result<reply>> run_script(redis_connection& redis, script_id id,
-                                                                 std::vector<std::string> keys,
-                                                                 std::vector<std::string> args);
+                                                                std::vector<std::string> keys,
+                                                                std::vector<std::string> args);
 
 }  // namespace caseroute::store

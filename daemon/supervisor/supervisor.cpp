@@ -50,8 +50,10 @@ asio::awaitable<http::response> get_queue(context& ctx, http::request req) {
     ++duty;
     routing::counselor_status s;
     if (auto it = state->counselors.find(d.counselor_id); it != state->counselors.end()) s = it->second;
-    if (s.load >= c->capacity) ++busy;
-    else if (routing::signed_in(s, d)) ++available;
+    if (s.load >= c->capacity)
+      ++busy;
+    else if (routing::signed_in(s, d))
+      ++available;
   }
   view->set_counselors_on_duty(duty);
   view->set_counselors_available(available);
@@ -68,15 +70,14 @@ asio::awaitable<http::response> list_cases(context& ctx, http::request req) {
     v1::CaseState s;
     if (!v1::CaseState_Parse(it->second, &s) || s == v1::CASE_STATE_UNSPECIFIED)
       co_return fail(req, http::invalid_argument("state: one of CASE_QUEUED, CASE_OFFERED, CASE_ACTIVE, "
-                                                      "CASE_RESOLVED, CASE_CANCELLED",
-                                                      "state"));
+                                                 "CASE_RESOLVED, CASE_CANCELLED",
+                                                 "state"));
     f.state = s;
   }
   if (auto it = req.query.find("risk"); it != req.query.end() && !it->second.empty()) {
     v1::Risk r;
     if (!v1::Risk_Parse(it->second, &r) || r == v1::RISK_UNSPECIFIED)
-      co_return fail(req, http::invalid_argument("risk: one of RISK_LOW, RISK_MEDIUM, RISK_HIGH, RISK_CRISIS",
-                                                      "risk"));
+      co_return fail(req, http::invalid_argument("risk: one of RISK_LOW, RISK_MEDIUM, RISK_HIGH, RISK_CRISIS", "risk"));
     f.risk = r;
   }
   if (auto it = req.query.find("limit"); it != req.query.end() && !it->second.empty()) {
@@ -102,8 +103,7 @@ asio::awaitable<http::response> get_case(context& ctx, http::request req) {
   const bool supervisor = p.role == http::principal::kind::supervisor;
   auto c = co_await ctx.store.get(req.params["caseId"], store::view_options{.personal = true, .history = supervisor});
   if (!c) co_return fail(req, c.error());
-  const bool theirs = c->counselor_id() == p.id &&
-                      (c->state() == v1::CASE_OFFERED || c->state() == v1::CASE_ACTIVE);
+  const bool theirs = c->counselor_id() == p.id && (c->state() == v1::CASE_OFFERED || c->state() == v1::CASE_ACTIVE);
   if (!supervisor && !theirs)
     co_return fail(req, http::permission_denied("the case is not offered or assigned to you"));
   co_return http::encode(req, *c);
@@ -208,7 +208,8 @@ v1::Counselor counselor_view(const config::counselor& c, const std::vector<sched
   v.set_capacity(c.capacity);
   v.set_crisis_trained(c.crisis_trained);
   for (const auto& [code, level] : c.specialties) v.add_specialties(code);
-  if (status.last_offer_at.time_since_epoch().count() > 0) *v.mutable_last_offer_at() = to_timestamp(status.last_offer_at);
+  if (status.last_offer_at.time_since_epoch().count() > 0)
+    *v.mutable_last_offer_at() = to_timestamp(status.last_offer_at);
   return v;
 }
 

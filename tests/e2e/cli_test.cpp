@@ -31,13 +31,15 @@ TEST(cli, CheckConfigReportsEveryProblemWithItsLine) {
                          "  lisen: \"127.0.0.1:1\"\n"
                          "specialties: [{code: grief, name: g}]\n"
                          "counselors:\n"
-                         "  - {id: c1, name: A, token_sha256: \"" + std::string(64, 'a') + "\", specialties: {nope: 2}}\n"
-                         "sites:\n"
-                         "  - id: s\n"
-                         "    name: S\n"
-                         "    county: \"411202\"\n"
-                         "    roster: {mon: {am: [ghost]}}\n"
-                         "privacy: {encryption_key_file: missing.key}\n";
+                         "  - {id: c1, name: A, token_sha256: \"" +
+                             std::string(64, 'a') +
+                             "\", specialties: {nope: 2}}\n"
+                             "sites:\n"
+                             "  - id: s\n"
+                             "    name: S\n"
+                             "    county: \"411202\"\n"
+                             "    roster: {mon: {am: [ghost]}}\n"
+                             "privacy: {encryption_key_file: missing.key}\n";
   auto [rc, out] = run("--check-config " + file.string());
   EXPECT_NE(rc, 0);
   EXPECT_NE(out.find(":2:"), std::string::npos) << out;   // unknown key lisen

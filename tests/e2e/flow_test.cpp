@@ -72,8 +72,7 @@ TEST_F(flow, CounselorCannotSeeOrActOnAnothersCase) {
   for (const auto& o : mine.offers()) EXPECT_NE(o.case_id(), case_id);
 
   ASSERT_EQ(api_->as("c1", "POST", "/v1/cases/" + case_id + "/accept").status, 200);
-  EXPECT_EQ(api_->as("c2", "POST", "/v1/cases/" + case_id + "/resolve", R"({"outcome":"OUTCOME_OTHER"})").status,
-            403);
+  EXPECT_EQ(api_->as("c2", "POST", "/v1/cases/" + case_id + "/resolve", R"({"outcome":"OUTCOME_OTHER"})").status, 403);
   EXPECT_EQ(api_->as("c2", "POST", "/v1/cases/" + case_id + "/release").status, 403);
   // Counselors do not get supervisor endpoints, nor platform ones.
   EXPECT_EQ(api_->as("c1", "GET", "/v1/queue").status, 403);
@@ -195,14 +194,15 @@ TEST_F(flow, PersonalDataIsNeitherStoredInClearNorLogged) {
   const auto case_id = post_case(*api_, "ref-pii-1", "RISK_LOW", "anxiety");
   ASSERT_TRUE(wait_for_offer(*api_, "c3", case_id));
   // Every value of every key, raw: the phone number and summary must not appear.
-  const auto all = redis_->cli({"EVAL",
-                                "local out = {} for _, k in ipairs(redis.call('KEYS', '*')) do "
-                                "local t = redis.call('TYPE', k).ok "
-                                "if t == 'hash' then for _, v in ipairs(redis.call('HGETALL', k)) do out[#out+1] = v end "
-                                "elseif t == 'list' then for _, v in ipairs(redis.call('LRANGE', k, 0, -1)) do out[#out+1] = v end "
-                                "elseif t == 'string' then out[#out+1] = redis.call('GET', k) end end "
-                                "return table.concat(out, '|')",
-                                "0"});
+  const auto all =
+      redis_->cli({"EVAL",
+                   "local out = {} for _, k in ipairs(redis.call('KEYS', '*')) do "
+                   "local t = redis.call('TYPE', k).ok "
+                   "if t == 'hash' then for _, v in ipairs(redis.call('HGETALL', k)) do out[#out+1] = v end "
+                   "elseif t == 'list' then for _, v in ipairs(redis.call('LRANGE', k, 0, -1)) do out[#out+1] = v end "
+                   "elseif t == 'string' then out[#out+1] = redis.call('GET', k) end end "
+                   "return table.concat(out, '|')",
+                   "0"});
   EXPECT_NE(all.find("ref-pii-1"), std::string::npos);  // the dump did read the case
   EXPECT_EQ(all.find("13900000000"), std::string::npos);
   EXPECT_EQ(all.find("invented test summary"), std::string::npos);

@@ -16,11 +16,9 @@ class input : public e2e_test {
                          const std::string& content_type = "application/json") {
     const auto t = std::to_string(ts);
     const auto sig = http::hmac_sha256_hex(secret, http::signing_payload(t, "POST", "/v1/referrals", body));
-    return testing::http_call(daemon_->port(), "POST", "/v1/referrals", body,
-                              {{"X-Platform-Id", "test-platform"},
-                               {"X-Timestamp", t},
-                               {"X-Signature", sig},
-                               {"Content-Type", content_type}});
+    return testing::http_call(
+        daemon_->port(), "POST", "/v1/referrals", body,
+        {{"X-Platform-Id", "test-platform"}, {"X-Timestamp", t}, {"X-Signature", sig}, {"Content-Type", content_type}});
   }
   void expect_error(const http_reply& r, int status, const std::string& code, const std::string& field = "") {
     EXPECT_EQ(r.status, status) << r.body;
@@ -66,15 +64,15 @@ TEST_F(input, MalformedAndInvalidReferralsNameTheField) {
                "INVALID_ARGUMENT", "referralId");
   expect_error(signed_with(platform_secret(), now, referral_json("r1", "RISK_LOW", "anxiety", R"(,"bogus":1)")), 400,
                "INVALID_ARGUMENT");
-  expect_error(signed_with(platform_secret(), now, referral_json("r1", "RISK_LOW", "anxiety", R"(,"county":12)")),
-               400, "INVALID_ARGUMENT");
+  expect_error(signed_with(platform_secret(), now, referral_json("r1", "RISK_LOW", "anxiety", R"(,"county":12)")), 400,
+               "INVALID_ARGUMENT");
   // A home visit needs a configured county.
   auto visit = referral_json("r2", "RISK_LOW", "anxiety");
   visit.replace(visit.find("MODE_PHONE"), 10, "MODE_HOME_VISIT");
   expect_error(signed_with(platform_secret(), now, visit), 400, "INVALID_ARGUMENT", "county");
   expect_error(
-      signed_with(platform_secret(), now, referral_json("r3", "RISK_LOW", "anxiety", R"(,"summary":")" +
-                                                                                    std::string(4001, 'x') + "\"")),
+      signed_with(platform_secret(), now,
+                  referral_json("r3", "RISK_LOW", "anxiety", R"(,"summary":")" + std::string(4001, 'x') + "\"")),
       400, "INVALID_ARGUMENT", "summary");
   expect_error(signed_with(platform_secret(), now, referral_json("r1", "RISK_LOW", "anxiety"), "text/plain"), 415,
                "UNSUPPORTED_MEDIA_TYPE");
@@ -128,8 +126,8 @@ TEST_F(input, ProtobufBodiesAndAcceptNegotiation) {
 
 TEST_F(input, BearerTokensAreChecked) {
   expect_error(testing::http_call(daemon_->port(), "GET", "/v1/me/offers"), 401, "UNAUTHENTICATED");
-  expect_error(testing::http_call(daemon_->port(), "GET", "/v1/me/offers", "", {{"Authorization", "Bearer nope"}}),
-               401, "UNAUTHENTICATED");
+  expect_error(testing::http_call(daemon_->port(), "GET", "/v1/me/offers", "", {{"Authorization", "Bearer nope"}}), 401,
+               "UNAUTHENTICATED");
   expect_error(api_->as("c1", "GET", "/v1/me/offers?wait=61"), 400, "INVALID_ARGUMENT", "wait");
   expect_error(api_->as("c1", "PUT", "/v1/me/availability", "{}"), 400, "INVALID_ARGUMENT", "available");
   expect_error(api_->as("s1", "GET", "/v1/cases/does-not-exist"), 404, "NOT_FOUND");

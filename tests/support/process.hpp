@@ -35,7 +35,7 @@ class process {
 
 // Minimal blocking HTTP/1.1 client (one request per connection) for tests.
 struct http_reply {
-  int status = 0;  // 0 when the connection failed
+  int status = 0;                                            // 0 when the connection failed
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
   std::string body;
   std::string header(const std::string& name) const;

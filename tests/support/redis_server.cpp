@@ -39,8 +39,10 @@ std::string to_text(const redisReply* r) {
   switch (r->type) {
     case REDIS_REPLY_STRING:
     case REDIS_REPLY_STATUS:
-    case REDIS_REPLY_ERROR: return std::string(r->str, r->len);
-    case REDIS_REPLY_INTEGER: return std::to_string(r->integer);
+    case REDIS_REPLY_ERROR:
+      return std::string(r->str, r->len);
+    case REDIS_REPLY_INTEGER:
+      return std::to_string(r->integer);
     case REDIS_REPLY_ARRAY: {
       std::string out;
       for (std::size_t i = 0; i < r->elements; ++i) {
@@ -49,7 +51,8 @@ std::string to_text(const redisReply* r) {
       }
       return out;
     }
-    default: return "(nil)";
+    default:
+      return "(nil)";
   }
 }
 
@@ -95,10 +98,25 @@ void redis_server::start() {
   if (pid_ > 0) return;
   const std::string port = std::to_string(port_);
   const std::string log = dir_ + "/redis.log";
-  std::vector<std::string> args{"redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", dir_,
-                                "--appendonly", appendonly_ ? "yes" : "no", "--appendfsync", "always",
-                                "--save", "", "--maxmemory-policy", "noeviction", "--daemonize", "no",
-                                "--logfile", log};
+  std::vector<std::string> args{"redis-server",
+                                "--port",
+                                port,
+                                "--bind",
+                                "127.0.0.1",
+                                "--dir",
+                                dir_,
+                                "--appendonly",
+                                appendonly_ ? "yes" : "no",
+                                "--appendfsync",
+                                "always",
+                                "--save",
+                                "",
+                                "--maxmemory-policy",
+                                "noeviction",
+                                "--daemonize",
+                                "no",
+                                "--logfile",
+                                log};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -162,8 +180,8 @@ std::string redis_server::cli(const std::vector<std::string>& args) {
     argv.push_back(a.data());
     lens.push_back(a.size());
   }
-  auto* r = static_cast<redisReply*>(
-      redisCommandArgv(c.get(), static_cast<int>(args.size()), argv.data(), lens.data()));
+  auto* r =
+      static_cast<redisReply*>(redisCommandArgv(c.get(), static_cast<int>(args.size()), argv.data(), lens.data()));
   if (!r) throw std::runtime_error("the test redis-server did not answer");
   std::string out = to_text(r);
   freeReplyObject(r);

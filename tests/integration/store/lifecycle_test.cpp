@@ -254,11 +254,16 @@ TEST_F(lifecycle, personal_data_is_sealed_in_redis_and_shown_only_when_asked) {
   for (std::string key; std::getline(lines, key);) {
     const auto type = server().cli({"TYPE", key});
     std::string dump;
-    if (type == "hash") dump = server().cli({"HGETALL", key});
-    else if (type == "list") dump = server().cli({"LRANGE", key, "0", "-1"});
-    else if (type == "string") dump = server().cli({"GET", key});
-    else if (type == "set") dump = server().cli({"SMEMBERS", key});
-    else if (type == "zset") dump = server().cli({"ZRANGE", key, "0", "-1"});
+    if (type == "hash")
+      dump = server().cli({"HGETALL", key});
+    else if (type == "list")
+      dump = server().cli({"LRANGE", key, "0", "-1"});
+    else if (type == "string")
+      dump = server().cli({"GET", key});
+    else if (type == "set")
+      dump = server().cli({"SMEMBERS", key});
+    else if (type == "zset")
+      dump = server().cli({"ZRANGE", key, "0", "-1"});
     dump += key;
     EXPECT_EQ(dump.find(test_phone), std::string::npos) << key;
     EXPECT_EQ(dump.find("Invented Name"), std::string::npos) << key;

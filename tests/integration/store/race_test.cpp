@@ -44,33 +44,35 @@ asio::awaitable<std::vector<std::string>> create_cases(store::case_store& s, int
 using races = store_test;
 
 TEST_F(races, two_clients_offering_one_case_to_different_counselors_exactly_one_wins) {
-  run([](env& e) -> asio::awaitable<void> {
-    const auto ids = co_await create_cases(e.store, 200, "R-race-");
-    int wins_a = 0, wins_b = 0;
-    // Rounds of 20 cases: 40 offers in flight at once over two connections.
-    for (std::size_t round = 0; round < ids.size(); round += 20) {
-      std::vector<offer_job> jobs;
-      for (std::size_t i = round; i < round + 20; ++i) {
-        jobs.push_back({&e.store, offer_to(ids[i], "c-a", at(1s), 1000)});
-        jobs.push_back({&e.store2, offer_to(ids[i], "c-b", at(1s), 1000)});
-      }
-      auto out = co_await offer_all_at_once(jobs);
-      for (std::size_t j = 0; j < out.size(); j += 2) {
-        const bool a = !out[j], b = !out[j + 1];
-        EXPECT_NE(a, b) << "case " << jobs[j].request.case_id;
-        EXPECT_EQ(a ? out[j + 1] : out[j], error::wrong_state);
-        auto c = (co_await e.store.get(jobs[j].request.case_id, {.history = true})).value();
-        EXPECT_EQ(c.counselor_id(), a ? "c-a" : "c-b");
-        EXPECT_EQ(c.history_size(), 2);  // created + one offered
-        (a ? wins_a : wins_b) += 1;
-      }
-    }
-    EXPECT_EQ(wins_a + wins_b, 200);
-    auto a = (co_await e.store.counselor_cases("c-a")).value();
-    auto b = (co_await e.store.counselor_cases("c-b")).value();
-    EXPECT_EQ(static_cast<int>(a.size()), wins_a);
-    EXPECT_EQ(static_cast<int>(b.size()), wins_b);
-  }, 60s);
+  run(
+      [](env& e) -> asio::awaitable<void> {
+        const auto ids = co_await create_cases(e.store, 200, "R-race-");
+        int wins_a = 0, wins_b = 0;
+        // Rounds of 20 cases: 40 offers in flight at once over two connections.
+        for (std::size_t round = 0; round < ids.size(); round += 20) {
+          std::vector<offer_job> jobs;
+          for (std::size_t i = round; i < round + 20; ++i) {
+            jobs.push_back({&e.store, offer_to(ids[i], "c-a", at(1s), 1000)});
+            jobs.push_back({&e.store2, offer_to(ids[i], "c-b", at(1s), 1000)});
+          }
+          auto out = co_await offer_all_at_once(jobs);
+          for (std::size_t j = 0; j < out.size(); j += 2) {
+            const bool a = !out[j], b = !out[j + 1];
+            EXPECT_NE(a, b) << "case " << jobs[j].request.case_id;
+            EXPECT_EQ(a ? out[j + 1] : out[j], error::wrong_state);
+            auto c = (co_await e.store.get(jobs[j].request.case_id, {.history = true})).value();
+            EXPECT_EQ(c.counselor_id(), a ? "c-a" : "c-b");
+            EXPECT_EQ(c.history_size(), 2);  // created + one offered
+            (a ? wins_a : wins_b) += 1;
+          }
+        }
+        EXPECT_EQ(wins_a + wins_b, 200);
+        auto a = (co_await e.store.counselor_cases("c-a")).value();
+        auto b = (co_await e.store.counselor_cases("c-b")).value();
+        EXPECT_EQ(static_cast<int>(a.size()), wins_a);
+        EXPECT_EQ(static_cast<int>(b.size()), wins_b);
+      },
+      60s);
   EXPECT_EQ(server().cli({"ZCARD", "{test:city}:v1:offers"}), "200");
   EXPECT_EQ(server().cli({"ZCARD", "{test:city}:v1:queue"}), "0");
 }
@@ -84,8 +86,10 @@ TEST_F(races, capacity_is_checked_atomically_across_clients) {
     auto out = co_await offer_all_at_once(jobs);
     int ok = 0, full = 0;
     for (const auto& ec : out) {
-      if (!ec) ++ok;
-      else if (ec == error::at_capacity) ++full;
+      if (!ec)
+        ++ok;
+      else if (ec == error::at_capacity)
+        ++full;
     }
     EXPECT_EQ(ok, 3);
     EXPECT_EQ(full, 7);
@@ -94,38 +98,40 @@ TEST_F(races, capacity_is_checked_atomically_across_clients) {
 }
 
 TEST_F(races, accept_racing_a_supervisor_reassignment_has_one_winner) {
-  run([](env& e) -> asio::awaitable<void> {
-    const auto ids = co_await create_cases(e.store, 50, "R-acc-");
-    int accepted = 0, reassigned = 0;
-    for (const auto& id : ids) {
-      (co_await e.store.offer(offer_to(id, "c001", at(), 1000))).value();
-      auto assign = offer_to(id, "c002", at(1s), 1000);
-      assign.actor = "supervisor:s001";
-      assign.rule = "assigned";
-      assign.ignore_exclusion = true;
-      auto [acc, off] = co_await (e.store.accept(id, "c001", at(1s)) && e.store2.offer(assign));
-      EXPECT_NE(bool(acc), bool(off)) << id;
-      auto c = (co_await e.store.get(id, {.history = true})).value();
-      if (acc) {
-        ++accepted;
-        EXPECT_EQ(off.error(), error::wrong_state);
-        EXPECT_EQ(c.state(), v1::CASE_ACTIVE);
-        EXPECT_EQ(c.counselor_id(), "c001");
-      } else {
-        ++reassigned;
-        EXPECT_EQ(acc.error(), error::not_yours);
-        EXPECT_EQ(c.state(), v1::CASE_OFFERED);
-        EXPECT_EQ(c.counselor_id(), "c002");
-        EXPECT_EQ(c.history(c.history_size() - 2).type(), "case.offer_withdrawn");
-      }
-    }
-    EXPECT_EQ(accepted + reassigned, 50);
-    // Load stays exact: every case is held by exactly one counselor.
-    auto one = (co_await e.store.counselor_cases("c001")).value();
-    auto two = (co_await e.store.counselor_cases("c002")).value();
-    EXPECT_EQ(static_cast<int>(one.size()), accepted);
-    EXPECT_EQ(static_cast<int>(two.size()), reassigned);
-  }, 60s);
+  run(
+      [](env& e) -> asio::awaitable<void> {
+        const auto ids = co_await create_cases(e.store, 50, "R-acc-");
+        int accepted = 0, reassigned = 0;
+        for (const auto& id : ids) {
+          (co_await e.store.offer(offer_to(id, "c001", at(), 1000))).value();
+          auto assign = offer_to(id, "c002", at(1s), 1000);
+          assign.actor = "supervisor:s001";
+          assign.rule = "assigned";
+          assign.ignore_exclusion = true;
+          auto [acc, off] = co_await (e.store.accept(id, "c001", at(1s)) && e.store2.offer(assign));
+          EXPECT_NE(bool(acc), bool(off)) << id;
+          auto c = (co_await e.store.get(id, {.history = true})).value();
+          if (acc) {
+            ++accepted;
+            EXPECT_EQ(off.error(), error::wrong_state);
+            EXPECT_EQ(c.state(), v1::CASE_ACTIVE);
+            EXPECT_EQ(c.counselor_id(), "c001");
+          } else {
+            ++reassigned;
+            EXPECT_EQ(acc.error(), error::not_yours);
+            EXPECT_EQ(c.state(), v1::CASE_OFFERED);
+            EXPECT_EQ(c.counselor_id(), "c002");
+            EXPECT_EQ(c.history(c.history_size() - 2).type(), "case.offer_withdrawn");
+          }
+        }
+        EXPECT_EQ(accepted + reassigned, 50);
+        // Load stays exact: every case is held by exactly one counselor.
+        auto one = (co_await e.store.counselor_cases("c001")).value();
+        auto two = (co_await e.store.counselor_cases("c002")).value();
+        EXPECT_EQ(static_cast<int>(one.size()), accepted);
+        EXPECT_EQ(static_cast<int>(two.size()), reassigned);
+      },
+      60s);
 }
 
 TEST_F(races, two_racing_accepts_of_one_offer_record_one_acceptance) {

@@ -106,8 +106,7 @@ TEST_F(reads, list_pages_newest_first_with_filters) {
     EXPECT_EQ(seen.size(), 7u);
     EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 7u);
     // Newest first: the three at 10 s, then 3 s, 2 s, 1 s, 0 s.
-    EXPECT_EQ(std::set<std::string>(seen.begin(), seen.begin() + 3),
-              (std::set<std::string>{ids[4], ids[5], ids[6]}));
+    EXPECT_EQ(std::set<std::string>(seen.begin(), seen.begin() + 3), (std::set<std::string>{ids[4], ids[5], ids[6]}));
     EXPECT_EQ(std::vector<std::string>(seen.begin() + 3, seen.end()),
               (std::vector<std::string>{ids[3], ids[2], ids[1], ids[0]}));
 

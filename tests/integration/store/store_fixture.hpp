@@ -27,12 +27,12 @@ using namespace std::chrono_literals;
 using store::time_point;
 
 // gtest's ASSERT_* return void, which a coroutine cannot.
-#define CO_ASSERT_TRUE(cond)                         \
-  do {                                               \
-    if (!(cond)) {                                   \
-      ADD_FAILURE() << "expected true: " #cond;      \
-      co_return;                                     \
-    }                                                \
+#define CO_ASSERT_TRUE(cond)                    \
+  do {                                          \
+    if (!(cond)) {                              \
+      ADD_FAILURE() << "expected true: " #cond; \
+      co_return;                                \
+    }                                           \
   } while (0)
 
 inline testing::redis_server& server() {

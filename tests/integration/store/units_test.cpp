@@ -79,8 +79,8 @@ TEST(redis_url, unix_socket_with_db) {
 }
 
 TEST(redis_url, rejects_malformed) {
-  for (const char* bad : {"", "http://x", "redis://", "redis://h:0", "redis://h:99999", "redis://h:x",
-                          "redis://h/-1", "redis://h/db", "unix://relative", "unix:///s?db=x", "redis://:%zz@h"}) {
+  for (const char* bad : {"", "http://x", "redis://", "redis://h:0", "redis://h:99999", "redis://h:x", "redis://h/-1",
+                          "redis://h/db", "unix://relative", "unix:///s?db=x", "redis://:%zz@h"}) {
     auto r = parse_redis_url(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error(), error::bad_config) << bad;

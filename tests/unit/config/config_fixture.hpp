@@ -16,27 +16,31 @@ namespace caseroute::config::testing {
 //  1 specialties   5 counselor c1   9 counselor c2   13 sites   14 site s1
 // 16 county       18 mon roster    19 tue roster     20 privacy 21 platforms
 inline std::string base_yaml() {
-  return "specialties:\n"                                          // 1
-         "  - {code: depression, name: 抑郁}\n"                    // 2
-         "  - {code: anxiety, name: 焦虑}\n"                       // 3
-         "counselors:\n"                                           // 4
-         "  - id: c1\n"                                            // 5
-         "    name: 甲（虚构）\n"                                  // 6
-         "    token_sha256: " + sha256_hex("token-c1") + "\n"      // 7
-         "    specialties: {depression: 3, anxiety: 2}\n"          // 8
-         "  - id: c2\n"                                            // 9
-         "    name: 乙（虚构）\n"                                  // 10
-         "    token_sha256: " + sha256_hex("token-c2") + "\n"      // 11
-         "    specialties: {anxiety: 1}\n"                         // 12
-         "sites:\n"                                                // 13
-         "  - id: s1\n"                                            // 14
-         "    name: 一号点\n"                                      // 15
-         "    county: \"411202\"\n"                                // 16
-         "    roster:\n"                                           // 17
-         "      mon: {am: [c1], pm: [c2]}\n"                       // 18
-         "      tue: {am: [c1, c2], pm: [c2]}\n"                   // 19
-         "privacy: {encryption_key_file: data.key}\n"              // 20
-         "platforms: [{id: p1, secret_file: p1.key}]\n";           // 21
+  return "specialties:\n"                        // 1
+         "  - {code: depression, name: 抑郁}\n"  // 2
+         "  - {code: anxiety, name: 焦虑}\n"     // 3
+         "counselors:\n"                         // 4
+         "  - id: c1\n"                          // 5
+         "    name: 甲（虚构）\n"                // 6
+         "    token_sha256: " +
+         sha256_hex("token-c1") +
+         "\n"                                              // 7
+         "    specialties: {depression: 3, anxiety: 2}\n"  // 8
+         "  - id: c2\n"                                    // 9
+         "    name: 乙（虚构）\n"                          // 10
+         "    token_sha256: " +
+         sha256_hex("token-c2") +
+         "\n"                                             // 11
+         "    specialties: {anxiety: 1}\n"                // 12
+         "sites:\n"                                       // 13
+         "  - id: s1\n"                                   // 14
+         "    name: 一号点\n"                             // 15
+         "    county: \"411202\"\n"                       // 16
+         "    roster:\n"                                  // 17
+         "      mon: {am: [c1], pm: [c2]}\n"              // 18
+         "      tue: {am: [c1, c2], pm: [c2]}\n"          // 19
+         "privacy: {encryption_key_file: data.key}\n"     // 20
+         "platforms: [{id: p1, secret_file: p1.key}]\n";  // 21
 }
 
 // base_yaml() with the first `from` replaced by `to` (the text must occur).
@@ -57,9 +61,7 @@ inline std::string inserted(int before, std::string_view lines) {
   return text;
 }
 
-inline std::string all_problems(const load_result& r) {
-  return format_problems("test.yaml", r);
-}
+inline std::string all_problems(const load_result& r) { return format_problems("test.yaml", r); }
 
 inline bool has_problem(const std::vector<problem>& list, int line, std::string_view part) {
   for (const problem& p : list) {

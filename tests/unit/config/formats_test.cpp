@@ -10,8 +10,8 @@ TEST(formats, dates_must_exist) {
   for (const char* ok : {"2026-10-01", "2024-02-29", "2000-02-29", "2026-12-31"}) {
     EXPECT_TRUE(is_date(ok)) << ok;
   }
-  for (const char* bad : {"2026-02-29", "1900-02-29", "2026-13-01", "2026-00-10", "2026-04-31",
-                          "2026-10-1", "26-10-01", "2026/10/01", "2026-10-01x", "", "abcd-ef-gh"}) {
+  for (const char* bad : {"2026-02-29", "1900-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "2026-10-1", "26-10-01",
+                          "2026/10/01", "2026-10-01x", "", "abcd-ef-gh"}) {
     EXPECT_FALSE(is_date(bad)) << bad;
   }
 }
@@ -27,15 +27,15 @@ TEST(formats, listen_is_host_and_port) {
   for (const char* ok : {"127.0.0.1:8355", "0.0.0.0:80", "localhost:0", "[::1]:8355", "host:65535"}) {
     EXPECT_TRUE(is_listen(ok)) << ok;
   }
-  for (const char* bad : {"8355", ":8355", "127.0.0.1:", "127.0.0.1:65536", "::1:8355",
-                          "[::1]8355", "host:80x", "host:-1", "ho st:80"}) {
+  for (const char* bad :
+       {"8355", ":8355", "127.0.0.1:", "127.0.0.1:65536", "::1:8355", "[::1]8355", "host:80x", "host:-1", "ho st:80"}) {
     EXPECT_FALSE(is_listen(bad)) << bad;
   }
 }
 
 TEST(formats, redis_urls) {
-  for (const char* ok : {"managed", "redis://127.0.0.1:6379/0", "unix:///run/redis.sock",
-                         "sentinel://h1:26379,h2:26379/mymaster"}) {
+  for (const char* ok :
+       {"managed", "redis://127.0.0.1:6379/0", "unix:///run/redis.sock", "sentinel://h1:26379,h2:26379/mymaster"}) {
     EXPECT_TRUE(is_redis_url(ok)) << ok;
   }
   for (const char* bad : {"", "Managed", "redis://", "http://x", "127.0.0.1:6379", "rediss:/x"}) {

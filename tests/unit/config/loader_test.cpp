@@ -63,7 +63,8 @@ TEST(parse_config, reads_every_optional_section) {
                            "routing: {offer_timeout: 1m30s, tick: 200ms, continuity_days: 0,\n"
                            "          escalation: {crisis: 1m, low: 2d}}\n"
                            "log: {level: debug, format: text}\n"
-                           "supervisors: [{id: s001, name: 督导, token_sha256: " + sha256_hex("s") + "}]\n";
+                           "supervisors: [{id: s001, name: 督导, token_sha256: " +
+                           sha256_hex("s") + "}]\n";
   const load_result r = parse_config(yaml);
   ASSERT_TRUE(r.cfg) << all_problems(r);
   const config& c = *r.cfg;
@@ -86,8 +87,7 @@ TEST(parse_config, reads_every_optional_section) {
 }
 
 TEST(parse_config, reads_rosters_and_exceptions) {
-  const std::string yaml = testing::inserted(
-      20, "    exceptions:\n      \"2026-10-01\": {am: [], pm: [c1]}\n");
+  const std::string yaml = testing::inserted(20, "    exceptions:\n      \"2026-10-01\": {am: [], pm: [c1]}\n");
   const load_result r = parse_config(yaml);
   ASSERT_TRUE(r.cfg) << all_problems(r);
   const site& s = r.cfg->sites.at(0);
@@ -101,8 +101,10 @@ TEST(parse_config, reads_rosters_and_exceptions) {
 
 TEST(parse_config, derives_counties_from_sites) {
   const std::string yaml = testing::inserted(
-      20, "  - {id: s2, name: 二号点, county: \"411203\", roster: {wed: {am: [c1], pm: [c1]}, thu: {am: [c2], pm: [c2]}}}\n"
-          "  - {id: s3, name: 三号点, county: \"411202\", roster: {fri: {am: [c1], pm: [c1]}, sat: {am: [c2], pm: [c2]}}}\n");
+      20,
+      "  - {id: s2, name: 二号点, county: \"411203\", roster: {wed: {am: [c1], pm: [c1]}, thu: {am: [c2], pm: [c2]}}}\n"
+      "  - {id: s3, name: 三号点, county: \"411202\", roster: {fri: {am: [c1], pm: [c1]}, sat: {am: [c2], pm: "
+      "[c2]}}}\n");
   const load_result r = parse_config(yaml);
   ASSERT_TRUE(r.cfg) << all_problems(r);
   ASSERT_EQ(r.cfg->counties.size(), 2u);
@@ -114,8 +116,8 @@ TEST(parse_config, derives_counties_from_sites) {
 }
 
 TEST(parse_config, given_counties_keep_their_names) {
-  const load_result r = parse_config(base_yaml() +
-                                     "counties: [{code: \"411202\", name: 湖滨区}, {code: \"411203\", name: 陕州区}]\n");
+  const load_result r =
+      parse_config(base_yaml() + "counties: [{code: \"411202\", name: 湖滨区}, {code: \"411203\", name: 陕州区}]\n");
   ASSERT_TRUE(r.cfg) << all_problems(r);
   ASSERT_EQ(r.cfg->counties.size(), 2u);
   EXPECT_EQ(r.cfg->counties[0].name, "湖滨区");
@@ -134,16 +136,16 @@ TEST(parse_config, given_shifts_replace_the_default) {
 }
 
 TEST(parse_config, warns_about_idle_counselors_thin_sites_and_unheld_specialties) {
-  const std::string yaml =
-      testing::edited("  - {code: anxiety, name: 焦虑}\n", "  - {code: anxiety, name: 焦虑}\n  - {code: grief, name: 哀伤}\n");
+  const std::string yaml = testing::edited("  - {code: anxiety, name: 焦虑}\n",
+                                           "  - {code: anxiety, name: 焦虑}\n  - {code: grief, name: 哀伤}\n");
   std::string text = yaml;
   text.replace(text.find("tue: {am: [c1, c2], pm: [c2]}"), 29, "tue: {am: [c1]}");
   const load_result r = parse_config(text);
   ASSERT_TRUE(r.cfg) << all_problems(r);
   EXPECT_TRUE(has_problem(r.warnings, 4, "specialty grief is held by no counselor")) << all_problems(r);
   EXPECT_TRUE(has_problem(r.warnings, 15, "site s1 is staffed 3 half-days")) << all_problems(r);
-  const load_result idle = parse_config(testing::edited("pm: [c2]}\n      tue: {am: [c1, c2], pm: [c2]}",
-                                                        "pm: [c1]}\n      tue: {am: [c1], pm: [c1]}"));
+  const load_result idle = parse_config(
+      testing::edited("pm: [c2]}\n      tue: {am: [c1, c2], pm: [c2]}", "pm: [c1]}\n      tue: {am: [c1], pm: [c1]}"));
   ASSERT_TRUE(idle.cfg) << all_problems(idle);
   EXPECT_TRUE(has_problem(idle.warnings, 9, "counselor c2 is on no site's roster")) << all_problems(idle);
 }
@@ -160,9 +162,20 @@ TEST(format_problems, prints_file_line_column_and_kind) {
 }
 
 TEST(parse_config, never_throws_on_odd_documents) {
-  const char* docs[] = {"", "null", "[]", "- a\n- b", "just text", ":", "{a: 1, a: 2}",
-                        "specialties: *nope", "? [a, b]\n: c", "counselors: {id: c1}",
-                        "sites: [[[]]]", "\t", "---\n...\n", "specialties: [{code: [x]}]",
+  const char* docs[] = {"",
+                        "null",
+                        "[]",
+                        "- a\n- b",
+                        "just text",
+                        ":",
+                        "{a: 1, a: 2}",
+                        "specialties: *nope",
+                        "? [a, b]\n: c",
+                        "counselors: {id: c1}",
+                        "sites: [[[]]]",
+                        "\t",
+                        "---\n...\n",
+                        "specialties: [{code: [x]}]",
                         "a: &x [1, 2]\nb: *x"};
   for (const std::string doc : docs) {
     load_result r;

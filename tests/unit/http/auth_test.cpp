@@ -62,7 +62,8 @@ TEST(Hmac, MatchesRfc4231TestCase2) {
 }
 
 TEST(Hmac, SigningPayloadJoinsWithNewlines) {
-  EXPECT_EQ(signing_payload("1700000000", "post", "/v1/referrals?x=1", "{}"), "1700000000\nPOST\n/v1/referrals?x=1\n{}");
+  EXPECT_EQ(signing_payload("1700000000", "post", "/v1/referrals?x=1", "{}"),
+            "1700000000\nPOST\n/v1/referrals?x=1\n{}");
 }
 
 TEST(PlatformSignature, KnownVectorIsAccepted) {
@@ -86,8 +87,10 @@ TEST(PlatformSignature, TimestampWithin300SecondsIsAccepted) {
 }
 
 TEST(PlatformSignature, StaleOrFutureTimestampIsRejected) {
-  EXPECT_NE(error_message(verify_platform(signed_request(now - 301), platforms(), now)).find("300 s"), std::string::npos);
-  EXPECT_NE(error_message(verify_platform(signed_request(now + 301), platforms(), now)).find("300 s"), std::string::npos);
+  EXPECT_NE(error_message(verify_platform(signed_request(now - 301), platforms(), now)).find("300 s"),
+            std::string::npos);
+  EXPECT_NE(error_message(verify_platform(signed_request(now + 301), platforms(), now)).find("300 s"),
+            std::string::npos);
 }
 
 TEST(PlatformSignature, MissingHeadersAreNamed) {

@@ -45,7 +45,8 @@ TEST(Codec, CamelCaseJsonDecodesAReferral) {
 
 TEST(Codec, SnakeCaseJsonDecodesTheSameReferral) {
   Referral a, b;
-  ASSERT_FALSE(decode(json_request(R"({"referralId":"r-1","receivedAt":"2026-03-01T08:00:00Z","risk":"RISK_LOW"})"), a));
+  ASSERT_FALSE(
+      decode(json_request(R"({"referralId":"r-1","receivedAt":"2026-03-01T08:00:00Z","risk":"RISK_LOW"})"), a));
   ASSERT_FALSE(
       decode(json_request(R"({"referral_id":"r-1","received_at":"2026-03-01T08:00:00Z","risk":"RISK_LOW"})"), b));
   EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString());
@@ -87,8 +88,8 @@ TEST(Codec, ErrorPathsUseLowerCamelCase) {
 }
 
 TEST(Codec, WrongTypesAreRejected) {
-  for (std::string body : {R"({"referralId":5})", R"({"youth":{"age":"old"}})",
-                           R"({"youth":"y-1"})", R"({"receivedAt":"yesterday"})", R"({"youth":{"age":-3}})"}) {
+  for (std::string body : {R"({"referralId":5})", R"({"youth":{"age":"old"}})", R"({"youth":"y-1"})",
+                           R"({"receivedAt":"yesterday"})", R"({"youth":{"age":-3}})"}) {
     auto e = decode_error(body);
     EXPECT_EQ(e.status, 400) << body;
     EXPECT_EQ(e.code, "INVALID_ARGUMENT") << body;
@@ -99,11 +100,11 @@ TEST(Codec, HostileJsonIsAnErrorNotACrash) {
   std::string deep(5000, '[');
   std::string nested;
   for (int i = 0; i < 3000; ++i) nested += R"({"youth":)";
-  for (std::string body : {std::string(R"({"youth":{"age":1e400}})"), std::string(R"({"youth":{"age":99999999999999999999}})"),
-                           std::string(R"({"referralId":"r-1")"), std::string("\xff\xfe{}"),
-                           std::string("{\"referralId\":\"\xc3\x28\"}"), std::string("{\"summary\":\"\xed\xa0\x80\"}"),
-                           std::string("null"), std::string("[]"), std::string("\"x\""), deep, nested,
-                           std::string("{\"referralId\":\"a\\ud800\"}")}) {
+  for (std::string body :
+       {std::string(R"({"youth":{"age":1e400}})"), std::string(R"({"youth":{"age":99999999999999999999}})"),
+        std::string(R"({"referralId":"r-1")"), std::string("\xff\xfe{}"), std::string("{\"referralId\":\"\xc3\x28\"}"),
+        std::string("{\"summary\":\"\xed\xa0\x80\"}"), std::string("null"), std::string("[]"), std::string("\"x\""),
+        deep, nested, std::string("{\"referralId\":\"a\\ud800\"}")}) {
     Referral ref;
     auto e = decode(json_request(body), ref);
     ASSERT_TRUE(e.has_value()) << body.substr(0, 40);
@@ -183,8 +184,9 @@ TEST(ErrorBody, JsonShapeIsExact) {
   auto res = to_response(invalid_argument("concerns[0]: unknown specialty \"foo\"", "concerns[0]"));
   EXPECT_EQ(res.status, 400);
   EXPECT_EQ(res.content_type, "application/json");
-  EXPECT_EQ(res.body,
-            R"({"error":{"code":"INVALID_ARGUMENT","message":"concerns[0]: unknown specialty \"foo\"","field":"concerns[0]"}})");
+  EXPECT_EQ(
+      res.body,
+      R"({"error":{"code":"INVALID_ARGUMENT","message":"concerns[0]: unknown specialty \"foo\"","field":"concerns[0]"}})");
 }
 
 TEST(ErrorBody, FieldIsAlwaysPresent) {
@@ -211,10 +213,15 @@ TEST(ErrorBody, BinaryWhenAcceptAsksForIt) {
 }
 
 TEST(ErrorBody, StatusesAndCodes) {
-  struct row { api_error e; int status; const char* code; };
-  for (const auto& r : {row{unauthenticated("x"), 401, "UNAUTHENTICATED"}, row{permission_denied("x"), 403, "PERMISSION_DENIED"},
-                        row{payload_too_large("x"), 413, "PAYLOAD_TOO_LARGE"}, row{resource_exhausted("x"), 429, "RESOURCE_EXHAUSTED"},
-                        row{internal(), 500, "INTERNAL"}, row{unavailable("x"), 503, "UNAVAILABLE"}}) {
+  struct row {
+    api_error e;
+    int status;
+    const char* code;
+  };
+  for (const auto& r :
+       {row{unauthenticated("x"), 401, "UNAUTHENTICATED"}, row{permission_denied("x"), 403, "PERMISSION_DENIED"},
+        row{payload_too_large("x"), 413, "PAYLOAD_TOO_LARGE"}, row{resource_exhausted("x"), 429, "RESOURCE_EXHAUSTED"},
+        row{internal(), 500, "INTERNAL"}, row{unavailable("x"), 503, "UNAVAILABLE"}}) {
     EXPECT_EQ(r.e.status, r.status);
     EXPECT_EQ(r.e.code, r.code);
   }

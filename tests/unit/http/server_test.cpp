@@ -136,8 +136,8 @@ asio::awaitable<response> hello(request req) {
   response r;
   r.content_type = "text/plain";
   r.body = req.method + "|" + req.path + "|" + (req.params.count("name") ? req.params.at("name") : "") + "|" +
-           (req.query.count("q") ? req.query.at("q") : "") + "|" + req.request_id + "|" + std::to_string(req.body.size()) +
-           "|" + (req.remote.empty() ? "no-remote" : "remote");
+           (req.query.count("q") ? req.query.at("q") : "") + "|" + req.request_id + "|" +
+           std::to_string(req.body.size()) + "|" + (req.remote.empty() ? "no-remote" : "remote");
   co_return r;
 }
 
@@ -302,7 +302,8 @@ TEST_F(ServerTest, BodyOverTheLimitIs413ThenClose) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
   EXPECT_EQ(r->headers["content-type"], "application/json");
-  EXPECT_EQ(r->body, R"({"error":{"code":"PAYLOAD_TOO_LARGE","message":"request body larger than 1024 bytes","field":""}})");
+  EXPECT_EQ(r->body,
+            R"({"error":{"code":"PAYLOAD_TOO_LARGE","message":"request body larger than 1024 bytes","field":""}})");
   EXPECT_TRUE(c.closed_by_peer());
 }
 

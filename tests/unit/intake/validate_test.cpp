@@ -9,8 +9,8 @@ namespace caseroute::intake {
 namespace {
 
 using namespace std::chrono_literals;
-const auto now = std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::sys_days{std::chrono::year{2026} /
-                                                                                         11 / 29}) + 9h;
+const auto now =
+    std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::sys_days{std::chrono::year{2026} / 11 / 29}) + 9h;
 
 config::config test_config() {
   config::config c;
@@ -22,7 +22,8 @@ config::config test_config() {
 v1::Referral good() {
   v1::Referral r;
   r.set_referral_id("hn-2026.11:0001_a");
-  r.mutable_received_at()->set_seconds(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() - 60);
+  r.mutable_received_at()->set_seconds(
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() - 60);
   r.set_risk(v1::RISK_HIGH);
   r.add_concerns("depression");
   r.add_concerns("anxiety");
@@ -65,8 +66,8 @@ const row rows[] = {
     {"ReferralIdTooLong", [](v1::Referral& r) { r.set_referral_id(std::string(65, 'a')); }, "referralId"},
     {"ReferralId64Ok", [](v1::Referral& r) { r.set_referral_id(std::string(64, 'a')); }, nullptr},
     {"MissingReceivedAt", [](v1::Referral& r) { r.clear_received_at(); }, "receivedAt"},
-    {"ReceivedAtInFuture", [](v1::Referral& r) { r.mutable_received_at()->set_seconds(r.received_at().seconds() + 3600); },
-     "receivedAt"},
+    {"ReceivedAtInFuture",
+     [](v1::Referral& r) { r.mutable_received_at()->set_seconds(r.received_at().seconds() + 3600); }, "receivedAt"},
     {"MissingRisk", [](v1::Referral& r) { r.set_risk(v1::RISK_UNSPECIFIED); }, "risk"},
     {"UnknownRiskNumber", [](v1::Referral& r) { r.set_risk(static_cast<v1::Risk>(9)); }, "risk"},
     {"NoConcerns", [](v1::Referral& r) { r.clear_concerns(); }, "concerns"},

@@ -25,9 +25,8 @@ inline time_point utc(int y, unsigned m, unsigned d, int hh = 0, int mm = 0, int
 // A fixed "now" for routing tests: Monday 2026-06-01 09:00 in Asia/Shanghai.
 inline const time_point t0 = utc(2026, 6, 1, 1, 0);
 
-inline config::counselor counselor(std::string id, std::map<std::string, int> specialties,
-                                   bool crisis_trained = false, int capacity = 3,
-                                   std::vector<std::string> home_visit_counties = {}) {
+inline config::counselor counselor(std::string id, std::map<std::string, int> specialties, bool crisis_trained = false,
+                                   int capacity = 3, std::vector<std::string> home_visit_counties = {}) {
   config::counselor c;
   c.id = std::move(id);
   c.name = "counselor " + c.id;
@@ -39,8 +38,8 @@ inline config::counselor counselor(std::string id, std::map<std::string, int> sp
 }
 
 inline schedule::duty_slot slot(std::string counselor_id, std::string site_id, std::string county) {
-  return {std::move(counselor_id), std::move(site_id), std::move(county), "am", utc(2026, 6, 1, 0, 30),
-          utc(2026, 6, 1, 4, 0)};
+  return {std::move(counselor_id), std::move(site_id),   std::move(county), "am",
+          utc(2026, 6, 1, 0, 30),  utc(2026, 6, 1, 4, 0)};
 }
 
 inline routing::queued_case a_case(std::string id, routing::risk level = routing::risk::medium,
@@ -66,8 +65,7 @@ struct world {
 
   // Adds a counselor on duty at one site (more sites: add slots by hand). The
   // reference is valid until the next counselor is added.
-  config::counselor& on_duty(config::counselor c, std::string site_id = "hubin-01",
-                             std::string county = "411202") {
+  config::counselor& on_duty(config::counselor c, std::string site_id = "hubin-01", std::string county = "411202") {
     snap.on_duty.push_back(slot(c.id, std::move(site_id), std::move(county)));
     cfg.counselors.push_back(std::move(c));
     return cfg.counselors.back();

@@ -146,4 +146,3 @@ TEST(plan, a_city_queue_fills_capacity_without_overfilling) {
 
 }  // namespace
 }  // namespace caseroute::testing
-

@@ -23,7 +23,10 @@ struct ranking_row {
 
 const ranking_row rows[] = {
     {"single_eligible_is_chosen_as_only",
-     [](world& w, auto&) { w.on_duty(counselor("c1", {{"depression", 1}})); }, "c1", rule::only},
+     [](world& w, auto&) {
+       w.on_duty(counselor("c1", {{"depression", 1}}));
+     },
+     "c1", rule::only},
     {"continuity_beats_skill",
      [](world& w, auto& k) {
        w.on_duty(counselor("c1", {{"depression", 1}}));

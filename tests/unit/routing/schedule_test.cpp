@@ -55,9 +55,15 @@ TEST(roster_on_duty, shift_window_edges_on_a_monday) {
   const schedule::roster r(cfg);
   const names am = {"c1@hubin-01", "c1@shanzhou-01", "c4@shanzhou-01"};
   const window_row rows[] = {
-      {"before_am", 8, 29, {}},     {"am_start_is_on", 8, 30, am}, {"am_last_minute", 11, 59, am},
-      {"am_end_is_off", 12, 0, {}}, {"before_pm", 14, 29, {}},     {"pm_start", 14, 30, {"c2@hubin-01"}},
-      {"pm_last_minute", 17, 59, {"c2@hubin-01"}}, {"pm_end_is_off", 18, 0, {}}, {"midnight", 0, 0, {}},
+      {"before_am", 8, 29, {}},
+      {"am_start_is_on", 8, 30, am},
+      {"am_last_minute", 11, 59, am},
+      {"am_end_is_off", 12, 0, {}},
+      {"before_pm", 14, 29, {}},
+      {"pm_start", 14, 30, {"c2@hubin-01"}},
+      {"pm_last_minute", 17, 59, {"c2@hubin-01"}},
+      {"pm_end_is_off", 18, 0, {}},
+      {"midnight", 0, 0, {}},
   };
   for (const window_row& row : rows) {
     SCOPED_TRACE(row.name);
