@@ -11,10 +11,13 @@ packages=(
   libboost1.81-dev libhiredis-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libyaml-cpp-dev libsystemd-dev libssl-dev
   libhowardhinnant-date-dev libcli11-dev
-  # Redis: the managed default and the tests' private servers
-  redis-server redis-tools
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # Redis: the managed default and the tests' private servers; Sentinel for
+  # the failover tests
+  redis-server redis-tools redis-sentinel
+  # tests and benchmarks; clang + its runtime for the libFuzzer targets
+  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
+  # deploy checks: systemd-analyze verify (systemd), compose file syntax
+  systemd docker-compose
   # the curl walkthrough
   curl openssl
 )
