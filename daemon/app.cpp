@@ -8,20 +8,29 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
+#include <cstdint>
+#include <cstdlib>
 #include <optional>
+#include <string>
 
 #include <systemd/sd-daemon.h>
 
 #include "config/loader.hpp"
 #include "context.hpp"
 #include "dispatch.hpp"
+#include "housekeeping.hpp"
 #include "http/codec.hpp"
 #include "http/server.hpp"
+#include "intake/callbacks.hpp"
 #include "log/log.hpp"
 #include "managed_redis.hpp"
+#include "reconcile.hpp"
 #include "routes.hpp"
 
 namespace caseroute {
@@ -34,6 +43,13 @@ store::endpoint redis_endpoint(const config::redis_settings& r) {
   auto ep = store::parse_redis_url(r.url);
   if (!ep) throw std::runtime_error("redis.url: cannot parse \"" + r.url + "\"");
   return *ep;
+}
+
+// redis.durability: replicated waits for one replica, at most a quarter of the
+// command timeout (WAIT holds the shared connection meanwhile) and 1 s.
+void apply_durability(store::redis_connection& redis, const config::redis_settings& r) {
+  const auto wait = std::clamp(r.command_timeout / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+  redis.require_replicas(r.durability == "replicated" ? 1 : 0, wait);
 }
 
 store::sealer make_sealer(const config::config& cfg) {
@@ -52,6 +68,9 @@ struct app::runtime {
   metrics::registry metrics;
   context ctx;
   dispatcher dispatch;
+  store::outbox outbox;
+  intake::callback_worker callbacks;
+  housekeeping retention;
   http::router router;
   http::server server;
   bool redis_checked = false;
@@ -62,6 +81,9 @@ struct app::runtime {
         store(redis, store::keys(cfg->redis.key_prefix), make_sealer(*cfg)),
         ctx{io, cfg, std::make_shared<schedule::roster>(*cfg), redis, store, metrics, {}, false},
         dispatch(ctx),
+        outbox(redis, store::keys(cfg->redis.key_prefix)),
+        callbacks(ctx, outbox),
+        retention(ctx),
         server(io, cfg->server, router,
                http::server_hooks{[this](std::string_view route, std::string_view method, int status, double secs) {
                  metrics.inc("caseroute_http_requests_total", {{"route", std::string(route)},
@@ -71,7 +93,11 @@ struct app::runtime {
                }}),
         config_path(std::move(path)) {
     ctx.kick_routing = [this] { dispatch.kick(); };
+    // Status callbacks follow the live config: a reload may add or drop a callback_url.
+    store.set_callback_filter([this](std::string_view platform_id) { return wants_callbacks(platform_id); });
+    add_callback_routes(router, ctx, outbox, [this] { callbacks.kick(); });
     redis.on_connect = [this] { return on_redis_connect(); };
+    apply_durability(redis, cfg->redis);
     add_intake_routes(router, ctx);
     add_counselor_routes(router, ctx);
     add_supervisor_routes(router, ctx);
@@ -92,6 +118,12 @@ struct app::runtime {
     redis_checked = true;
     dispatch.kick();
     co_return prepared;
+  }
+
+  bool wants_callbacks(std::string_view platform_id) const {
+    for (const auto& p : ctx.cfg->platforms)
+      if (!p.callback_url.empty() && (platform_id.empty() || p.id == platform_id)) return true;
+    return false;
   }
 
   bool ready() const { return redis.connected() && redis_checked && !ctx.shutting_down; }
@@ -165,9 +197,58 @@ struct app::runtime {
       log::error("config.reload_rejected", {{"problem", e.what()}});
       return;
     }
+    apply_durability(redis, ctx.cfg->redis);
     metrics.inc("caseroute_config_reloads_total", {{"result", "ok"}});
     log::info("config.reloaded", {{"counselors", ctx.cfg->counselors.size()}, {"sites", ctx.cfg->sites.size()}});
+    // Offers to counselors the new roster drops are withdrawn, then re-routed.
+    asio::co_spawn(io, withdraw_after_reload(), [](std::exception_ptr e) {
+      if (e) std::rethrow_exception(e);
+    });
     dispatch.kick();
+  }
+
+  asio::awaitable<void> withdraw_after_reload() {
+    auto withdrawn = co_await withdraw_off_duty_offers(ctx, context::now());
+    // Redis down: the offers stay until the routing pass reconciles them.
+    if (!withdrawn) log::warn("config.offers_not_withdrawn", {{"problem", withdrawn.error().message()}});
+    if (withdrawn && *withdrawn > 0) log::info("config.offers_withdrawn", {{"count", *withdrawn}});
+    dispatch.kick();
+  }
+
+  // systemd: WATCHDOG=1 every half WatchdogSec and a STATUS= line whenever
+  // readiness changes. It runs on the io_context, so a stuck loop stops the
+  // pings and systemd restarts us; the dispatcher needs no check of its own,
+  // as every wait in a pass is a Redis command bounded by command_timeout.
+  // Redis down does not stop the pings: a restart would not bring it back.
+  asio::awaitable<void> notify_systemd() {
+    if (std::getenv("NOTIFY_SOCKET") == nullptr) co_return;  // not under systemd
+    std::uint64_t usec = 0;
+    const bool watchdog = ::sd_watchdog_enabled(0, &usec) > 0 && usec > 0;
+    const std::chrono::microseconds ping_every(usec / 2);
+    // Wake at least every second so STATUS follows Redis going up and down.
+    const std::chrono::microseconds wake_every =
+        watchdog ? std::min<std::chrono::microseconds>(ping_every, std::chrono::seconds(1)) : std::chrono::seconds(1);
+    asio::steady_timer timer(io);
+    std::chrono::steady_clock::time_point last_ping{};
+    std::string shown;
+    for (;;) {
+      const std::string status = ctx.shutting_down   ? "stopping; draining requests"
+                                 : ready()           ? "ready; redis up"
+                                 : redis.connected() ? "not ready; redis not accepted (see log)"
+                                                     : "not ready; redis down";
+      if (status != shown) {
+        ::sd_notifyf(0, "STATUS=%s", status.c_str());
+        shown = status;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (watchdog && now - last_ping >= ping_every) {
+        ::sd_notify(0, "WATCHDOG=1");
+        last_ping = now;
+      }
+      timer.expires_after(wake_every);
+      auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+    }
   }
 
   asio::awaitable<void> handle_signals() {
@@ -187,6 +268,8 @@ struct app::runtime {
       server.stop_accepting();
       co_await server.drain(ctx.cfg->server.shutdown_grace);
       dispatch.stop();
+      callbacks.stop();
+      retention.stop();
       redis.stop();
       log::info("shutdown.done");
       io.stop();
@@ -205,13 +288,8 @@ int app::run() {
   store::endpoint ep;
   if (cfg.redis.url == "managed") {
     ep.unix_socket = managed_redis::socket_path_for(cfg.redis.data_dir);
-  } else if (cfg.redis.url.starts_with("sentinel://")) {
-    log::error("startup.failed", {{"problem",
-                                   "redis.url: sentinel:// is not supported by this version; "
-                                   "use managed or redis://host:port/db"}});
-    return 2;
   } else {
-    ep = redis_endpoint(cfg.redis);
+    ep = redis_endpoint(cfg.redis);  // redis://, unix:// or sentinel://
   }
 
   rt_ = std::make_unique<runtime>(config_path_, cfg_, ep);
@@ -221,8 +299,6 @@ int app::run() {
     rt.managed->start();
   }
   rt.server.listen();
-  const auto where = rt.server.local_endpoint();
-  log::info("http.listening", {{"address", where.address().to_string()}, {"port", where.port()}});
 
   // An exception escaping a loop is a broken invariant: let it end the
   // process (systemd restarts us); connection handlers catch their own.
@@ -232,7 +308,10 @@ int app::run() {
   asio::co_spawn(rt.io, rt.redis.run(), rethrow);
   asio::co_spawn(rt.io, rt.server.run(), rethrow);
   asio::co_spawn(rt.io, rt.dispatch.run(), rethrow);
+  asio::co_spawn(rt.io, rt.callbacks.run(), rethrow);
+  asio::co_spawn(rt.io, rt.retention.run(), rethrow);
   asio::co_spawn(rt.io, rt.handle_signals(), rethrow);
+  asio::co_spawn(rt.io, rt.notify_systemd(), rethrow);
   if (rt.managed) asio::co_spawn(rt.io, rt.managed->supervise(), rethrow);
   ::sd_notify(0, "READY=1");
 

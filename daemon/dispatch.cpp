@@ -5,7 +5,11 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <set>
+
 #include "log/log.hpp"
+#include "reconcile.hpp"
 #include "routing/routing.hpp"
 
 namespace caseroute {
@@ -33,7 +37,15 @@ asio::awaitable<void> dispatcher::run() {
     }
     if (stopping_) break;
     if (kicked_) continue;  // a kick arrived during the pass
-    wake_.expires_after(ctx_.cfg->routing.tick);
+    // Wake at the next shift start or end if it comes before the tick, so a
+    // shift start routes at once.
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.cfg->routing.tick);
+    if (auto change = ctx_.roster->next_change(context::now())) {
+      wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*change - context::now()) +
+                            std::chrono::milliseconds(1),
+                        std::chrono::milliseconds(1), wait);
+    }
+    wake_.expires_after(wait);
     co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }
@@ -50,18 +62,30 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
     log::info("offers.expired", {{"count", *expired}});
   }
 
+  // A shift ended (someone left the on-duty set) or this replica just started:
+  // offers to counselors no longer on duty are withdrawn and routed again.
+  auto on_duty = roster->on_duty(now);
+  std::set<std::string> duty_ids;
+  for (const auto& d : on_duty) duty_ids.insert(d.counselor_id);
+  const bool someone_left = !std::includes(duty_ids.begin(), duty_ids.end(), on_duty_.begin(), on_duty_.end());
+  if (someone_left || !reconciled_) {
+    auto withdrawn = co_await withdraw_off_duty_offers(ctx_, now);
+    if (!withdrawn) co_return withdrawn.error();
+    if (*withdrawn > 0) log::info("offers.withdrawn", {{"count", *withdrawn}, {"why", "counselor no longer on duty"}});
+    reconciled_ = true;
+  }
+  on_duty_ = duty_ids;
+
   auto state = co_await ctx_.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days);
   if (!state) co_return state.error();
 
   routing::snapshot snap;
   snap.cfg = cfg.get();
-  snap.on_duty = roster->on_duty(now);
+  snap.on_duty = std::move(on_duty);
   snap.status = std::move(state->counselors);
   snap.continuity = std::move(state->continuity);
 
-  std::set<std::string> on_duty_ids;
-  for (const auto& d : snap.on_duty) on_duty_ids.insert(d.counselor_id);
-  ctx_.metrics.set("caseroute_counselors_on_duty", {}, static_cast<double>(on_duty_ids.size()));
+  ctx_.metrics.set("caseroute_counselors_on_duty", {}, static_cast<double>(duty_ids.size()));
 
   // Escalation: one level per limit passed since the case was queued.
   for (auto& c : state->queued) {

@@ -8,6 +8,7 @@
 #include "config/loader.hpp"
 #include "config/token.hpp"
 #include "log/log.hpp"
+#include "schedule/coverage.hpp"
 
 int main(int argc, char** argv) {
   using namespace caseroute;
@@ -36,7 +37,13 @@ int main(int argc, char** argv) {
       std::cerr << text;
       return 1;
     }
-    std::cout << text << check_path << ": OK\n";
+    std::cout << text;
+    // Roster gaps (issue 3): warnings, never errors.
+    const auto& checked = *r.cfg;
+    for (const auto& gap : schedule::describe_gaps(checked, schedule::weekly_coverage(checked))) {
+      std::cout << check_path << ": warning: coverage: " << gap << '\n';
+    }
+    std::cout << check_path << ": OK\n";
     return 0;
   }
 

@@ -7,3 +7,6 @@ bash deploy/install-deps.sh
 bash deploy/build.sh
 cd build
 ctest --output-on-failure -j2 --timeout 600 "$@"
+cd ..
+# libFuzzer targets (clang, ASan + UBSan), 30 s each on their seed corpora.
+bash tests/fuzz/run.sh 30

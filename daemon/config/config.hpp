@@ -39,6 +39,9 @@ struct redis_settings {
   std::string key_prefix = "cr:default";
   std::string server_binary = "redis-server";  // for url: managed
   std::chrono::milliseconds command_timeout = 5000ms;
+  // "local": a write is acknowledged once the Redis it was sent to has it.
+  // "replicated": also once one replica has it (WAIT 1) — for Sentinel setups.
+  std::string durability = "local";
 };
 
 // A named daily window [start, end) in minutes after local midnight; end <= 1440.
@@ -58,11 +61,22 @@ struct county {
   std::string name;
 };
 
+// Status callbacks (SPEC 4.2): each failed POST is retried after a random
+// delay in [0, min(max_backoff, initial_backoff * 2^attempts)] (full jitter);
+// after max_attempts the callback is parked for supervisors.
+struct callback_settings {
+  int max_attempts = 12;
+  std::chrono::milliseconds initial_backoff = 1000ms;
+  std::chrono::milliseconds max_backoff = 600000ms;
+  std::chrono::milliseconds timeout = 10000ms;  // per POST: connect, send, answer
+};
+
 struct platform {
   std::string id;
   std::string secret_file;
   std::string secret;  // file contents, loaded by the loader (trailing newline trimmed)
   std::string callback_url;
+  std::optional<callback_settings> callbacks;  // overrides the top-level callbacks
 };
 
 struct counselor {
@@ -108,12 +122,25 @@ struct routing_settings {
   escalation_limits escalation;
   int continuity_days = 90;
   std::chrono::milliseconds tick = 1000ms;
+  // A RISK_LOW/MEDIUM case may wait this long (from when it was queued) for
+  // its continuity counselor's next shift; 0 = never wait.
+  std::chrono::seconds continuity_wait = 0s;
+  // Consecutive expired offers after which a counselor is signed out; 0 = never.
+  int max_missed_offers = 3;
+  // No new offer to a counselor this long after they resolve a case, or
+  // after they resolve a RISK_CRISIS case.
+  std::chrono::seconds wrap_up = 0s;
+  std::chrono::seconds crisis_wrap_up = 10min;
+  // RISK_CRISIS cases a counselor takes per shift; 0 = unlimited.
+  int max_crisis_per_shift = 0;
 };
 
 struct privacy_settings {
   std::string encryption_key_file;
   std::string encryption_key;  // 32 raw bytes, loaded by the loader
   int retention_days = 365;
+  // For tests and soaks: when set, overrides retention_days (e.g. "10m").
+  std::optional<std::chrono::milliseconds> retention;
 };
 
 struct log_settings {
@@ -135,6 +162,7 @@ struct config {
   routing_settings routing;
   privacy_settings privacy;
   log_settings log;
+  callback_settings callbacks;
 
   // Look-ups by id; nullptr when absent. Linear: these lists are short.
   const counselor* find_counselor(const std::string& id) const;

@@ -43,6 +43,7 @@ class parser {
   void routing(const YAML::Node& node);
   void privacy(const YAML::Node& node);
   void log(const YAML::Node& node);
+  void callbacks(const YAML::Node& node, const std::string& path, callback_settings& s);
   void finish();
   // Reads an id and reports a bad form or a duplicate within `seen`.
   void read_id(const fields& f, std::string& target, std::set<std::string>& seen, std::string_view what);
@@ -65,7 +66,7 @@ class parser {
 void parser::run(const YAML::Node& root) {
   const fields f = r_.map(root, "",
                           {"server", "redis", "timezone", "shifts", "specialties", "counties", "platforms",
-                           "counselors", "supervisors", "sites", "routing", "privacy", "log"});
+                           "counselors", "supervisors", "sites", "routing", "privacy", "log", "callbacks"});
   if (!f.is_map) return;
   // Dependency order, not file order: references are checked as they are read.
   if (const entry* e = f.get("server")) server(e->value);
@@ -82,6 +83,8 @@ void parser::run(const YAML::Node& root) {
   else
     r_.missing(f, "specialties");
   if (const entry* e = f.get("counties")) counties(e->value);
+  // Before platforms: a platform's callbacks start from the top-level ones.
+  if (const entry* e = f.get("callbacks")) callbacks(e->value, "callbacks", cfg_.callbacks);
   if (const entry* e = f.get("platforms")) platforms(e->value);
   if (const entry* e = f.get("counselors"))
     counselors(e->value);
@@ -126,7 +129,8 @@ void parser::server(const YAML::Node& node) {
 }
 
 void parser::redis(const YAML::Node& node) {
-  const fields f = r_.map(node, "redis", {"url", "data_dir", "key_prefix", "server_binary", "command_timeout"});
+  const fields f =
+      r_.map(node, "redis", {"url", "data_dir", "key_prefix", "server_binary", "command_timeout", "durability"});
   redis_settings& s = cfg_.redis;
   if (const entry* e = r_.set(f, "url", s.url)) {
     if (e->value.IsScalar() && !is_redis_url(s.url)) {
@@ -151,6 +155,11 @@ void parser::redis(const YAML::Node& node) {
   }
   r_.set(f, "server_binary", s.server_binary, false);
   r_.set(f, "command_timeout", s.command_timeout, 1ms);
+  if (const entry* e = r_.set(f, "durability", s.durability)) {
+    if (e->value.IsScalar() && s.durability != "local" && s.durability != "replicated") {
+      r_.error(where(e->value), "redis.durability: expected local or replicated, got " + quote(s.durability));
+    }
+  }
 }
 
 void parser::shifts(const YAML::Node& node) {
@@ -254,7 +263,8 @@ void parser::read_token(const fields& f, std::string& target, const std::string&
 void parser::platforms(const YAML::Node& node) {
   const auto items = r_.sequence(node, "platforms");
   for (std::size_t i = 0; i < items.size(); ++i) {
-    const fields f = r_.map(items[i], "platforms[" + std::to_string(i) + "]", {"id", "secret_file", "callback_url"});
+    const fields f =
+        r_.map(items[i], "platforms[" + std::to_string(i) + "]", {"id", "secret_file", "callback_url", "callbacks"});
     if (!f.is_map) continue;
     platform p;
     read_id(f, p.id, platform_ids_, "platform");
@@ -265,6 +275,10 @@ void parser::platforms(const YAML::Node& node) {
       if (e->value.IsScalar() && !ok) {
         r_.error(where(e->value), f.child("callback_url") + ": expected an http:// or https:// URL, got " + quote(url));
       }
+    }
+    if (const entry* e = f.get("callbacks")) {
+      p.callbacks = cfg_.callbacks;  // unset keys keep the top-level values
+      callbacks(e->value, f.child("callbacks"), *p.callbacks);
     }
     cfg_.platforms.push_back(std::move(p));
     p_.platform_secret_files.push_back(secret != nullptr ? where(secret->value) : position{});
@@ -423,15 +437,21 @@ void parser::sites(const YAML::Node& node) {
 }
 
 void parser::routing(const YAML::Node& node) {
-  const fields f = r_.map(
-      node, "routing",
-      {"offer_timeout", "crisis_offer_timeout", "aging_minutes_per_point", "escalation", "continuity_days", "tick"});
+  const fields f =
+      r_.map(node, "routing",
+             {"offer_timeout", "crisis_offer_timeout", "aging_minutes_per_point", "escalation", "continuity_days",
+              "tick", "continuity_wait", "max_missed_offers", "wrap_up", "crisis_wrap_up", "max_crisis_per_shift"});
   routing_settings& s = cfg_.routing;
   r_.set(f, "offer_timeout", s.offer_timeout, 1s);
   r_.set(f, "crisis_offer_timeout", s.crisis_offer_timeout, 1s);
   r_.set(f, "aging_minutes_per_point", s.aging_minutes_per_point, 1, 1'000'000);
   r_.set(f, "continuity_days", s.continuity_days, 0, 36'500);
   r_.set(f, "tick", s.tick, 10ms);
+  r_.set(f, "continuity_wait", s.continuity_wait, 0s);
+  r_.set(f, "max_missed_offers", s.max_missed_offers, 0, 1'000);
+  r_.set(f, "wrap_up", s.wrap_up, 0s);
+  r_.set(f, "crisis_wrap_up", s.crisis_wrap_up, 0s);
+  r_.set(f, "max_crisis_per_shift", s.max_crisis_per_shift, 0, 1'000);
   if (const entry* e = f.get("escalation")) {
     const fields x = r_.map(e->value, "routing.escalation", {"crisis", "high", "medium", "low"});
     r_.set(x, "crisis", s.escalation.crisis, 1s);
@@ -442,11 +462,24 @@ void parser::routing(const YAML::Node& node) {
 }
 
 void parser::privacy(const YAML::Node& node) {
-  const fields f = r_.map(node, "privacy", {"encryption_key_file", "retention_days"});
+  const fields f = r_.map(node, "privacy", {"encryption_key_file", "retention_days", "retention"});
   if (const entry* e = r_.set(f, "encryption_key_file", cfg_.privacy.encryption_key_file, true)) {
     p_.encryption_key_file = where(e->value);
   }
   r_.set(f, "retention_days", cfg_.privacy.retention_days, 1, 36'500);
+  if (const entry* e = f.get("retention")) {
+    if (auto v = r_.duration(e->value, f.child("retention"), 1s)) cfg_.privacy.retention = *v;
+  }
+}
+
+void parser::callbacks(const YAML::Node& node, const std::string& path, callback_settings& s) {
+  const fields f = r_.map(node, path, {"max_attempts", "initial_backoff", "max_backoff", "timeout"});
+  r_.set(f, "max_attempts", s.max_attempts, 1, 1000);
+  r_.set(f, "initial_backoff", s.initial_backoff, 10ms);
+  r_.set(f, "max_backoff", s.max_backoff, 10ms);
+  r_.set(f, "timeout", s.timeout, 100ms);
+  if (f.is_map && s.max_backoff < s.initial_backoff)
+    r_.error(f.at, path + ".max_backoff: must not be shorter than initial_backoff");
 }
 
 void parser::log(const YAML::Node& node) {

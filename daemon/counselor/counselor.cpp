@@ -131,17 +131,30 @@ v1::Case brief(const std::string& case_id, v1::CaseState state) {
   return c;
 }
 
-asio::awaitable<http::response> decline(context& ctx, http::request req) {
+// Decline (an offer) and release (an active case) both hand the case back to
+// the queue with an optional reason; the store checks which state it is in.
+enum class hand_back { decline, release };
+
+asio::awaitable<http::response> give_back(context& ctx, http::request req, hand_back how) {
   auto who = require_counselor(ctx, req);
   if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
   const auto id = std::get<http::principal>(who).id;
-  v1::DeclineRequest body;
+  v1::DeclineRequest body;  // DeclineRequest and ReleaseRequest are both {reason}
   if (auto e = decode_optional(req, body)) co_return fail(req, *e);
   if (auto e = check_length(body.reason(), "reason", 1000)) co_return fail(req, *e);
   const auto case_id = req.params["caseId"];
-  if (auto r = co_await ctx.store.decline(case_id, id, body.reason(), context::now()); !r)
-    co_return fail(req, r.error());
-  log::info("case.declined", {{"request_id", req.request_id}, {"case_id", case_id}, {"counselor_id", id}});
+  const auto now = context::now();
+  // Plain statements around co_await: g++ 12 miscompiles some co_await
+  // operands inside conditional expressions.
+  store::result<void> r;
+  if (how == hand_back::decline) {
+    r = co_await ctx.store.decline(case_id, id, body.reason(), now);
+  } else {
+    r = co_await ctx.store.release(case_id, id, body.reason(), now);
+  }
+  if (!r) co_return fail(req, r.error());
+  log::info(how == hand_back::decline ? "case.declined" : "case.released",
+            {{"request_id", req.request_id}, {"case_id", case_id}, {"counselor_id", id}});
   ctx.kick_routing();
   co_return http::encode(req, brief(case_id, v1::CASE_QUEUED));
 }
@@ -167,21 +180,6 @@ asio::awaitable<http::response> resolve(context& ctx, http::request req) {
   co_return http::encode(req, *c);
 }
 
-asio::awaitable<http::response> release(context& ctx, http::request req) {
-  auto who = require_counselor(ctx, req);
-  if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
-  const auto id = std::get<http::principal>(who).id;
-  v1::ReleaseRequest body;
-  if (auto e = decode_optional(req, body)) co_return fail(req, *e);
-  if (auto e = check_length(body.reason(), "reason", 1000)) co_return fail(req, *e);
-  const auto case_id = req.params["caseId"];
-  if (auto r = co_await ctx.store.release(case_id, id, body.reason(), context::now()); !r)
-    co_return fail(req, r.error());
-  log::info("case.released", {{"request_id", req.request_id}, {"case_id", case_id}, {"counselor_id", id}});
-  ctx.kick_routing();
-  co_return http::encode(req, brief(case_id, v1::CASE_QUEUED));
-}
-
 }  // namespace
 
 void add_counselor_routes(http::router& r, context& ctx) {
@@ -192,11 +190,11 @@ void add_counselor_routes(http::router& r, context& ctx) {
   r.add("POST", "/v1/cases/{caseId}/accept", "/v1/cases/{caseId}/accept",
         [&ctx](http::request req) { return accept(ctx, std::move(req)); });
   r.add("POST", "/v1/cases/{caseId}/decline", "/v1/cases/{caseId}/decline",
-        [&ctx](http::request req) { return decline(ctx, std::move(req)); });
+        [&ctx](http::request req) { return give_back(ctx, std::move(req), hand_back::decline); });
   r.add("POST", "/v1/cases/{caseId}/resolve", "/v1/cases/{caseId}/resolve",
         [&ctx](http::request req) { return resolve(ctx, std::move(req)); });
   r.add("POST", "/v1/cases/{caseId}/release", "/v1/cases/{caseId}/release",
-        [&ctx](http::request req) { return release(ctx, std::move(req)); });
+        [&ctx](http::request req) { return give_back(ctx, std::move(req), hand_back::release); });
 }
 
 }  // namespace caseroute

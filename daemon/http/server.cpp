@@ -164,6 +164,12 @@ std::optional<api_error> read_error(const beast::error_code& ec, const config::s
   return std::nullopt;
 }
 
+// The server's limits on one request's parser.
+void apply_limits(bhttp::request_parser<bhttp::string_body>& parser, const config::server_settings& s) {
+  parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(s.max_header_bytes, UINT32_MAX)));
+  parser.body_limit(static_cast<std::uint64_t>(s.max_body_bytes));
+}
+
 // Fills the plain request; an error for a malformed target.
 std::optional<api_error> to_request(bhttp::request<bhttp::string_body>&& m, request& out, std::string& raw_path) {
   out.method = std::string(m.method_string());
@@ -293,8 +299,7 @@ asio::awaitable<void> session(std::shared_ptr<connection> conn) {
 
     // The deadline covers the whole request, header and body: slow-loris protection.
     bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(self.settings.max_header_bytes, UINT32_MAX)));
-    parser.body_limit(static_cast<std::uint64_t>(self.settings.max_body_bytes));
+    apply_limits(parser, self.settings);
     stream.expires_after(self.read_timeout());
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
     if (!ec && !parser.is_done()) {
@@ -440,6 +445,35 @@ std::optional<tcp::endpoint> parse_listen(const std::string& s) {
 }
 
 }  // namespace
+
+std::variant<request, api_error> parse_request(std::string_view raw, const config::server_settings& s) {
+  bhttp::request_parser<bhttp::string_body> parser;
+  apply_limits(parser, s);
+  parser.eager(true);
+  beast::error_code ec;
+  int stalls = 0;
+  while (!ec && !parser.is_done()) {
+    if (raw.empty()) {
+      parser.put_eof(ec);
+      if (!ec && !parser.is_done()) ec = bhttp::error::partial_message;
+      break;
+    }
+    const auto n = parser.put(asio::buffer(raw.data(), raw.size()), ec);
+    raw.remove_prefix(n);
+    if (ec == bhttp::error::need_more) ec = {};
+    // Nothing consumed twice: the rest is an unfinished header or chunk.
+    stalls = n == 0 ? stalls + 1 : 0;
+    if (stalls == 2) raw = {};
+  }
+  if (ec) {
+    if (auto err = read_error(ec, s)) return *err;
+    return invalid_argument("incomplete HTTP request");
+  }
+  request req;
+  std::string raw_path;
+  if (auto bad_target = to_request(parser.release(), req, raw_path)) return *bad_target;
+  return req;
+}
 
 server::server(asio::io_context& io, const config::server_settings& s, const router& r, server_hooks hooks)
     : impl_(std::make_shared<impl>(io, s, r, std::move(hooks))) {}

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "http/errors.hpp"
 #include "http/router.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -19,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <variant>
 
 namespace caseroute::http {
 
@@ -62,5 +64,11 @@ class server {
  private:
   std::shared_ptr<impl> impl_;
 };
+
+// One request parsed from `raw` as a connection parses it (the Beast parser
+// with s.max_header_bytes and s.max_body_bytes, then the target and query
+// decoding), without a socket: for the fuzz target. Bytes after the request
+// are ignored; an incomplete request is 400. request_id and remote stay empty.
+std::variant<request, api_error> parse_request(std::string_view raw, const config::server_settings& s);
 
 }  // namespace caseroute::http

@@ -63,6 +63,8 @@ registry::registry() {
   describe("caseroute_offer_conflicts_total", kind::counter,
            "Planned offers another replica or request won first (expected under replicas).");
   describe("caseroute_offers_expired_total", kind::counter, "Offers that expired unanswered.");
+  describe("caseroute_cases_purged_total", kind::counter,
+           "Closed cases purged after privacy.retention_days (anonymous counts kept).");
   describe("caseroute_escalations_total", kind::counter, "Escalation level rises, by risk.");
   describe("caseroute_counselors_on_duty", kind::gauge, "Counselors rostered for the current shift.");
   describe("caseroute_counselors_available", kind::gauge, "On-duty counselors signed in with free capacity.");
@@ -72,6 +74,10 @@ registry::registry() {
   describe("caseroute_redis_up", kind::gauge, "1 when the Redis connection is up.");
   describe("caseroute_routing_passes_total", kind::counter, "Routing passes run, by result (ok, unavailable).");
   describe("caseroute_config_reloads_total", kind::counter, "Config reloads by result (ok, rejected).");
+  describe("caseroute_callbacks_total", kind::counter,
+           "Status callback POSTs by result (delivered, failed: retried later, parked: given up).");
+  describe("caseroute_callbacks_parked", kind::gauge,
+           "Status callbacks parked after max_attempts (supervisors see them).");
 }
 
 void registry::describe(std::string name, kind type, std::string help, std::vector<double> buckets) {

@@ -1,6 +1,9 @@
-// route_one and plan: eligibility, then ranking, over one counselor index
-// built per call. Decisions are values; the store applies them atomically.
+// The router: eligibility, then ranking, over one counselor index prepared
+// per pass; crisis broadcasts and continuity waits when the options ask.
+// Decisions are values; the store applies them atomically.
 #include "routing/routing.hpp"
+
+#include <algorithm>
 
 #include "routing/candidates.hpp"
 #include "routing/ranking.hpp"
@@ -9,28 +12,14 @@ namespace caseroute::routing {
 
 namespace {
 
-// The decision for one case against an index, and whom it went to (if anyone).
-struct routed {
-  decision made;
-  const candidate* chosen = nullptr;
-};
-
-routed route(const queued_case& c, const snapshot& s, const candidate_index& index) {
-  eligibility found = find_eligible(c, index);
-  if (found.eligible.empty()) return {keep_queued{c.id, std::move(found.reason)}, nullptr};
-
-  const std::set<std::string>* continuity = nullptr;
-  if (!c.youth_ref.empty()) {
-    if (auto it = s.continuity.find(c.youth_ref); it != s.continuity.end()) continuity = &it->second;
-  }
-  const choice best = choose(c, found.eligible, continuity);
+offer make_offer(const queued_case& c, const candidate& who, rule by, bool relaxed) {
   offer o;
   o.case_id = c.id;
-  o.counselor_id = best.winner->profile->id;
-  o.site_id = offer_site(c, *best.winner);
-  o.chosen_by = best.chosen_by;
-  o.relaxed_rule5 = found.relaxed_rule5;
-  return {std::move(o), best.winner};
+  o.counselor_id = who.profile->id;
+  o.site_id = offer_site(c, who);
+  o.chosen_by = by;
+  o.relaxed_rule5 = relaxed;
+  return o;
 }
 
 }  // namespace
@@ -49,29 +38,112 @@ const char* to_string(rule r) {
       return "idle";
     case rule::id:
       return "id";
+    case rule::broadcast:
+      return "broadcast";
   }
   return "unknown";
 }
 
-// `now` is unused: on duty means "in snapshot.on_duty", which the caller took at now.
-decision route_one(const queued_case& c, const snapshot& s, time_point /*now*/) {
-  const candidate_index index(s);
-  return route(c, s, index).made;
-}
+router::router(const snapshot& s, time_point now, plan_options options)
+    : snap_(s), now_(now), options_(options), index_(std::make_unique<candidate_index>(s, now)) {}
 
-std::vector<decision> plan(const std::vector<queued_case>& queue, const snapshot& s, time_point now) {
-  candidate_index index(s);
+router::~router() = default;
+
+decision router::route(const queued_case& c) { return decide(c, false); }
+
+decision router::route_and_count(const queued_case& c) { return decide(c, true); }
+
+std::vector<decision> router::plan(const std::vector<queued_case>& queue) {
   std::vector<decision> decisions;
   decisions.reserve(queue.size());
-  const config::routing_settings settings = s.cfg ? s.cfg->routing : config::routing_settings{};
-  for (const queued_case* c : queue_order(queue, now, settings)) {
-    routed r = route(*c, s, index);
-    // Count the planned offer so this pass neither overfills nor always
-    // picks the same counselor.
-    if (r.chosen != nullptr) index.record_offer(*r.chosen, now);
-    decisions.push_back(std::move(r.made));
-  }
+  const config::routing_settings settings = snap_.cfg ? snap_.cfg->routing : config::routing_settings{};
+  for (const queued_case* c : queue_order(queue, now_, settings)) decisions.push_back(decide(*c, true));
   return decisions;
+}
+
+std::string router::wait_reason(const queued_case& c) {
+  eligibility found = index_->find_eligible(c);
+  if (found.eligible.empty()) return found.reason;
+  return "a counselor on duty is eligible; the next routing pass offers it";
+}
+
+decision router::decide(const queued_case& c, bool count) {
+  eligibility found = index_->find_eligible(c);
+  if (found.eligible.empty() && options_.continuity_roster == nullptr)
+    return keep_queued{c.id, std::move(found.reason)};
+  const std::vector<const candidate*> continuity = continuity_of(c, snap_, *index_);
+
+  // Continuity across shifts: wait for an off-duty continuity counselor
+  // unless one is eligible now (then the ranking offers it to them).
+  if (options_.continuity_roster != nullptr) {
+    bool served_now = false;
+    for (const candidate* who : found.eligible) {
+      served_now = served_now || std::find(continuity.begin(), continuity.end(), who) != continuity.end();
+    }
+    if (!served_now) {
+      if (auto wait = continuity_wait(c)) return std::move(*wait);
+    }
+  }
+
+  if (found.eligible.empty()) return keep_queued{c.id, std::move(found.reason)};
+  const bool crisis = c.level == risk::crisis;
+
+  if (crisis && options_.crisis_broadcast) {
+    broadcast all{c.id, {}};
+    for (const choice& ranked : rank_all(c, found.eligible, continuity, *index_, rule::broadcast)) {
+      all.offers.push_back(make_offer(c, *ranked.winner, ranked.chosen_by, found.relaxed_rule5));
+      if (count) index_->record_offer(*ranked.winner, now_, true);
+    }
+    return all;
+  }
+  const choice best = choose(c, found.eligible, continuity, *index_);
+  // Count the planned offer so this pass neither overfills nor always picks
+  // the same counselor.
+  if (count) index_->record_offer(*best.winner, now_, crisis);
+  return make_offer(c, *best.winner, best.chosen_by, found.relaxed_rule5);
+}
+
+std::optional<wait_for_counselor> router::continuity_wait(const queued_case& c) {
+  const config::routing_settings settings = snap_.cfg ? snap_.cfg->routing : config::routing_settings{};
+  if (snap_.cfg == nullptr || settings.continuity_wait.count() <= 0) return std::nullopt;
+  if (c.level != risk::low && c.level != risk::medium) return std::nullopt;  // higher risk never waits
+  if (c.youth_ref.empty()) return std::nullopt;
+  auto served = snap_.continuity.find(c.youth_ref);
+  if (served == snap_.continuity.end()) return std::nullopt;
+  const time_point deadline = c.created_at + settings.continuity_wait;
+
+  std::optional<wait_for_counselor> best;
+  for (const std::string& id : served->second) {                            // by id: ties go to the smaller id
+    if (index_->find(id) != nullptr || c.excluded.count(id) > 0) continue;  // on duty now, or declined it
+    const config::counselor* who = snap_.cfg->find_counselor(id);
+    if (who == nullptr) continue;
+    auto cached = next_duty_.find(id);
+    if (cached == next_duty_.end()) {
+      cached = next_duty_.emplace(id, options_.continuity_roster->next_duty(id, now_)).first;
+    }
+    const std::vector<schedule::duty_slot>& next = cached->second;
+    if (next.empty() || next.front().shift_start > deadline || !can_serve(c, *who, next)) continue;
+    if (best && best->until <= next.front().shift_start) continue;
+    best = wait_for_counselor{
+        c.id, id, next.front().shift_start,
+        "waiting for continuity counselor " + id + ", whose next shift starts within " + "routing.continuity_wait"};
+  }
+  return best;
+}
+
+decision route_one(const queued_case& c, const snapshot& s, time_point now) { return router(s, now).route(c); }
+
+decision route_one(const queued_case& c, const snapshot& s, time_point now, const plan_options& options) {
+  return router(s, now, options).route(c);
+}
+
+std::vector<decision> plan(const std::vector<queued_case>& queue, const snapshot& s, time_point now,
+                           const plan_options& options) {
+  return router(s, now, options).plan(queue);
+}
+
+std::string wait_reason(const queued_case& c, const snapshot& s, time_point now) {
+  return router(s, now).wait_reason(c);
 }
 
 }  // namespace caseroute::routing

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <variant>
@@ -45,6 +47,14 @@ struct counselor_status {
   time_point availability_changed_at{};
   int load = 0;                // offered + active cases
   time_point last_offer_at{};  // epoch when never offered
+  // Consecutive expired offers; at routing.max_missed_offers the counselor
+  // is not eligible until the store resets it (sign-in).
+  int missed_offers = 0;
+  // Welfare (routing.wrap_up, crisis_wrap_up, max_crisis_per_shift); the
+  // defaults (epoch, 0) exclude nobody.
+  time_point last_resolved_at{};
+  time_point last_crisis_resolved_at{};
+  int crisis_this_shift = 0;  // RISK_CRISIS cases taken in the current shift
 };
 
 // Rule 1's "signed in" for a counselor on duty in `slot`.
@@ -64,7 +74,8 @@ struct snapshot {
 
 // Why the chosen counselor won: the first preference that separated them from
 // the runner-up ("only" when nobody else was eligible).
-enum class rule { only, continuity, skill, load, idle, id };
+// `broadcast`: one of several offers of a crisis case made at once.
+enum class rule { only, continuity, skill, load, idle, id, broadcast };
 const char* to_string(rule r);
 
 struct offer {
@@ -80,7 +91,35 @@ struct keep_queued {
   std::string reason;  // one sentence for supervisors, e.g. "no counselor on duty holds grief"
 };
 
-using decision = std::variant<offer, keep_queued>;
+// A RISK_CRISIS case offered at once to every eligible crisis-trained
+// counselor on duty, best first; the first accept wins. Only with
+// plan_options::crisis_broadcast.
+struct broadcast {
+  std::string case_id;
+  std::vector<offer> offers;
+};
+
+// A RISK_LOW/MEDIUM case left queued for its continuity counselor, who is off
+// duty now and whose next shift starts at `until` (within
+// routing.continuity_wait of the case being queued). Only with
+// plan_options::continuity_roster.
+struct wait_for_counselor {
+  std::string case_id;
+  std::string counselor_id;
+  time_point until;
+  std::string reason;  // one sentence for the case history
+};
+
+// offer and keep_queued by default; the other two only when plan_options ask.
+using decision = std::variant<offer, keep_queued, broadcast, wait_for_counselor>;
+
+// Behaviour beyond SPEC section 3, off by default.
+struct plan_options {
+  bool crisis_broadcast = false;
+  // With a roster and routing.continuity_wait > 0, a LOW/MEDIUM case may wait
+  // for its continuity counselor's next shift. Must outlive the call.
+  const schedule::roster* continuity_roster = nullptr;
+};
 
 // Priority score of SPEC section 3 (risk weight + group bonus + aging).
 // Crisis cases are ordered before all others regardless of score.
@@ -98,12 +137,57 @@ int due_escalation_level(const queued_case& c, time_point now, const config::rou
 // Offer expiry for a case of this risk.
 std::chrono::seconds offer_timeout(risk level, const config::routing_settings& r);
 
+class candidate_index;
+
+// A snapshot prepared once (indexes by specialty and county, counts of who is
+// free) and reused for many decisions at one instant. Holds pointers into the
+// snapshot (and the options' roster): they must outlive it. Not thread-safe.
+class router {
+ public:
+  router(const snapshot& s, time_point now, plan_options options = {});
+  ~router();
+  router(const router&) = delete;
+  router& operator=(const router&) = delete;
+
+  // Best counselor(s) for one case, or why nobody; changes nothing.
+  decision route(const queued_case& c);
+  // The same, counting what it offers against capacity for later calls.
+  decision route_and_count(const queued_case& c);
+  // Every case in queue order, counting each planned offer.
+  std::vector<decision> plan(const std::vector<queued_case>& queue);
+  // Why nobody on duty can take the case now (see wait_reason below).
+  std::string wait_reason(const queued_case& c);
+
+ private:
+  decision decide(const queued_case& c, bool count);
+  std::optional<wait_for_counselor> continuity_wait(const queued_case& c);
+
+  const snapshot& snap_;
+  time_point now_;
+  plan_options options_;
+  std::unique_ptr<candidate_index> index_;
+  std::map<std::string, std::vector<schedule::duty_slot>> next_duty_;  // continuity waits, by counselor
+};
+
 // Best counselor for one case, or why nobody.
 decision route_one(const queued_case& c, const snapshot& s, time_point now);
+decision route_one(const queued_case& c, const snapshot& s, time_point now, const plan_options& options);
 
 // Routes the whole queue in queue order, counting each planned offer against
 // the counselor's capacity, so one pass never overfills anyone. A case nobody
 // can serve is skipped, never blocking the cases behind it.
-std::vector<decision> plan(const std::vector<queued_case>& queue, const snapshot& s, time_point now);
+std::vector<decision> plan(const std::vector<queued_case>& queue, const snapshot& s, time_point now,
+                           const plan_options& options = {});
+
+// One sentence naming what excludes every counselor on duty now (the
+// keep_queued reason), e.g. "no counselor on duty holds grief"; when someone
+// is eligible: "a counselor on duty is eligible; the next routing pass offers it".
+std::string wait_reason(const queued_case& c, const snapshot& s, time_point now);
+
+// When a counselor who could take the case (rules 2-4 at its escalation
+// level; load and availability ignored) is next on duty, from the rosters and
+// dated exceptions: `now` when one is on duty now, nullopt when none within 7 days.
+std::optional<time_point> next_eligible_at(const queued_case& c, const config::config& cfg, const schedule::roster& r,
+                                           time_point now);
 
 }  // namespace caseroute::routing

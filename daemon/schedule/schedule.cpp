@@ -59,6 +59,49 @@ time_point to_utc(const date::time_zone& zone, date::local_days day, int minute)
   return std::chrono::time_point_cast<std::chrono::milliseconds>(zone.to_sys(local, date::choose::earliest));
 }
 
+// Visits every shift window ending after `from` and starting before `to`, in
+// start order; with `only`, each window's slots are that counselor's alone.
+void for_each_window(const config::config& cfg, const date::time_zone& zone, time_point from, time_point to,
+                     const std::string* only, const std::function<bool(const shift_window&)>& visit) {
+  if (to <= from) return;
+  std::vector<const config::shift*> shifts;
+  for (const config::shift& shift : cfg.shifts) shifts.push_back(&shift);
+  std::stable_sort(shifts.begin(), shifts.end(),
+                   [](const auto* a, const auto* b) { return a->start_minute < b->start_minute; });
+  const date::local_days first = date::floor<date::days>(zone.to_local(from)) - date::days{1};
+  const date::local_days last = date::floor<date::days>(zone.to_local(to));
+  shift_window window;
+  for (date::local_days day = first; day <= last; day += date::days{1}) {
+    const std::string date_text = format_date(day);
+    for (const config::shift* shift : shifts) {
+      const time_point start = to_utc(zone, day, shift->start_minute);
+      const time_point end = to_utc(zone, day, shift->end_minute);
+      if (end <= from || start >= to) continue;
+      window.date = date_text;
+      window.weekday = weekday_index(day);
+      window.shift = shift->name;
+      window.start = start;
+      window.end = end;
+      window.slots.clear();
+      for (const config::site& site : cfg.sites) {
+        const auto* ids = rostered(site, day, date_text, shift->name);
+        if (ids == nullptr) continue;
+        for (const std::string& id : *ids) {
+          if (only != nullptr && id != *only) continue;
+          window.slots.push_back({id, site.id, site.county, shift->name, start, end});
+        }
+      }
+      const auto key = [](const duty_slot& d) { return std::tie(d.counselor_id, d.site_id); };
+      std::sort(window.slots.begin(), window.slots.end(),
+                [&](const duty_slot& a, const duty_slot& b) { return key(a) < key(b); });
+      window.slots.erase(std::unique(window.slots.begin(), window.slots.end(),
+                                     [&](const duty_slot& a, const duty_slot& b) { return key(a) == key(b); }),
+                         window.slots.end());
+      if (!visit(window)) return;
+    }
+  }
+}
+
 }  // namespace
 
 roster::roster(const config::config& cfg) : cfg_(&cfg), zone_(find_zone(cfg.timezone)) {}
@@ -108,6 +151,39 @@ std::optional<time_point> roster::next_shift_start(time_point now) const {
     }
   }
   return next;
+}
+
+std::vector<duty_slot> roster::next_duty(const std::string& counselor_id, time_point now) const {
+  std::vector<duty_slot> found;
+  for_each_window(*cfg_, *zone_, now, now + date::days{8}, &counselor_id, [&](const shift_window& w) {
+    if (w.start <= now || w.slots.empty()) return true;
+    found = w.slots;
+    return false;
+  });
+  return found;
+}
+
+std::optional<time_point> roster::next_shift_start(const std::string& counselor_id, time_point now) const {
+  const std::vector<duty_slot> next = next_duty(counselor_id, now);
+  if (next.empty()) return std::nullopt;
+  return next.front().shift_start;
+}
+
+std::optional<time_point> roster::next_change(time_point now) const {
+  std::optional<time_point> next;
+  for_each_window(*cfg_, *zone_, now, now + date::days{8}, nullptr, [&](const shift_window& w) {
+    if (next && w.start >= *next) return false;  // windows come in start order
+    if (w.slots.empty()) return true;
+    if (w.start > now && (!next || w.start < *next)) next = w.start;
+    if (!next || w.end < *next) next = w.end;  // w.end > now: the window ends after now
+    return true;
+  });
+  return next;
+}
+
+void roster::visit_windows(time_point from, time_point to,
+                           const std::function<bool(const shift_window&)>& visit) const {
+  for_each_window(*cfg_, *zone_, from, to, nullptr, visit);
 }
 
 std::string roster::local_date(time_point now) const {

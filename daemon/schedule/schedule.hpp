@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,17 @@ struct duty_slot {
   time_point shift_end;
 };
 
+// One shift on one local day, with everyone rostered for it (dated
+// exceptions applied). Slots are ordered by (counselor_id, site_id).
+struct shift_window {
+  std::string date;  // local "YYYY-MM-DD"
+  int weekday = 0;   // 0 = Monday ... 6 = Sunday
+  std::string shift;
+  time_point start;
+  time_point end;
+  std::vector<duty_slot> slots;  // empty when nobody is rostered
+};
+
 // A compiled, immutable view of the rosters in config. Cheap to query.
 class roster {
  public:
@@ -41,6 +53,20 @@ class roster {
   // days), or nullopt when the rosters are empty. The tick uses it to route
   // the moment a shift begins.
   std::optional<time_point> next_shift_start(time_point now) const;
+
+  // The first shift of `counselor_id` starting strictly after `now` (within 8
+  // days): their duty slots in it (several sites possible), or empty.
+  std::vector<duty_slot> next_duty(const std::string& counselor_id, time_point now) const;
+  std::optional<time_point> next_shift_start(const std::string& counselor_id, time_point now) const;
+
+  // The first instant strictly after `now` (within 8 days) when a staffed
+  // shift starts or ends: the daemon routes at a start and expires the
+  // offers of counselors whose shift ended.
+  std::optional<time_point> next_change(time_point now) const;
+
+  // Every shift window (staffed or not) that ends after `from` and starts
+  // before `to`, in start order, until `visit` returns false.
+  void visit_windows(time_point from, time_point to, const std::function<bool(const shift_window&)>& visit) const;
 
   // Local calendar helpers in the configured zone.
   std::string local_date(time_point now) const;  // "YYYY-MM-DD"

@@ -4,9 +4,11 @@
 // get them from a read first and re-check them, returning "retry" if changed.
 #include "store/case_store.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "store/codec.hpp"
+#include "store/outbox.hpp"
 #include "store/scripts.hpp"
 
 namespace caseroute::store {
@@ -78,6 +80,13 @@ asio::awaitable<result<created>> case_store::create(const v1::Referral& referral
   auto script_args = command(id, std::to_string(referral.risk()), ms_string(now), std::to_string(received),
                              serialize(rec), platform_id, referral.referral_id(), referral.youth().ref(), primary,
                              codec::hex(digest), serialize(event));
+  const bool notify = callbacks_ && callbacks_(platform_id);
+  script_keys.push_back(keys_.outbox(id));
+  script_keys.push_back(keys_.outbox_due());
+  script_args.push_back(notify ? serialize(make_callback("case.created", id, referral.referral_id(), platform_id,
+                                                         v1::CASE_QUEUED, 0, v1::OUTCOME_UNSPECIFIED, now))
+                               : std::string());
+  script_args.push_back(ms_string(now));
   auto r = co_await run_script(redis_, script_id::create, std::move(script_keys), std::move(script_args));
   auto st = status_of(r);
   if (!st) co_return st.error();
@@ -121,6 +130,13 @@ asio::awaitable<result<void>> case_store::offer(const offer_request& r) {
     auto script_args = command(r.case_id, r.counselor_id, r.site_id, ms_string(r.now), ms_string(r.expires_at),
                                std::to_string(r.capacity), r.ignore_exclusion ? "1" : "0", supervisor ? "1" : "0",
                                previous, serialize(offered), serialize(withdrawn));
+    auto cb = co_await callback_for(redis_, keys_, callbacks_, r.case_id, "case.offered", v1::CASE_OFFERED, r.now);
+    if (!cb) co_return cb.error();
+    script_keys.push_back(keys_.outbox(r.case_id));
+    script_keys.push_back(keys_.outbox_due());
+    script_args.push_back(callback_variant(*cb, "case.offer_withdrawn", v1::CASE_OFFERED));
+    script_args.push_back(std::move(*cb));
+    script_args.push_back(ms_string(r.now));
     auto res = co_await run_script(redis_, script_id::offer, std::move(script_keys), std::move(script_args));
     auto st = status_of(res);
     if (!st) co_return st.error();
@@ -140,6 +156,13 @@ asio::awaitable<result<v1::Case>> case_store::accept(const std::string& case_id,
   auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.offers(), keys_.queue(),
                              keys_.excluded(case_id), keys_.counselor_cases(counselor_id));
   auto script_args = command(case_id, counselor_id, ms_string(now), serialize(accepted), serialize(expired));
+  auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.accepted", v1::CASE_ACTIVE, now);
+  if (!cb) co_return cb.error();
+  script_keys.push_back(keys_.outbox(case_id));
+  script_keys.push_back(keys_.outbox_due());
+  script_args.push_back(*cb);
+  script_args.push_back(callback_variant(*cb, "case.offer_expired", v1::CASE_QUEUED));
+  script_args.push_back(ms_string(now));
   auto r = co_await run_script(redis_, script_id::accept, std::move(script_keys), std::move(script_args));
   if (auto ok = to_void(r); !ok) co_return ok.error();
   co_return co_await get(case_id, view_options{.personal = true});
@@ -153,6 +176,12 @@ asio::awaitable<result<void>> case_store::decline(const std::string& case_id, co
   auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.offers(), keys_.queue(),
                              keys_.excluded(case_id), keys_.counselor_cases(counselor_id));
   auto script_args = command(case_id, counselor_id, serialize(event));
+  auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.declined", v1::CASE_QUEUED, now);
+  if (!cb) co_return cb.error();
+  script_keys.push_back(keys_.outbox(case_id));
+  script_keys.push_back(keys_.outbox_due());
+  script_args.push_back(std::move(*cb));
+  script_args.push_back(ms_string(now));
   auto r = co_await run_script(redis_, script_id::decline, std::move(script_keys), std::move(script_args));
   co_return to_void(r);
 }
@@ -167,9 +196,15 @@ asio::awaitable<result<v1::Case>> case_store::resolve(const std::string& case_id
   event.set_outcome(outcome);
   event.set_note(note);
   auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.counselor_cases(counselor_id),
-                             keys_.open(), keys_.youth(*youth), keys_.stats());
+                             keys_.open(), keys_.youth(*youth), keys_.stats(), keys_.closed());
   auto script_args = command(case_id, counselor_id, ms_string(now), std::to_string(outcome), youth->empty() ? "0" : "1",
                              serialize(event));
+  auto cb =
+      co_await callback_for(redis_, keys_, callbacks_, case_id, "case.resolved", v1::CASE_RESOLVED, now, outcome);
+  if (!cb) co_return cb.error();
+  script_keys.push_back(keys_.outbox(case_id));
+  script_keys.push_back(keys_.outbox_due());
+  script_args.push_back(std::move(*cb));
   auto r = co_await run_script(redis_, script_id::resolve, std::move(script_keys), std::move(script_args));
   if (auto ok = to_void(r); !ok) co_return ok.error();
   co_return co_await get(case_id, view_options{});
@@ -183,6 +218,12 @@ asio::awaitable<result<void>> case_store::release(const std::string& case_id, co
   auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.counselor_cases(counselor_id),
                              keys_.queue(), keys_.excluded(case_id));
   auto script_args = command(case_id, counselor_id, serialize(event));
+  auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.released", v1::CASE_QUEUED, now);
+  if (!cb) co_return cb.error();
+  script_keys.push_back(keys_.outbox(case_id));
+  script_keys.push_back(keys_.outbox_due());
+  script_args.push_back(std::move(*cb));
+  script_args.push_back(ms_string(now));
   auto r = co_await run_script(redis_, script_id::release, std::move(script_keys), std::move(script_args));
   co_return to_void(r);
 }
@@ -196,8 +237,13 @@ asio::awaitable<result<v1::Case>> case_store::cancel(const std::string& case_id,
     event.set_counselor_id(*holder);
     event.set_reason(reason);
     auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.queue(), keys_.offers(),
-                               keys_.open(), keys_.counselor_cases(*holder), keys_.stats());
+                               keys_.open(), keys_.counselor_cases(*holder), keys_.stats(), keys_.closed());
     auto script_args = command(case_id, *holder, ms_string(now), serialize(event));
+    auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.cancelled", v1::CASE_CANCELLED, now);
+    if (!cb) co_return cb.error();
+    script_keys.push_back(keys_.outbox(case_id));
+    script_keys.push_back(keys_.outbox_due());
+    script_args.push_back(std::move(*cb));
     auto r = co_await run_script(redis_, script_id::cancel, std::move(script_keys), std::move(script_args));
     auto st = status_of(r);
     if (!st) co_return st.error();
@@ -213,6 +259,14 @@ asio::awaitable<result<bool>> case_store::escalate(const std::string& case_id, i
   event.set_escalation_level(level);
   auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id));
   auto script_args = command(std::to_string(level), serialize(event));
+  auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.escalated", v1::CASE_STATE_UNSPECIFIED,
+                                  now, v1::OUTCOME_UNSPECIFIED, level);
+  if (!cb) co_return result<bool>(boost::system::in_place_error, cb.error());
+  script_keys.push_back(keys_.outbox(case_id));
+  script_keys.push_back(keys_.outbox_due());
+  script_args.push_back(std::move(*cb));
+  script_args.push_back(ms_string(now));
+  script_args.push_back(case_id);
   auto r = co_await run_script(redis_, script_id::escalate, std::move(script_keys), std::move(script_args));
   auto st = status_of(r);
   // result<bool> cannot tell an error_code from a bool by conversion alone.
@@ -240,6 +294,11 @@ asio::awaitable<result<int>> case_store::expire_offers(time_point now) {
       auto script_keys = command(keys_.case_hash(id), keys_.history(id), keys_.offers(), keys_.queue(),
                                  keys_.excluded(id), keys_.counselor_cases(*holder));
       auto script_args = command(id, *holder, ms_string(now), serialize(event));
+      auto cb = co_await callback_for(redis_, keys_, callbacks_, id, "case.offer_expired", v1::CASE_QUEUED, now);
+      if (!cb) co_return cb.error();
+      script_keys.push_back(keys_.outbox(id));
+      script_keys.push_back(keys_.outbox_due());
+      script_args.push_back(std::move(*cb));
       auto r = co_await run_script(redis_, script_id::expire, std::move(script_keys), std::move(script_args));
       auto st = status_of(r);
       if (!st) co_return st.error();
@@ -251,12 +310,82 @@ asio::awaitable<result<int>> case_store::expire_offers(time_point now) {
   co_return expired;
 }
 
+asio::awaitable<result<void>> case_store::withdraw(const std::string& case_id, const std::string& counselor_id,
+                                                   const std::string& reason, time_point now) {
+  auto event = codec::make_event("case.offer_withdrawn", "system", case_id, now, v1::CASE_QUEUED);
+  event.set_counselor_id(counselor_id);
+  event.set_reason(reason);
+  auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.offers(), keys_.queue(),
+                             keys_.counselor_cases(counselor_id));
+  auto script_args = command(case_id, counselor_id, serialize(event));
+  auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.offer_withdrawn", v1::CASE_QUEUED, now);
+  if (!cb) co_return cb.error();
+  script_keys.push_back(keys_.outbox(case_id));
+  script_keys.push_back(keys_.outbox_due());
+  script_args.push_back(std::move(*cb));
+  script_args.push_back(ms_string(now));
+  auto r = co_await run_script(redis_, script_id::withdraw, std::move(script_keys), std::move(script_args));
+  co_return to_void(r);
+}
+
 asio::awaitable<result<void>> case_store::set_availability(const std::string& counselor_id, bool available,
                                                            time_point now) {
   auto script_keys = command(keys_.counselor(counselor_id), keys_.counselors());
   auto script_args = command(counselor_id, available ? "1" : "0", std::to_string(codec::to_ms(now)));
   auto r = co_await run_script(redis_, script_id::availability, std::move(script_keys), std::move(script_args));
   co_return to_void(r);
+}
+
+asio::awaitable<result<int>> case_store::purge_closed(time_point cutoff, int batch, time_point continuity_cutoff) {
+  auto due = co_await redis_.exec(command("ZRANGEBYSCORE", keys_.closed(), "-inf", ms_string(cutoff), "WITHSCORES",
+                                          "LIMIT", "0", std::to_string(batch)));
+  if (!due) co_return due.error();
+  if (due->type != reply::kind::array) co_return make_error_code(error::redis_error);
+  int purged = 0;
+  for (std::size_t i = 0; i + 1 < due->elements.size(); i += 2) {
+    const std::string& id = due->elements[i].str;
+    const std::int64_t closed_ms = std::atoll(due->elements[i + 1].str.c_str());
+    // The counters and the referral key need fields the script cannot decode
+    // (county and mode live in the record): read them first; the script
+    // re-checks the case is closed and old enough.
+    auto f = co_await redis_.exec(command("HMGET", keys_.case_hash(id), "state", "risk", "outcome", "concern",
+                                          "platform", "referral", "youth", "record"));
+    if (!f) co_return f.error();
+    if (f->type != reply::kind::array || f->elements.size() != 8) co_return make_error_code(error::redis_error);
+    const auto field = [&](std::size_t k) -> const std::string& { return f->elements[k].str; };
+    std::vector<std::string> counters;
+    if (!f->elements[0].is_nil()) {
+      const int state = std::atoi(field(0).c_str());
+      const int risk = std::atoi(field(1).c_str());
+      const int outcome = std::atoi(field(2).c_str());
+      v1::CaseRecord rec;
+      rec.ParseFromString(field(7));  // a bad record still gets purged; its county and mode count as ""
+      counters.push_back("state:" + (v1::CaseState_IsValid(state) ? v1::CaseState_Name(state) : std::string("?")));
+      counters.push_back("risk:" + (v1::Risk_IsValid(risk) ? v1::Risk_Name(risk) : std::string("?")));
+      if (state == v1::CASE_RESOLVED)
+        counters.push_back("outcome:" + (v1::Outcome_IsValid(outcome) ? v1::Outcome_Name(outcome) : std::string("?")));
+      counters.push_back("concern:" + field(3));
+      counters.push_back("platform:" + field(4));
+      counters.push_back("county:" + rec.county());
+      counters.push_back("mode:" + v1::Mode_Name(rec.mode()));
+    }
+    const auto day = std::chrono::floor<std::chrono::days>(codec::from_ms(closed_ms));
+    const std::chrono::year_month_day ymd{day};
+    char month[16];
+    std::snprintf(month, sizeof month, "%04d-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()));
+
+    auto script_keys =
+        command(keys_.case_hash(id), keys_.history(id), keys_.excluded(id), keys_.referral(field(4), field(5)),
+                keys_.cases(), keys_.closed(), keys_.open(), keys_.stats_month(month), keys_.youth(field(6)));
+    auto script_args = command(id, ms_string(cutoff), ms_string(continuity_cutoff));
+    for (auto& c : counters) script_args.push_back(std::move(c));
+    auto r = co_await run_script(redis_, script_id::purge, std::move(script_keys), std::move(script_args));
+    auto st = status_of(r);
+    if (!st) co_return st.error();
+    if (!st->ok) co_return st->error();
+    if (r->elements.size() > 1 && r->elements[1].str == "purged") ++purged;
+  }
+  co_return purged;
 }
 
 }  // namespace caseroute::store

@@ -19,6 +19,7 @@
 #include "store/crypto.hpp"
 #include "store/errors.hpp"
 #include "store/keys.hpp"
+#include "store/outbox.hpp"
 #include "store/redis_connection.hpp"
 
 namespace caseroute::store {
@@ -79,6 +80,10 @@ class case_store {
   // Loads the Lua scripts (SCRIPT LOAD); run after every (re)connection.
   asio::awaitable<result<void>> prepare();
 
+  // Which platforms get status callbacks: each transition of their cases
+  // appends a StatusCallback to the case's outbox in the same script.
+  void set_callback_filter(callback_filter f) { callbacks_ = std::move(f); }
+
   // Creates a case for a validated referral, or finds the one already made for
   // (platform, referral_id): duplicate=true when the content is the same,
   // error::referral_conflict when it differs.
@@ -112,10 +117,25 @@ class case_store {
   asio::awaitable<result<bool>> escalate(const std::string& case_id, int level, time_point now);
   // Expires every offer whose time has passed; returns how many.
   asio::awaitable<result<int>> expire_offers(time_point now);
+  // CASE_OFFERED -> CASE_QUEUED when the counselor left the roster (event
+  // case.offer_withdrawn); unlike decline, the counselor is not excluded.
+  // Fails with wrong_state when the case is no longer offered, not_yours when
+  // it is offered to someone else now, not_found.
+  asio::awaitable<result<void>> withdraw(const std::string& case_id, const std::string& counselor_id,
+                                         const std::string& reason, time_point now);
 
   asio::awaitable<result<void>> set_availability(const std::string& counselor_id, bool available, time_point now);
 
+  // Retention: purges up to `batch` resolved or cancelled cases closed at or
+  // before `cutoff` (case, history, exclusions, referral key, index entries),
+  // counting each in the anonymous stats:<yyyy-mm> hash of its close month,
+  // and trims the youth's continuity entries older than continuity_cutoff.
+  // Returns how many were purged; fewer than `batch` means none are left.
+  asio::awaitable<result<int>> purge_closed(time_point cutoff, int batch, time_point continuity_cutoff = {});
+
   asio::awaitable<result<routing_state>> load_routing_state(time_point now, std::chrono::hours continuity_window);
+  // Every open offer as {case id, counselor id}, oldest expiry first.
+  asio::awaitable<result<std::vector<std::pair<std::string, std::string>>>> offered_cases();
   // The counselor's offered and active cases (with personal data).
   asio::awaitable<result<std::vector<v1::Case>>> counselor_cases(const std::string& counselor_id);
   // Newest first, without personal data or history. A cursor that is not
@@ -128,6 +148,7 @@ class case_store {
   redis_connection& redis_;
   keys keys_;
   sealer seal_;
+  callback_filter callbacks_;
 };
 
 }  // namespace caseroute::store

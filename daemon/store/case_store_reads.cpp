@@ -58,6 +58,22 @@ asio::awaitable<result<std::string>> case_store::find_referral(const std::string
   co_return r->str;
 }
 
+asio::awaitable<result<std::vector<std::pair<std::string, std::string>>>> case_store::offered_cases() {
+  auto ids = co_await redis_.exec(command("ZRANGE", keys_.offers(), "0", "-1"));
+  if (!ids) co_return ids.error();
+  if (ids->type != reply::kind::array) co_return make_error_code(error::redis_error);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& e : ids->elements) {
+    auto f = co_await redis_.exec(command("HMGET", keys_.case_hash(e.str), "state", "counselor"));
+    if (!f) co_return f.error();
+    if (!is_array(*f, 2)) co_return make_error_code(error::redis_error);
+    // A stale entry (the case moved on between the two reads) is skipped.
+    if (f->elements[0].str != std::to_string(v1::CASE_OFFERED) || f->elements[1].str.empty()) continue;
+    out.emplace_back(e.str, f->elements[1].str);
+  }
+  co_return out;
+}
+
 asio::awaitable<result<std::vector<v1::Case>>> case_store::counselor_cases(const std::string& counselor_id) {
   auto r = co_await redis_.exec(command("SMEMBERS", keys_.counselor_cases(counselor_id)));
   if (!r) co_return r.error();

@@ -36,5 +36,12 @@ std::string keys::counselor(std::string_view id) const { return join(base_, "cou
 std::string keys::counselor_cases(std::string_view id) const { return join(base_, "counselor:", id, ":cases"); }
 std::string keys::counselors() const { return join(base_, "counselors"); }
 std::string keys::youth(std::string_view ref) const { return join(base_, "youth:", ref); }
+std::string keys::outbox(std::string_view id) const { return join(base_, "outbox:", id); }
+std::string keys::outbox_due() const { return join(base_, "outbox_due"); }
+std::string keys::outbox_lease(std::string_view id) const { return join(base_, "outbox_lease:", id); }
+std::string keys::outbox_attempts() const { return join(base_, "outbox_attempts"); }
+std::string keys::callbacks_parked() const { return join(base_, "callbacks_parked"); }
+std::string keys::closed() const { return join(base_, "closed"); }
+std::string keys::stats_month(std::string_view yyyy_mm) const { return join(base_, "stats:", yyyy_mm); }
 
 }  // namespace caseroute::store

@@ -31,6 +31,19 @@ namespace caseroute::store {
 //   counselors                set    counselor ids with live state
 //   youth:<ref>               zset   counselor id -> ms of their last resolution
 //                                    for this youth (continuity)
+//   closed                    zset   resolved and cancelled case ids, score = closed ms
+//                                    (retention purges them; purge.lua)
+//   stats:<yyyy-mm>           hash   anonymous counts of purged cases by close month
+//                                    (UTC): "state:", "risk:", "outcome:", "concern:",
+//                                    "platform:", "county:", "mode:" + value; no ids
+//   outbox:<case>             list   binary StatusCallback messages not yet
+//                                    acknowledged by the platform, oldest first
+//   outbox_due                zset   case ids with callbacks to send, score = ms
+//                                    when the head is next due (backoff)
+//   outbox_lease:<case>       string replica id delivering the case's head (PX)
+//   outbox_attempts           hash   case id -> failed attempts of its head;
+//                                    "<case>:error" -> the last error
+//   callbacks_parked          list   binary ParkedCallback messages (given up)
 class keys {
  public:
   explicit keys(std::string prefix);
@@ -51,6 +64,14 @@ class keys {
   std::string counselor_cases(std::string_view counselor_id) const;
   std::string counselors() const;
   std::string youth(std::string_view youth_ref) const;
+  // Status callbacks (intake/callbacks.*, store/outbox.*).
+  std::string outbox(std::string_view case_id) const;
+  std::string outbox_due() const;
+  std::string outbox_lease(std::string_view case_id) const;
+  std::string outbox_attempts() const;
+  std::string callbacks_parked() const;
+  std::string closed() const;
+  std::string stats_month(std::string_view yyyy_mm) const;
 
  private:
   std::string base_;

@@ -1,24 +1,21 @@
-// hiredis's async API joined to Asio: the context's fd sits in a
-// stream_descriptor that hiredis's add/del read/write hooks arm, replies are
-// copied out inside the callback, and run() reconnects with backoff. hiredis
-// owns the fd and frees the context itself; nothing here may outlive that.
+// redis_connection: one hiredis link at a time (store/hiredis_link.*), the
+// reconnect loop with backoff, Sentinel discovery and failover watch, and
+// WAIT for redis.durability: replicated. It never retries a command itself.
 #include "store/redis_connection.hpp"
 
 #include <hiredis/async.h>
-#include <hiredis/hiredis.h>
-#include <poll.h>
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <charconv>
 #include <optional>
 #include <random>
 
 #include "log/log.hpp"
 #include "store/errors.hpp"
+#include "store/hiredis_link.hpp"
 
 namespace caseroute::store {
 
@@ -29,177 +26,8 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr auto await_tuple = asio::as_tuple(asio::use_awaitable);
-
-// ---- event hooks: one watcher per hiredis context -------------------------
-
-// Shared by the hooks and every pending wait, so a wait that completes after
-// hiredis ran cleanup finds `closed` set instead of freed memory.
-struct watcher {
-  redisAsyncContext* ctx;
-  asio::posix::stream_descriptor fd;
-  bool closed = false;
-  bool want_read = false, want_write = false;
-  bool read_armed = false, write_armed = false;
-  watcher(asio::io_context& io, redisAsyncContext* c) : ctx(c), fd(io, c->c.fd) {}
-};
-using watcher_ptr = std::shared_ptr<watcher>;
-
-// Asio's epoll reactor is edge-triggered: bytes hiredis left unread (it reads
-// 16 KiB per call) raise no new event, so look before waiting.
-bool ready_now(int fd, short events) {
-  pollfd p{fd, events, 0};
-  return ::poll(&p, 1, 0) > 0;
-}
-
-void arm_read(const watcher_ptr& w);
-void arm_write(const watcher_ptr& w);
-
-void on_readable(const watcher_ptr& w) {
-  w->read_armed = false;
-  if (w->closed || !w->want_read) return;
-  redisAsyncHandleRead(w->ctx);  // may free the context; cleanup then sets closed
-  arm_read(w);
-}
-
-void on_writable(const watcher_ptr& w) {
-  w->write_armed = false;
-  if (w->closed || !w->want_write) return;
-  redisAsyncHandleWrite(w->ctx);
-  arm_write(w);
-}
-
-void arm_read(const watcher_ptr& w) {
-  if (w->closed || !w->want_read || w->read_armed) return;
-  w->read_armed = true;
-  if (ready_now(w->fd.native_handle(), POLLIN))
-    asio::post(w->fd.get_executor(), [w] { on_readable(w); });
-  else
-    w->fd.async_wait(asio::posix::stream_descriptor::wait_read, [w](boost::system::error_code) { on_readable(w); });
-}
-
-void arm_write(const watcher_ptr& w) {
-  if (w->closed || !w->want_write || w->write_armed) return;
-  w->write_armed = true;
-  if (ready_now(w->fd.native_handle(), POLLOUT))
-    asio::post(w->fd.get_executor(), [w] { on_writable(w); });
-  else
-    w->fd.async_wait(asio::posix::stream_descriptor::wait_write, [w](boost::system::error_code) { on_writable(w); });
-}
-
-watcher_ptr& hook(void* d) { return *static_cast<watcher_ptr*>(d); }
-void add_read(void* d) {
-  hook(d)->want_read = true;
-  arm_read(hook(d));
-}
-void del_read(void* d) { hook(d)->want_read = false; }
-void add_write(void* d) {
-  hook(d)->want_write = true;
-  arm_write(hook(d));
-}
-void del_write(void* d) { hook(d)->want_write = false; }
-void cleanup(void* d) {
-  auto* h = static_cast<watcher_ptr*>(d);
-  (*h)->closed = true;
-  (*h)->fd.release();  // hiredis closes the fd itself; pending waits end as aborted
-  delete h;
-}
-
-void attach(asio::io_context& io, redisAsyncContext* ac) {
-  ac->ev.data = new watcher_ptr(std::make_shared<watcher>(io, ac));
-  ac->ev.addRead = add_read;
-  ac->ev.delRead = del_read;
-  ac->ev.addWrite = add_write;
-  ac->ev.delWrite = del_write;
-  ac->ev.cleanup = cleanup;
-}
-
-// ---- commands -------------------------------------------------------------
-
-reply copy_reply(const redisReply* r) {
-  reply out;
-  switch (r->type) {
-    case REDIS_REPLY_STRING:
-      out.type = reply::kind::string;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      out.type = reply::kind::status;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ERROR:
-      out.type = reply::kind::error;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_INTEGER:
-      out.type = reply::kind::integer;
-      out.integer = r->integer;
-      break;
-    case REDIS_REPLY_ARRAY:
-      out.type = reply::kind::array;
-      out.elements.reserve(r->elements);
-      for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(copy_reply(r->element[i]));
-      break;
-    default:
-      out.type = reply::kind::nil;
-      break;
-  }
-  return out;
-}
-
-// One command in flight. The timer doubles as the wake-up signal: the reply
-// callback cancels it; expiry means the command timed out.
-struct pending {
-  asio::steady_timer done;
-  std::optional<result<reply>> out;
-  explicit pending(const asio::any_io_executor& ex) : done(ex) {}
-};
-
-void on_reply(redisAsyncContext*, void* r, void* privdata) {
-  std::unique_ptr<std::shared_ptr<pending>> holder(static_cast<std::shared_ptr<pending>*>(privdata));
-  pending& p = **holder;
-  // hiredis passes a null reply when the context is freed or the link dropped.
-  if (r)
-    p.out = copy_reply(static_cast<const redisReply*>(r));
-  else
-    p.out = result<reply>(make_error_code(error::unavailable));
-  p.done.cancel();
-}
-
-// ---- one link (one hiredis context) ---------------------------------------
-
-struct link {
-  enum class status { connecting, up, down };
-  redisAsyncContext* ctx = nullptr;  // null once hiredis freed it
-  status st = status::connecting;
-  bool usable = false;  // authenticated and on the right db
-  std::string error;
-  asio::steady_timer changed;  // cancelled whenever st changes
-  explicit link(const asio::any_io_executor& ex) : changed(ex) {}
-};
-
-void on_link_connect(const redisAsyncContext* ac, int status) {
-  auto* l = static_cast<link*>(ac->data);
-  if (!l) return;
-  if (status == REDIS_OK) {
-    l->st = link::status::up;
-  } else {
-    l->error = ac->errstr ? ac->errstr : "connect failed";
-    l->st = link::status::down;
-    l->ctx = nullptr;  // hiredis frees a context whose connect failed
-  }
-  l->changed.cancel();
-}
-
-void on_link_disconnect(const redisAsyncContext* ac, int) {
-  auto* l = static_cast<link*>(ac->data);
-  if (!l) return;
-  if (ac->errstr && l->error.empty()) l->error = ac->errstr;
-  l->st = link::status::down;
-  l->usable = false;
-  l->ctx = nullptr;  // freed by hiredis when this callback returns
-  l->changed.cancel();
-}
-
+using detail::link;
+using detail::pending;
 }  // namespace
 
 struct redis_connection::impl {
@@ -207,14 +35,26 @@ struct redis_connection::impl {
   endpoint ep;
   milliseconds timeout;
   std::shared_ptr<link> current;
+  std::shared_ptr<link> probe;  // to one sentinel: discovery, then the failover watch
+  std::size_t probe_at = 0;     // which sentinel probe talks to
+  std::size_t sentinel_at = 0;  // the sentinel that answered last, asked first
+  std::string target_host;      // where current points (a unix socket path when target_port is 0)
+  int target_port = 0;
   bool ready = false;
   bool stopped = false;
+  int replicas = 0;  // redis.durability: replicated waits for this many
+  milliseconds replica_timeout{0};
+  bool replicas_missing = false;  // the last WAIT fell short
   asio::steady_timer wake;
   std::mt19937 rng{std::random_device{}()};
 
-  impl(asio::io_context& i, endpoint e, milliseconds t) : io(i), ep(std::move(e)), timeout(t), wake(i) {}
+  impl(asio::io_context& i, endpoint e, milliseconds t) : io(i), ep(std::move(e)), timeout(t), wake(i) {
+    target_host = ep.unix_socket.empty() ? ep.host : ep.unix_socket;
+    target_port = ep.unix_socket.empty() ? ep.port : 0;
+  }
   ~impl() {
     stopped = true;
+    drop(probe);
     drop(current);
   }
 
@@ -229,14 +69,24 @@ struct redis_connection::impl {
     l->changed.cancel();
   }
 
-  std::string where() const { return ep.unix_socket.empty() ? ep.host : ep.unix_socket; }
+  const std::string& where() const { return target_host; }
 
+  std::shared_ptr<pending> submit(const std::shared_ptr<link>& l, const std::vector<std::string>& argv,
+                                  const asio::any_io_executor& ex);
+  asio::awaitable<result<reply>> await_reply(std::shared_ptr<link> l, std::shared_ptr<pending> p, std::string name);
   asio::awaitable<result<reply>> send(std::shared_ptr<link> l, std::vector<std::string> argv);
+  asio::awaitable<std::shared_ptr<link>> open(std::string host, int port, bool is_probe);
+  asio::awaitable<std::optional<std::pair<std::string, int>>> ask_sentinel(std::size_t at);
+  asio::awaitable<bool> discover();
+  asio::awaitable<void> watch(std::shared_ptr<link> l);
   asio::awaitable<std::shared_ptr<link>> connect_once();
 };
 
-asio::awaitable<result<reply>> redis_connection::impl::send(std::shared_ptr<link> l, std::vector<std::string> argv) {
-  if (!l || l->st != link::status::up || !l->ctx || argv.empty()) co_return make_error_code(error::unavailable);
+// Queues one command on the link; null when it cannot be sent.
+std::shared_ptr<pending> redis_connection::impl::submit(const std::shared_ptr<link>& l,
+                                                        const std::vector<std::string>& argv,
+                                                        const asio::any_io_executor& ex) {
+  if (!l || l->st != link::status::up || !l->ctx || argv.empty()) return nullptr;
   std::vector<const char*> ptrs;
   std::vector<std::size_t> lens;
   ptrs.reserve(argv.size());
@@ -245,40 +95,57 @@ asio::awaitable<result<reply>> redis_connection::impl::send(std::shared_ptr<link
     ptrs.push_back(a.data());
     lens.push_back(a.size());
   }
-  auto p = std::make_shared<pending>(co_await asio::this_coro::executor);
+  auto p = std::make_shared<pending>(ex);
   p->done.expires_after(timeout);
   auto* holder = new std::shared_ptr<pending>(p);
-  if (redisAsyncCommandArgv(l->ctx, on_reply, holder, static_cast<int>(argv.size()), ptrs.data(), lens.data()) !=
-      REDIS_OK) {
+  if (redisAsyncCommandArgv(l->ctx, detail::on_reply, holder, static_cast<int>(argv.size()), ptrs.data(),
+                            lens.data()) != REDIS_OK) {
     delete holder;
-    co_return make_error_code(error::unavailable);
+    return nullptr;
   }
+  return p;
+}
+
+asio::awaitable<result<reply>> redis_connection::impl::await_reply(std::shared_ptr<link> l, std::shared_ptr<pending> p,
+                                                                   std::string name) {
+  if (!p) co_return make_error_code(error::unavailable);
   auto [ec] = co_await p->done.async_wait(await_tuple);
   if (p->out) co_return std::move(*p->out);
   if (!ec) {
     // No answer in time: treat the link as dead rather than wait on it forever.
-    log::warn("redis.timeout", {{"command", argv[0]}, {"timeout_ms", timeout.count()}});
+    log::warn("redis.timeout", {{"command", name}, {"timeout_ms", timeout.count()}});
     drop(l);
   }
   co_return make_error_code(error::unavailable);
 }
 
-asio::awaitable<std::shared_ptr<link>> redis_connection::impl::connect_once() {
-  redisAsyncContext* ac = ep.unix_socket.empty() ? redisAsyncConnect(ep.host.c_str(), ep.port)
-                                                 : redisAsyncConnectUnix(ep.unix_socket.c_str());
+asio::awaitable<result<reply>> redis_connection::impl::send(std::shared_ptr<link> l, std::vector<std::string> argv) {
+  auto p = submit(l, argv, co_await asio::this_coro::executor);
+  // A named local, not a ?: temporary: g++ 12 frees such a coroutine argument twice.
+  std::string name = argv.empty() ? std::string() : argv[0];
+  co_return co_await await_reply(std::move(l), std::move(p), std::move(name));
+}
+
+// Opens one link (port 0: host is a unix socket path) and waits for the
+// connect, at most the command timeout. The link becomes current or probe
+// at once, so stop() can abort the wait.
+asio::awaitable<std::shared_ptr<link>> redis_connection::impl::open(std::string host, int port, bool is_probe) {
+  redisAsyncContext* ac = port == 0 ? redisAsyncConnectUnix(host.c_str()) : redisAsyncConnect(host.c_str(), port);
   if (!ac) throw std::bad_alloc();
   if (ac->err) {
-    log::warn("redis.connect_failed", {{"host", where()}, {"port", ep.port}, {"error", ac->errstr}});
+    log::warn("redis.connect_failed", {{"host", host}, {"port", port}, {"error", ac->errstr}});
     redisAsyncFree(ac);
     co_return nullptr;
   }
   auto l = std::make_shared<link>(co_await asio::this_coro::executor);
   l->ctx = ac;
-  current = l;
+  std::shared_ptr<link>& slot = is_probe ? probe : current;
+  drop(slot);  // a link still holding a context must not be forgotten: hiredis points at it
+  slot = l;
   ac->data = l.get();
-  attach(io, ac);
-  redisAsyncSetConnectCallback(ac, on_link_connect);
-  redisAsyncSetDisconnectCallback(ac, on_link_disconnect);
+  detail::attach(io, ac);
+  redisAsyncSetConnectCallback(ac, detail::on_link_connect);
+  redisAsyncSetDisconnectCallback(ac, detail::on_link_disconnect);
 
   l->changed.expires_after(timeout);
   while (l->st == link::status::connecting) {
@@ -288,9 +155,71 @@ asio::awaitable<std::shared_ptr<link>> redis_connection::impl::connect_once() {
   if (l->st != link::status::up) {
     std::string why = l->st == link::status::connecting ? "connect timeout" : l->error;
     drop(l);
-    log::warn("redis.connect_failed", {{"host", where()}, {"port", ep.port}, {"error", why}});
+    log::warn("redis.connect_failed", {{"host", host}, {"port", port}, {"error", why}});
     co_return nullptr;
   }
+  co_return l;
+}
+
+// The master's address according to sentinel `at`, over the probe link,
+// which stays open for watch().
+asio::awaitable<std::optional<std::pair<std::string, int>>> redis_connection::impl::ask_sentinel(std::size_t at) {
+  const sentinel_address s = ep.sentinels.at(at);
+  if (!probe || probe->st != link::status::up || probe_at != at) {
+    drop(probe);
+    probe_at = at;
+    if (!co_await open(s.host, s.port, true)) co_return std::nullopt;
+  }
+  auto r = co_await send(probe, command("SENTINEL", "get-master-addr-by-name", ep.master_name));
+  int port = 0;
+  if (r && r->type == reply::kind::array && r->elements.size() == 2 && !r->elements[0].str.empty() &&
+      std::from_chars(r->elements[1].str.data(), r->elements[1].str.data() + r->elements[1].str.size(), port).ec ==
+          std::errc() &&
+      port > 0)
+    co_return std::make_pair(r->elements[0].str, port);
+  std::string why = !r ? r.error().message() : r->is_nil() ? "master name unknown to this sentinel" : r->str;
+  log::warn("redis.sentinel_failed", {{"sentinel", s.host}, {"port", s.port}, {"error", why}});
+  if (!r || r->is_error()) drop(probe);
+  co_return std::nullopt;
+}
+
+// Asks the sentinels in turn, the one that answered last first.
+asio::awaitable<bool> redis_connection::impl::discover() {
+  for (std::size_t i = 0; i < ep.sentinels.size() && !stopped; ++i) {
+    const std::size_t at = (sentinel_at + i) % ep.sentinels.size();
+    auto addr = co_await ask_sentinel(at);
+    if (!addr) continue;
+    sentinel_at = at;
+    target_host = addr->first;
+    target_port = addr->second;
+    co_return true;
+  }
+  co_return false;
+}
+
+// While connected through Sentinel: has the master moved? Drops the link if
+// so, and run() reconnects to the new one. A silent sentinel proves nothing;
+// the next one is asked next time.
+asio::awaitable<void> redis_connection::impl::watch(std::shared_ptr<link> l) {
+  auto addr = co_await ask_sentinel(sentinel_at);
+  if (!addr) {
+    sentinel_at = (sentinel_at + 1) % ep.sentinels.size();
+    co_return;
+  }
+  if (l->st == link::status::up && (addr->first != target_host || addr->second != target_port)) {
+    log::warn("redis.master_moved",
+              {{"from", target_host}, {"from_port", target_port}, {"to", addr->first}, {"to_port", addr->second}});
+    drop(l);
+  }
+}
+
+asio::awaitable<std::shared_ptr<link>> redis_connection::impl::connect_once() {
+  if (ep.via_sentinel() && !co_await discover()) {
+    log::warn("redis.master_unknown", {{"master", ep.master_name}, {"sentinels", ep.sentinels.size()}});
+    co_return nullptr;
+  }
+  auto l = co_await open(target_host, target_port, false);
+  if (!l) co_return nullptr;
 
   // AUTH and SELECT before anyone else may send: exec() waits for `usable`.
   if (!ep.password.empty()) {
@@ -312,6 +241,16 @@ asio::awaitable<std::shared_ptr<link>> redis_connection::impl::connect_once() {
       co_return nullptr;
     }
   }
+  // Sentinel may name a master that was just demoted (or not yet promoted).
+  if (ep.via_sentinel()) {
+    auto r = co_await send(l, command("ROLE"));
+    const bool master = r && r->type == reply::kind::array && !r->elements.empty() && r->elements[0].str == "master";
+    if (!master) {
+      log::warn("redis.not_master", {{"host", where()}, {"port", target_port}, {"master", ep.master_name}});
+      drop(l);
+      co_return nullptr;
+    }
+  }
   l->usable = l->st == link::status::up;
   co_return l->usable ? l : nullptr;
 }
@@ -324,6 +263,8 @@ redis_connection::~redis_connection() = default;
 asio::awaitable<void> redis_connection::run() {
   impl& s = *impl_;
   s.stopped = false;
+  // With Sentinel a failover is the usual reason to be down: look again soon.
+  const milliseconds max_backoff(s.ep.via_sentinel() ? 1000 : 5000);
   milliseconds backoff(100);
   while (!s.stopped) {
     auto l = co_await s.connect_once();
@@ -336,27 +277,32 @@ asio::awaitable<void> redis_connection::run() {
     }
     if (l && l->st == link::status::up) {
       s.ready = true;
-      log::info("redis.connected", {{"host", s.where()}, {"port", s.ep.port}, {"db", s.ep.db}});
+      log::info("redis.connected", {{"host", s.where()}, {"port", s.target_port}, {"db", s.ep.db}});
       backoff = milliseconds(100);
       while (l->st == link::status::up && !s.stopped) {
-        l->changed.expires_at(asio::steady_timer::time_point::max());
-        co_await l->changed.async_wait(await_tuple);
+        if (s.ep.via_sentinel())
+          l->changed.expires_after(std::chrono::seconds(1));
+        else
+          l->changed.expires_at(asio::steady_timer::time_point::max());
+        auto [ec] = co_await l->changed.async_wait(await_tuple);
+        if (!ec && s.ep.via_sentinel() && l->st == link::status::up && !s.stopped) co_await s.watch(l);
       }
       s.ready = false;
-      log::warn("redis.disconnected", {{"host", s.where()}, {"port", s.ep.port}, {"error", l->error}});
+      log::warn("redis.disconnected", {{"host", s.where()}, {"port", s.target_port}, {"error", l->error}});
     }
     if (s.stopped) break;
     // Jitter in [backoff/2, backoff] so replicas do not reconnect in lockstep.
     std::uniform_int_distribution<long> jitter(backoff.count() / 2, backoff.count());
     s.wake.expires_after(milliseconds(jitter(s.rng)));
     co_await s.wake.async_wait(await_tuple);
-    backoff = std::min(backoff * 2, milliseconds(5000));
+    backoff = std::min(backoff * 2, max_backoff);
   }
   s.ready = false;
 }
 
 void redis_connection::stop() {
   impl_->stopped = true;
+  impl_->drop(impl_->probe);
   impl_->drop(impl_->current);
   impl_->wake.cancel();
 }
@@ -366,10 +312,70 @@ bool redis_connection::connected() const {
   return impl_->ready && impl_->current && impl_->current->usable && !impl_->stopped;
 }
 
+namespace {
+
+// Replies that mean "this node is not (or not yet) the master we want".
+bool not_master_reply(const reply& r) {
+  return r.is_error() && (r.str.find("READONLY") != std::string::npos || r.str.starts_with("LOADING") ||
+                          r.str.starts_with("MASTERDOWN"));
+}
+
+}  // namespace
+
 asio::awaitable<result<reply>> redis_connection::exec(std::vector<std::string> argv) {
   auto l = impl_->current;
   if (!l || !l->usable) co_return make_error_code(error::unavailable);
-  co_return co_await impl_->send(std::move(l), std::move(argv));
+  auto r = co_await impl_->send(l, std::move(argv));
+  // Through Sentinel, a demoted master means a failover: find the new one.
+  if (r && impl_->ep.via_sentinel() && not_master_reply(*r)) {
+    log::warn("redis.not_master", {{"host", impl_->where()}, {"port", impl_->target_port}, {"error", r->str}});
+    impl_->drop(l);
+    co_return make_error_code(error::unavailable);
+  }
+  co_return r;
+}
+
+void redis_connection::require_replicas(int replicas, milliseconds timeout) {
+  impl_->replicas = replicas;
+  impl_->replica_timeout = timeout;
+}
+
+asio::awaitable<result<reply>> redis_connection::exec_write(std::vector<std::string> argv) {
+  impl& s = *impl_;
+  if (s.replicas <= 0) co_return co_await exec(std::move(argv));
+  auto l = s.current;
+  if (!l || !l->usable) co_return make_error_code(error::unavailable);
+  // After a shortfall, wait only briefly until replicas are back: WAIT holds
+  // every command queued behind it on this connection.
+  const milliseconds t = s.replicas_missing ? std::min(s.replica_timeout, milliseconds(100)) : s.replica_timeout;
+  const auto ex = co_await asio::this_coro::executor;
+  auto written = s.submit(l, argv, ex);
+  auto waited =
+      written ? s.submit(l, command("WAIT", std::to_string(s.replicas), std::to_string(t.count())), ex) : nullptr;
+  std::string name = argv.empty() ? std::string() : argv[0];  // see send()
+  auto r = co_await s.await_reply(l, std::move(written), std::move(name));
+  std::string wait_name = "WAIT";
+  auto w = co_await s.await_reply(l, std::move(waited), std::move(wait_name));
+  if (r && s.ep.via_sentinel() && not_master_reply(*r)) {
+    log::warn("redis.not_master", {{"host", s.where()}, {"port", s.target_port}, {"error", r->str}});
+    s.drop(l);
+    co_return make_error_code(error::unavailable);
+  }
+  if (!r || r->is_error()) co_return r;  // nothing written, or the caller reads the error
+  if (!w) co_return w.error();
+  if (w->type != reply::kind::integer) {
+    log::error("redis.wait_failed", {{"error", w->str}});
+    co_return make_error_code(error::unavailable);
+  }
+  if (w->integer < s.replicas) {
+    if (!s.replicas_missing)
+      log::warn("redis.replicas_missing", {{"acknowledged", w->integer}, {"required", s.replicas}});
+    s.replicas_missing = true;
+    co_return make_error_code(error::unavailable);
+  }
+  if (s.replicas_missing) log::info("redis.replicas_back", {{"acknowledged", w->integer}});
+  s.replicas_missing = false;
+  co_return r;
 }
 
 }  // namespace caseroute::store

@@ -34,9 +34,9 @@ std::string sha1_hex(std::string_view s) {
 
 script make(std::string_view name, std::string_view source) { return {name, source, sha1_hex(source)}; }
 
-const std::array<script, 14>& table() {
+const std::array<script, 20>& table() {
   // Order matches script_id.
-  static const std::array<script, 14> t{
+  static const std::array<script, 20> t{
       make("create", lua::create),         make("offer", lua::offer),
       make("accept", lua::accept),         make("decline", lua::decline),
       make("expire", lua::expire),         make("resolve", lua::resolve),
@@ -44,6 +44,10 @@ const std::array<script, 14>& table() {
       make("escalate", lua::escalate),     make("availability", lua::availability),
       make("read_case", lua::read_case),   make("routing_state", lua::routing_state),
       make("queue_view", lua::queue_view), make("list", lua::list),
+      make("withdraw", lua::withdraw),
+      make("purge", lua::purge),
+      make("outbox_claim", lua::outbox_claim), make("outbox_ack", lua::outbox_ack),
+      make("outbox_fail", lua::outbox_fail),   make("outbox_retry", lua::outbox_retry),
   };
   return t;
 }
@@ -52,6 +56,12 @@ bool transient(std::string_view err) {
   for (std::string_view p : {"OOM", "LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"})
     if (err.starts_with(p)) return true;
   return false;
+}
+
+// Scripts that only read; any other (including one added later) counts as a write.
+bool reads_only(script_id id) {
+  return id == script_id::read_case || id == script_id::routing_state || id == script_id::queue_view ||
+         id == script_id::list;
 }
 
 }  // namespace
@@ -90,11 +100,22 @@ asio::awaitable<result<reply>> run_script(redis_connection& redis, script_id id,
   for (auto& k : keys) argv.push_back(std::move(k));
   for (auto& a : args) argv.push_back(std::move(a));
 
-  auto r = co_await redis.exec(argv);
+  // Scripts that change state go through exec_write: with redis.durability:
+  // replicated it WAITs for a replica before the caller may answer 2xx.
+  // (if/else, not ?: — g++ 12 mishandles co_await inside a conditional expression.)
+  const bool writes = !reads_only(id);
+  result<reply> r = make_error_code(error::unavailable);
+  if (writes)
+    r = co_await redis.exec_write(argv);
+  else
+    r = co_await redis.exec(argv);
   if (r && r->is_error() && r->str.starts_with("NOSCRIPT")) {
     argv[0] = "EVAL";
     argv[1] = std::string(s.source);
-    r = co_await redis.exec(std::move(argv));
+    if (writes)
+      r = co_await redis.exec_write(std::move(argv));
+    else
+      r = co_await redis.exec(std::move(argv));
   }
   if (!r) co_return r.error();
   if (r->is_error()) {

@@ -29,6 +29,12 @@ enum class script_id {
   routing_state,
   queue_view,
   list,
+  withdraw,
+  purge,
+  outbox_claim,
+  outbox_ack,
+  outbox_fail,
+  outbox_retry,
 };
 
 struct script {

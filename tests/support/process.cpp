@@ -16,14 +16,31 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 namespace caseroute::testing {
 
-process::process(std::vector<std::string> argv, std::string log_file) : log_file_(std::move(log_file)) {
+process::process(std::vector<std::string> argv, std::string log_file,
+                 std::vector<std::pair<std::string, std::string>> env)
+    : log_file_(std::move(log_file)) {
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
+  // The child's environment, built before fork: only exec may follow it.
+  std::vector<std::string> vars;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view var(*e);
+    const auto name = var.substr(0, var.find('='));
+    bool replaced = false;
+    for (const auto& [k, v] : env) replaced = replaced || k == name;
+    if (!replaced) vars.emplace_back(var);
+  }
+  for (const auto& [k, v] : env)
+    if (!v.empty()) vars.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& v : vars) envp.push_back(v.data());
+  envp.push_back(nullptr);
   const int fd = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   if (fd < 0) throw std::runtime_error("cannot open " + log_file_);
   pid_ = ::fork();
@@ -32,7 +49,7 @@ process::process(std::vector<std::string> argv, std::string log_file) : log_file
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
-    ::execv(args[0], args.data());
+    ::execve(args[0], args.data(), envp.data());
     std::_Exit(127);
   }
   ::close(fd);

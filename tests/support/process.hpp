@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <sys/types.h>
@@ -12,8 +13,10 @@ namespace caseroute::testing {
 
 class process {
  public:
-  // Starts argv[0] with argv; stdout and stderr go to log_file.
-  process(std::vector<std::string> argv, std::string log_file);
+  // Starts argv[0] with argv; stdout and stderr go to log_file. env adds or
+  // replaces variables of the child's environment; an empty value removes one.
+  process(std::vector<std::string> argv, std::string log_file,
+          std::vector<std::pair<std::string, std::string>> env = {});
   ~process();  // SIGKILL if still running
   process(const process&) = delete;
   process& operator=(const process&) = delete;

@@ -1,7 +1,8 @@
 -- accept: OFFERED -> ACTIVE for the offered counselor before expiry. A late
 -- accept expires the offer right here (back to QUEUED, counselor excluded).
--- KEYS: case, history, offers, queue, excluded, counselor cases
--- ARGV: case id, counselor, now ms, case.accepted event, case.offer_expired event
+-- KEYS: case, history, offers, queue, excluded, counselor cases, outbox, outbox_due
+-- ARGV: case id, counselor, now ms, case.accepted event, case.offer_expired event,
+--       StatusCallbacks ('' = none): case.accepted, case.offer_expired; now ms
 local f = redis.call('HMGET', KEYS[1], 'state', 'counselor', 'offer_expires', 'created')
 local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
@@ -15,11 +16,21 @@ if state == 2 and mine then
     redis.call('SADD', KEYS[5], ARGV[2])
     redis.call('SREM', KEYS[6], ARGV[1])
     redis.call('RPUSH', KEYS[2], ARGV[5])
+    -- status callback to the platform (SPEC 4.2), in the same step; '' = none
+    if ARGV[7] ~= '' then
+      redis.call('RPUSH', KEYS[7], ARGV[7])
+      redis.call('ZADD', KEYS[8], 'NX', ARGV[8], ARGV[1])
+    end
     return {'err', 'offer_expired'}
   end
   redis.call('HSET', KEYS[1], 'state', 3, 'accepted', ARGV[3])
   redis.call('ZREM', KEYS[3], ARGV[1])
   redis.call('RPUSH', KEYS[2], ARGV[4])
+  -- status callback to the platform (SPEC 4.2), in the same step; '' = none
+  if ARGV[6] ~= '' then
+    redis.call('RPUSH', KEYS[7], ARGV[6])
+    redis.call('ZADD', KEYS[8], 'NX', ARGV[8], ARGV[1])
+  end
   return {'ok'}
 end
 -- a retried accept (the first answer was lost) succeeds without a second event

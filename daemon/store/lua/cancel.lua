@@ -1,8 +1,9 @@
 -- cancel: any non-final state -> CANCELLED; the case leaves every index. The
 -- counselor field stays, to show who held it.
 -- KEYS: case, history, queue, offers, open, counselor cases (of the counselor
---       the caller read), stats
--- ARGV: case id, expected counselor, now ms, case.cancelled event
+--       the caller read), stats, closed, outbox, outbox_due
+-- ARGV: case id, expected counselor, now ms, case.cancelled event,
+--       its StatusCallback ('' = none)
 local f = redis.call('HMGET', KEYS[1], 'state', 'counselor')
 local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
@@ -15,5 +16,12 @@ redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('SREM', KEYS[5], ARGV[1])
 if holder ~= '' then redis.call('SREM', KEYS[6], ARGV[1]) end
 redis.call('HINCRBY', KEYS[7], 'cancelled', 1)
+-- closed cases by close time: retention purges them (purge.lua)
+redis.call('ZADD', KEYS[8], ARGV[3], ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[4])
+-- status callback to the platform (SPEC 4.2), in the same step; '' = none
+if ARGV[5] ~= '' then
+  redis.call('RPUSH', KEYS[9], ARGV[5])
+  redis.call('ZADD', KEYS[10], 'NX', ARGV[3], ARGV[1])
+end
 return {'ok'}

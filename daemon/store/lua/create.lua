@@ -1,7 +1,8 @@
 -- create: a new case for a referral, unless (platform, referral id) has one.
--- KEYS: referral, case, history, queue, cases, open, stats
+-- KEYS: referral, case, history, queue, cases, open, stats, outbox, outbox_due
 -- ARGV: case id, risk, created ms, received ms, record, platform, referral id,
---       youth ref, primary concern, referral digest (hex), case.created event
+--       youth ref, primary concern, referral digest (hex), case.created event,
+--       case.created StatusCallback ('' = none), now ms
 local existing = redis.call('GET', KEYS[1])
 if existing then
   -- the caller compares digests: same content is a duplicate, else a conflict
@@ -17,4 +18,9 @@ redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
 redis.call('SADD', KEYS[6], ARGV[1])
 redis.call('HINCRBY', KEYS[7], 'created', 1)
 redis.call('RPUSH', KEYS[3], ARGV[11])
+-- status callback to the platform (SPEC 4.2), in the same step; '' = none
+if ARGV[12] ~= '' then
+  redis.call('RPUSH', KEYS[8], ARGV[12])
+  redis.call('ZADD', KEYS[9], 'NX', ARGV[3], ARGV[1])
+end
 return {'ok', ARGV[1]}

@@ -1,6 +1,6 @@
 -- decline: OFFERED -> QUEUED; the declining counselor is excluded (rule 5).
--- KEYS: case, history, offers, queue, excluded, counselor cases
--- ARGV: case id, counselor, case.declined event
+-- KEYS: case, history, offers, queue, excluded, counselor cases, outbox, outbox_due
+-- ARGV: case id, counselor, case.declined event, its StatusCallback ('' = none), now ms
 local f = redis.call('HMGET', KEYS[1], 'state', 'counselor', 'created')
 local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
@@ -13,4 +13,9 @@ redis.call('ZADD', KEYS[4], f[3], ARGV[1])
 redis.call('SADD', KEYS[5], ARGV[2])
 redis.call('SREM', KEYS[6], ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[3])
+-- status callback to the platform (SPEC 4.2), in the same step; '' = none
+if ARGV[4] ~= '' then
+  redis.call('RPUSH', KEYS[7], ARGV[4])
+  redis.call('ZADD', KEYS[8], 'NX', ARGV[5], ARGV[1])
+end
 return {'ok'}

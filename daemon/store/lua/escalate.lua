@@ -1,10 +1,15 @@
 -- escalate: raises escalation_level of an open case; never lowers it.
--- KEYS: case, history
--- ARGV: level, case.escalated event
+-- KEYS: case, history, outbox, outbox_due
+-- ARGV: level, case.escalated event, its StatusCallback ('' = none), now ms, case id
 local f = redis.call('HMGET', KEYS[1], 'state', 'escalation')
 local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
 if state >= 4 or (tonumber(f[2]) or 0) >= tonumber(ARGV[1]) then return {'ok', 0} end
 redis.call('HSET', KEYS[1], 'escalation', ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[2])
+-- status callback to the platform (SPEC 4.2), in the same step; '' = none
+if ARGV[3] ~= '' then
+  redis.call('RPUSH', KEYS[3], ARGV[3])
+  redis.call('ZADD', KEYS[4], 'NX', ARGV[4], ARGV[5])
+end
 return {'ok', 1}

@@ -1,10 +1,12 @@
 -- offer: QUEUED -> OFFERED to one counselor, within their capacity. A
 -- supervisor may also re-offer an OFFERED case: the open offer is withdrawn.
 -- KEYS: case, history, queue, offers, counselor, counselor cases, counselors,
---       excluded, previous counselor's cases (the caller read who that is)
+--       excluded, previous counselor's cases (the caller read who that is),
+--       outbox, outbox_due
 -- ARGV: case id, counselor, site, now ms, expires ms, capacity,
 --       ignore exclusion (0/1), may withdraw (0/1), expected previous counselor,
---       case.offered event, case.offer_withdrawn event
+--       case.offered event, case.offer_withdrawn event,
+--       StatusCallbacks ('' = none): case.offer_withdrawn, case.offered; now ms
 local f = redis.call('HMGET', KEYS[1], 'state', 'counselor')
 local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
@@ -24,6 +26,11 @@ if load >= tonumber(ARGV[6]) then return {'err', 'at_capacity'} end
 if state == 2 and previous ~= ARGV[2] then
   redis.call('SREM', KEYS[9], ARGV[1])
   redis.call('RPUSH', KEYS[2], ARGV[11])
+  -- status callback to the platform (SPEC 4.2), in the same step; '' = none
+  if ARGV[12] ~= '' then
+    redis.call('RPUSH', KEYS[10], ARGV[12])
+    redis.call('ZADD', KEYS[11], 'NX', ARGV[14], ARGV[1])
+  end
 end
 redis.call('HSET', KEYS[1], 'state', 2, 'counselor', ARGV[2], 'site', ARGV[3],
   'offered', ARGV[4], 'offer_expires', ARGV[5])
@@ -33,4 +40,9 @@ redis.call('SADD', KEYS[6], ARGV[1])
 redis.call('HSET', KEYS[5], 'last_offer', ARGV[4])
 redis.call('SADD', KEYS[7], ARGV[2])
 redis.call('RPUSH', KEYS[2], ARGV[10])
+-- status callback to the platform (SPEC 4.2), in the same step; '' = none
+if ARGV[13] ~= '' then
+  redis.call('RPUSH', KEYS[10], ARGV[13])
+  redis.call('ZADD', KEYS[11], 'NX', ARGV[14], ARGV[1])
+end
 return {'ok'}

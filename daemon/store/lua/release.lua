@@ -1,6 +1,6 @@
 -- release: ACTIVE -> QUEUED by its counselor, who is then excluded (rule 5).
--- KEYS: case, history, counselor cases, queue, excluded
--- ARGV: case id, counselor, case.released event
+-- KEYS: case, history, counselor cases, queue, excluded, outbox, outbox_due
+-- ARGV: case id, counselor, case.released event, its StatusCallback ('' = none), now ms
 local f = redis.call('HMGET', KEYS[1], 'state', 'counselor', 'created')
 local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
@@ -12,4 +12,9 @@ redis.call('SREM', KEYS[3], ARGV[1])
 redis.call('ZADD', KEYS[4], f[3], ARGV[1])
 redis.call('SADD', KEYS[5], ARGV[2])
 redis.call('RPUSH', KEYS[2], ARGV[3])
+-- status callback to the platform (SPEC 4.2), in the same step; '' = none
+if ARGV[4] ~= '' then
+  redis.call('RPUSH', KEYS[6], ARGV[4])
+  redis.call('ZADD', KEYS[7], 'NX', ARGV[5], ARGV[1])
+end
 return {'ok'}

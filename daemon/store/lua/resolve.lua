@@ -1,6 +1,7 @@
 -- resolve: ACTIVE -> RESOLVED by its counselor; records continuity for the youth.
--- KEYS: case, history, counselor cases, open, youth, stats
--- ARGV: case id, counselor, now ms, outcome, has youth ref (0/1), case.resolved event
+-- KEYS: case, history, counselor cases, open, youth, stats, closed, outbox, outbox_due
+-- ARGV: case id, counselor, now ms, outcome, has youth ref (0/1), case.resolved event,
+--       its StatusCallback ('' = none)
 local f = redis.call('HMGET', KEYS[1], 'state', 'counselor')
 local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
@@ -13,5 +14,12 @@ redis.call('SREM', KEYS[3], ARGV[1])
 redis.call('SREM', KEYS[4], ARGV[1])
 if ARGV[5] == '1' then redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2]) end
 redis.call('HINCRBY', KEYS[6], 'resolved', 1)
+-- closed cases by close time: retention purges them (purge.lua)
+redis.call('ZADD', KEYS[7], ARGV[3], ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[6])
+-- status callback to the platform (SPEC 4.2), in the same step; '' = none
+if ARGV[7] ~= '' then
+  redis.call('RPUSH', KEYS[8], ARGV[7])
+  redis.call('ZADD', KEYS[9], 'NX', ARGV[3], ARGV[1])
+end
 return {'ok'}

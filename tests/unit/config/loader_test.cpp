@@ -31,6 +31,7 @@ TEST(parse_config, applies_defaults) {
   EXPECT_FALSE(c.server.tls.has_value());
   EXPECT_EQ(c.redis.url, "managed");
   EXPECT_EQ(c.redis.data_dir, "var/redis");
+  EXPECT_EQ(c.redis.durability, "local");
   EXPECT_EQ(c.timezone, "Asia/Shanghai");
   ASSERT_EQ(c.shifts.size(), 2u);
   EXPECT_EQ(c.shifts[0].name, "am");
@@ -58,7 +59,8 @@ TEST(parse_config, reads_every_optional_section) {
   const std::string yaml = base_yaml() +
                            "server: {listen: \"0.0.0.0:9000\", max_body_bytes: 1024, read_timeout: 5s,\n"
                            "         tls: {cert_file: a.pem, key_file: a.key}}\n"
-                           "redis: {url: \"redis://10.0.0.1:6379/2\", key_prefix: \"cr:x\", command_timeout: 250ms}\n"
+                           "redis: {url: \"redis://10.0.0.1:6379/2\", key_prefix: \"cr:x\", command_timeout: 250ms,\n"
+                           "        durability: replicated}\n"
                            "timezone: Asia/Urumqi\n"
                            "routing: {offer_timeout: 1m30s, tick: 200ms, continuity_days: 0,\n"
                            "          escalation: {crisis: 1m, low: 2d}}\n"
@@ -75,6 +77,7 @@ TEST(parse_config, reads_every_optional_section) {
   EXPECT_EQ(c.server.tls->key_file, "a.key");
   EXPECT_EQ(c.redis.url, "redis://10.0.0.1:6379/2");
   EXPECT_EQ(c.redis.command_timeout, 250ms);
+  EXPECT_EQ(c.redis.durability, "replicated");
   EXPECT_EQ(c.timezone, "Asia/Urumqi");
   EXPECT_EQ(c.routing.offer_timeout, 90s);
   EXPECT_EQ(c.routing.tick, 200ms);
@@ -84,6 +87,18 @@ TEST(parse_config, reads_every_optional_section) {
   EXPECT_EQ(c.routing.escalation.low, 48h);
   EXPECT_EQ(c.log.format, "text");
   ASSERT_NE(c.find_supervisor("s001"), nullptr);
+}
+
+TEST(parse_config, retention_override_is_off_by_default_and_read_as_a_duration) {
+  const load_result plain = parse_config(base_yaml());
+  ASSERT_TRUE(plain.cfg) << all_problems(plain);
+  EXPECT_FALSE(plain.cfg->privacy.retention.has_value());
+  const load_result r =
+      parse_config(testing::edited("encryption_key_file: data.key", "encryption_key_file: data.key, retention: 10m"));
+  ASSERT_TRUE(r.cfg) << all_problems(r);
+  ASSERT_TRUE(r.cfg->privacy.retention.has_value());
+  EXPECT_EQ(*r.cfg->privacy.retention, 10min);
+  EXPECT_EQ(r.cfg->privacy.retention_days, 365);  // kept; the override wins where it is read
 }
 
 TEST(parse_config, reads_rosters_and_exceptions) {

@@ -1,0 +1,39 @@
+// Retention housekeeping: every minute, purges resolved and cancelled cases
+// closed longer ago than privacy.retention_days (or privacy.retention), in
+// batches, leaving only anonymous monthly counters. Never touches open cases.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/result.hpp>
+
+#include <chrono>
+
+#include "context.hpp"
+
+namespace caseroute {
+
+class housekeeping {
+ public:
+  // Owned by app, like the dispatcher; all calls on the io_context thread.
+  explicit housekeeping(context& ctx, std::chrono::milliseconds period = std::chrono::minutes(1));
+
+  // Runs a purge pass every period until stop().
+  boost::asio::awaitable<void> run();
+  void stop();
+
+  // One pass: batches until nothing old is left (bounded); returns how many
+  // cases were purged. Fails only when Redis is unavailable.
+  boost::asio::awaitable<boost::system::result<int>> pass();
+
+ private:
+  context& ctx_;
+  std::chrono::milliseconds period_;
+  boost::asio::steady_timer wake_;
+  bool stopping_ = false;
+};
+
+// How long a closed case is kept: privacy.retention when set, else retention_days.
+std::chrono::milliseconds retention_period(const config::privacy_settings& p);
+
+}  // namespace caseroute

@@ -1,0 +1,27 @@
+-- withdraw: OFFERED -> QUEUED because the counselor left the roster (config
+-- reload, shift end). Unlike decline, the counselor is not excluded (rule 5):
+-- they did nothing wrong and may serve the case when back on duty.
+-- KEYS: case, history, offers, queue, counselor cases (of the expected counselor),
+--       outbox, outbox_due
+-- ARGV: case id, expected counselor, case.offer_withdrawn event,
+--       its StatusCallback ('' = none), now ms
+local f = redis.call('HMGET', KEYS[1], 'state', 'counselor', 'created')
+local state = tonumber(f[1])
+if not state then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  return {'err', 'not_found'}
+end
+if state ~= 2 then return {'err', 'wrong_state'} end
+if f[2] ~= ARGV[2] then return {'err', 'not_yours'} end
+redis.call('HSET', KEYS[1], 'state', 1)
+redis.call('HDEL', KEYS[1], 'counselor', 'site', 'offered', 'offer_expires')
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZADD', KEYS[4], f[3], ARGV[1])
+redis.call('SREM', KEYS[5], ARGV[1])
+redis.call('RPUSH', KEYS[2], ARGV[3])
+-- status callback to the platform (SPEC 4.2), in the same step; '' = none
+if ARGV[4] ~= '' then
+  redis.call('RPUSH', KEYS[6], ARGV[4])
+  redis.call('ZADD', KEYS[7], 'NX', ARGV[5], ARGV[1])
+end
+return {'ok'}

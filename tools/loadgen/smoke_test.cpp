@@ -1,0 +1,47 @@
+// Smoke test of the load generator itself: ~10 s of referrals and counselor
+// work against the real daemon (config/test.yaml) and a private redis-server.
+// Fails on any error the tool reports or when nothing was accepted.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "support/process.hpp"
+#include "support/redis_server.hpp"
+
+namespace caseroute::loadgen {
+namespace {
+
+std::string source(const std::string& rel) { return std::string(CASEROUTE_SOURCE_DIR) + "/" + rel; }
+
+TEST(loadgen, ten_seconds_against_the_daemon_have_no_errors) {
+  testing::redis_server redis;
+  const int port = testing::free_port();
+  testing::process daemon({CASEROUTE_BIN, "--config", source("config/test.yaml"), "--listen",
+                           "127.0.0.1:" + std::to_string(port), "--redis-url", redis.url()},
+                          ::testing::TempDir() + "loadgen-daemon.log");
+  ASSERT_TRUE(testing::wait_for_http(port, "/readyz", std::chrono::seconds(20))) << daemon.output();
+
+  const std::string report = ::testing::TempDir() + "loadgen-report.log";
+  testing::process load(
+      {CASEROUTE_LOADGEN_BIN, "--port", std::to_string(port), "--rate", "5", "--duration", "10", "--wait", "2",
+       "--config", source("config/test.yaml"), "--counselors", source("config/test-tokens.txt"), "--daemon-pid",
+       std::to_string(daemon.pid()), "--redis-url", redis.url()},
+      report);
+  const int code = load.wait(std::chrono::seconds(60));
+  const std::string out = load.output();
+  EXPECT_EQ(code, 0) << out << "\ndaemon log:\n" << daemon.output().substr(0, 20000);
+  EXPECT_NE(out.find("errors 0"), std::string::npos) << out;
+  EXPECT_NE(out.find("referral_to_accept"), std::string::npos) << out;
+  // Every referral was served: at 5/s for 10 s, around 50 were accepted.
+  EXPECT_EQ(out.find("accepted 0 "), std::string::npos) << out;
+
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(std::chrono::seconds(20)), 0);
+}
+
+}  // namespace
+}  // namespace caseroute::loadgen
