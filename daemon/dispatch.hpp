@@ -31,8 +31,8 @@ class dispatcher {
   boost::asio::steady_timer wake_;
   bool kicked_ = false;
   bool stopping_ = false;
-  bool reconciled_ = false;          // offers checked against the roster since start
-  std::set<std::string> on_duty_;    // counselor ids on duty at the last pass
+  bool reconciled_ = false;        // offers checked against the roster since start
+  std::set<std::string> on_duty_;  // counselor ids on duty at the last pass
 };
 
 }  // namespace caseroute

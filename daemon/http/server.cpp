@@ -64,6 +64,7 @@ struct server::impl {
   std::map<std::uint64_t, connection*> open;  // registered and unregistered by connection
   std::atomic<std::size_t> open_count{0};
   std::size_t rejecting = 0;
+  std::size_t lingering = 0;  // open connections only draining an answered 413/431/400 (linger_close)
   std::uint64_t next_id = 0;
   asio::steady_timer drained;  // drain() waits on it; the last connection to close cancels it
   std::mt19937_64 rng{std::random_device{}()};
@@ -317,7 +318,13 @@ asio::awaitable<void> session(std::shared_ptr<connection> conn) {
         stream.expires_after(self.read_timeout());
         auto [wec, wn] = co_await bhttp::async_write(stream, res, use_tuple);
         self.report("-", "", err->status, 0.0, id);
-        if (!wec) co_await linger_close(stream);
+        // Lingering holds no slot: a client that closes at once and resends
+        // an oversized request must not fill the connection table.
+        if (!wec && self.lingering < self.settings.max_connections) {
+          ++self.lingering;
+          co_await linger_close(stream);
+          --self.lingering;
+        }
       }
       graceful = false;
       break;
@@ -527,7 +534,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<server::impl> self) {
       co_await pause.async_wait(use_tuple);
       continue;
     }
-    if (self->open.size() >= self->settings.max_connections) {
+    if (self->open.size() - self->lingering >= self->settings.max_connections) {
       // Answer the flood cheaply; past a bound, just drop (closing the socket).
       if (self->rejecting < std::max<std::size_t>(16, self->settings.max_connections))
         asio::co_spawn(self->io, reject(self, std::move(socket)), asio::detached);

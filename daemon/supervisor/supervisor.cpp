@@ -9,6 +9,7 @@
 #include "http/codec.hpp"
 #include "log/log.hpp"
 #include "routes.hpp"
+#include "schedule/coverage.hpp"
 
 namespace caseroute {
 namespace {
@@ -96,6 +97,29 @@ asio::awaitable<http::response> list_cases(context& ctx, http::request req) {
   co_return http::encode(req, *list);
 }
 
+// Fills wait_reason and next_eligible_at of a queued case from the same
+// snapshot the dispatcher routes with.
+asio::awaitable<boost::system::result<void>> explain_wait(context& ctx, v1::Case& c) {
+  const auto cfg = ctx.cfg;
+  const auto roster = ctx.roster;
+  const auto now = context::now();
+  auto state = co_await ctx.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days);
+  if (!state) co_return state.error();
+  const routing::queued_case* queued = nullptr;
+  for (const auto& q : state->queued)
+    if (q.id == c.case_id()) queued = &q;
+  if (queued == nullptr) co_return boost::system::result<void>{};  // routed meanwhile
+  routing::snapshot snap;
+  snap.cfg = cfg.get();
+  snap.on_duty = roster->on_duty(now);
+  snap.status = std::move(state->counselors);
+  snap.continuity = std::move(state->continuity);
+  c.set_wait_reason(routing::wait_reason(*queued, snap, now));
+  if (auto next = routing::next_eligible_at(*queued, *cfg, *roster, now))
+    *c.mutable_next_eligible_at() = to_timestamp(*next);
+  co_return boost::system::result<void>{};
+}
+
 asio::awaitable<http::response> get_case(context& ctx, http::request req) {
   auto who = require_staff(ctx, req);
   if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
@@ -106,7 +130,47 @@ asio::awaitable<http::response> get_case(context& ctx, http::request req) {
   const bool theirs = c->counselor_id() == p.id && (c->state() == v1::CASE_OFFERED || c->state() == v1::CASE_ACTIVE);
   if (!supervisor && !theirs)
     co_return fail(req, http::permission_denied("the case is not offered or assigned to you"));
+  if (supervisor && c->state() == v1::CASE_QUEUED) {
+    auto explained = co_await explain_wait(ctx, *c);
+    if (!explained) co_return fail(req, explained.error());
+  }
   co_return http::encode(req, *c);
+}
+
+asio::awaitable<http::response> get_coverage(context& ctx, http::request req) {
+  auto who = require_supervisor(ctx, req);
+  if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
+  int days = 7;
+  if (auto it = req.query.find("days"); it != req.query.end() && !it->second.empty()) {
+    const auto& s = it->second;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), days);
+    if (ec != std::errc{} || p != s.data() + s.size() || days < 1 || days > 31)
+      co_return fail(req, http::invalid_argument("days: 1-31", "days"));
+  }
+  const auto cfg = ctx.cfg;
+  const auto roster = ctx.roster;
+  const auto report = schedule::dated_coverage(*cfg, *roster, context::now(), days);
+  v1::CoverageReport out;
+  for (const auto& sc : report.shifts) {
+    auto* s = out.add_shifts();
+    s->set_day(sc.day);
+    s->set_weekday(schedule::weekday_name(sc.weekday));
+    s->set_shift(sc.shift);
+    for (const auto& x : sc.counselors) s->add_counselors(x);
+    for (const auto& x : sc.specialties) s->add_specialties(x);
+    for (const auto& x : sc.visit_counties) s->add_visit_counties(x);
+    s->set_crisis(sc.crisis);
+  }
+  for (const auto& g : report.gaps) {
+    auto* o = out.add_gaps();
+    o->set_day(g.day);
+    o->set_shift(g.shift);
+    o->set_kind(g.kind == schedule::gap_kind::specialty ? "specialty"
+                : g.kind == schedule::gap_kind::county  ? "county"
+                                                        : "crisis");
+    o->set_code(g.code);
+  }
+  co_return http::encode(req, out);
 }
 
 asio::awaitable<http::response> assign(context& ctx, http::request req) {
@@ -222,6 +286,7 @@ void add_supervisor_routes(http::router& r, context& ctx) {
         [&ctx](http::request req) { return assign(ctx, std::move(req)); });
   r.add("POST", "/v1/cases/{caseId}/cancel", "/v1/cases/{caseId}/cancel",
         [&ctx](http::request req) { return cancel(ctx, std::move(req)); });
+  r.add("GET", "/v1/coverage", "/v1/coverage", [&ctx](http::request req) { return get_coverage(ctx, std::move(req)); });
   r.add("GET", "/v1/counselors", "/v1/counselors",
         [&ctx](http::request req) { return list_counselors(ctx, std::move(req)); });
 }

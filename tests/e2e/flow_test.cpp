@@ -188,6 +188,24 @@ TEST_F(flow, CrisisCaseGoesOnlyToCrisisTrainedAndEscalatesAtOnceWhenNobodyFits) 
   EXPECT_EQ(c.history(1).escalation_level(), 1);
   auto first = parse<v1::Case>(api_->as("s1", "GET", "/v1/cases/" + served).body);
   EXPECT_EQ(first.escalation_level(), 0);
+  // The waiting case explains itself; nobody crisis-trained holds grief on any
+  // roster, so no next eligible time.
+  EXPECT_NE(c.wait_reason().find("grief"), std::string::npos) << c.wait_reason();
+  EXPECT_FALSE(c.has_next_eligible_at());
+  EXPECT_TRUE(first.wait_reason().empty());
+}
+
+TEST_F(flow, CoverageListsShiftsAndGaps) {
+  auto r = api_->as("s1", "GET", "/v1/coverage?days=2");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto report = parse<v1::CoverageReport>(r.body);
+  ASSERT_EQ(report.shifts_size(), 2);  // test.yaml: one shift "all", two days
+  EXPECT_TRUE(report.shifts(0).crisis());
+  bool grief_covered = false;
+  for (const auto& s : report.shifts(0).specialties()) grief_covered = grief_covered || s == "grief";
+  EXPECT_TRUE(grief_covered);  // c2 is rostered
+  EXPECT_EQ(api_->as("s1", "GET", "/v1/coverage?days=0").status, 400);
+  EXPECT_EQ(api_->as("c1", "GET", "/v1/coverage").status, 403);
 }
 
 TEST_F(flow, PersonalDataIsNeitherStoredInClearNorLogged) {
