@@ -376,7 +376,7 @@ asio::awaitable<result<int>> case_store::purge_closed(time_point cutoff, int bat
 
     auto script_keys =
         command(keys_.case_hash(id), keys_.history(id), keys_.excluded(id), keys_.referral(field(4), field(5)),
-                keys_.cases(), keys_.closed(), keys_.open(), keys_.stats_month(month), keys_.youth(field(6)));
+                keys_.cases(), keys_.closed(), keys_.open(), keys_.stats_month(month), keys_.youth(field(6)), keys_.outbox(id));
     auto script_args = command(id, ms_string(cutoff), ms_string(continuity_cutoff));
     for (auto& c : counters) script_args.push_back(std::move(c));
     auto r = co_await run_script(redis_, script_id::purge, std::move(script_keys), std::move(script_args));

@@ -290,8 +290,10 @@ TEST_F(hostile, SlowLorisOversizedRequestsAndAFloodDoNotStopOtherClients) {
   EXPECT_GE(loris.cut(), slow_loris_count) << "the read deadline must cut slow-loris connections";
   EXPECT_LE(loris.longest(), read_timeout + 2s);
 
-  // The flood: enough connections to fill what is left, plus 60, all held.
-  const int flood_size = max_connections - slow_loris_count + 60;
+  // The flood: max_connections + 60, all held. More than the free slots,
+  // since a wave of slow-loris connections cut by the deadline may have just
+  // freed theirs: at least 60 are over the limit whatever the timing.
+  const int flood_size = max_connections + 60;
   std::vector<int> flood;
   for (int i = 0; i < flood_size; ++i)
     if (int fd = connect_to(port_, 3000); fd >= 0) flood.push_back(fd);
@@ -321,15 +323,18 @@ TEST_F(hostile, SlowLorisOversizedRequestsAndAFloodDoNotStopOtherClients) {
                           << " connected, slow-loris open " << loris.open() << ", answers:" << seen;
   EXPECT_EQ(with_retry_after, rejected);
 
-  // With every slot taken, a client that honours Retry-After is served once the
-  // read deadline frees the held connections (nothing reserves a slot for it).
+  // With every slot taken, a client that retries is served once the read
+  // deadline frees the held connections (nothing reserves a slot for it).
   const auto t0 = steady::now();
   http_reply r;
   for (int i = 0; steady::now() - t0 < read_timeout + 5s; ++i) {
     r = api_->platform("POST", "/v1/referrals", referral_json("hostile-b" + std::to_string(i), "RISK_LOW", "anxiety"));
-    if (r.status != 503) break;
-    EXPECT_FALSE(r.header("retry-after").empty());
-    std::this_thread::sleep_for(std::chrono::seconds(std::max(1, std::atoi(r.header("retry-after").c_str()))) / 2);
+    if (r.status != 503 && r.status != 0) break;
+    // 0: over its bound of pending 503s the server just closes (accept_loop).
+    if (r.status == 503) {
+      EXPECT_FALSE(r.header("retry-after").empty());
+    }
+    std::this_thread::sleep_for(500ms);
   }
   EXPECT_EQ(r.status, 202) << r.body;
   EXPECT_LT(steady::now() - t0, read_timeout + 3s);

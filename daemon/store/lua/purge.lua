@@ -2,12 +2,16 @@
 -- the anonymous monthly counters, then deletes the case, its history, its
 -- exclusions, its referral idempotency key and its index entries. Counters get
 -- enum names and codes only: no case id, referral id, youth ref or personal data.
--- KEYS: case, history, excluded, referral, cases, closed, open, stats month, youth
+-- KEYS: case, history, excluded, referral, cases, closed, open, stats month, youth,
+--       outbox
 -- ARGV: case id, cutoff ms, continuity cutoff ms, stat field names...
 local id = ARGV[1]
 local closed_at = redis.call('ZSCORE', KEYS[6], id)
 if not closed_at then return {'ok', 'gone'} end
 if tonumber(closed_at) > tonumber(ARGV[2]) then return {'ok', 'young'} end
+-- status callbacks still owed to the platform go first (they drain or park
+-- within max_attempts); purge on a later pass
+if redis.call('EXISTS', KEYS[10]) == 1 then return {'ok', 'pending'} end
 local f = redis.call('HMGET', KEYS[1], 'state', 'referral')
 local state = tonumber(f[1])
 if state and state ~= 4 and state ~= 5 then
