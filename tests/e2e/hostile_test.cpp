@@ -234,7 +234,8 @@ class hostile : public ::testing::Test {
  protected:
   void SetUp() override {
     redis_ = std::make_unique<testing::redis_server>();
-    const auto dir = fs::path(::testing::TempDir()) / ("caseroute-hostile-" + std::to_string(::getpid()));
+    dir_ = fs::path(::testing::TempDir()) / ("caseroute-hostile-" + std::to_string(::getpid()));
+    const auto dir = dir_;
     const auto config = write_config(dir);
     port_ = testing::free_port();
     daemon_ = std::make_unique<testing::process>(
@@ -249,6 +250,9 @@ class hostile : public ::testing::Test {
       daemon_->signal(SIGTERM);
       daemon_->wait(20s);
     }
+    // Keep the daemon's log when something failed.
+    std::error_code ec;
+    if (!HasFailure()) fs::remove_all(dir_, ec);
   }
 
   // A signed referral and a counselor's offers, each answered within `prompt`.
@@ -270,6 +274,7 @@ class hostile : public ::testing::Test {
   std::unique_ptr<testing::redis_server> redis_;
   std::unique_ptr<testing::process> daemon_;
   std::unique_ptr<client> api_;
+  fs::path dir_;
   int port_ = 0;
 };
 
