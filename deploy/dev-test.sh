@@ -5,8 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/install-deps.sh
 bash deploy/build.sh
-cd build
-ctest --output-on-failure -j2 --timeout 600 "$@"
-cd ..
 # libFuzzer targets (clang, ASan + UBSan), 30 s each on their seed corpora.
 bash tests/fuzz/run.sh 30
+cd build
+ctest --output-on-failure -j2 --timeout 600 "$@"

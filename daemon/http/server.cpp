@@ -65,6 +65,7 @@ struct server::impl {
   std::atomic<std::size_t> open_count{0};
   std::size_t rejecting = 0;
   std::size_t lingering = 0;  // open connections only draining an answered 413/431/400 (linger_close)
+  std::size_t evicting = 0;   // idle connections closed to make room, not yet unregistered
   std::uint64_t next_id = 0;
   asio::steady_timer drained;  // drain() waits on it; the last connection to close cancels it
   std::mt19937_64 rng{std::random_device{}()};
@@ -104,6 +105,7 @@ struct connection {
     ++owner->open_count;
   }
   ~connection() {
+    if (evicted) --owner->evicting;
     owner->open.erase(id);
     --owner->open_count;
     if (owner->open.empty() && owner->draining) {
@@ -121,6 +123,7 @@ struct connection {
   std::uint64_t id;
   asio::cancellation_signal cancel;  // drain() past its deadline cancels the handler
   bool idle = true;                  // waiting for the first byte of a request
+  bool evicted = false;              // closed to make room for a new connection
 };
 
 bool sane_request_id(std::string_view s) {
@@ -534,8 +537,29 @@ asio::awaitable<void> accept_loop(std::shared_ptr<server::impl> self) {
       co_await pause.async_wait(use_tuple);
       continue;
     }
-    if (self->open.size() - self->lingering >= self->settings.max_connections) {
-      // Answer the flood cheaply; past a bound, just drop (closing the socket).
+    if (self->open.size() - self->lingering - self->evicting >= self->settings.max_connections) {
+      // Make room by closing the oldest connection that has not started a
+      // request (ids grow, so the map's first idle entry is the oldest): a
+      // flood of silent connections cannot lock other clients out.
+      connection* oldest = nullptr;
+      for (auto& [id, c] : self->open) {
+        if (c->idle && !c->evicted) {
+          oldest = c;
+          break;
+        }
+      }
+      if (oldest != nullptr) {
+        oldest->evicted = true;
+        ++self->evicting;
+        oldest->stream.cancel();
+        auto conn = std::make_shared<connection>(self, std::move(socket), ++self->next_id);
+        auto slot = conn->cancel.slot();
+        asio::co_spawn(self->io, session(conn),
+                       asio::bind_cancellation_slot(slot, [conn](std::exception_ptr e) { log_connection_end(e); }));
+        continue;
+      }
+      // Every slot is busy with a request: answer the flood cheaply; past a
+      // bound, just drop (closing the socket).
       if (self->rejecting < std::max<std::size_t>(16, self->settings.max_connections))
         asio::co_spawn(self->io, reject(self, std::move(socket)), asio::detached);
       continue;

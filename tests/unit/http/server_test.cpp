@@ -391,11 +391,32 @@ TEST_F(ServerTest, SlowLorisDoesNotBlockOthersAndIsCutAfterTheReadTimeout) {
   EXPECT_LT(waited, 3s);
 }
 
-TEST_F(ServerTest, OverTheConnectionLimitAnswers503WithRetryAfter) {
+TEST_F(ServerTest, SilentConnectionsAreClosedOldestFirstToAdmitNewClients) {
   settings_.max_connections = 2;
   start();
   client a(port_), b(port_);
   ASSERT_TRUE(wait_open(2));
+  client c(port_);
+  c.send(get("/hello/c"));
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(a.closed_by_peer());  // the oldest silent connection made room
+  b.send(get("/hello/b"));
+  auto rb = b.read_reply();
+  ASSERT_TRUE(rb);
+  EXPECT_EQ(rb->status, 200);
+}
+
+TEST_F(ServerTest, OverTheConnectionLimitAnswers503WithRetryAfter) {
+  settings_.max_connections = 2;
+  start();
+  client a(port_), b(port_);
+  // Both are in the middle of a request, so neither can be closed for room.
+  a.send("GET /hello/a HTTP/1.1\r\nHost: x\r\n");
+  b.send("GET /hello/b HTTP/1.1\r\nHost: x\r\n");
+  ASSERT_TRUE(wait_open(2));
+  std::this_thread::sleep_for(100ms);
   client c(port_);
   c.send(get("/hello/x"));
   auto r = c.read_reply();
@@ -405,7 +426,7 @@ TEST_F(ServerTest, OverTheConnectionLimitAnswers503WithRetryAfter) {
   EXPECT_NE(r->body.find("\"code\":\"UNAVAILABLE\""), std::string::npos);
   EXPECT_TRUE(c.closed_by_peer());
   // The connections already open are still served.
-  a.send(get("/hello/a"));
+  a.send("\r\n");
   auto ra = a.read_reply();
   ASSERT_TRUE(ra);
   EXPECT_EQ(ra->status, 200);
