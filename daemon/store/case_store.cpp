@@ -199,8 +199,7 @@ asio::awaitable<result<v1::Case>> case_store::resolve(const std::string& case_id
                              keys_.open(), keys_.youth(*youth), keys_.stats(), keys_.closed());
   auto script_args = command(case_id, counselor_id, ms_string(now), std::to_string(outcome), youth->empty() ? "0" : "1",
                              serialize(event));
-  auto cb =
-      co_await callback_for(redis_, keys_, callbacks_, case_id, "case.resolved", v1::CASE_RESOLVED, now, outcome);
+  auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.resolved", v1::CASE_RESOLVED, now, outcome);
   if (!cb) co_return cb.error();
   script_keys.push_back(keys_.outbox(case_id));
   script_keys.push_back(keys_.outbox_due());
@@ -259,8 +258,8 @@ asio::awaitable<result<bool>> case_store::escalate(const std::string& case_id, i
   event.set_escalation_level(level);
   auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id));
   auto script_args = command(std::to_string(level), serialize(event));
-  auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.escalated", v1::CASE_STATE_UNSPECIFIED,
-                                  now, v1::OUTCOME_UNSPECIFIED, level);
+  auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.escalated", v1::CASE_STATE_UNSPECIFIED, now,
+                                  v1::OUTCOME_UNSPECIFIED, level);
   if (!cb) co_return result<bool>(boost::system::in_place_error, cb.error());
   script_keys.push_back(keys_.outbox(case_id));
   script_keys.push_back(keys_.outbox_due());
@@ -374,9 +373,9 @@ asio::awaitable<result<int>> case_store::purge_closed(time_point cutoff, int bat
     char month[16];
     std::snprintf(month, sizeof month, "%04d-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()));
 
-    auto script_keys =
-        command(keys_.case_hash(id), keys_.history(id), keys_.excluded(id), keys_.referral(field(4), field(5)),
-                keys_.cases(), keys_.closed(), keys_.open(), keys_.stats_month(month), keys_.youth(field(6)), keys_.outbox(id));
+    auto script_keys = command(keys_.case_hash(id), keys_.history(id), keys_.excluded(id),
+                               keys_.referral(field(4), field(5)), keys_.cases(), keys_.closed(), keys_.open(),
+                               keys_.stats_month(month), keys_.youth(field(6)), keys_.outbox(id));
     auto script_args = command(id, ms_string(cutoff), ms_string(continuity_cutoff));
     for (auto& c : counters) script_args.push_back(std::move(c));
     auto r = co_await run_script(redis_, script_id::purge, std::move(script_keys), std::move(script_args));

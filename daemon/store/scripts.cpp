@@ -37,17 +37,26 @@ script make(std::string_view name, std::string_view source) { return {name, sour
 const std::array<script, 20>& table() {
   // Order matches script_id.
   static const std::array<script, 20> t{
-      make("create", lua::create),         make("offer", lua::offer),
-      make("accept", lua::accept),         make("decline", lua::decline),
-      make("expire", lua::expire),         make("resolve", lua::resolve),
-      make("release", lua::release),       make("cancel", lua::cancel),
-      make("escalate", lua::escalate),     make("availability", lua::availability),
-      make("read_case", lua::read_case),   make("routing_state", lua::routing_state),
-      make("queue_view", lua::queue_view), make("list", lua::list),
+      make("create", lua::create),
+      make("offer", lua::offer),
+      make("accept", lua::accept),
+      make("decline", lua::decline),
+      make("expire", lua::expire),
+      make("resolve", lua::resolve),
+      make("release", lua::release),
+      make("cancel", lua::cancel),
+      make("escalate", lua::escalate),
+      make("availability", lua::availability),
+      make("read_case", lua::read_case),
+      make("routing_state", lua::routing_state),
+      make("queue_view", lua::queue_view),
+      make("list", lua::list),
       make("withdraw", lua::withdraw),
       make("purge", lua::purge),
-      make("outbox_claim", lua::outbox_claim), make("outbox_ack", lua::outbox_ack),
-      make("outbox_fail", lua::outbox_fail),   make("outbox_retry", lua::outbox_retry),
+      make("outbox_claim", lua::outbox_claim),
+      make("outbox_ack", lua::outbox_ack),
+      make("outbox_fail", lua::outbox_fail),
+      make("outbox_retry", lua::outbox_retry),
   };
   return t;
 }

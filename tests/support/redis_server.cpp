@@ -4,12 +4,14 @@
 
 #include <arpa/inet.h>
 #include <hiredis/hiredis.h>
+
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "support/reply_text.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -33,27 +35,6 @@ sync_context connect(int port) {
   if (!c || c->err) return nullptr;
   redisSetTimeout(c.get(), timeval{5, 0});
   return c;
-}
-
-std::string to_text(const redisReply* r) {
-  switch (r->type) {
-    case REDIS_REPLY_STRING:
-    case REDIS_REPLY_STATUS:
-    case REDIS_REPLY_ERROR:
-      return std::string(r->str, r->len);
-    case REDIS_REPLY_INTEGER:
-      return std::to_string(r->integer);
-    case REDIS_REPLY_ARRAY: {
-      std::string out;
-      for (std::size_t i = 0; i < r->elements; ++i) {
-        if (i) out += '\n';
-        out += to_text(r->element[i]);
-      }
-      return out;
-    }
-    default:
-      return "(nil)";
-  }
 }
 
 }  // namespace
@@ -183,7 +164,7 @@ std::string redis_server::cli(const std::vector<std::string>& args) {
   auto* r =
       static_cast<redisReply*>(redisCommandArgv(c.get(), static_cast<int>(args.size()), argv.data(), lens.data()));
   if (!r) throw std::runtime_error("the test redis-server did not answer");
-  std::string out = to_text(r);
+  std::string out = reply_text(r);
   freeReplyObject(r);
   return out;
 }

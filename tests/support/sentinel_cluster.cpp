@@ -4,7 +4,9 @@
 #include "support/sentinel_cluster.hpp"
 
 #include <hiredis/hiredis.h>
+
 #include <unistd.h>
+#include "support/reply_text.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -32,27 +34,6 @@ std::string find_program(const std::string& name) {
     if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
   }
   throw std::runtime_error(name + " not found in PATH (deploy/install-deps.sh installs it)");
-}
-
-std::string render(const redisReply* r) {
-  switch (r->type) {
-    case REDIS_REPLY_STRING:
-    case REDIS_REPLY_STATUS:
-    case REDIS_REPLY_ERROR:
-      return std::string(r->str, r->len);
-    case REDIS_REPLY_INTEGER:
-      return std::to_string(r->integer);
-    case REDIS_REPLY_ARRAY: {
-      std::string out;
-      for (std::size_t i = 0; i < r->elements; ++i) {
-        if (i) out += '\n';
-        out += render(r->element[i]);
-      }
-      return out;
-    }
-    default:
-      return "(nil)";
-  }
 }
 
 std::vector<std::string> lines(const std::string& s) {
@@ -90,7 +71,7 @@ std::string redis_cli(int port, const std::vector<std::string>& args, bool* ok) 
   auto* r = static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(args.size()), argv.data(), lens.data()));
   std::string out;
   if (r) {
-    out = render(r);
+    out = reply_text(r);
     if (ok) *ok = r->type != REDIS_REPLY_ERROR;
     freeReplyObject(r);
   }
