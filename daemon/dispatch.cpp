@@ -55,12 +55,14 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   const auto roster = ctx_.roster;
   const auto now = context::now();
 
-  auto expired = co_await ctx_.store.expire_offers(now);
+  auto expired = co_await ctx_.store.expire_offers(now, cfg->routing.max_missed_offers);
   if (!expired) co_return expired.error();
-  if (*expired > 0) {
-    ctx_.metrics.inc("caseroute_offers_expired_total", {}, *expired);
-    log::info("offers.expired", {{"count", *expired}});
+  if (expired->expired > 0) {
+    ctx_.metrics.inc("caseroute_offers_expired_total", {}, expired->expired);
+    log::info("offers.expired", {{"count", expired->expired}});
   }
+  for (const auto& id : expired->signed_out)
+    log::warn("counselor.availability", {{"counselor_id", id}, {"available", false}, {"why", "missed offers"}});
 
   // A shift ended (someone left the on-duty set) or this replica just started:
   // offers to counselors no longer on duty are withdrawn and routed again.

@@ -19,6 +19,6 @@ namespace caseroute {
 
 // The roster view of one counselor (GET /v1/counselors, PUT /v1/me/availability).
 v1::Counselor counselor_view(const config::counselor& c, const std::vector<schedule::duty_slot>& on_duty,
-                             const routing::counselor_status& status);
+                             const routing::counselor_status& status, int max_missed_offers);
 
 }  // namespace caseroute

@@ -56,7 +56,7 @@ asio::awaitable<http::response> put_availability(context& ctx, http::request req
   status.load = cases ? static_cast<int>(cases->size()) : 0;
   const auto* c = cfg->find_counselor(id);
   if (c == nullptr) co_return fail(req, http::not_found("counselor is no longer configured"));
-  co_return http::encode(req, counselor_view(*c, ctx.roster->on_duty(now), status));
+  co_return http::encode(req, counselor_view(*c, ctx.roster->on_duty(now), status, cfg->routing.max_missed_offers));
 }
 
 asio::awaitable<http::response> get_offers(context& ctx, http::request req) {

@@ -156,6 +156,7 @@ asio::awaitable<result<v1::Case>> case_store::accept(const std::string& case_id,
   auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.offers(), keys_.queue(),
                              keys_.excluded(case_id), keys_.counselor_cases(counselor_id));
   auto script_args = command(case_id, counselor_id, ms_string(now), serialize(accepted), serialize(expired));
+  auto counselor_key = keys_.counselor(counselor_id);
   auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.accepted", v1::CASE_ACTIVE, now);
   if (!cb) co_return cb.error();
   script_keys.push_back(keys_.outbox(case_id));
@@ -163,6 +164,7 @@ asio::awaitable<result<v1::Case>> case_store::accept(const std::string& case_id,
   script_args.push_back(*cb);
   script_args.push_back(callback_variant(*cb, "case.offer_expired", v1::CASE_QUEUED));
   script_args.push_back(ms_string(now));
+  script_keys.push_back(std::move(counselor_key));
   auto r = co_await run_script(redis_, script_id::accept, std::move(script_keys), std::move(script_args));
   if (auto ok = to_void(r); !ok) co_return ok.error();
   co_return co_await get(case_id, view_options{.personal = true});
@@ -274,8 +276,9 @@ asio::awaitable<result<bool>> case_store::escalate(const std::string& case_id, i
   co_return result<bool>(boost::system::in_place_value, r->elements.size() > 1 && r->elements[1].integer == 1);
 }
 
-asio::awaitable<result<int>> case_store::expire_offers(time_point now) {
-  int expired = 0;
+asio::awaitable<result<expiry>> case_store::expire_offers(time_point now, int max_missed_offers) {
+  expiry out;
+  int& expired = out.expired;
   // Bounded: 100 offers per batch, and stop when a batch makes no progress.
   for (int batch = 0; batch < 100; ++batch) {
     auto due =
@@ -297,16 +300,19 @@ asio::awaitable<result<int>> case_store::expire_offers(time_point now) {
       if (!cb) co_return cb.error();
       script_keys.push_back(keys_.outbox(id));
       script_keys.push_back(keys_.outbox_due());
+      script_keys.push_back(keys_.counselor(*holder));
       script_args.push_back(std::move(*cb));
+      script_args.push_back(std::to_string(max_missed_offers));
       auto r = co_await run_script(redis_, script_id::expire, std::move(script_keys), std::move(script_args));
       auto st = status_of(r);
       if (!st) co_return st.error();
       if (st->ok) ++expired;
+      if (st->ok && r->elements.size() > 1 && r->elements[1].str == "signed_out") out.signed_out.push_back(*holder);
       if (st->ok || st->reason == "wrong_state") ++progressed;  // wrong_state: a stale entry, now gone
     }
     if (due->elements.size() < 100 || progressed == 0) break;
   }
-  co_return expired;
+  co_return out;
 }
 
 asio::awaitable<result<void>> case_store::withdraw(const std::string& case_id, const std::string& counselor_id,

@@ -55,6 +55,12 @@ struct routing_state {
   std::map<std::string, std::set<std::string>> continuity;      // youth ref -> counselor ids
 };
 
+// What expire_offers did.
+struct expiry {
+  int expired = 0;
+  std::vector<std::string> signed_out;  // counselors signed out after missed offers
+};
+
 struct offer_request {
   std::string case_id;
   std::string counselor_id;
@@ -115,8 +121,10 @@ class case_store {
                                            const std::string& reason, time_point now);
   // Raises escalation_level to `level` if it is lower (event case.escalated).
   asio::awaitable<result<bool>> escalate(const std::string& case_id, int level, time_point now);
-  // Expires every offer whose time has passed; returns how many.
-  asio::awaitable<result<int>> expire_offers(time_point now);
+  // Expires every offer whose time has passed; counts each as a missed offer
+  // of its counselor, who is signed out at max_missed_offers consecutive ones
+  // (0 = no limit) until they sign in again.
+  asio::awaitable<result<expiry>> expire_offers(time_point now, int max_missed_offers = 0);
   // CASE_OFFERED -> CASE_QUEUED when the counselor left the roster (event
   // case.offer_withdrawn); unlike decline, the counselor is not excluded.
   // Fails with wrong_state when the case is no longer offered, not_yours when

@@ -202,11 +202,12 @@ asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point
     out.queued.push_back(std::move(q));
   }
   for (const auto& row : r->elements[1].elements) {
-    if (!is_array(row, 5)) co_return make_error_code(error::bad_record);
+    if (!is_array(row, 6)) co_return make_error_code(error::bad_record);
     routing::counselor_status s;
     s.available = row.elements[1].str != "0";
     s.last_offer_at = codec::from_ms(to_int(row.elements[2].str));
     s.availability_changed_at = codec::from_ms(to_int(row.elements[4].str));
+    s.missed_offers = static_cast<int>(to_int(row.elements[5].str));
     s.load = static_cast<int>(row.elements[3].integer);
     out.counselors[row.elements[0].str] = s;
   }

@@ -248,7 +248,7 @@ asio::awaitable<http::response> list_counselors(context& ctx, http::request req)
   for (const auto& c : cfg->counselors) {
     routing::counselor_status s;
     if (auto it = state->counselors.find(c.id); it != state->counselors.end()) s = it->second;
-    *list.add_counselors() = counselor_view(c, on_duty, s);
+    *list.add_counselors() = counselor_view(c, on_duty, s, cfg->routing.max_missed_offers);
   }
   co_return http::encode(req, list);
 }
@@ -256,7 +256,7 @@ asio::awaitable<http::response> list_counselors(context& ctx, http::request req)
 }  // namespace
 
 v1::Counselor counselor_view(const config::counselor& c, const std::vector<schedule::duty_slot>& on_duty,
-                             const routing::counselor_status& status) {
+                             const routing::counselor_status& status, int max_missed_offers) {
   v1::Counselor v;
   v.set_counselor_id(c.id);
   v.set_name(c.name);
@@ -266,6 +266,9 @@ v1::Counselor counselor_view(const config::counselor& c, const std::vector<sched
     v.set_site_id(d->site_id);
     v.set_shift(d->shift);
     available = routing::signed_in(status, *d);
+  }
+  if (max_missed_offers > 0 && status.missed_offers >= max_missed_offers) {
+    available = false;  // signed out after missed offers, until they sign in
   }
   v.set_available(available);
   v.set_load(status.load);

@@ -105,8 +105,17 @@ void act_as_counselor(shared_state& s, const std::string& me, int capacity, unsi
   std::mt19937 rng(seed);
   client api(0);
   std::set<std::string> ignored;  // offers this counselor lets expire
+  bool signed_in_for_drain = false;
   while (s.stage != done_stage) {
     const bool drain = s.stage == drain_stage;
+    // Offers left to expire sign a counselor out after routing.max_missed_offers
+    // in a row; like the app, sign in again now and then, and before draining.
+    if ((drain && !signed_in_for_drain) || rng() % 10 == 0) {
+      api.set_port(s.any_port(rng));
+      const auto r = api.as(me, "PUT", "/v1/me/availability", R"({"available":true})");
+      s.count("sign_in", r.status);
+      if (drain && r.status == 200) signed_in_for_drain = true;
+    }
     api.set_port(s.any_port(rng));
     auto offers = api.as(me, "GET", "/v1/me/offers?wait=1");
     if (offers.status != 200) {

@@ -1,6 +1,8 @@
 // The whole flow through the real binary: a referral is offered to the right
 // counselor, accepted and resolved, and the platform sees CASE_RESOLVED; a
 // counselor cannot see or act on another's case; personal data stays put.
+#include <thread>
+
 #include "e2e/e2e_support.hpp"
 
 namespace caseroute::e2e {
@@ -170,6 +172,36 @@ TEST_F(flow, UnansweredOfferExpiresAndGoesToTheNextCounselor) {
   for (const auto& e : full.history()) types.push_back(e.type());
   EXPECT_EQ(types, (std::vector<std::string>{"case.created", "case.offered", "case.offer_expired", "case.offered"}));
   EXPECT_EQ(api_->as("c5", "POST", "/v1/cases/" + case_id + "/accept").status, 200);
+}
+
+TEST_F(flow, ThreeMissedOffersSignACounselorOutUntilTheySignIn) {
+  // test.yaml: offer_timeout 5s, max_missed_offers 3 (default). c1 (capacity 2)
+  // wins depression cases on skill and lets every offer lapse.
+  const auto a = post_case(*api_, "ref-miss-1", "RISK_LOW", "depression");
+  const auto b = post_case(*api_, "ref-miss-2", "RISK_LOW", "depression");
+  ASSERT_TRUE(wait_for_offer(*api_, "c1", a));
+  ASSERT_TRUE(wait_for_offer(*api_, "c1", b));
+  ASSERT_TRUE(wait_for_offer(*api_, "c5", a, 20));  // both lapsed: missed 2
+  const auto c = post_case(*api_, "ref-miss-3", "RISK_LOW", "depression");
+  ASSERT_TRUE(wait_for_offer(*api_, "c1", c));
+  // The third lapse signs c1 out: the case goes elsewhere and stays away from c1.
+  auto c1_view = [&] {
+    auto list = parse<v1::CounselorList>(api_->as("s1", "GET", "/v1/counselors").body);
+    for (const auto& x : list.counselors())
+      if (x.counselor_id() == "c1") return x;
+    return v1::Counselor{};
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (c1_view().available() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(c1_view().available());
+  const auto d = post_case(*api_, "ref-miss-4", "RISK_LOW", "depression");
+  EXPECT_FALSE(wait_for_offer(*api_, "c1", d, 3));
+  // Signing in again clears it.
+  ASSERT_EQ(api_->as("c1", "PUT", "/v1/me/availability", R"({"available":true})").status, 200);
+  EXPECT_TRUE(c1_view().available());
+  const auto e = post_case(*api_, "ref-miss-5", "RISK_LOW", "depression");
+  EXPECT_TRUE(wait_for_offer(*api_, "c1", e));
 }
 
 TEST_F(flow, CrisisCaseGoesOnlyToCrisisTrainedAndEscalatesAtOnceWhenNobodyFits) {

@@ -1,6 +1,7 @@
 -- accept: OFFERED -> ACTIVE for the offered counselor before expiry. A late
 -- accept expires the offer right here (back to QUEUED, counselor excluded).
--- KEYS: case, history, offers, queue, excluded, counselor cases, outbox, outbox_due
+-- KEYS: case, history, offers, queue, excluded, counselor cases, outbox, outbox_due,
+--       counselor (its missed-offer count resets on an accept)
 -- ARGV: case id, counselor, now ms, case.accepted event, case.offer_expired event,
 --       StatusCallbacks ('' = none): case.accepted, case.offer_expired; now ms
 local f = redis.call('HMGET', KEYS[1], 'state', 'counselor', 'offer_expires', 'created')
@@ -24,6 +25,7 @@ if state == 2 and mine then
     return {'err', 'offer_expired'}
   end
   redis.call('HSET', KEYS[1], 'state', 3, 'accepted', ARGV[3])
+  redis.call('HSET', KEYS[9], 'missed_offers', 0)
   redis.call('ZREM', KEYS[3], ARGV[1])
   redis.call('RPUSH', KEYS[2], ARGV[4])
   -- status callback to the platform (SPEC 4.2), in the same step; '' = none

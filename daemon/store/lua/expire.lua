@@ -1,9 +1,11 @@
 -- expire: an OFFERED case whose offer time passed -> QUEUED, counselor excluded.
 -- Entries of `offers` that are no longer offered are dropped.
 -- KEYS: case, history, offers, queue, excluded, counselor cases (of the
---       counselor the caller read), outbox, outbox_due
+--       counselor the caller read), outbox, outbox_due, counselor
 -- ARGV: case id, expected counselor, now ms, case.offer_expired event,
---       its StatusCallback ('' = none)
+--       its StatusCallback ('' = none), max missed offers (0 = no limit)
+-- Counts the counselor's consecutive missed offers; at the limit they are
+-- signed out (reply {'ok', 'signed_out'}) until they sign in again.
 local f = redis.call('HMGET', KEYS[1], 'state', 'counselor', 'offer_expires', 'created')
 if tonumber(f[1]) ~= 2 then
   redis.call('ZREM', KEYS[3], ARGV[1])
@@ -22,5 +24,11 @@ redis.call('RPUSH', KEYS[2], ARGV[4])
 if ARGV[5] ~= '' then
   redis.call('RPUSH', KEYS[7], ARGV[5])
   redis.call('ZADD', KEYS[8], 'NX', ARGV[3], ARGV[1])
+end
+local missed = redis.call('HINCRBY', KEYS[9], 'missed_offers', 1)
+local limit = tonumber(ARGV[6]) or 0
+if limit > 0 and missed >= limit and redis.call('HGET', KEYS[9], 'available') ~= '0' then
+  redis.call('HSET', KEYS[9], 'available', 0, 'available_at', ARGV[3])
+  return {'ok', 'signed_out'}
 end
 return {'ok'}

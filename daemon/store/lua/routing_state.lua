@@ -5,7 +5,8 @@
 -- ARGV: key base "{P}:v1:", continuity window start ms
 -- Returns {cases, counselors, continuity}:
 --   cases:       {id, record, escalation, {excluded ids}} per queued case
---   counselors:  {id, available, last_offer ms, load, available_at ms} per counselor with state
+--   counselors:  {id, available, last_offer ms, load, available_at ms, missed offers}
+--                per counselor with state
 --   continuity:  {youth ref, {counselor ids}} per queued youth ref
 local base = ARGV[1]
 local cases, refs = {}, {}
@@ -20,9 +21,9 @@ end
 
 local counselors, holders = {}, {}
 for _, cid in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  local c = redis.call('HMGET', base .. 'counselor:' .. cid, 'available', 'last_offer', 'available_at')
+  local c = redis.call('HMGET', base .. 'counselor:' .. cid, 'available', 'last_offer', 'available_at', 'missed_offers')
   local held = redis.call('SMEMBERS', base .. 'counselor:' .. cid .. ':cases')
-  counselors[#counselors + 1] = {cid, c[1] or '1', c[2] or '0', #held, c[3] or '0'}
+  counselors[#counselors + 1] = {cid, c[1] or '1', c[2] or '0', #held, c[3] or '0', c[4] or '0'}
   -- a counselor holding an open case of a queued youth counts for continuity
   for _, hid in ipairs(held) do
     local ref = redis.call('HGET', base .. 'case:' .. hid, 'youth')

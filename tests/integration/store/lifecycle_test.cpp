@@ -101,16 +101,16 @@ TEST_F(lifecycle, expired_offers_go_back_to_the_queue) {
     const auto b = co_await new_case(s, "R-4");
     (co_await s.offer(offer_to(a, "c001", at(), 3, 60s))).value();
     (co_await s.offer(offer_to(b, "c002", at(), 3, 120s))).value();
-    EXPECT_EQ((co_await s.expire_offers(at(30s))).value(), 0);
-    EXPECT_EQ((co_await s.expire_offers(at(60s))).value(), 1);
+    EXPECT_EQ((co_await s.expire_offers(at(30s))).value().expired, 0);
+    EXPECT_EQ((co_await s.expire_offers(at(60s))).value().expired, 1);
     auto ca = (co_await s.get(a, {.history = true})).value();
     EXPECT_EQ(ca.state(), v1::CASE_QUEUED);
     EXPECT_EQ(ca.history().rbegin()->type(), "case.offer_expired");
     EXPECT_EQ(ca.history().rbegin()->counselor_id(), "c001");
     EXPECT_EQ((co_await s.get(b, {})).value().state(), v1::CASE_OFFERED);
     EXPECT_EQ((co_await s.offer(offer_to(a, "c001", at(61s)))).error(), error::wrong_state);  // excluded
-    EXPECT_EQ((co_await s.expire_offers(at(121s))).value(), 1);
-    EXPECT_EQ((co_await s.expire_offers(at(200s))).value(), 0);
+    EXPECT_EQ((co_await s.expire_offers(at(121s))).value().expired, 1);
+    EXPECT_EQ((co_await s.expire_offers(at(200s))).value().expired, 0);
   });
 }
 
@@ -126,7 +126,7 @@ TEST_F(lifecycle, accept_after_expiry_is_offer_expired_and_requeues) {
     EXPECT_TRUE((co_await s.counselor_cases("c001")).value().empty());
     // Asking again still says expired, not forbidden.
     EXPECT_EQ((co_await s.accept(id, "c001", at(61s))).error(), error::offer_expired);
-    EXPECT_EQ((co_await s.expire_offers(at(90s))).value(), 0);
+    EXPECT_EQ((co_await s.expire_offers(at(90s))).value().expired, 0);
   });
 }
 
