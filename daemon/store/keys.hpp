@@ -26,7 +26,8 @@ namespace caseroute::store {
 //   cases                     zset   every case id, score = created ms (listing)
 //   open                      set    case ids in QUEUED, OFFERED or ACTIVE
 //   stats                     hash   created, resolved, cancelled counters
-//   counselor:<id>            hash   available (0/1), available_at (ms), last_offer (ms)
+//   counselor:<id>            hash   available (0/1), available_at (ms), last_offer (ms),
+//                                    missed_offers (consecutive expired offers)
 //   counselor:<id>:cases      set    the counselor's offered + active case ids (load)
 //   counselors                set    counselor ids with live state
 //   youth:<ref>               zset   counselor id -> ms of their last resolution
