@@ -10,29 +10,17 @@ if not state then return {'err', 'not_found'} end
 local mine = f[2] == ARGV[2]
 if state == 2 and mine then
   if tonumber(f[3]) <= tonumber(ARGV[3]) then
-    redis.call('HSET', KEYS[1], 'state', 1)
-    redis.call('HDEL', KEYS[1], 'counselor', 'site', 'offered', 'offer_expires')
+    requeue(KEYS[1], KEYS[4], ARGV[1], f[4], 'counselor', 'site', 'offered', 'offer_expires')
     redis.call('ZREM', KEYS[3], ARGV[1])
-    redis.call('ZADD', KEYS[4], f[4], ARGV[1])
     redis.call('SADD', KEYS[5], ARGV[2])
     redis.call('SREM', KEYS[6], ARGV[1])
-    redis.call('RPUSH', KEYS[2], ARGV[5])
-    -- status callback to the platform (SPEC 4.2), in the same step; '' = none
-    if ARGV[7] ~= '' then
-      redis.call('RPUSH', KEYS[7], ARGV[7])
-      redis.call('ZADD', KEYS[8], 'NX', ARGV[8], ARGV[1])
-    end
+    emit(KEYS[2], ARGV[5], KEYS[7], KEYS[8], ARGV[7], ARGV[8], ARGV[1])
     return {'err', 'offer_expired'}
   end
   redis.call('HSET', KEYS[1], 'state', 3, 'accepted', ARGV[3])
   redis.call('HSET', KEYS[9], 'missed_offers', 0)
   redis.call('ZREM', KEYS[3], ARGV[1])
-  redis.call('RPUSH', KEYS[2], ARGV[4])
-  -- status callback to the platform (SPEC 4.2), in the same step; '' = none
-  if ARGV[6] ~= '' then
-    redis.call('RPUSH', KEYS[7], ARGV[6])
-    redis.call('ZADD', KEYS[8], 'NX', ARGV[8], ARGV[1])
-  end
+  emit(KEYS[2], ARGV[4], KEYS[7], KEYS[8], ARGV[6], ARGV[8], ARGV[1])
   return {'ok'}
 end
 -- a retried accept (the first answer was lost) succeeds without a second event

@@ -18,10 +18,5 @@ if holder ~= '' then redis.call('SREM', KEYS[6], ARGV[1]) end
 redis.call('HINCRBY', KEYS[7], 'cancelled', 1)
 -- closed cases by close time: retention purges them (purge.lua)
 redis.call('ZADD', KEYS[8], ARGV[3], ARGV[1])
-redis.call('RPUSH', KEYS[2], ARGV[4])
--- status callback to the platform (SPEC 4.2), in the same step; '' = none
-if ARGV[5] ~= '' then
-  redis.call('RPUSH', KEYS[9], ARGV[5])
-  redis.call('ZADD', KEYS[10], 'NX', ARGV[3], ARGV[1])
-end
+emit(KEYS[2], ARGV[4], KEYS[9], KEYS[10], ARGV[5], ARGV[3], ARGV[1])
 return {'ok'}

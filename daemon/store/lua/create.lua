@@ -17,10 +17,5 @@ redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
 redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
 redis.call('SADD', KEYS[6], ARGV[1])
 redis.call('HINCRBY', KEYS[7], 'created', 1)
-redis.call('RPUSH', KEYS[3], ARGV[11])
--- status callback to the platform (SPEC 4.2), in the same step; '' = none
-if ARGV[12] ~= '' then
-  redis.call('RPUSH', KEYS[8], ARGV[12])
-  redis.call('ZADD', KEYS[9], 'NX', ARGV[3], ARGV[1])
-end
+emit(KEYS[3], ARGV[11], KEYS[8], KEYS[9], ARGV[12], ARGV[3], ARGV[1])
 return {'ok', ARGV[1]}

@@ -6,10 +6,5 @@ local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
 if state >= 4 or (tonumber(f[2]) or 0) >= tonumber(ARGV[1]) then return {'ok', 0} end
 redis.call('HSET', KEYS[1], 'escalation', ARGV[1])
-redis.call('RPUSH', KEYS[2], ARGV[2])
--- status callback to the platform (SPEC 4.2), in the same step; '' = none
-if ARGV[3] ~= '' then
-  redis.call('RPUSH', KEYS[3], ARGV[3])
-  redis.call('ZADD', KEYS[4], 'NX', ARGV[4], ARGV[5])
-end
+emit(KEYS[2], ARGV[2], KEYS[3], KEYS[4], ARGV[3], ARGV[4], ARGV[5])
 return {'ok', 1}

@@ -13,18 +13,11 @@ if tonumber(f[1]) ~= 2 then
 end
 if f[2] ~= ARGV[2] then return {'retry'} end
 if tonumber(f[3]) > tonumber(ARGV[3]) then return {'err', 'not_due'} end
-redis.call('HSET', KEYS[1], 'state', 1)
-redis.call('HDEL', KEYS[1], 'counselor', 'site', 'offered', 'offer_expires')
+requeue(KEYS[1], KEYS[4], ARGV[1], f[4], 'counselor', 'site', 'offered', 'offer_expires')
 redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('ZADD', KEYS[4], f[4], ARGV[1])
 redis.call('SADD', KEYS[5], ARGV[2])
 redis.call('SREM', KEYS[6], ARGV[1])
-redis.call('RPUSH', KEYS[2], ARGV[4])
--- status callback to the platform (SPEC 4.2), in the same step; '' = none
-if ARGV[5] ~= '' then
-  redis.call('RPUSH', KEYS[7], ARGV[5])
-  redis.call('ZADD', KEYS[8], 'NX', ARGV[3], ARGV[1])
-end
+emit(KEYS[2], ARGV[4], KEYS[7], KEYS[8], ARGV[5], ARGV[3], ARGV[1])
 local missed = redis.call('HINCRBY', KEYS[9], 'missed_offers', 1)
 local limit = tonumber(ARGV[6]) or 0
 if limit > 0 and missed >= limit and redis.call('HGET', KEYS[9], 'available') ~= '0' then

@@ -25,12 +25,7 @@ if load >= tonumber(ARGV[6]) then return {'err', 'at_capacity'} end
 
 if state == 2 and previous ~= ARGV[2] then
   redis.call('SREM', KEYS[9], ARGV[1])
-  redis.call('RPUSH', KEYS[2], ARGV[11])
-  -- status callback to the platform (SPEC 4.2), in the same step; '' = none
-  if ARGV[12] ~= '' then
-    redis.call('RPUSH', KEYS[10], ARGV[12])
-    redis.call('ZADD', KEYS[11], 'NX', ARGV[14], ARGV[1])
-  end
+  emit(KEYS[2], ARGV[11], KEYS[10], KEYS[11], ARGV[12], ARGV[14], ARGV[1])
 end
 redis.call('HSET', KEYS[1], 'state', 2, 'counselor', ARGV[2], 'site', ARGV[3],
   'offered', ARGV[4], 'offer_expires', ARGV[5])
@@ -39,10 +34,5 @@ redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
 redis.call('SADD', KEYS[6], ARGV[1])
 redis.call('HSET', KEYS[5], 'last_offer', ARGV[4])
 redis.call('SADD', KEYS[7], ARGV[2])
-redis.call('RPUSH', KEYS[2], ARGV[10])
--- status callback to the platform (SPEC 4.2), in the same step; '' = none
-if ARGV[13] ~= '' then
-  redis.call('RPUSH', KEYS[10], ARGV[13])
-  redis.call('ZADD', KEYS[11], 'NX', ARGV[14], ARGV[1])
-end
+emit(KEYS[2], ARGV[10], KEYS[10], KEYS[11], ARGV[13], ARGV[14], ARGV[1])
 return {'ok'}

@@ -16,10 +16,5 @@ if ARGV[5] == '1' then redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2]) end
 redis.call('HINCRBY', KEYS[6], 'resolved', 1)
 -- closed cases by close time: retention purges them (purge.lua)
 redis.call('ZADD', KEYS[7], ARGV[3], ARGV[1])
-redis.call('RPUSH', KEYS[2], ARGV[6])
--- status callback to the platform (SPEC 4.2), in the same step; '' = none
-if ARGV[7] ~= '' then
-  redis.call('RPUSH', KEYS[8], ARGV[7])
-  redis.call('ZADD', KEYS[9], 'NX', ARGV[3], ARGV[1])
-end
+emit(KEYS[2], ARGV[6], KEYS[8], KEYS[9], ARGV[7], ARGV[3], ARGV[1])
 return {'ok'}

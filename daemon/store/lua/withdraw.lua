@@ -13,15 +13,8 @@ if not state then
 end
 if state ~= 2 then return {'err', 'wrong_state'} end
 if f[2] ~= ARGV[2] then return {'err', 'not_yours'} end
-redis.call('HSET', KEYS[1], 'state', 1)
-redis.call('HDEL', KEYS[1], 'counselor', 'site', 'offered', 'offer_expires')
+requeue(KEYS[1], KEYS[4], ARGV[1], f[3], 'counselor', 'site', 'offered', 'offer_expires')
 redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('ZADD', KEYS[4], f[3], ARGV[1])
 redis.call('SREM', KEYS[5], ARGV[1])
-redis.call('RPUSH', KEYS[2], ARGV[3])
--- status callback to the platform (SPEC 4.2), in the same step; '' = none
-if ARGV[4] ~= '' then
-  redis.call('RPUSH', KEYS[6], ARGV[4])
-  redis.call('ZADD', KEYS[7], 'NX', ARGV[5], ARGV[1])
-end
+emit(KEYS[2], ARGV[3], KEYS[6], KEYS[7], ARGV[4], ARGV[5], ARGV[1])
 return {'ok'}
