@@ -94,13 +94,16 @@ struct province {
 // (a) One routing decision (best counselor for the head case) on a snapshot
 // prepared once per pass.
 void BM_route_head_case(benchmark::State& state) {
-  const province p(static_cast<int>(state.range(0)), 100'000);
+  const province p(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   const routing::queued_case& head = *routing::queue_order(p.queue, now, p.cfg.routing).front();
   routing::router r(p.snap, now);
   for (auto _ : state) benchmark::DoNotOptimize(r.route(head));
   state.counters["on_duty"] = static_cast<double>(p.snap.on_duty.size());
 }
-BENCHMARK(BM_route_head_case)->Arg(1'000)->Arg(5'000)->Arg(10'000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_route_head_case)
+    ->ArgNames({"counselors", "queue"})
+    ->ArgsProduct({{1'000, 5'000, 10'000}, {1'000, 10'000, 100'000}})
+    ->Unit(benchmark::kMicrosecond);
 
 // A typical (non-crisis, phone, level 0) case.
 void BM_route_typical_case(benchmark::State& state) {
@@ -113,6 +116,13 @@ void BM_route_typical_case(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(r.route(k));
 }
 BENCHMARK(BM_route_typical_case)->Arg(1'000)->Arg(5'000)->Arg(10'000)->Unit(benchmark::kMicrosecond);
+
+// Queue order alone (a part of every pass).
+void BM_queue_order(benchmark::State& state) {
+  const province p(1'000, static_cast<int>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(routing::queue_order(p.queue, now, p.cfg.routing).data());
+}
+BENCHMARK(BM_queue_order)->Arg(100'000)->Unit(benchmark::kMillisecond);
 
 // Preparing the snapshot (the index) once per pass, and route_one(), which
 // prepares it for a single decision.
@@ -130,9 +140,18 @@ BENCHMARK(BM_route_one_unprepared)->Unit(benchmark::kMicrosecond);
 
 // (b) A shift change brings 500 counselors on duty with free capacity while
 // everyone already on duty is full: one pass fills their capacity from the
-// whole queue (queue order, index, every decision).
+// whole queue (queue order, index, every decision). daemon_options=1 plans as
+// the dispatcher does: crisis broadcasts and continuity waits (a roster, 2h
+// routing.continuity_wait).
 void BM_shift_change_fill(benchmark::State& state) {
   province p(10'000, static_cast<int>(state.range(0)));
+  p.cfg.routing.continuity_wait = 2h;
+  const schedule::roster roster(p.cfg);
+  routing::plan_options options;
+  if (state.range(1) == 1) {
+    options.crisis_broadcast = true;
+    options.continuity_roster = &roster;
+  }
   for (auto& [id, st] : p.snap.status) st.load = 3;  // 5,000 on duty, all full
   for (int i = 1; i < 1000; i += 2) {                // 500 arrive
     const config::counselor& c = p.cfg.counselors[static_cast<std::size_t>(i)];
@@ -141,15 +160,22 @@ void BM_shift_change_fill(benchmark::State& state) {
   }
   std::size_t offers = 0;
   for (auto _ : state) {
-    const auto decisions = routing::plan(p.queue, p.snap, now);
-    offers = static_cast<std::size_t>(std::count_if(
-        decisions.begin(), decisions.end(), [](const auto& d) { return std::holds_alternative<routing::offer>(d); }));
+    const auto decisions = routing::plan(p.queue, p.snap, now, options);
+    offers = 0;
+    for (const auto& d : decisions) {
+      if (std::holds_alternative<routing::offer>(d)) ++offers;
+      if (const auto* b = std::get_if<routing::broadcast>(&d)) offers += b->offers.size();
+    }
     benchmark::DoNotOptimize(decisions.data());
   }
   state.counters["offers"] = static_cast<double>(offers);
   state.counters["free_capacity"] = 1500;
 }
-BENCHMARK(BM_shift_change_fill)->Arg(100'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_shift_change_fill)
+    ->ArgNames({"queue", "daemon_options"})
+    ->Args({100'000, 0})
+    ->Args({100'000, 1})
+    ->Unit(benchmark::kMillisecond);
 
 std::size_t heap_in_use() {
   const struct mallinfo2 m = mallinfo2();
@@ -182,7 +208,8 @@ void BM_snapshot_memory(benchmark::State& state) {
 }
 BENCHMARK(BM_snapshot_memory)->Iterations(1)->Unit(benchmark::kMillisecond);
 
-// (d) Scaling: a whole pass (plan) by counselors and by queue depth.
+// (d) Scaling: a whole pass (plan) by counselors and by queue depth (the
+// head decision above has the same grid).
 void BM_plan_scaling(benchmark::State& state) {
   const province p(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   for (auto _ : state) benchmark::DoNotOptimize(routing::plan(p.queue, p.snap, now).data());
@@ -190,11 +217,7 @@ void BM_plan_scaling(benchmark::State& state) {
 }
 BENCHMARK(BM_plan_scaling)
     ->ArgNames({"counselors", "queue"})
-    ->Args({1'000, 100'000})
-    ->Args({5'000, 100'000})
-    ->Args({10'000, 100'000})
-    ->Args({10'000, 1'000})
-    ->Args({10'000, 10'000})
+    ->ArgsProduct({{1'000, 5'000, 10'000}, {1'000, 10'000, 100'000}})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "context.hpp"
+#include "routing/routing.hpp"
 
 namespace caseroute {
 
@@ -27,6 +28,24 @@ class dispatcher {
   boost::asio::awaitable<boost::system::result<void>> pass();
 
  private:
+  template <class T>
+  using result = boost::system::result<T>;
+  // What applying one decision asks of the pass: route again at once (a
+  // crisis case escalated, so rule 2 is relaxed).
+  struct applied {
+    bool reroute = false;
+  };
+  // One coroutine per kind of routing::decision (keep_queued needs one only
+  // for a crisis case: escalate_now); each fails only when Redis is
+  // unavailable (a case changed meanwhile is left to the next pass). The
+  // case pointers point into the pass's routing state.
+  boost::asio::awaitable<result<applied>> apply_offer(routing::offer o, const routing::queued_case* c, time_point now);
+  boost::asio::awaitable<result<applied>> escalate_now(const routing::queued_case* c, time_point now);
+  boost::asio::awaitable<result<applied>> apply_broadcast(routing::broadcast b, const routing::queued_case* c,
+                                                          time_point now);
+  boost::asio::awaitable<result<applied>> apply_wait(routing::wait_for_counselor w, const routing::queued_case* c,
+                                                     time_point now);
+
   context& ctx_;
   boost::asio::steady_timer wake_;
   bool kicked_ = false;

@@ -66,6 +66,8 @@ registry::registry() {
   describe("caseroute_cases_purged_total", kind::counter,
            "Closed cases purged after privacy.retention_days (anonymous counts kept).");
   describe("caseroute_escalations_total", kind::counter, "Escalation level rises, by risk.");
+  describe("caseroute_continuity_waits_total", kind::counter,
+           "Cases left queued for their off-duty continuity counselor (each wait counted once).");
   describe("caseroute_counselors_on_duty", kind::gauge, "Counselors rostered for the current shift.");
   describe("caseroute_counselors_available", kind::gauge, "On-duty counselors signed in with free capacity.");
   describe("caseroute_http_requests_total", kind::counter, "HTTP requests by route pattern, method and status.");

@@ -17,16 +17,19 @@ bool holds(const config::counselor& who, const std::string& code) {
 
 bool concern_dropped(const queued_case& c) { return c.escalation_level >= 2 || c.concerns.empty(); }
 
-// "grief", or "any of grief, sleep" once rule 2 is relaxed; empty when dropped.
-std::string concern_phrase(const queued_case& c) {
-  if (concern_dropped(c)) return {};
-  if (c.escalation_level == 0 || c.concerns.size() == 1) return c.concerns.front();
-  std::string text = "any of ";
-  for (std::size_t i = 0; i < c.concerns.size(); ++i) {
-    if (i > 0) text += ", ";
-    text += c.concerns[i];
+// Appends "grief", or "any of grief, sleep" once rule 2 is relaxed; nothing
+// when dropped.
+void append_concern(std::string& out, const queued_case& c) {
+  if (concern_dropped(c)) return;
+  if (c.escalation_level == 0 || c.concerns.size() == 1) {
+    out += c.concerns.front();
+    return;
   }
-  return text;
+  out += "any of ";
+  for (std::size_t i = 0; i < c.concerns.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += c.concerns[i];
+  }
 }
 
 // What a counselor's own state is called in a reason.
@@ -49,36 +52,63 @@ const char* state_phrase(filter f) {
 
 // One sentence naming what removed the last candidates: `furthest` is the
 // filter the best of them failed; `states` the own-state filters (a bit per
-// filter) failed by those who passed rules 2-4.
+// filter) failed by those who passed rules 2-4. Built in one string: it runs
+// for every case nobody can take.
 std::string reason_for(const queued_case& c, filter furthest, unsigned states) {
   const bool visit = is_visit(c.contact_mode);
-  const std::string near = visit ? " near county " + c.county : "";
-  const std::string concern = concern_phrase(c);
-  const std::string crisis = c.level == risk::crisis ? "crisis-trained " : "";
+  // Whether the concern phrase has any text (an empty code has none).
+  const bool concern =
+      !concern_dropped(c) && ((c.escalation_level != 0 && c.concerns.size() != 1) || !c.concerns.front().empty());
+  std::string out;
+  out.reserve(128);
+  const auto near = [&] {
+    if (visit) {
+      out += " near county ";
+      out += c.county;
+    }
+  };
   switch (furthest) {
     case filter::county:
-      return "no counselor on duty near county " + c.county + " for a visit";
+      out += "no counselor on duty near county ";
+      out += c.county;
+      out += " for a visit";
+      return out;
     case filter::concern:
-      return "no counselor on duty" + near + " holds " + concern;
+      out += "no counselor on duty";
+      near();
+      out += " holds ";
+      append_concern(out, c);
+      return out;
     case filter::crisis:
-      return "no crisis-trained counselor on duty" + near + (concern.empty() ? "" : " holds " + concern);
+      out += "no crisis-trained counselor on duty";
+      near();
+      if (concern) {
+        out += " holds ";
+        append_concern(out, c);
+      }
+      return out;
     case filter::passed:
       return "no counselor eligible";
     default:
       break;
   }
-  std::vector<const char*> phrases;
+  const char* phrases[8];
+  std::size_t count = 0;
   for (filter f : {filter::missed, filter::available, filter::wrap_up, filter::crisis_limit, filter::capacity}) {
-    if (states & (1u << static_cast<unsigned>(f))) phrases.push_back(state_phrase(f));
+    if (states & (1u << static_cast<unsigned>(f))) phrases[count++] = state_phrase(f);
   }
-  std::string who = "every " + crisis + "counselor on duty" + near;
-  if (!concern.empty()) who += " who holds " + concern;
-  who += " is ";
-  for (std::size_t i = 0; i < phrases.size(); ++i) {
-    if (i > 0) who += i + 1 == phrases.size() ? " or " : ", ";
-    who += phrases[i];
+  out += c.level == risk::crisis ? "every crisis-trained counselor on duty" : "every counselor on duty";
+  near();
+  if (concern) {
+    out += " who holds ";
+    append_concern(out, c);
   }
-  return who;
+  out += " is ";
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0) out += i + 1 == count ? " or " : ", ";
+    out += phrases[i];
+  }
+  return out;
 }
 
 }  // namespace
@@ -100,6 +130,48 @@ bool can_serve(const queued_case& c, const config::counselor& who, const std::ve
   const auto& homes = who.home_visit_counties;
   return std::any_of(slots.begin(), slots.end(), [&](const schedule::duty_slot& d) { return d.county == c.county; }) ||
          std::find(homes.begin(), homes.end(), c.county) != homes.end();
+}
+
+std::uint64_t code_table::hash(std::string_view key) {
+  std::uint64_t h = 14695981039346656037ull;  // FNV-1a
+  for (char ch : key) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
+  return h ^ (h >> 29);
+}
+
+void code_table::reserve(std::size_t n) {
+  std::size_t slots = 16;
+  while (slots < 2 * n) slots *= 2;
+  if (slots > slots_.size()) rehash(slots);
+}
+
+void code_table::rehash(std::size_t slots) {
+  slots_.assign(slots, -1);
+  for (std::size_t k = 0; k < keys_.size(); ++k) {
+    std::size_t i = hash(keys_[k]) & (slots - 1);
+    while (slots_[i] >= 0) i = (i + 1) & (slots - 1);
+    slots_[i] = static_cast<int>(k);
+  }
+}
+
+int code_table::emplace(std::string_view key, int value) {
+  if (const int found = find(key); found >= 0) return found;
+  if (2 * (keys_.size() + 1) > slots_.size()) rehash(std::max<std::size_t>(16, 2 * slots_.size()));
+  keys_.emplace_back(key);
+  values_.push_back(value);
+  std::size_t i = hash(key) & (slots_.size() - 1);
+  while (slots_[i] >= 0) i = (i + 1) & (slots_.size() - 1);
+  slots_[i] = static_cast<int>(keys_.size() - 1);
+  return value;
+}
+
+int code_table::find(std::string_view key) const {
+  if (slots_.empty()) return -1;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash(key) & mask;; i = (i + 1) & mask) {
+    const int k = slots_[i];
+    if (k < 0) return -1;
+    if (keys_[static_cast<std::size_t>(k)] == key) return values_[static_cast<std::size_t>(k)];
+  }
 }
 
 candidate_index::candidate_index(const snapshot& s, time_point now)
@@ -149,6 +221,7 @@ candidate_index::candidate_index(const snapshot& s, time_point now)
   }
   std::sort(codes.begin(), codes.end());
   codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+  specialties_.reserve(codes.size());
   for (const std::string& code : codes) specialties_.emplace(code, static_cast<int>(specialties_.size()));
 
   const std::size_t n = codes.size();
@@ -159,13 +232,14 @@ candidate_index::candidate_index(const snapshot& s, time_point now)
   holders_stop_[1].assign(n, {});
   free_.assign(n, 0);
   free_crisis_.assign(n, 0);
+  by_id_.reserve(on_duty_.size());
   for (std::size_t i = 0; i < on_duty_.size(); ++i) {
     candidate& who = on_duty_[i];
     const int index = static_cast<int>(i);
     by_id_.emplace(who.profile->id, index);
     for (const auto& [code, proficiency] : who.profile->specialties) {
       if (proficiency <= 0) continue;
-      const int number = specialties_.at(code);
+      const int number = specialties_.find(code);
       who.held.push_back(number);
       skills_[i * n + static_cast<std::size_t>(number)] = static_cast<std::uint8_t>(std::min(proficiency, 255));
       holders_[static_cast<std::size_t>(number)].push_back(index);
@@ -175,7 +249,7 @@ candidate_index::candidate_index(const snapshot& s, time_point now)
     counties.insert(counties.end(), who.profile->home_visit_counties.begin(), who.profile->home_visit_counties.end());
     std::sort(counties.begin(), counties.end());
     counties.erase(std::unique(counties.begin(), counties.end()), counties.end());
-    for (const std::string& county : counties) near_[county].push_back(index);
+    for (const std::string& county : counties) near_[county].near.push_back(index);
     count_free(who, +1);
     if (free_for(who, false)) {
       free_all_.push_back(index);
@@ -187,13 +261,8 @@ candidate_index::candidate_index(const snapshot& s, time_point now)
 }
 
 const candidate* candidate_index::find(const std::string& counselor_id) const {
-  auto it = by_id_.find(counselor_id);
-  return it == by_id_.end() ? nullptr : &on_duty_[static_cast<std::size_t>(it->second)];
-}
-
-int candidate_index::specialty(const std::string& code) const {
-  auto it = specialties_.find(code);
-  return it == specialties_.end() ? -1 : it->second;
+  const int index = by_id_.find(counselor_id);
+  return index < 0 ? nullptr : &on_duty_[static_cast<std::size_t>(index)];
 }
 
 int candidate_index::skill(const candidate& who, int specialty) const {
@@ -277,6 +346,78 @@ const candidate_index::stop& candidate_index::stopped(const std::vector<int>& li
   return memo;
 }
 
+const candidate_index::stop& candidate_index::near_stopped(county_entry& entry, int number, bool crisis) {
+  if (number < 0) {
+    return stopped(entry.near, crisis, entry.all_stop[crisis]);
+  }
+  std::vector<stop>& memos = entry.holders_stop[crisis];
+  if (memos.empty()) memos.assign(specialties_.size(), {});
+  stop& memo = memos[static_cast<std::size_t>(number)];
+  if (memo.known) return memo;
+  const std::size_t n = specialties_.size();
+  scratch_.clear();
+  for (int index : entry.near) {
+    if (skills_[static_cast<std::size_t>(index) * n + static_cast<std::size_t>(number)] > 0) scratch_.push_back(index);
+  }
+  return stopped(scratch_, crisis, memo);
+}
+
+std::string candidate_index::reason_nobody_free(const queued_case& c, const std::vector<int>& concerns) {
+  // Nobody on the case's lists is free, so nobody there ever takes an offer
+  // in this pass: what stops them is fixed, and so is the reason for cases
+  // that read the same lists (same county for visits, same crisis-ness, same
+  // single concern or none). Those reasons are worked out once.
+  const bool crisis = c.level == risk::crisis;
+  const bool dropped = concern_dropped(c);
+  county_entry* entry = nullptr;
+  if (is_visit(c.contact_mode)) {
+    auto it = near_.find(c.county);
+    if (it == near_.end() || it->second.near.empty()) return reason_for(c, filter::county, 0);
+    entry = &it->second;
+  }
+  stop* memo = nullptr;
+  if (dropped) {
+    memo = entry ? &entry->all_stop[crisis] : &all_stop_[crisis];
+  } else if ((c.escalation_level == 0 || c.concerns.size() == 1) && concerns.front() >= 0) {
+    const auto number = static_cast<std::size_t>(concerns.front());
+    if (entry) {
+      near_stopped(*entry, concerns.front(), crisis);
+      memo = &entry->holders_stop[crisis][number];
+    } else {
+      memo = &holders_stop_[crisis][number];
+    }
+  }
+  if (memo != nullptr && !memo->reason.empty()) return memo->reason;
+
+  filter furthest = filter::concern;  // visits: someone is near, so rule 4 passed
+  unsigned states = 0;
+  const auto add = [&](const stop& s) {
+    furthest = std::max(furthest, s.furthest);
+    states |= s.states;
+  };
+  if (dropped) {
+    if (entry) {
+      add(near_stopped(*entry, -1, crisis));
+    } else {
+      std::vector<int> everyone;
+      if (!all_stop_[crisis].known) {
+        for (std::size_t i = 0; i < on_duty_.size(); ++i) everyone.push_back(static_cast<int>(i));
+      }
+      add(stopped(everyone, crisis, all_stop_[crisis]));
+    }
+  } else {
+    for (int number : concerns) {
+      if (number < 0) continue;
+      add(entry ? near_stopped(*entry, number, crisis)
+                : stopped(holders_[static_cast<std::size_t>(number)], crisis,
+                          holders_stop_[crisis][static_cast<std::size_t>(number)]));
+    }
+  }
+  std::string reason = reason_for(c, furthest, states);
+  if (memo != nullptr) memo->reason = reason;
+  return reason;
+}
+
 eligibility candidate_index::find_eligible(const queued_case& c) {
   eligibility result;
   if (on_duty_.empty()) {
@@ -285,47 +426,16 @@ eligibility candidate_index::find_eligible(const queued_case& c) {
   }
   // The specialty numbers rule 2 reads at this level: the primary concern,
   // every concern at level 1, none once dropped.
-  std::vector<int> concerns;
+  std::vector<int>& concerns = concerns_;
   const std::size_t used = concern_dropped(c) ? 0 : (c.escalation_level == 1 ? c.concerns.size() : 1);
-  concerns.reserve(used);
+  concerns.clear();
   for (std::size_t k = 0; k < used; ++k) concerns.push_back(specialty(c.concerns[k]));
 
-  // Phone cases whose candidates are all taken: the reason comes from what
-  // stopped the holders of each concern, worked out once per pass.
+  // Cases whose candidates are all taken (surely, from the counts of who is
+  // free): no list needs reading, only the reason.
   const bool visit = is_visit(c.contact_mode);
-  const bool nobody_free = !visit && surely_nobody_free(c, concerns);
-  if (nobody_free) {
-    const bool crisis = c.level == risk::crisis;
-    filter furthest = filter::concern;
-    unsigned states = 0;
-    const auto add = [&](const stop& s) {
-      furthest = std::max(furthest, s.furthest);
-      states |= s.states;
-    };
-    // A level-0 case's reason depends on its primary concern alone.
-    std::string* memo = nullptr;
-    if (!concern_dropped(c) && c.escalation_level == 0 && concerns.front() >= 0) {
-      memo = &holders_stop_[crisis][static_cast<std::size_t>(concerns.front())].reason;
-      if (!memo->empty()) {
-        result.reason = *memo;
-        return result;
-      }
-    }
-    if (concern_dropped(c)) {
-      std::vector<int> everyone;
-      if (!all_stop_[crisis].known) {
-        for (std::size_t i = 0; i < on_duty_.size(); ++i) everyone.push_back(static_cast<int>(i));
-      }
-      add(stopped(everyone, crisis, all_stop_[crisis]));
-    } else {
-      for (std::size_t k = 0; k < used; ++k) {
-        if (concerns[k] < 0) continue;
-        const auto number = static_cast<std::size_t>(concerns[k]);
-        add(stopped(holders_[number], crisis, holders_stop_[crisis][number]));
-      }
-    }
-    result.reason = reason_for(c, furthest, states);
-    if (memo != nullptr) *memo = result.reason;
+  if (surely_nobody_free(c, concerns)) {
+    result.reason = reason_nobody_free(c, concerns);
     return result;
   }
 
@@ -337,7 +447,7 @@ eligibility candidate_index::find_eligible(const queued_case& c) {
     stamp_ = 1;
   }
   for (const std::string& id : c.excluded) {
-    if (auto it = by_id_.find(id); it != by_id_.end()) excluded_[static_cast<std::size_t>(it->second)] = stamp_;
+    if (const int index = by_id_.find(id); index >= 0) excluded_[static_cast<std::size_t>(index)] = stamp_;
   }
   filter furthest = visit ? filter::county : filter::concern;
   unsigned states = 0;
@@ -362,7 +472,7 @@ eligibility candidate_index::find_eligible(const queued_case& c) {
   };
   if (visit) {
     if (auto it = near_.find(c.county); it != near_.end()) {
-      for (int index : it->second) consider(index);
+      for (int index : it->second.near) consider(index);
     }
   } else if (concern_dropped(c)) {
     consider_free(free_all_);

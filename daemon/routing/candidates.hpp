@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -20,6 +21,26 @@ bool holds_concern(const queued_case& c, const config::counselor& who);
 // Rules 2-4 for `who` rostered in `slots` (their slots of one shift):
 // whether they could take the case, ignoring load and availability.
 bool can_serve(const queued_case& c, const config::counselor& who, const std::vector<schedule::duty_slot>& slots);
+
+// Codes or ids to small numbers: an open-addressing table over string_view
+// keys (cheaper than std::unordered_map<std::string, int> on the per-case
+// path). Keys are copied in.
+class code_table {
+ public:
+  void reserve(std::size_t n);
+  // Adds `key` with `value` unless present; returns the value it now has.
+  int emplace(std::string_view key, int value);
+  // The value of `key`, or -1.
+  int find(std::string_view key) const;
+  std::size_t size() const { return keys_.size(); }
+
+ private:
+  static std::uint64_t hash(std::string_view key);
+  void rehash(std::size_t slots);
+  std::vector<std::string> keys_;
+  std::vector<int> values_;
+  std::vector<int> slots_;  // index into keys_, or -1
+};
 
 // A counselor on duty now, with everything eligibility and ranking read.
 struct candidate {
@@ -58,7 +79,7 @@ class candidate_index {
   const candidate* find(const std::string& counselor_id) const;
 
   // The specialty number of a code, or -1 when nobody on duty holds it.
-  int specialty(const std::string& code) const;
+  int specialty(std::string_view code) const { return specialties_.find(code); }
   int skill(const candidate& who, int specialty) const;
 
   // A planned offer to `chosen` (an element of on_duty()): one more case, and
@@ -79,11 +100,10 @@ class candidate_index {
 
   const config::routing_settings settings_;
   std::vector<candidate> on_duty_;
-  std::unordered_map<std::string, int> by_id_;
-  std::unordered_map<std::string, int> specialties_;        // code -> number
-  std::vector<std::uint8_t> skills_;                        // [candidate * specialties + number]
-  std::vector<std::vector<int>> holders_;                   // by specialty number: candidates, by id
-  std::unordered_map<std::string, std::vector<int>> near_;  // county -> candidates near it for visits
+  code_table by_id_;
+  code_table specialties_;                 // code -> number
+  std::vector<std::uint8_t> skills_;       // [candidate * specialties + number]
+  std::vector<std::vector<int>> holders_;  // by specialty number: candidates, by id
   // The same holders and everyone on duty, but only those free for some case
   // (own state passes); pruned as planned offers fill them.
   std::vector<std::vector<int>> free_holders_;
@@ -105,6 +125,20 @@ class candidate_index {
   std::vector<stop> holders_stop_[2];
   stop all_stop_[2];
   const stop& stopped(const std::vector<int>& list, bool crisis, stop& memo) const;
+  // Candidates near a county for visits, and the same stops for visit cases
+  // of that county (its near holders of each specialty, all near), filled
+  // lazily once nobody they list is free.
+  struct county_entry {
+    std::vector<int> near;
+    std::vector<stop> holders_stop[2];
+    stop all_stop[2];
+  };
+  std::unordered_map<std::string, county_entry> near_;
+  const stop& near_stopped(county_entry& entry, int number, bool crisis);
+  // Why nobody can take `c` once surely_nobody_free(c, concerns) holds.
+  std::string reason_nobody_free(const queued_case& c, const std::vector<int>& concerns);
+  std::vector<int> concerns_;  // per-call scratch: the case's specialty numbers
+  std::vector<int> scratch_;
   // Per-call scratch, by candidate: stamps mark "seen" and "excluded".
   std::vector<std::uint32_t> seen_;
   std::vector<std::uint32_t> excluded_;

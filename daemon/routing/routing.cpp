@@ -57,7 +57,21 @@ std::vector<decision> router::plan(const std::vector<queued_case>& queue) {
   std::vector<decision> decisions;
   decisions.reserve(queue.size());
   const config::routing_settings settings = snap_.cfg ? snap_.cfg->routing : config::routing_settings{};
-  for (const queued_case* c : queue_order(queue, now_, settings)) decisions.push_back(decide(*c, true));
+  const std::vector<const queued_case*> order = queue_order(queue, now_, settings);
+  // Queue order visits the cases out of memory order, and most cases cost
+  // little more than reading them: fetch the ones a few places ahead (their
+  // record, then their concerns) while deciding this one.
+  constexpr std::size_t ahead = 8;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (i + 2 * ahead < order.size()) {
+      const char* next = reinterpret_cast<const char*>(order[i + 2 * ahead]);
+      for (std::size_t line = 0; line < sizeof(queued_case); line += 64) __builtin_prefetch(next + line);
+    }
+    if (i + ahead < order.size() && !order[i + ahead]->concerns.empty()) {
+      __builtin_prefetch(order[i + ahead]->concerns.data());
+    }
+    decisions.push_back(decide(*order[i], true));
+  }
   return decisions;
 }
 
@@ -75,6 +89,7 @@ decision router::decide(const queued_case& c, bool count) {
 
   // Continuity across shifts: wait for an off-duty continuity counselor
   // unless one is eligible now (then the ranking offers it to them).
+  std::string note;
   if (options_.continuity_roster != nullptr) {
     bool served_now = false;
     for (const candidate* who : found.eligible) {
@@ -82,6 +97,7 @@ decision router::decide(const queued_case& c, bool count) {
     }
     if (!served_now) {
       if (auto wait = continuity_wait(c)) return std::move(*wait);
+      note = continuity_note(c);
     }
   }
 
@@ -92,6 +108,7 @@ decision router::decide(const queued_case& c, bool count) {
     broadcast all{c.id, {}};
     for (const choice& ranked : rank_all(c, found.eligible, continuity, *index_, rule::broadcast)) {
       all.offers.push_back(make_offer(c, *ranked.winner, ranked.chosen_by, found.relaxed_rule5));
+      all.offers.back().note = note;
       if (count) index_->record_offer(*ranked.winner, now_, true);
     }
     return all;
@@ -100,7 +117,9 @@ decision router::decide(const queued_case& c, bool count) {
   // Count the planned offer so this pass neither overfills nor always picks
   // the same counselor.
   if (count) index_->record_offer(*best.winner, now_, crisis);
-  return make_offer(c, *best.winner, best.chosen_by, found.relaxed_rule5);
+  offer chosen = make_offer(c, *best.winner, best.chosen_by, found.relaxed_rule5);
+  chosen.note = std::move(note);
+  return chosen;
 }
 
 std::optional<wait_for_counselor> router::continuity_wait(const queued_case& c) {
@@ -129,6 +148,30 @@ std::optional<wait_for_counselor> router::continuity_wait(const queued_case& c) 
         "waiting for continuity counselor " + id + ", whose next shift starts within " + "routing.continuity_wait"};
   }
   return best;
+}
+
+std::string router::continuity_note(const queued_case& c) {
+  if (snap_.cfg == nullptr || c.youth_ref.empty()) return {};
+  auto served = snap_.continuity.find(c.youth_ref);
+  if (served == snap_.continuity.end()) return {};
+  for (const std::string& id : served->second) {                            // by id: the note names the smallest
+    if (index_->find(id) != nullptr || c.excluded.count(id) > 0) continue;  // on duty now, or declined it
+    const config::counselor* who = snap_.cfg->find_counselor(id);
+    if (who == nullptr) continue;
+    const std::string off = "continuity counselor " + id + " is off duty; ";
+    if (c.level == risk::high) return off + "a RISK_HIGH case never waits";
+    if (c.level == risk::crisis) return off + "a RISK_CRISIS case never waits";
+    if (snap_.cfg->routing.continuity_wait.count() <= 0) return off + "routing.continuity_wait is 0 (do not wait)";
+    auto cached = next_duty_.find(id);
+    if (cached == next_duty_.end()) {
+      cached = next_duty_.emplace(id, options_.continuity_roster->next_duty(id, now_)).first;
+    }
+    const std::vector<schedule::duty_slot>& next = cached->second;
+    if (next.empty() || next.front().shift_start > c.created_at + snap_.cfg->routing.continuity_wait)
+      return off + "their next shift does not start within routing.continuity_wait";
+    if (!can_serve(c, *who, next)) return off + "they could not take the case in their next shift";
+  }
+  return {};
 }
 
 decision route_one(const queued_case& c, const snapshot& s, time_point now) { return router(s, now).route(c); }

@@ -84,6 +84,9 @@ struct offer {
   std::string site_id;  // where the counselor is on duty (the visit site for visits)
   rule chosen_by = rule::only;
   bool relaxed_rule5 = false;  // offered to someone who declined it: nobody else was eligible
+  // With plan_options::continuity_roster: why the case did not wait for an
+  // off-duty continuity counselor (one sentence for the case history), else "".
+  std::string note;
 };
 
 struct keep_queued {
@@ -161,6 +164,8 @@ class router {
  private:
   decision decide(const queued_case& c, bool count);
   std::optional<wait_for_counselor> continuity_wait(const queued_case& c);
+  // Why no continuity wait when an off-duty continuity counselor exists ("" when none).
+  std::string continuity_note(const queued_case& c);
 
   const snapshot& snap_;
   time_point now_;

@@ -118,6 +118,7 @@ asio::awaitable<result<void>> case_store::offer(const offer_request& r) {
     offered.set_counselor_id(r.counselor_id);
     offered.set_site_id(r.site_id);
     offered.set_rule(r.rule);
+    offered.set_note(r.note);
     codec::set_time(offered.mutable_expires_at(), codec::to_ms(r.expires_at));
     auto withdrawn = codec::make_event("case.offer_withdrawn", r.actor, r.case_id, r.now, v1::CASE_OFFERED);
     withdrawn.set_counselor_id(previous);
@@ -137,12 +138,42 @@ asio::awaitable<result<void>> case_store::offer(const offer_request& r) {
     script_args.push_back(callback_variant(*cb, "case.offer_withdrawn", v1::CASE_OFFERED));
     script_args.push_back(std::move(*cb));
     script_args.push_back(ms_string(r.now));
+    script_args.push_back(keys_.base());
     auto res = co_await run_script(redis_, script_id::offer, std::move(script_keys), std::move(script_args));
     auto st = status_of(res);
     if (!st) co_return st.error();
     if (!st->retry) co_return st->ok ? result<void>() : result<void>(st->error());
   }
   co_return make_error_code(error::wrong_state);
+}
+
+asio::awaitable<result<std::vector<std::string>>> case_store::broadcast(const broadcast_request& r) {
+  auto offered = codec::make_event("case.offered", "system", r.case_id, r.now, v1::CASE_OFFERED);
+  offered.set_rule("broadcast");
+  offered.set_note(r.note);
+  codec::set_time(offered.mutable_expires_at(), codec::to_ms(r.expires_at));
+  auto cb = co_await callback_for(redis_, keys_, callbacks_, r.case_id, "case.offered", v1::CASE_OFFERED, r.now);
+  if (!cb) co_return cb.error();
+  auto script_keys =
+      command(keys_.case_hash(r.case_id), keys_.history(r.case_id), keys_.queue(), keys_.offers(), keys_.counselors(),
+              keys_.excluded(r.case_id), keys_.outbox(r.case_id), keys_.outbox_due());
+  auto script_args =
+      command(r.case_id, ms_string(r.now), ms_string(r.expires_at), keys_.base(), serialize(offered), std::move(*cb));
+  for (const auto& t : r.targets) {
+    script_args.push_back(t.counselor_id);
+    script_args.push_back(t.site_id);
+    script_args.push_back(std::to_string(t.capacity));
+    script_args.push_back(t.ignore_exclusion ? "1" : "0");
+  }
+  auto res = co_await run_script(redis_, script_id::broadcast, std::move(script_keys), std::move(script_args));
+  auto st = status_of(res);
+  if (!st) co_return st.error();
+  if (!st->ok) co_return st->error();
+  if (res->elements.size() < 2 || res->elements[1].type != reply::kind::array)
+    co_return make_error_code(error::bad_record);
+  std::vector<std::string> ids;
+  for (const auto& e : res->elements[1].elements) ids.push_back(e.str);
+  co_return ids;
 }
 
 asio::awaitable<result<v1::Case>> case_store::accept(const std::string& case_id, const std::string& counselor_id,
@@ -165,6 +196,12 @@ asio::awaitable<result<v1::Case>> case_store::accept(const std::string& case_id,
   script_args.push_back(callback_variant(*cb, "case.offer_expired", v1::CASE_QUEUED));
   script_args.push_back(ms_string(now));
   script_keys.push_back(std::move(counselor_key));
+  script_keys.push_back(keys_.counselor_crisis(counselor_id));
+  // The other offers of a broadcast: the script stamps each counselor on it.
+  auto withdrawn = codec::make_event("case.offer_withdrawn", "system", case_id, now, v1::CASE_ACTIVE);
+  withdrawn.set_reason("accepted by another counselor");
+  script_args.push_back(keys_.base());
+  script_args.push_back(serialize(withdrawn));
   auto r = co_await run_script(redis_, script_id::accept, std::move(script_keys), std::move(script_args));
   if (auto ok = to_void(r); !ok) co_return ok.error();
   co_return co_await get(case_id, view_options{.personal = true});
@@ -206,6 +243,7 @@ asio::awaitable<result<v1::Case>> case_store::resolve(const std::string& case_id
   script_keys.push_back(keys_.outbox(case_id));
   script_keys.push_back(keys_.outbox_due());
   script_args.push_back(std::move(*cb));
+  script_keys.push_back(keys_.counselor(counselor_id));
   auto r = co_await run_script(redis_, script_id::resolve, std::move(script_keys), std::move(script_args));
   if (auto ok = to_void(r); !ok) co_return ok.error();
   co_return co_await get(case_id, view_options{});
@@ -245,6 +283,7 @@ asio::awaitable<result<v1::Case>> case_store::cancel(const std::string& case_id,
     script_keys.push_back(keys_.outbox(case_id));
     script_keys.push_back(keys_.outbox_due());
     script_args.push_back(std::move(*cb));
+    script_args.push_back(keys_.base());
     auto r = co_await run_script(redis_, script_id::cancel, std::move(script_keys), std::move(script_args));
     auto st = status_of(r);
     if (!st) co_return st.error();
@@ -288,6 +327,7 @@ asio::awaitable<result<expiry>> case_store::expire_offers(time_point now, int ma
     int progressed = 0;
     for (const auto& e : due->elements) {
       const std::string& id = e.str;
+      // "" for a broadcast: the script expires each of its offers.
       auto holder = co_await case_field(redis_, keys_.case_hash(id), "counselor");
       if (!holder) co_return holder.error();
       auto event = codec::make_event("case.offer_expired", "system", id, now, v1::CASE_QUEUED);
@@ -303,11 +343,13 @@ asio::awaitable<result<expiry>> case_store::expire_offers(time_point now, int ma
       script_keys.push_back(keys_.counselor(*holder));
       script_args.push_back(std::move(*cb));
       script_args.push_back(std::to_string(max_missed_offers));
+      script_args.push_back(keys_.base());
       auto r = co_await run_script(redis_, script_id::expire, std::move(script_keys), std::move(script_args));
       auto st = status_of(r);
       if (!st) co_return st.error();
       if (st->ok) ++expired;
-      if (st->ok && r->elements.size() > 1 && r->elements[1].str == "signed_out") out.signed_out.push_back(*holder);
+      if (st->ok && r->elements.size() > 1)
+        for (const auto& who : r->elements[1].elements) out.signed_out.push_back(who.str);
       if (st->ok || st->reason == "wrong_state") ++progressed;  // wrong_state: a stale entry, now gone
     }
     if (due->elements.size() < 100 || progressed == 0) break;
@@ -391,6 +433,21 @@ asio::awaitable<result<int>> case_store::purge_closed(time_point cutoff, int bat
     if (r->elements.size() > 1 && r->elements[1].str == "purged") ++purged;
   }
   co_return purged;
+}
+
+asio::awaitable<result<bool>> case_store::record_wait(const std::string& case_id, const std::string& counselor_id,
+                                                      time_point until, const std::string& reason, time_point now) {
+  auto event = codec::make_event("case.waiting", "system", case_id, now, v1::CASE_QUEUED);
+  event.set_counselor_id(counselor_id);
+  event.set_reason(reason);
+  codec::set_time(event.mutable_expires_at(), codec::to_ms(until));
+  auto r = co_await run_script(redis_, script_id::wait, command(keys_.case_hash(case_id), keys_.history(case_id)),
+                               command(counselor_id + "@" + ms_string(until), serialize(event)));
+  auto st = status_of(r);
+  // result<bool> cannot tell an error_code from a bool by conversion alone.
+  if (!st) co_return result<bool>(boost::system::in_place_error, st.error());
+  if (!st->ok) co_return result<bool>(boost::system::in_place_error, st->error());
+  co_return result<bool>(boost::system::in_place_value, r->elements.size() > 1 && r->elements[1].integer == 1);
 }
 
 }  // namespace caseroute::store

@@ -52,8 +52,17 @@ struct case_filter {
 struct routing_state {
   std::vector<routing::queued_case> queued;
   std::map<std::string, routing::counselor_status> counselors;  // every counselor with live state
-  std::map<std::string, std::set<std::string>> continuity;      // youth ref -> counselor ids
+  // counselor id -> when they accepted each RISK_CRISIS case in the last 24 h
+  // (the dispatcher counts those within the counselor's current shift).
+  std::map<std::string, std::vector<time_point>> crisis_accepted;
+  std::map<std::string, std::set<std::string>> continuity;  // youth ref -> counselor ids
 };
+
+// The router's snapshot from a routing state (its maps are moved out) and
+// who is on duty now; each counselor's RISK_CRISIS acceptances count from the
+// start of their current shift (routing.max_crisis_per_shift).
+routing::snapshot to_snapshot(routing_state& state, const config::config* cfg,
+                              std::vector<schedule::duty_slot> on_duty);
 
 // What expire_offers did.
 struct expiry {
@@ -71,6 +80,23 @@ struct offer_request {
   time_point now{};
   time_point expires_at{};
   bool ignore_exclusion = false;  // rule 5 relaxed / supervisor assignment
+  std::string note;               // for the case.offered event (routing::offer::note)
+};
+
+// A crisis case offered at once to several counselors (issue 3 point 1).
+struct broadcast_target {
+  std::string counselor_id;
+  std::string site_id;
+  int capacity = 3;               // checked atomically against their open cases
+  bool ignore_exclusion = false;  // rule 5 relaxed: nobody else was eligible
+};
+
+struct broadcast_request {
+  std::string case_id;
+  std::vector<broadcast_target> targets;
+  time_point now{};
+  time_point expires_at{};
+  std::string note;  // for each case.offered event (routing::offer::note)
 };
 
 // Refuses a Redis that may evict keys: maxmemory-policy must be noeviction
@@ -102,11 +128,19 @@ class case_store {
   // when actor is a supervisor). Fails with wrong_state (also when the
   // counselor is excluded and !ignore_exclusion), at_capacity, not_found.
   asio::awaitable<result<void>> offer(const offer_request& r);
+  // CASE_QUEUED -> CASE_OFFERED to every target at once (a crisis
+  // broadcast): targets excluded (unless allowed) or at capacity are skipped;
+  // the others each hold an open offer until one accepts. Returns the
+  // counselor ids offered; at_capacity when none could be, wrong_state.
+  asio::awaitable<result<std::vector<std::string>>> broadcast(const broadcast_request& r);
   // CASE_OFFERED -> CASE_ACTIVE for the offered counselor before expiry. A late
   // accept expires the offer (offer_expired); a repeated accept by the owner
-  // succeeds without a second event. Returns the case with personal data.
+  // succeeds without a second event. The first accept of a broadcast wins and
+  // withdraws its other offers (their accept then fails with not_yours).
+  // Returns the case with personal data.
   asio::awaitable<result<v1::Case>> accept(const std::string& case_id, const std::string& counselor_id, time_point now);
-  // CASE_OFFERED -> CASE_QUEUED; the counselor is excluded (rule 5).
+  // CASE_OFFERED -> CASE_QUEUED; the counselor is excluded (rule 5). One
+  // offer of a broadcast: the case stays offered to the others, if any.
   asio::awaitable<result<void>> decline(const std::string& case_id, const std::string& counselor_id,
                                         const std::string& reason, time_point now);
   // CASE_ACTIVE -> CASE_RESOLVED; records continuity for the youth ref. A
@@ -141,8 +175,10 @@ class case_store {
   // Returns how many were purged; fewer than `batch` means none are left.
   asio::awaitable<result<int>> purge_closed(time_point cutoff, int batch, time_point continuity_cutoff = {});
 
+  // Crisis acceptances are read from the last 24 h (the longest shift).
   asio::awaitable<result<routing_state>> load_routing_state(time_point now, std::chrono::hours continuity_window);
-  // Every open offer as {case id, counselor id}, oldest expiry first.
+  // Every open offer as {case id, counselor id} (one per counselor of a
+  // broadcast), oldest expiry first.
   asio::awaitable<result<std::vector<std::pair<std::string, std::string>>>> offered_cases();
   // The counselor's offered and active cases (with personal data).
   asio::awaitable<result<std::vector<v1::Case>>> counselor_cases(const std::string& counselor_id);
@@ -151,6 +187,13 @@ class case_store {
   asio::awaitable<result<v1::CaseList>> list(const case_filter& f);
   // Counts for GET /v1/queue (state, risk, site, concern, oldest wait, escalated).
   asio::awaitable<result<v1::QueueView>> queue_view(time_point now);
+
+  // Continuity across shifts: records once that a CASE_QUEUED case waits for
+  // `counselor_id` until `until` (case field waiting_for, event case.waiting
+  // with the reason; the case stays queued). true when recorded now, false
+  // when this wait was already recorded; wrong_state when not queued.
+  asio::awaitable<result<bool>> record_wait(const std::string& case_id, const std::string& counselor_id,
+                                            time_point until, const std::string& reason, time_point now);
 
  private:
   redis_connection& redis_;

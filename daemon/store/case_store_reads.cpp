@@ -64,12 +64,18 @@ asio::awaitable<result<std::vector<std::pair<std::string, std::string>>>> case_s
   if (ids->type != reply::kind::array) co_return make_error_code(error::redis_error);
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& e : ids->elements) {
-    auto f = co_await redis_.exec(command("HMGET", keys_.case_hash(e.str), "state", "counselor"));
+    auto f = co_await redis_.exec(command("HGETALL", keys_.case_hash(e.str)));
     if (!f) co_return f.error();
-    if (!is_array(*f, 2)) co_return make_error_code(error::redis_error);
+    if (f->type != reply::kind::array) co_return make_error_code(error::redis_error);
+    const auto h = codec::to_fields(*f);
     // A stale entry (the case moved on between the two reads) is skipped.
-    if (f->elements[0].str != std::to_string(v1::CASE_OFFERED) || f->elements[1].str.empty()) continue;
-    out.emplace_back(e.str, f->elements[1].str);
+    if (auto s = h.find("state"); s == h.end() || s->second != std::to_string(v1::CASE_OFFERED)) continue;
+    if (auto c = h.find("counselor"); c != h.end() && !c->second.empty()) {
+      out.emplace_back(e.str, c->second);
+      continue;
+    }
+    for (auto it = h.lower_bound("offer:"); it != h.end() && it->first.starts_with("offer:"); ++it)
+      out.emplace_back(e.str, it->first.substr(6));
   }
   co_return out;
 }
@@ -83,6 +89,10 @@ asio::awaitable<result<std::vector<v1::Case>>> case_store::counselor_cases(const
     auto c = co_await get(e.str, view_options{.personal = true});
     if (!c && c.error() == error::not_found) continue;  // gone between the two reads
     if (!c) co_return c.error();
+    // Taken by someone else between the two reads (a broadcast's other offer).
+    const bool theirs = c->counselor_id() == counselor_id || std::find(c->offered_to().begin(), c->offered_to().end(),
+                                                                       counselor_id) != c->offered_to().end();
+    if (!theirs) continue;
     out.push_back(std::move(*c));
   }
   std::sort(out.begin(), out.end(), [](const v1::Case& a, const v1::Case& b) {
@@ -172,11 +182,29 @@ asio::awaitable<result<v1::QueueView>> case_store::queue_view(time_point now) {
   co_return view;
 }
 
+routing::snapshot to_snapshot(routing_state& state, const config::config* cfg,
+                              std::vector<schedule::duty_slot> on_duty) {
+  routing::snapshot snap;
+  snap.cfg = cfg;
+  snap.on_duty = std::move(on_duty);
+  snap.status = std::move(state.counselors);
+  snap.continuity = std::move(state.continuity);
+  for (const auto& slot : snap.on_duty) {
+    auto taken = state.crisis_accepted.find(slot.counselor_id);
+    if (taken == state.crisis_accepted.end()) continue;
+    // Slots of one counselor in one shift share its start: count once.
+    auto& status = snap.status[slot.counselor_id];
+    status.crisis_this_shift = static_cast<int>(std::count_if(taken->second.begin(), taken->second.end(),
+                                                              [&](time_point at) { return at >= slot.shift_start; }));
+  }
+  return snap;
+}
+
 asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point now,
                                                                       std::chrono::hours continuity_window) {
   const auto since = now - std::chrono::duration_cast<std::chrono::milliseconds>(continuity_window);
   auto script_keys = command(keys_.queue(), keys_.counselors());
-  auto script_args = command(keys_.base(), codec::ms_string(since));
+  auto script_args = command(keys_.base(), codec::ms_string(since), codec::ms_string(now - std::chrono::hours(24)));
   auto r = co_await run_script(redis_, script_id::routing_state, std::move(script_keys), std::move(script_args));
   if (!r) co_return r.error();
   if (!is_array(*r, 3)) co_return make_error_code(error::bad_record);
@@ -202,13 +230,17 @@ asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point
     out.queued.push_back(std::move(q));
   }
   for (const auto& row : r->elements[1].elements) {
-    if (!is_array(row, 6)) co_return make_error_code(error::bad_record);
+    if (!is_array(row, 9)) co_return make_error_code(error::bad_record);
     routing::counselor_status s;
     s.available = row.elements[1].str != "0";
     s.last_offer_at = codec::from_ms(to_int(row.elements[2].str));
     s.availability_changed_at = codec::from_ms(to_int(row.elements[4].str));
     s.missed_offers = static_cast<int>(to_int(row.elements[5].str));
     s.load = static_cast<int>(row.elements[3].integer);
+    s.last_resolved_at = codec::from_ms(to_int(row.elements[6].str));
+    s.last_crisis_resolved_at = codec::from_ms(to_int(row.elements[7].str));
+    auto& crisis = out.crisis_accepted[row.elements[0].str];
+    for (const auto& at : row.elements[8].elements) crisis.push_back(codec::from_ms(to_int(at.str)));
     out.counselors[row.elements[0].str] = s;
   }
   for (const auto& row : r->elements[2].elements) {

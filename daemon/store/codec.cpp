@@ -134,6 +134,10 @@ boost::system::result<v1::Case> to_case(const hash_fields& h, const sealer& seal
   c.set_escalation_level(static_cast<std::int32_t>(to_int(h, "escalation")));
   c.set_counselor_id(to_str(h, "counselor"));
   c.set_site_id(to_str(h, "site"));
+  // The open offers of a crisis broadcast: fields "offer:<counselor>".
+  if (c.state() == v1::CASE_OFFERED)
+    for (auto it = h.lower_bound("offer:"); it != h.end() && it->first.starts_with("offer:"); ++it)
+      c.add_offered_to(it->first.substr(6));
   *c.mutable_received_at() = rec.received_at();
   *c.mutable_created_at() = rec.created_at();
   if (auto ms = to_int(h, "offered")) set_time(c.mutable_offered_at(), ms);

@@ -34,6 +34,7 @@ std::string keys::open() const { return join(base_, "open"); }
 std::string keys::stats() const { return join(base_, "stats"); }
 std::string keys::counselor(std::string_view id) const { return join(base_, "counselor:", id); }
 std::string keys::counselor_cases(std::string_view id) const { return join(base_, "counselor:", id, ":cases"); }
+std::string keys::counselor_crisis(std::string_view id) const { return join(base_, "counselor:", id, ":crisis"); }
 std::string keys::counselors() const { return join(base_, "counselors"); }
 std::string keys::youth(std::string_view ref) const { return join(base_, "youth:", ref); }
 std::string keys::outbox(std::string_view id) const { return join(base_, "outbox:", id); }

@@ -63,6 +63,7 @@ class keys {
   std::string stats() const;
   std::string counselor(std::string_view counselor_id) const;
   std::string counselor_cases(std::string_view counselor_id) const;
+  std::string counselor_crisis(std::string_view counselor_id) const;
   std::string counselors() const;
   std::string youth(std::string_view youth_ref) const;
   // Status callbacks (intake/callbacks.*, store/outbox.*).

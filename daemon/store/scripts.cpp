@@ -34,9 +34,9 @@ std::string sha1_hex(std::string_view s) {
 
 script make(std::string_view name, std::string_view source) { return {name, source, sha1_hex(source)}; }
 
-const std::array<script, 20>& table() {
+const std::array<script, 22>& table() {
   // Order matches script_id.
-  static const std::array<script, 20> t{
+  static const std::array<script, 22> t{
       make("create", lua::create),
       make("offer", lua::offer),
       make("accept", lua::accept),
@@ -57,6 +57,8 @@ const std::array<script, 20>& table() {
       make("outbox_ack", lua::outbox_ack),
       make("outbox_fail", lua::outbox_fail),
       make("outbox_retry", lua::outbox_retry),
+      make("broadcast", lua::broadcast),
+      make("wait", lua::wait),
   };
   return t;
 }

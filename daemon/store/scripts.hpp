@@ -35,6 +35,8 @@ enum class script_id {
   outbox_ack,
   outbox_fail,
   outbox_retry,
+  broadcast,
+  wait,
 };
 
 struct script {

@@ -3,6 +3,7 @@
 // through GET /v1/cases/{caseId}; nothing else here is theirs.
 #include <boost/asio/awaitable.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -109,12 +110,16 @@ asio::awaitable<boost::system::result<void>> explain_wait(context& ctx, v1::Case
   for (const auto& q : state->queued)
     if (q.id == c.case_id()) queued = &q;
   if (queued == nullptr) co_return boost::system::result<void>{};  // routed meanwhile
-  routing::snapshot snap;
-  snap.cfg = cfg.get();
-  snap.on_duty = roster->on_duty(now);
-  snap.status = std::move(state->counselors);
-  snap.continuity = std::move(state->continuity);
-  c.set_wait_reason(routing::wait_reason(*queued, snap, now));
+  const auto snap = store::to_snapshot(*state, cfg.get(), roster->on_duty(now));
+  // A case waiting for its continuity counselor says so; any other says what
+  // excludes everyone on duty.
+  routing::plan_options options;
+  options.continuity_roster = roster.get();
+  const auto decision = routing::route_one(*queued, snap, now, options);
+  if (const auto* w = std::get_if<routing::wait_for_counselor>(&decision))
+    c.set_wait_reason(w->reason);
+  else
+    c.set_wait_reason(routing::wait_reason(*queued, snap, now));
   if (auto next = routing::next_eligible_at(*queued, *cfg, *roster, now))
     *c.mutable_next_eligible_at() = to_timestamp(*next);
   co_return boost::system::result<void>{};
@@ -127,7 +132,9 @@ asio::awaitable<http::response> get_case(context& ctx, http::request req) {
   const bool supervisor = p.role == http::principal::kind::supervisor;
   auto c = co_await ctx.store.get(req.params["caseId"], store::view_options{.personal = true, .history = supervisor});
   if (!c) co_return fail(req, c.error());
-  const bool theirs = c->counselor_id() == p.id && (c->state() == v1::CASE_OFFERED || c->state() == v1::CASE_ACTIVE);
+  const bool offered_to_them = std::find(c->offered_to().begin(), c->offered_to().end(), p.id) != c->offered_to().end();
+  const bool theirs = offered_to_them ||
+                      (c->counselor_id() == p.id && (c->state() == v1::CASE_OFFERED || c->state() == v1::CASE_ACTIVE));
   if (!supervisor && !theirs)
     co_return fail(req, http::permission_denied("the case is not offered or assigned to you"));
   if (supervisor && c->state() == v1::CASE_QUEUED) {

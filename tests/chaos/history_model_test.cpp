@@ -10,6 +10,7 @@
 namespace caseroute::chaos {
 namespace {
 
+// Offers of a crisis broadcast are written "case.offered*".
 v1::Case with_events(v1::CaseState state, const std::string& holder,
                      std::vector<std::tuple<std::string, std::string, int>> events) {
   v1::Case c;
@@ -18,7 +19,9 @@ v1::Case with_events(v1::CaseState state, const std::string& holder,
   c.set_counselor_id(holder);
   for (const auto& [type, who, at_ms] : events) {
     auto* e = c.add_history();
-    e->set_type(type);
+    const bool broadcast = type == "case.offered*";
+    e->set_type(broadcast ? "case.offered" : type);
+    if (broadcast) e->set_rule("broadcast");
     e->set_counselor_id(who);
     e->mutable_at()->set_seconds(at_ms / 1000);
     e->mutable_at()->set_nanos((at_ms % 1000) * 1000000);
@@ -60,6 +63,50 @@ TEST(history_model, TwoOpenOffersAreFlagged) {
 TEST(history_model, AStateTheHistoryDoesNotExplainIsFlagged) {
   auto a = audit_case(with_events(v1::CASE_QUEUED, "", {{"case.created", "", 0}, {"case.offered", "c1", 10}}));
   EXPECT_FALSE(a.violations.empty());
+}
+
+TEST(history_model, ABroadcastHoldsSeveralOffersUntilTheFirstAcceptWithdrawsTheOthers) {
+  auto a = audit_case(with_events(v1::CASE_RESOLVED, "c5",
+                                  {{"case.created", "", 0},
+                                   {"case.offered*", "c1", 10},
+                                   {"case.offered*", "c4", 10},
+                                   {"case.offered*", "c5", 10},
+                                   {"case.declined", "c4", 15},
+                                   {"case.accepted", "c5", 20},
+                                   {"case.offer_withdrawn", "c1", 20},
+                                   {"case.resolved", "c5", 90}}));
+  EXPECT_TRUE(a.violations.empty()) << a.violations.front();
+  ASSERT_EQ(a.holdings.size(), 3u);
+  EXPECT_EQ(a.holdings[0].counselor_id, "c4");
+  EXPECT_EQ(a.holdings[0].to_ms, 15);
+  EXPECT_EQ(a.holdings[1].counselor_id, "c1");
+  EXPECT_EQ(a.holdings[1].to_ms, 20);
+  EXPECT_EQ(a.holdings[2].counselor_id, "c5");
+  EXPECT_EQ(a.holdings[2].from_ms, 10);
+  EXPECT_EQ(a.holdings[2].to_ms, 90);
+}
+
+TEST(history_model, BroadcastMistakesAreFlagged) {
+  // A broadcast offer made later than the open broadcast is a second offer.
+  EXPECT_FALSE(
+      audit_case(with_events(v1::CASE_OFFERED, "",
+                             {{"case.created", "", 0}, {"case.offered*", "c1", 10}, {"case.offered*", "c4", 11}}))
+          .violations.empty());
+  // Two accepts of one broadcast.
+  EXPECT_FALSE(audit_case(with_events(v1::CASE_ACTIVE, "c4",
+                                      {{"case.created", "", 0},
+                                       {"case.offered*", "c1", 10},
+                                       {"case.offered*", "c4", 10},
+                                       {"case.accepted", "c1", 20},
+                                       {"case.accepted", "c4", 21}}))
+                   .violations.empty());
+  // Active while another offer of the broadcast was never withdrawn.
+  EXPECT_FALSE(audit_case(with_events(v1::CASE_ACTIVE, "c1",
+                                      {{"case.created", "", 0},
+                                       {"case.offered*", "c1", 10},
+                                       {"case.offered*", "c4", 10},
+                                       {"case.accepted", "c1", 20}}))
+                   .violations.empty());
 }
 
 TEST(history_model, OverlapsCountOnlyBeyondTheSlack) {

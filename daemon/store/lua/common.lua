@@ -17,3 +17,39 @@ local function requeue(case_key, queue, case_id, created, ...)
   redis.call('ZADD', queue, created, case_id)
 end
 
+
+-- Crisis broadcasts (several open offers of one case): each open offer is a
+-- case field 'offer:<counselor>' = site, the case is in that counselor's
+-- cases set (their load) and the case's 'counselor' field stays unset until
+-- one of them accepts. Returns {{counselor, site}, ...} by counselor id (a
+-- hash has no order; histories must not depend on it).
+local function broadcast_offers(case_key)
+  local out = {}
+  local all = redis.call('HGETALL', case_key)
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, 6) == 'offer:' then out[#out + 1] = {string.sub(all[i], 7), all[i + 1]} end
+  end
+  table.sort(out, function(a, b) return a[1] < b[1] end)
+  return out
+end
+
+-- One C++-built Event stamped per counselor: protobuf merges concatenated
+-- encodings, the last value of a field winning, so appending a field to a
+-- serialized Event sets it. Field numbers from caseroute.v1.Event.
+local function pb_varint(n)
+  local out = ''
+  while n >= 128 do
+    out = out .. string.char(n % 128 + 128)
+    n = math.floor(n / 128)
+  end
+  return out .. string.char(n)
+end
+local function with_counselor(event, id)  -- counselor_id = 5, length-delimited
+  return event .. '\42' .. pb_varint(#id) .. id
+end
+local function with_site(event, site)  -- site_id = 6, length-delimited
+  return event .. '\50' .. pb_varint(#site) .. site
+end
+local function with_state(event, state)  -- state = 12, varint
+  return event .. '\96' .. pb_varint(state)
+end

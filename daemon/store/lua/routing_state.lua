@@ -2,10 +2,11 @@
 -- Case and counselor keys are built from the prefix: they are read only, and
 -- share the city's hash tag (one cluster slot).
 -- KEYS: queue, counselors
--- ARGV: key base "{P}:v1:", continuity window start ms
+-- ARGV: key base "{P}:v1:", continuity window start ms, crisis acceptances since ms
 -- Returns {cases, counselors, continuity}:
 --   cases:       {id, record, escalation, {excluded ids}} per queued case
---   counselors:  {id, available, last_offer ms, load, available_at ms, missed offers}
+--   counselors:  {id, available, last_offer ms, load, available_at ms, missed offers,
+--                last resolved ms, last crisis resolved ms, {crisis accepted ms}}
 --                per counselor with state
 --   continuity:  {youth ref, {counselor ids}} per queued youth ref
 local base = ARGV[1]
@@ -21,9 +22,15 @@ end
 
 local counselors, holders = {}, {}
 for _, cid in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  local c = redis.call('HMGET', base .. 'counselor:' .. cid, 'available', 'last_offer', 'available_at', 'missed_offers')
-  local held = redis.call('SMEMBERS', base .. 'counselor:' .. cid .. ':cases')
-  counselors[#counselors + 1] = {cid, c[1] or '1', c[2] or '0', #held, c[3] or '0', c[4] or '0'}
+  local key = base .. 'counselor:' .. cid
+  local c = redis.call('HMGET', key, 'available', 'last_offer', 'available_at', 'missed_offers',
+    'last_resolved', 'last_crisis_resolved')
+  local held = redis.call('SMEMBERS', key .. ':cases')
+  local crisis = redis.call('ZRANGEBYSCORE', key .. ':crisis', ARGV[3], '+inf', 'WITHSCORES')
+  local crisis_at = {}
+  for i = 2, #crisis, 2 do crisis_at[#crisis_at + 1] = crisis[i] end
+  counselors[#counselors + 1] = {cid, c[1] or '1', c[2] or '0', #held, c[3] or '0', c[4] or '0',
+    c[5] or '0', c[6] or '0', crisis_at}
   -- a counselor holding an open case of a queued youth counts for continuity
   for _, hid in ipairs(held) do
     local ref = redis.call('HGET', base .. 'case:' .. hid, 'youth')

@@ -1,17 +1,31 @@
 -- withdraw: OFFERED -> QUEUED because the counselor left the roster (config
 -- reload, shift end). Unlike decline, the counselor is not excluded (rule 5):
 -- they did nothing wrong and may serve the case when back on duty.
+-- Withdrawing one offer of a broadcast leaves the case OFFERED to the others
+-- (no status callback) until the last one goes.
 -- KEYS: case, history, offers, queue, counselor cases (of the expected counselor),
 --       outbox, outbox_due
 -- ARGV: case id, expected counselor, case.offer_withdrawn event,
 --       its StatusCallback ('' = none), now ms
-local f = redis.call('HMGET', KEYS[1], 'state', 'counselor', 'created')
+local f = redis.call('HMGET', KEYS[1], 'state', 'counselor', 'created', 'offer:' .. ARGV[2])
 local state = tonumber(f[1])
 if not state then
   redis.call('ZREM', KEYS[3], ARGV[1])
   return {'err', 'not_found'}
 end
 if state ~= 2 then return {'err', 'wrong_state'} end
+if not f[2] and f[4] then
+  redis.call('HDEL', KEYS[1], 'offer:' .. ARGV[2])
+  redis.call('SREM', KEYS[5], ARGV[1])
+  if #broadcast_offers(KEYS[1]) > 0 then
+    emit(KEYS[2], with_state(ARGV[3], 2), KEYS[6], KEYS[7], '', ARGV[5], ARGV[1])
+    return {'ok'}
+  end
+  requeue(KEYS[1], KEYS[4], ARGV[1], f[3], 'offered', 'offer_expires')
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  emit(KEYS[2], ARGV[3], KEYS[6], KEYS[7], ARGV[4], ARGV[5], ARGV[1])
+  return {'ok'}
+end
 if f[2] ~= ARGV[2] then return {'err', 'not_yours'} end
 requeue(KEYS[1], KEYS[4], ARGV[1], f[3], 'counselor', 'site', 'offered', 'offer_expires')
 redis.call('ZREM', KEYS[3], ARGV[1])
