@@ -83,8 +83,13 @@ std::string router::wait_reason(const queued_case& c) {
 
 decision router::decide(const queued_case& c, bool count) {
   eligibility found = index_->find_eligible(c);
-  if (found.eligible.empty() && options_.continuity_roster == nullptr)
+  if (found.eligible.empty()) {
+    // Nobody now: the case stays queued, waiting (with a recorded wait) for
+    // an off-duty continuity counselor when one is due within the limit.
+    if (options_.continuity_roster != nullptr)
+      if (auto wait = continuity_wait(c)) return std::move(*wait);
     return keep_queued{c.id, std::move(found.reason)};
+  }
   const std::vector<const candidate*> continuity = continuity_of(c, snap_, *index_);
 
   // Continuity across shifts: wait for an off-duty continuity counselor
@@ -101,7 +106,6 @@ decision router::decide(const queued_case& c, bool count) {
     }
   }
 
-  if (found.eligible.empty()) return keep_queued{c.id, std::move(found.reason)};
   const bool crisis = c.level == risk::crisis;
 
   if (crisis && options_.crisis_broadcast) {
@@ -134,13 +138,9 @@ std::optional<wait_for_counselor> router::continuity_wait(const queued_case& c) 
   std::optional<wait_for_counselor> best;
   for (const std::string& id : served->second) {                            // by id: ties go to the smaller id
     if (index_->find(id) != nullptr || c.excluded.count(id) > 0) continue;  // on duty now, or declined it
-    const config::counselor* who = snap_.cfg->find_counselor(id);
+    const config::counselor* who = profile(id);
     if (who == nullptr) continue;
-    auto cached = next_duty_.find(id);
-    if (cached == next_duty_.end()) {
-      cached = next_duty_.emplace(id, options_.continuity_roster->next_duty(id, now_)).first;
-    }
-    const std::vector<schedule::duty_slot>& next = cached->second;
+    const std::vector<schedule::duty_slot>& next = next_duty(id);
     if (next.empty() || next.front().shift_start > deadline || !can_serve(c, *who, next)) continue;
     if (best && best->until <= next.front().shift_start) continue;
     best = wait_for_counselor{
@@ -156,22 +156,32 @@ std::string router::continuity_note(const queued_case& c) {
   if (served == snap_.continuity.end()) return {};
   for (const std::string& id : served->second) {                            // by id: the note names the smallest
     if (index_->find(id) != nullptr || c.excluded.count(id) > 0) continue;  // on duty now, or declined it
-    const config::counselor* who = snap_.cfg->find_counselor(id);
+    const config::counselor* who = profile(id);
     if (who == nullptr) continue;
     const std::string off = "continuity counselor " + id + " is off duty; ";
     if (c.level == risk::high) return off + "a RISK_HIGH case never waits";
     if (c.level == risk::crisis) return off + "a RISK_CRISIS case never waits";
     if (snap_.cfg->routing.continuity_wait.count() <= 0) return off + "routing.continuity_wait is 0 (do not wait)";
-    auto cached = next_duty_.find(id);
-    if (cached == next_duty_.end()) {
-      cached = next_duty_.emplace(id, options_.continuity_roster->next_duty(id, now_)).first;
-    }
-    const std::vector<schedule::duty_slot>& next = cached->second;
+    const std::vector<schedule::duty_slot>& next = next_duty(id);
     if (next.empty() || next.front().shift_start > c.created_at + snap_.cfg->routing.continuity_wait)
       return off + "their next shift does not start within routing.continuity_wait";
     if (!can_serve(c, *who, next)) return off + "they could not take the case in their next shift";
   }
   return {};
+}
+
+const std::vector<schedule::duty_slot>& router::next_duty(const std::string& counselor_id) {
+  static const std::vector<schedule::duty_slot> none;
+  if (!next_duties_) next_duties_ = options_.continuity_roster->next_duties(now_);
+  auto it = next_duties_->find(counselor_id);
+  return it == next_duties_->end() ? none : it->second;
+}
+
+const config::counselor* router::profile(const std::string& counselor_id) {
+  if (profiles_.empty())
+    for (const config::counselor& c : snap_.cfg->counselors) profiles_.emplace(c.id, &c);
+  auto it = profiles_.find(counselor_id);
+  return it == profiles_.end() ? nullptr : it->second;
 }
 
 decision route_one(const queued_case& c, const snapshot& s, time_point now) { return router(s, now).route(c); }

@@ -10,6 +10,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -171,7 +173,12 @@ class router {
   time_point now_;
   plan_options options_;
   std::unique_ptr<candidate_index> index_;
-  std::map<std::string, std::vector<schedule::duty_slot>> next_duty_;  // continuity waits, by counselor
+  // For continuity waits and notes, built on first use: each counselor's next
+  // shift (roster::next_duties) and the config's counselors by id.
+  const std::vector<schedule::duty_slot>& next_duty(const std::string& counselor_id);
+  const config::counselor* profile(const std::string& counselor_id);
+  std::optional<std::map<std::string, std::vector<schedule::duty_slot>>> next_duties_;
+  std::unordered_map<std::string_view, const config::counselor*> profiles_;
 };
 
 // Best counselor for one case, or why nobody.

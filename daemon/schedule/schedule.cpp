@@ -163,6 +163,22 @@ std::vector<duty_slot> roster::next_duty(const std::string& counselor_id, time_p
   return found;
 }
 
+std::map<std::string, std::vector<duty_slot>> roster::next_duties(time_point now) const {
+  std::map<std::string, std::vector<duty_slot>> found;
+  std::map<std::string, int> window_of;  // the window each counselor was first found in
+  int window = 0;
+  for_each_window(*cfg_, *zone_, now, now + date::days{8}, nullptr, [&](const shift_window& w) {
+    if (w.start <= now) return true;
+    ++window;
+    for (const duty_slot& slot : w.slots) {
+      auto [it, first] = window_of.try_emplace(slot.counselor_id, window);
+      if (first || it->second == window) found[slot.counselor_id].push_back(slot);
+    }
+    return true;
+  });
+  return found;
+}
+
 std::optional<time_point> roster::next_shift_start(const std::string& counselor_id, time_point now) const {
   const std::vector<duty_slot> next = next_duty(counselor_id, now);
   if (next.empty()) return std::nullopt;

@@ -57,6 +57,9 @@ class roster {
   // The first shift of `counselor_id` starting strictly after `now` (within 8
   // days): their duty slots in it (several sites possible), or empty.
   std::vector<duty_slot> next_duty(const std::string& counselor_id, time_point now) const;
+  // next_duty() of every counselor rostered within 8 days, in one sweep of
+  // the rosters (a routing pass asks for many counselors).
+  std::map<std::string, std::vector<duty_slot>> next_duties(time_point now) const;
   std::optional<time_point> next_shift_start(const std::string& counselor_id, time_point now) const;
 
   // The first instant strictly after `now` (within 8 days) when a staffed

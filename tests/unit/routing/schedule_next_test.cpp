@@ -98,6 +98,35 @@ TEST(next_duty, lists_every_site_of_that_shift) {
   EXPECT_EQ(c3[1].site_id, "shanzhou-01");
 }
 
+// The one-sweep form a routing pass uses answers what next_duty answers, for
+// every counselor, at instants around shift starts, exceptions and a shift
+// with the same start at two sites.
+TEST(next_duties, equal_next_duty_for_everyone) {
+  config::config cfg = city();
+  cfg.shifts.push_back({"early", 8 * 60 + 30, 10 * 60});  // starts with am
+  config::site other;
+  other.id = "shanzhou-01";
+  other.county = "411203";
+  other.roster[tue] = {{"am", {"c3", "c1"}}, {"early", {"c2"}}};
+  other.roster[mon] = {{"pm", {"c1"}}};
+  cfg.sites.push_back(other);
+  const schedule::roster r(cfg);
+  for (const time_point now : {shanghai(2026, 6, 1, 7, 0), shanghai(2026, 6, 1, 8, 30), shanghai(2026, 6, 1, 12, 0),
+                               shanghai(2026, 6, 2, 8, 29), shanghai(2026, 6, 6, 23, 0)}) {
+    const auto all = r.next_duties(now);
+    for (const char* id : {"c1", "c2", "c3", "c4", "c9", "nobody"}) {
+      const auto one = r.next_duty(id, now);
+      const auto it = all.find(id);
+      ASSERT_EQ(it == all.end() ? 0u : it->second.size(), one.size()) << id;
+      for (std::size_t i = 0; i < one.size(); ++i) {
+        EXPECT_EQ(it->second[i].site_id, one[i].site_id) << id;
+        EXPECT_EQ(it->second[i].shift, one[i].shift) << id;
+        EXPECT_EQ(it->second[i].shift_start, one[i].shift_start) << id;
+      }
+    }
+  }
+}
+
 TEST(next_change, starts_and_ends_of_staffed_shifts) {
   const config::config cfg = city();
   const schedule::roster r(cfg);
