@@ -1,6 +1,7 @@
 // caseroute: parse arguments, load the config, run the daemon, return an exit code.
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <csignal>
 #include <iostream>
 
@@ -9,6 +10,7 @@
 #include "config/token.hpp"
 #include "log/log.hpp"
 #include "schedule/coverage.hpp"
+#include "schedule/schedule.hpp"
 
 int main(int argc, char** argv) {
   using namespace caseroute;
@@ -38,10 +40,13 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << text;
-    // Roster gaps (issue 3): warnings, never errors.
+    // Roster gaps (issue 3): warnings, never errors; the same as
+    // GET /v1/coverage?days=7: the coming 7 days, dated exceptions applied.
     const auto& checked = *r.cfg;
-    for (const auto& gap : schedule::describe_gaps(checked, schedule::weekly_coverage(checked))) {
-      std::cout << check_path << ": warning: coverage: " << gap << '\n';
+    const schedule::roster roster(checked);
+    const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    for (const auto& gap : schedule::describe_gaps(checked, schedule::dated_coverage(checked, roster, now, 7))) {
+      std::cout << check_path << ": warning: coverage (next 7 days): " << gap << '\n';
     }
     std::cout << check_path << ": OK\n";
     return 0;

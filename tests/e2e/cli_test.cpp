@@ -1,4 +1,5 @@
 // The command line: --check-config with line-precise errors, token new.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -46,6 +47,49 @@ TEST(cli, CheckConfigReportsEveryProblemWithItsLine) {
   EXPECT_NE(out.find(":5:"), std::string::npos) << out;   // unknown specialty nope
   EXPECT_NE(out.find(":10:"), std::string::npos) << out;  // unknown counselor ghost
   EXPECT_NE(out.find(":11:"), std::string::npos) << out;  // missing key file
+}
+
+// The gaps --check-config warns about are those of GET /v1/coverage?days=7:
+// the coming week with dated exceptions applied. Here grief is covered only
+// by a swap on every one of the next eight local days, so no grief gap is
+// left, while the roster's other gaps are still named.
+TEST(cli, CheckConfigWarnsOfTheComingWeeksGapsWithExceptionsApplied) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / "caseroute-cli-gaps";
+  std::filesystem::create_directories(dir / "secrets");
+  const std::filesystem::path source = CASEROUTE_SOURCE_DIR;
+  std::filesystem::copy_file(source / "config/secrets/test-data.key", dir / "secrets/test-data.key",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::string exceptions;
+  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() + std::chrono::hours(8));
+  for (int d = -1; d <= 8; ++d) {
+    const std::chrono::year_month_day ymd{today + std::chrono::days(d)};
+    char date[16];
+    std::snprintf(date, sizeof date, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                  static_cast<unsigned>(ymd.day()));
+    exceptions += std::string("      \"") + date + "\": {all: [c2]}\n";
+  }
+  std::ofstream(dir / "gaps.yaml") << "shifts: {all: \"00:00-24:00\"}\n"
+                                      "specialties: [{code: grief, name: g}, {code: anxiety, name: a}]\n"
+                                      "counselors:\n"
+                                      "  - {id: c1, name: A, token_sha256: \"" +
+                                          std::string(64, 'a') +
+                                          "\", specialties: {anxiety: 2}}\n"
+                                          "  - {id: c2, name: B, token_sha256: \"" +
+                                          std::string(64, 'b') +
+                                          "\", specialties: {grief: 2}}\n"
+                                          "sites:\n"
+                                          "  - id: s\n"
+                                          "    name: S\n"
+                                          "    county: \"411202\"\n"
+                                          "    roster: {mon: {all: [c1]}, tue: {all: [c1]}, wed: {all: [c1]}, "
+                                          "thu: {all: [c1]}, fri: {all: [c1]}, sat: {all: [c1]}, sun: {all: [c1]}}\n"
+                                          "    exceptions:\n" +
+                                          exceptions + "privacy: {encryption_key_file: secrets/test-data.key}\n";
+  auto [rc, out] = run("--check-config " + (dir / "gaps.yaml").string());
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("warning: coverage (next 7 days): "), std::string::npos) << out;
+  EXPECT_NE(out.find("anxiety"), std::string::npos) << out;  // c1 is swapped out every day: nobody holds it
+  EXPECT_EQ(out.find("holds grief"), std::string::npos) << out;
 }
 
 TEST(cli, TokenNewPrintsATokenAndItsConfigLine) {
