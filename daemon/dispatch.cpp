@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "log/log.hpp"
 #include "reconcile.hpp"
@@ -106,7 +108,8 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   // Continuity across shifts: a LOW/MEDIUM case may wait for its counselor's next shift.
   options.continuity_roster = roster.get();
   const auto decisions = routing::plan(state->queued, snap, now, options);
-  std::map<std::string, const routing::queued_case*> by_id;
+  std::unordered_map<std::string_view, const routing::queued_case*> by_id;  // keys point into state
+  by_id.reserve(state->queued.size());
   for (const auto& c : state->queued) by_id.emplace(c.id, &c);
 
   bool reroute = false;
