@@ -233,7 +233,7 @@ asio::awaitable<result<v1::Case>> case_store::resolve(const std::string& case_id
   auto event = codec::make_event("case.resolved", "counselor:" + counselor_id, case_id, now, v1::CASE_RESOLVED);
   event.set_counselor_id(counselor_id);
   event.set_outcome(outcome);
-  event.set_note(note);
+  if (!note.empty()) event.set_sealed_note(seal_.seal(note, case_id));
   auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.counselor_cases(counselor_id),
                              keys_.open(), keys_.youth(*youth), keys_.stats(), keys_.closed());
   auto script_args = command(case_id, counselor_id, ms_string(now), std::to_string(outcome), youth->empty() ? "0" : "1",

@@ -44,7 +44,17 @@ asio::awaitable<result<v1::Case>> case_store::get(const std::string& case_id, vi
   auto c = codec::to_case(codec::to_fields(r->elements[1]), seal_, view.personal);
   if (!c) co_return c.error();
   for (const auto& e : r->elements[2].elements) {
-    if (!c->add_history()->ParseFromString(e.str)) co_return make_error_code(error::bad_record);
+    auto* event = c->add_history();
+    if (!event->ParseFromString(e.str)) co_return make_error_code(error::bad_record);
+    // A sealed resolve note opens only for views with personal data.
+    if (!event->sealed_note().empty()) {
+      if (view.personal) {
+        auto note = seal_.open(event->sealed_note(), case_id);
+        if (!note) co_return note.error();
+        event->set_note(std::move(*note));
+      }
+      event->clear_sealed_note();
+    }
   }
   co_return c;
 }

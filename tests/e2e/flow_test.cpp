@@ -243,7 +243,16 @@ TEST_F(flow, CoverageListsShiftsAndGaps) {
 TEST_F(flow, PersonalDataIsNeitherStoredInClearNorLogged) {
   const auto case_id = post_case(*api_, "ref-pii-1", "RISK_LOW", "anxiety");
   ASSERT_TRUE(wait_for_offer(*api_, "c3", case_id));
-  // Every value of every key, raw: the phone number and summary must not appear.
+  ASSERT_EQ(api_->as("c3", "POST", "/v1/cases/" + case_id + "/accept").status, 200);
+  // A counselor writes the youth's number into the resolve note.
+  ASSERT_EQ(api_->as("c3", "POST", "/v1/cases/" + case_id + "/resolve",
+                     R"({"outcome":"OUTCOME_COUNSELED","note":"call back on 13811112222"})")
+                .status,
+            200);
+  const auto seen = parse<v1::Case>(api_->as("s1", "GET", "/v1/cases/" + case_id).body);
+  ASSERT_GT(seen.history_size(), 0);
+  EXPECT_EQ(seen.history(seen.history_size() - 1).note(), "call back on 13811112222");  // supervisors read it
+  // Every value of every key, raw: the phone numbers, summary and note must not appear.
   const auto all =
       redis_->cli({"EVAL",
                    "local out = {} for _, k in ipairs(redis.call('KEYS', '*')) do "
@@ -256,7 +265,9 @@ TEST_F(flow, PersonalDataIsNeitherStoredInClearNorLogged) {
   EXPECT_NE(all.find("ref-pii-1"), std::string::npos);  // the dump did read the case
   EXPECT_EQ(all.find("13900000000"), std::string::npos);
   EXPECT_EQ(all.find("invented test summary"), std::string::npos);
+  EXPECT_EQ(all.find("13811112222"), std::string::npos);
   const auto log = daemon_->proc().output();
+  EXPECT_EQ(log.find("13811112222"), std::string::npos);
   EXPECT_EQ(log.find("13900000000"), std::string::npos);
   EXPECT_EQ(log.find("invented test summary"), std::string::npos);
   EXPECT_NE(log.find(case_id), std::string::npos);  // ids are logged

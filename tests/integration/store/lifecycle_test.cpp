@@ -71,6 +71,32 @@ TEST_F(lifecycle, create_offer_accept_resolve_records_history_and_times) {
   EXPECT_EQ(server().cli({"ZCARD", "{test:city}:v1:youth:y-1"}), "1");
 }
 
+// A counselor may write the youth's details into a resolve note: it is sealed
+// in Redis like contact and summary, opened for views with personal data and
+// never shown sealed.
+TEST_F(lifecycle, resolve_note_is_sealed_in_redis_and_opened_only_for_personal_views) {
+  std::string id;
+  run([&id](env& e) -> asio::awaitable<void> {
+    auto& s = e.store;
+    id = co_await new_case(s, "R-note");
+    (co_await s.offer(offer_to(id, "c001", at(1s)))).value();
+    (co_await s.accept(id, "c001", at(2s))).value();
+    (co_await s.resolve(id, "c001", v1::OUTCOME_COUNSELED, "called back on 13811112222", at(3s))).value();
+    auto full = (co_await s.get(id, {.personal = true, .history = true})).value();
+    CO_ASSERT_TRUE(full.history_size() == 4);
+    EXPECT_EQ(full.history(3).note(), "called back on 13811112222");
+    EXPECT_TRUE(full.history(3).sealed_note().empty());
+    auto bare = (co_await s.get(id, {.personal = false, .history = true})).value();
+    CO_ASSERT_TRUE(bare.history_size() == 4);
+    EXPECT_TRUE(bare.history(3).note().empty());
+    EXPECT_TRUE(bare.history(3).sealed_note().empty());
+  });
+  const auto raw = server().cli({"LRANGE", "{test:city}:v1:case:" + id + ":history", "0", "-1"});
+  EXPECT_NE(raw.find("c001"), std::string::npos);  // the dump did read the history
+  EXPECT_EQ(raw.find("13811112222"), std::string::npos);
+  EXPECT_EQ(raw.find("called back"), std::string::npos);
+}
+
 TEST_F(lifecycle, decline_requeues_and_excludes_the_counselor) {
   run([](env& e) -> asio::awaitable<void> {
     auto& s = e.store;
