@@ -24,6 +24,10 @@ http::api_error to_api_error(boost::system::error_code ec) {
         return http::permission_denied("the case is not offered or assigned to you");
       case error::offer_expired:
         return http::conflict("the offer has expired");
+      case error::offer_withdrawn:
+        return http::conflict(
+            "the offer was withdrawn: another counselor accepted it, or it was reassigned, or your "
+            "shift ended");
       case error::at_capacity:
         return http::conflict("the counselor has no free capacity");
       case error::referral_conflict:

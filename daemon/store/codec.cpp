@@ -167,6 +167,7 @@ boost::system::error_code script_status::error() const {
   if (reason == "wrong_state" || reason == "excluded") return make_error_code(error::wrong_state);
   if (reason == "not_yours") return make_error_code(error::not_yours);
   if (reason == "offer_expired") return make_error_code(error::offer_expired);
+  if (reason == "offer_withdrawn") return make_error_code(error::offer_withdrawn);
   if (reason == "at_capacity") return make_error_code(error::at_capacity);
   return make_error_code(error::redis_error);
 }

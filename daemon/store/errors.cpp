@@ -34,6 +34,8 @@ class store_category final : public boost::system::error_category {
         return "Redis answered an unexpected error";
       case error::bad_config:
         return "Redis is misconfigured (maxmemory-policy must be noeviction)";
+      case error::offer_withdrawn:
+        return "the offer was withdrawn";
     }
     return "unknown store error";
   }

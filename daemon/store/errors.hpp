@@ -18,6 +18,7 @@ enum class error {
   bad_record,         // a record in Redis does not parse: 500
   redis_error,        // Redis answered an unexpected error: 500
   bad_config,         // e.g. maxmemory-policy is not noeviction
+  offer_withdrawn,    // the counselor's offer was withdrawn (taken by another, reassigned, shift ended): 409
 };
 
 const boost::system::error_category& category();

@@ -35,6 +35,7 @@ if broadcast then
     redis.call('HDEL', KEYS[1], 'offer:' .. o[1])
     if o[1] ~= ARGV[2] then
       redis.call('SREM', ARGV[9] .. 'counselor:' .. o[1] .. ':cases', ARGV[1])
+      mark_withdrawn(KEYS[1], o[1], ARGV[3])
       emit(KEYS[2], with_counselor(ARGV[10], o[1]), KEYS[7], KEYS[8], '', ARGV[8], ARGV[1])
     end
   end
@@ -57,4 +58,5 @@ end
 if state == 3 and mine then return {'ok', 'already'} end
 if mine then return {'err', 'wrong_state'} end
 if redis.call('SISMEMBER', KEYS[5], ARGV[2]) == 1 then return {'err', 'offer_expired'} end
+if was_withdrawn(KEYS[1], ARGV[2]) then return {'err', 'offer_withdrawn'} end
 return {'err', 'not_yours'}

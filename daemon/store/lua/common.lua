@@ -33,6 +33,16 @@ local function broadcast_offers(case_key)
   return out
 end
 
+-- A counselor whose offer was withdrawn (another accepted the broadcast, a
+-- supervisor reassigned the case, their shift ended): their late accept or
+-- decline is told so (offer_withdrawn) instead of "not yours".
+local function mark_withdrawn(case_key, counselor, now)
+  redis.call('HSET', case_key, 'withdrawn:' .. counselor, now)
+end
+local function was_withdrawn(case_key, counselor)
+  return redis.call('HEXISTS', case_key, 'withdrawn:' .. counselor) == 1
+end
+
 -- One C++-built Event stamped per counselor: protobuf merges concatenated
 -- encodings, the last value of a field winning, so appending a field to a
 -- serialized Event sets it. Field numbers from caseroute.v1.Event.

@@ -19,7 +19,10 @@ if state == 2 and not f[2] and f[4] then
   emit(KEYS[2], ARGV[3], KEYS[7], KEYS[8], ARGV[4], ARGV[5], ARGV[1])
   return {'ok'}
 end
-if f[2] ~= ARGV[2] then return {'err', 'not_yours'} end
+if f[2] ~= ARGV[2] then
+  if was_withdrawn(KEYS[1], ARGV[2]) then return {'err', 'offer_withdrawn'} end
+  return {'err', 'not_yours'}
+end
 if state ~= 2 then return {'err', 'wrong_state'} end
 requeue(KEYS[1], KEYS[4], ARGV[1], f[3], 'counselor', 'site', 'offered', 'offer_expires')
 redis.call('ZREM', KEYS[3], ARGV[1])

@@ -31,11 +31,13 @@ if state == 2 and previous == '' then
   for _, o in ipairs(broadcast_offers(KEYS[1])) do
     redis.call('HDEL', KEYS[1], 'offer:' .. o[1])
     redis.call('SREM', ARGV[15] .. 'counselor:' .. o[1] .. ':cases', ARGV[1])
+    if o[1] ~= ARGV[2] then mark_withdrawn(KEYS[1], o[1], ARGV[4]) end
     emit(KEYS[2], with_counselor(ARGV[11], o[1]), KEYS[10], KEYS[11], callback, ARGV[14], ARGV[1])
     callback = ''
   end
 elseif state == 2 and previous ~= ARGV[2] then
   redis.call('SREM', KEYS[9], ARGV[1])
+  mark_withdrawn(KEYS[1], previous, ARGV[4])
   emit(KEYS[2], ARGV[11], KEYS[10], KEYS[11], ARGV[12], ARGV[14], ARGV[1])
 end
 redis.call('HSET', KEYS[1], 'state', 2, 'counselor', ARGV[2], 'site', ARGV[3],

@@ -16,6 +16,7 @@ end
 if state ~= 2 then return {'err', 'wrong_state'} end
 if not f[2] and f[4] then
   redis.call('HDEL', KEYS[1], 'offer:' .. ARGV[2])
+  mark_withdrawn(KEYS[1], ARGV[2], ARGV[5])
   redis.call('SREM', KEYS[5], ARGV[1])
   if #broadcast_offers(KEYS[1]) > 0 then
     emit(KEYS[2], with_state(ARGV[3], 2), KEYS[6], KEYS[7], '', ARGV[5], ARGV[1])
@@ -27,6 +28,7 @@ if not f[2] and f[4] then
   return {'ok'}
 end
 if f[2] ~= ARGV[2] then return {'err', 'not_yours'} end
+mark_withdrawn(KEYS[1], ARGV[2], ARGV[5])
 requeue(KEYS[1], KEYS[4], ARGV[1], f[3], 'counselor', 'site', 'offered', 'offer_expires')
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('SREM', KEYS[5], ARGV[1])

@@ -87,9 +87,12 @@ TEST_F(broadcasts, offers_every_target_and_the_first_accept_withdraws_the_others
     EXPECT_EQ(co_await load_of(s, "c5"), 0u);
     EXPECT_TRUE((co_await s.offered_cases()).value().empty());
 
-    // The others were too late: their accept and decline are refused.
-    EXPECT_EQ((co_await s.accept(id, "c1", at(6s))).error(), error::not_yours);
-    EXPECT_EQ((co_await s.decline(id, "c5", "late", at(6s))).error(), error::not_yours);
+    // The others were too late: their accept and decline are refused, and
+    // told why; someone never offered the case is told it is not theirs.
+    EXPECT_EQ((co_await s.accept(id, "c1", at(6s))).error(), error::offer_withdrawn);
+    EXPECT_EQ((co_await s.decline(id, "c5", "late", at(6s))).error(), error::offer_withdrawn);
+    EXPECT_EQ((co_await s.accept(id, "c2", at(6s))).error(), error::not_yours);
+    EXPECT_EQ((co_await s.decline(id, "c2", "never mine", at(6s))).error(), error::not_yours);
     // The winner's retried accept is fine.
     EXPECT_TRUE(co_await s.accept(id, "c4", at(7s)));
 
@@ -156,7 +159,7 @@ TEST_F(broadcasts, racing_accepts_on_two_connections_have_exactly_one_winner) {
           co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
           EXPECT_NE(!out[0], !out[1]) << "round " << round << ": exactly one accept wins";
           const auto& lost = out[0] ? out[0] : out[1];
-          EXPECT_EQ(lost, error::not_yours);
+          EXPECT_EQ(lost, error::offer_withdrawn);
           auto c = (co_await e.store.get(id, {})).value();
           EXPECT_EQ(c.counselor_id(), out[0] ? "c5" : "c1");
         }
