@@ -176,7 +176,11 @@ class case_store {
   asio::awaitable<result<int>> purge_closed(time_point cutoff, int batch, time_point continuity_cutoff = {});
 
   // Crisis acceptances are read from the last 24 h (the longest shift).
-  asio::awaitable<result<routing_state>> load_routing_state(time_point now, std::chrono::hours continuity_window);
+  // `only_case`: every queued case when absent (a routing pass), that one
+  // case if it is queued (explaining it), none when "" (counselor states
+  // only): a supervisor request does not read the whole queue.
+  asio::awaitable<result<routing_state>> load_routing_state(time_point now, std::chrono::hours continuity_window,
+                                                            std::optional<std::string> only_case = std::nullopt);
   // Every open offer as {case id, counselor id} (one per counselor of a
   // broadcast), oldest expiry first.
   asio::awaitable<result<std::vector<std::pair<std::string, std::string>>>> offered_cases();

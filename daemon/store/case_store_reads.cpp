@@ -211,10 +211,12 @@ routing::snapshot to_snapshot(routing_state& state, const config::config* cfg,
 }
 
 asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point now,
-                                                                      std::chrono::hours continuity_window) {
+                                                                      std::chrono::hours continuity_window,
+                                                                      std::optional<std::string> only_case) {
   const auto since = now - std::chrono::duration_cast<std::chrono::milliseconds>(continuity_window);
   auto script_keys = command(keys_.queue(), keys_.counselors());
   auto script_args = command(keys_.base(), codec::ms_string(since), codec::ms_string(now - std::chrono::hours(24)));
+  if (only_case) script_args.push_back(std::move(*only_case));
   auto r = co_await run_script(redis_, script_id::routing_state, std::move(script_keys), std::move(script_args));
   if (!r) co_return r.error();
   if (!is_array(*r, 3)) co_return make_error_code(error::bad_record);

@@ -39,7 +39,8 @@ asio::awaitable<http::response> get_queue(context& ctx, http::request req) {
   const auto now = context::now();
   auto view = co_await ctx.store.queue_view(now);
   if (!view) co_return fail(req, view.error());
-  auto state = co_await ctx.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days);
+  // Counselor states only: the queue itself is not read.
+  auto state = co_await ctx.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days, "");
   if (!state) co_return fail(req, state.error());
 
   const auto on_duty = ctx.roster->on_duty(now);
@@ -104,7 +105,8 @@ asio::awaitable<boost::system::result<void>> explain_wait(context& ctx, v1::Case
   const auto cfg = ctx.cfg;
   const auto roster = ctx.roster;
   const auto now = context::now();
-  auto state = co_await ctx.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days);
+  auto state =
+      co_await ctx.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days, c.case_id());
   if (!state) co_return state.error();
   const routing::queued_case* queued = nullptr;
   for (const auto& q : state->queued)
@@ -197,7 +199,7 @@ asio::awaitable<http::response> assign(context& ctx, http::request req) {
   const auto on_duty = ctx.roster->on_duty(now);
   const auto* duty = duty_of(on_duty, counselor->id);
   if (duty == nullptr) co_return fail(req, http::conflict("the counselor is not on duty now"));
-  auto state = co_await ctx.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days);
+  auto state = co_await ctx.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days, "");
   if (!state) co_return fail(req, state.error());
   if (auto it = state->counselors.find(counselor->id);
       it != state->counselors.end() && !routing::signed_in(it->second, *duty))
@@ -248,7 +250,7 @@ asio::awaitable<http::response> list_counselors(context& ctx, http::request req)
   if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
   const auto cfg = ctx.cfg;
   const auto now = context::now();
-  auto state = co_await ctx.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days);
+  auto state = co_await ctx.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days, "");
   if (!state) co_return fail(req, state.error());
   const auto on_duty = ctx.roster->on_duty(now);
   v1::CounselorList list;

@@ -18,17 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Polls `done` every 50 ms until it holds or `limit` passes.
-template <class F>
-bool wait_until(F done, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
-}
-
 std::vector<std::string> types_of(const v1::Case& c) {
   std::vector<std::string> out;
   for (const auto& e : c.history()) out.push_back(e.type());

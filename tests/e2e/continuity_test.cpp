@@ -8,9 +8,6 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "e2e/e2e_support.hpp"
@@ -18,48 +15,15 @@
 namespace caseroute::e2e {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using sys_ms = std::chrono::sys_time<std::chrono::milliseconds>;
 
 // Asia/Shanghai is UTC+8 all year (no daylight saving since 1991).
 constexpr std::chrono::hours shanghai_offset{8};
-
-sys_ms now_ms() { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
-
-sys_ms to_ms(const google::protobuf::Timestamp& t) {
-  return sys_ms{std::chrono::milliseconds{t.seconds() * 1000 + t.nanos() / 1'000'000}};
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string replace_once(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << "text changed shape: \"" << from << "\"";
-  if (at != std::string::npos) text.replace(at, from.size(), to);
-  return text;
-}
 
 std::string clock_text(int minute_of_day) {
   char text[16];
   std::snprintf(text, sizeof text, "%02d:%02d", minute_of_day / 60, minute_of_day % 60);
   return text;
-}
-
-// Polls `done` every 100 ms until it holds or `limit` passes.
-template <class F>
-bool wait_until(F done, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
 }
 
 // Two shifts meeting at B, the first whole Shanghai minute at least 3 minutes
@@ -93,39 +57,18 @@ int count_type(const v1::Case& c, const std::string& type) {
 // The daemon on a config written for this test: test.yaml's people, one site
 // (c2 always on duty; c1 in the early shift only while "on", and in the late
 // shift starting at B), routing.continuity_wait as the test says.
-class continuity : public ::testing::Test {
+class continuity : public generated_config_test {
  protected:
   void SetUp() override {
-    redis_ = std::make_unique<testing::redis_server>();
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) / ("caseroute-cont-" + std::to_string(::getpid()) + "-" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "secrets");
-    const fs::path source = CASEROUTE_SOURCE_DIR;
-    for (const char* key : {"test-platform.key", "test-data.key"})
-      fs::copy_file(source / "config" / "secrets" / key, dir_ / "secrets" / key);
-    port_ = testing::free_port();
-    const std::string yaml = read_text(source / "config" / "test.yaml");
+    generated_config_test::SetUp();
+    const std::string yaml = test_yaml();
     head_ = yaml.substr(0, yaml.find("\nsites:\n") + 1);
-    head_ = replace_once(head_, "listen: \"127.0.0.1:18355\"", "listen: \"127.0.0.1:" + std::to_string(port_) + "\"");
-    head_ = replace_once(head_, "url: managed", "url: \"" + redis_->url() + "\"");
     shifts_ = split_ahead(now_ms());
     head_ = replace_once(head_, "shifts:\n  all: \"00:00-24:00\"\n",
                          "shifts:\n  early: \"" + shifts_.early + "\"\n  late: \"" + shifts_.late + "\"\n");
   }
 
-  void TearDown() override {
-    if (proc_ && proc_->running()) {
-      proc_->signal(SIGTERM);
-      proc_->wait(20s);
-    }
-    proc_.reset();
-    redis_.reset();
-    fs::remove_all(dir_);
-  }
-
-  // Written whole and renamed, so a SIGHUP never reads half a file.
-  void write_config(bool c1_on_duty, const std::string& continuity_wait) {
+  void write_roster(bool c1_on_duty, const std::string& continuity_wait) {
     std::string text =
         head_ + "sites:\n  - id: t-hubin-a\n    name: 测试点·湖滨甲\n    county: \"411202\"\n    roster:\n";
     const std::string early = c1_on_duty ? "[c1, c2]" : "[c2]";
@@ -135,22 +78,12 @@ class continuity : public ::testing::Test {
             continuity_wait +
             "\n\nprivacy:\n  encryption_key_file: secrets/test-data.key\n  retention_days: 30\n"
             "\nlog:\n  level: debug\n  format: json\n";
-    const auto tmp = dir_ / "caseroute.yaml.tmp";
-    std::ofstream(tmp) << text;
-    fs::rename(tmp, dir_ / "caseroute.yaml");
-  }
-
-  void start() {
-    proc_ = std::make_unique<testing::process>(
-        std::vector<std::string>{CASEROUTE_BIN, "--config", (dir_ / "caseroute.yaml").string()},
-        (dir_ / "caseroute.log").string());
-    ASSERT_TRUE(testing::wait_for_http(port_, "/readyz", 20s)) << proc_->output();
-    api_ = std::make_unique<client>(port_);
+    write_config(text);
   }
 
   // Rewrites the config, sends SIGHUP and waits until c1's duty matches it.
   void reload(bool c1_on_duty, const std::string& continuity_wait) {
-    write_config(c1_on_duty, continuity_wait);
+    write_roster(c1_on_duty, continuity_wait);
     proc_->signal(SIGHUP);
     ASSERT_TRUE(wait_until([&] { return on_duty("c1") == c1_on_duty; }, 10s)) << "the reload did not take effect\n"
                                                                               << proc_->output();
@@ -202,17 +135,12 @@ class continuity : public ::testing::Test {
     return at == std::string::npos ? 0 : std::stod(body.substr(at + name.size()));
   }
 
-  std::unique_ptr<testing::redis_server> redis_;
-  fs::path dir_;
-  int port_ = 0;
   std::string head_;  // test.yaml up to its sites, with this test's port, Redis and shifts
   shifts shifts_;
-  std::unique_ptr<testing::process> proc_;
-  std::unique_ptr<client> api_;
 };
 
 TEST_F(continuity, LowRiskWaitsForItsOffDutyCounselorAndHighRiskNeverWaits) {
-  write_config(true, "10m");
+  write_roster(true, "10m");
   start();
   served_by_c1("ref-cont-first-low", "y-cont-low");
   // Another youth for the RISK_HIGH case: c2 holding it would make c2 a
@@ -270,7 +198,7 @@ TEST_F(continuity, LowRiskWaitsForItsOffDutyCounselorAndHighRiskNeverWaits) {
 }
 
 TEST_F(continuity, WithoutAWaitLowRiskGoesToSomeoneElseAtOnce) {
-  write_config(true, "0s");
+  write_roster(true, "0s");
   start();
   served_by_c1("ref-cont0-first", "y-cont0");
   reload(false, "0s");

@@ -6,9 +6,12 @@
 #include <chrono>
 #include <csignal>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include <unistd.h>
 
 #include "http/auth.hpp"
 
@@ -116,6 +119,64 @@ bool wait_for_offer(client& c, const std::string& who, const std::string& case_i
       if (o.case_id() == case_id) return true;
   }
   return false;
+}
+
+sys_ms now_ms() { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
+
+sys_ms to_ms(const google::protobuf::Timestamp& t) {
+  return sys_ms{std::chrono::milliseconds{t.seconds() * 1000 + t.nanos() / 1'000'000}};
+}
+
+std::string read_text(const std::filesystem::path& p) { return read_file(p.string()); }
+
+std::string replace_once(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << "config/test.yaml changed shape: \"" << from << "\"";
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+void generated_config_test::SetUp() {
+  namespace fs = std::filesystem;
+  redis_ = std::make_unique<testing::redis_server>();
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  dir_ = fs::path(::testing::TempDir()) /
+         ("caseroute-" + std::string(info->test_suite_name()) + "-" + std::to_string(::getpid()) + "-" + info->name());
+  fs::remove_all(dir_);
+  fs::create_directories(dir_ / "secrets");
+  const fs::path source = CASEROUTE_SOURCE_DIR;
+  for (const char* key : {"test-platform.key", "test-data.key"})
+    fs::copy_file(source / "config" / "secrets" / key, dir_ / "secrets" / key);
+  port_ = testing::free_port();
+}
+
+void generated_config_test::TearDown() {
+  if (proc_ && proc_->running()) {
+    proc_->signal(SIGTERM);
+    proc_->wait(std::chrono::seconds(20));
+  }
+  proc_.reset();
+  redis_.reset();
+  std::filesystem::remove_all(dir_);
+}
+
+std::string generated_config_test::test_yaml() const {
+  auto text = read_text(test_config());
+  text = replace_once(text, "listen: \"127.0.0.1:18355\"", "listen: \"127.0.0.1:" + std::to_string(port_) + "\"");
+  return replace_once(text, "url: managed", "url: \"" + redis_->url() + "\"");
+}
+
+void generated_config_test::write_config(const std::string& text) {
+  const auto tmp = dir_ / "caseroute.yaml.tmp";
+  std::ofstream(tmp) << text;
+  std::filesystem::rename(tmp, config_path());
+}
+
+void generated_config_test::start() {
+  proc_ = std::make_unique<testing::process>(
+      std::vector<std::string>{CASEROUTE_BIN, "--config", config_path().string()}, (dir_ / "caseroute.log").string());
+  ASSERT_TRUE(testing::wait_for_http(port_, "/readyz", std::chrono::seconds(20))) << proc_->output();
+  api_ = std::make_unique<client>(port_);
 }
 
 void e2e_test::SetUp() {

@@ -4,9 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "caseroute/v1/caseroute.pb.h"
 #include "support/process.hpp"
@@ -67,6 +71,50 @@ M parse(const std::string& json) {
 
 // Long-polls a counselor's offers until one for case_id shows up.
 bool wait_for_offer(client& c, const std::string& who, const std::string& case_id, int seconds = 15);
+
+// Polls `done` every 50 ms until it holds or `limit` passes.
+template <class F>
+bool wait_until(F done, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+using sys_ms = std::chrono::sys_time<std::chrono::milliseconds>;
+sys_ms now_ms();
+sys_ms to_ms(const google::protobuf::Timestamp& t);
+
+std::string read_text(const std::filesystem::path& p);
+// `text` with the first `from` replaced; fails the test when `from` is absent
+// (config/test.yaml changed shape).
+std::string replace_once(std::string text, const std::string& from, const std::string& to);
+
+// A daemon on a config written by the test: a private directory (removed
+// afterwards) holding copies of the test secrets, which configs name
+// secrets/..., a free port and a private Redis. The test writes the config
+// (write_config, e.g. from test_yaml()) and starts the daemon (start).
+class generated_config_test : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;  // SIGTERM to the daemon, then Redis and the directory go
+
+  // config/test.yaml listening on this test's port, on this test's Redis.
+  std::string test_yaml() const;
+  std::filesystem::path config_path() const { return dir_ / "caseroute.yaml"; }
+  // Written whole and renamed, so a SIGHUP never reads half a file.
+  void write_config(const std::string& text);
+  // Starts the daemon on config_path(), waits for /readyz; api_ talks to it.
+  void start();
+
+  std::unique_ptr<testing::redis_server> redis_;
+  std::filesystem::path dir_;
+  int port_ = 0;
+  std::unique_ptr<testing::process> proc_;
+  std::unique_ptr<client> api_;
+};
 
 // The end-to-end fixture: one Redis per test, one daemon.
 class e2e_test : public ::testing::Test {

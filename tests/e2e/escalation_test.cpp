@@ -5,46 +5,20 @@
 // and escalationLevel is in every case view. Never edits the shipped files.
 #include <algorithm>
 #include <chrono>
-#include <csignal>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
-
-#include <unistd.h>
 
 #include "e2e/e2e_support.hpp"
 
 namespace caseroute::e2e {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using sys_ms = std::chrono::sys_time<std::chrono::milliseconds>;
 
 constexpr std::chrono::seconds low_limit{4};  // routing.escalation.low below
 // How late after its due instant a rise may be seen: the tick is 200 ms; the
 // rest is slack for a busy machine.
 constexpr std::chrono::milliseconds rise_slack{2500};
-
-sys_ms to_ms(const google::protobuf::Timestamp& t) {
-  return sys_ms{std::chrono::milliseconds{t.seconds() * 1000 + t.nanos() / 1'000'000}};
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string replace_once(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << "config/test.yaml changed shape: \"" << from << "\"";
-  if (at != std::string::npos) text.replace(at, from.size(), to);
-  return text;
-}
 
 // test.yaml's shift "all", specialties, counselors, tokens and platform, plus
 // county 411221 (渑池县) where no site is and nobody visits. On duty every
@@ -86,36 +60,13 @@ std::string referral(const std::string& id, const std::string& risk, const std::
          R"("summary":"invented test summary"})";
 }
 
-// The daemon on a config written for this run, next to copies of the test secrets.
-class escalation : public ::testing::Test {
+// The daemon on a config written for this run.
+class escalation : public generated_config_test {
  protected:
   void SetUp() override {
-    redis_ = std::make_unique<testing::redis_server>();
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) / ("caseroute-escalation-" + std::to_string(::getpid()) + "-" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "secrets");
-    const fs::path source = CASEROUTE_SOURCE_DIR;
-    for (const char* key : {"test-platform.key", "test-data.key"})
-      fs::copy_file(source / "config" / "secrets" / key, dir_ / "secrets" / key);
-    std::ofstream(dir_ / "caseroute.yaml") << escalation_config(read_text(source / "config" / "test.yaml"));
-    port_ = testing::free_port();
-    proc_ = std::make_unique<testing::process>(
-        std::vector<std::string>{CASEROUTE_BIN, "--config", (dir_ / "caseroute.yaml").string(), "--listen",
-                                 "127.0.0.1:" + std::to_string(port_), "--redis-url", redis_->url()},
-        (dir_ / "caseroute.log").string());
-    ASSERT_TRUE(testing::wait_for_http(port_, "/readyz", 20s)) << proc_->output();
-    api_ = std::make_unique<client>(port_);
-  }
-
-  void TearDown() override {
-    if (proc_ && proc_->running()) {
-      proc_->signal(SIGTERM);
-      proc_->wait(20s);
-    }
-    proc_.reset();
-    redis_.reset();
-    fs::remove_all(dir_);
+    generated_config_test::SetUp();
+    write_config(escalation_config(test_yaml()));
+    start();
   }
 
   std::string post(const std::string& body) {
@@ -141,12 +92,6 @@ class escalation : public ::testing::Test {
     }
     return c;
   }
-
-  std::unique_ptr<testing::redis_server> redis_;
-  fs::path dir_;
-  int port_ = 0;
-  std::unique_ptr<testing::process> proc_;
-  std::unique_ptr<client> api_;
 };
 
 std::vector<const v1::Event*> events_of(const v1::Case& c, const std::string& type) {

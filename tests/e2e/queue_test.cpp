@@ -3,11 +3,7 @@
 // serve never block the ones behind them, however many there are. Runs on a
 // generated copy of config/test.yaml with routing.aging_minutes_per_point: 1.
 #include <chrono>
-#include <csignal>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "e2e/e2e_support.hpp"
@@ -15,15 +11,7 @@
 namespace caseroute::e2e {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // RFC 3339 for `ago` before now.
 std::string timestamp(std::chrono::seconds ago) {
@@ -43,46 +31,17 @@ std::string referral(const std::string& id, const std::string& risk, const std::
          R"(","age":15},"contact":{"name":"Test Youth","phone":"13900000000"},"summary":"invented test summary"})";
 }
 
-class queue_flow : public ::testing::Test {
+class queue_flow : public generated_config_test {
  protected:
   void SetUp() override {
-    redis_ = std::make_unique<testing::redis_server>();
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) / ("caseroute-queue-" + std::to_string(::getpid()) + "-" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "secrets");
-    const fs::path source = CASEROUTE_SOURCE_DIR;
-    for (const char* key : {"test-platform.key", "test-data.key"})
-      fs::copy_file(source / "config" / "secrets" / key, dir_ / "secrets" / key);
-    port_ = testing::free_port();
-    auto text = read_text(source / "config" / "test.yaml");
-    const auto edit = [&text](const std::string& from, const std::string& to) {
-      const auto at = text.find(from);
-      ASSERT_NE(at, std::string::npos) << "config/test.yaml changed shape: " << from;
-      text.replace(at, from.size(), to);
-    };
-    edit("listen: \"127.0.0.1:18355\"", "listen: \"127.0.0.1:" + std::to_string(port_) + "\"");
-    edit("url: managed", "url: \"" + redis_->url() + "\"");
-    edit("  tick: 200ms\n", "  tick: 200ms\n  aging_minutes_per_point: 1\n");
+    generated_config_test::SetUp();
+    auto text = test_yaml();
+    text = replace_once(text, "  tick: 200ms\n", "  tick: 200ms\n  aging_minutes_per_point: 1\n");
     // A county with no site and nobody visiting it: visits there wait forever.
-    edit("  - {code: \"411203\", name: 陕州区}\n",
-         "  - {code: \"411203\", name: 陕州区}\n  - {code: \"411221\", name: 渑池县}\n");
-    std::ofstream(dir_ / "caseroute.yaml") << text;
-    proc_ = std::make_unique<testing::process>(
-        std::vector<std::string>{CASEROUTE_BIN, "--config", (dir_ / "caseroute.yaml").string()},
-        (dir_ / "caseroute.log").string());
-    ASSERT_TRUE(testing::wait_for_http(port_, "/readyz", 20s)) << proc_->output();
-    api_ = std::make_unique<client>(port_);
-  }
-
-  void TearDown() override {
-    if (proc_ && proc_->running()) {
-      proc_->signal(SIGTERM);
-      proc_->wait(20s);
-    }
-    proc_.reset();
-    redis_.reset();
-    fs::remove_all(dir_);
+    text = replace_once(text, "  - {code: \"411203\", name: 陕州区}\n",
+                        "  - {code: \"411203\", name: 陕州区}\n  - {code: \"411221\", name: 渑池县}\n");
+    write_config(text);
+    start();
   }
 
   std::string post(const std::string& body) {
@@ -120,12 +79,6 @@ class queue_flow : public ::testing::Test {
     auto r = api_->as(who, "POST", "/v1/cases/" + case_id + "/resolve", R"({"outcome":"OUTCOME_COUNSELED"})");
     EXPECT_EQ(r.status, 200) << r.body;
   }
-
-  std::unique_ptr<testing::redis_server> redis_;
-  fs::path dir_;
-  int port_ = 0;
-  std::unique_ptr<testing::process> proc_;
-  std::unique_ptr<client> api_;
 };
 
 // 150 high-risk home visits in a county nobody is near sit ahead of a

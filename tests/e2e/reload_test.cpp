@@ -5,8 +5,6 @@
 // the shipped config files.
 #include <chrono>
 #include <csignal>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -15,15 +13,7 @@
 namespace caseroute::e2e {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Replaces exactly `count` occurrences of `from`; fails the test otherwise.
 std::string replace_all(std::string text, const std::string& from, const std::string& to, int count) {
@@ -36,63 +26,15 @@ std::string replace_all(std::string text, const std::string& from, const std::st
   return text;
 }
 
-// Polls `done` every 100 ms until it holds or `limit` passes.
-template <class F>
-bool wait_until(F done, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
-}
-
 // The daemon on a private copy of test.yaml (and its secrets), so the test
 // can rewrite the file and send SIGHUP.
-class reload : public ::testing::Test {
+class reload : public generated_config_test {
  protected:
   void SetUp() override {
-    redis_ = std::make_unique<testing::redis_server>();
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) / ("caseroute-reload-" + std::to_string(::getpid()) + "-" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "secrets");
-    const fs::path source = CASEROUTE_SOURCE_DIR;
-    for (const char* key : {"test-platform.key", "test-data.key"})
-      fs::copy_file(source / "config" / "secrets" / key, dir_ / "secrets" / key);
-    port_ = testing::free_port();
-    log_ = (dir_ / "caseroute.log").string();
-    base_ = read_text(source / "config" / "test.yaml");
-    base_ = replace_all(base_, "listen: \"127.0.0.1:18355\"", "listen: \"127.0.0.1:" + std::to_string(port_) + "\"", 1);
-    base_ = replace_all(base_, "url: managed", "url: \"" + redis_->url() + "\"", 1);
+    generated_config_test::SetUp();
+    base_ = test_yaml();
     write_config(base_);
     start();
-    api_ = std::make_unique<client>(port_);
-  }
-
-  void TearDown() override {
-    if (proc_ && proc_->running()) {
-      proc_->signal(SIGTERM);
-      proc_->wait(20s);
-    }
-    proc_.reset();
-    redis_.reset();
-    fs::remove_all(dir_);
-  }
-
-  fs::path config_path() const { return dir_ / "caseroute.yaml"; }
-
-  // Written whole and renamed, so a SIGHUP never reads half a file.
-  void write_config(const std::string& text) {
-    const auto tmp = dir_ / "caseroute.yaml.tmp";
-    std::ofstream(tmp) << text;
-    fs::rename(tmp, config_path());
-  }
-
-  void start() {
-    proc_ = std::make_unique<testing::process>(
-        std::vector<std::string>{CASEROUTE_BIN, "--config", config_path().string()}, log_);
-    ASSERT_TRUE(testing::wait_for_http(port_, "/readyz", 20s)) << proc_->output();
   }
 
   // The case as supervisors see it (with history).
@@ -115,13 +57,7 @@ class reload : public ::testing::Test {
     return parse<v1::ReferralAccepted>(r.body).case_id();
   }
 
-  std::unique_ptr<testing::redis_server> redis_;
-  fs::path dir_;
-  int port_ = 0;
-  std::string log_;
   std::string base_;  // test.yaml with this test's port and Redis
-  std::unique_ptr<testing::process> proc_;
-  std::unique_ptr<client> api_;
 };
 
 TEST_F(reload, DroppingACounselorFromTheRosterWithdrawsTheirOfferAndABadFileIsRefused) {

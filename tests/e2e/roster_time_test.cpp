@@ -5,46 +5,18 @@
 // shift-change wakeup can route at B. Never edits the shipped config files.
 #include <algorithm>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
-
-#include <unistd.h>
 
 #include "e2e/e2e_support.hpp"
 
 namespace caseroute::e2e {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using sys_ms = std::chrono::sys_time<std::chrono::milliseconds>;
 
 // Asia/Shanghai is UTC+8 all year (no daylight saving since 1991).
 constexpr std::chrono::hours shanghai_offset{8};
-
-sys_ms now_ms() { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
-
-sys_ms to_ms(const google::protobuf::Timestamp& t) {
-  return sys_ms{std::chrono::milliseconds{t.seconds() * 1000 + t.nanos() / 1'000'000}};
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string replace_once(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << "config/test.yaml changed shape: \"" << from << "\"";
-  if (at != std::string::npos) text.replace(at, from.size(), to);
-  return text;
-}
 
 std::string clock_text(int minute_of_day) {
   char text[32];
@@ -102,38 +74,15 @@ std::string shift_change_config(const std::string& test_yaml, const boundary& b)
   return text;
 }
 
-// The daemon on a config written for this run, next to copies of the test secrets.
-class shift_change : public ::testing::Test {
+// The daemon on a config written for this run.
+class shift_change : public generated_config_test {
  protected:
   void SetUp() override {
-    redis_ = std::make_unique<testing::redis_server>();
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) / ("caseroute-shift-" + std::to_string(::getpid()) + "-" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "secrets");
-    const fs::path source = CASEROUTE_SOURCE_DIR;
-    for (const char* key : {"test-platform.key", "test-data.key"})
-      fs::copy_file(source / "config" / "secrets" / key, dir_ / "secrets" / key);
+    generated_config_test::SetUp();
     // 10 s leaves time to start the daemon and offer the first case before B.
     b_ = next_boundary(now_ms(), 10s);
-    std::ofstream(dir_ / "caseroute.yaml") << shift_change_config(read_text(source / "config" / "test.yaml"), b_);
-    port_ = testing::free_port();
-    proc_ = std::make_unique<testing::process>(
-        std::vector<std::string>{CASEROUTE_BIN, "--config", (dir_ / "caseroute.yaml").string(), "--listen",
-                                 "127.0.0.1:" + std::to_string(port_), "--redis-url", redis_->url()},
-        (dir_ / "caseroute.log").string());
-    ASSERT_TRUE(testing::wait_for_http(port_, "/readyz", 20s)) << proc_->output();
-    api_ = std::make_unique<client>(port_);
-  }
-
-  void TearDown() override {
-    if (proc_ && proc_->running()) {
-      proc_->signal(SIGTERM);
-      proc_->wait(20s);
-    }
-    proc_.reset();
-    redis_.reset();
-    fs::remove_all(dir_);
+    write_config(shift_change_config(test_yaml(), b_));
+    start();
   }
 
   std::string post_referral(const std::string& id, const std::string& risk, const std::string& concern) {
@@ -163,12 +112,7 @@ class shift_change : public ::testing::Test {
     return false;
   }
 
-  std::unique_ptr<testing::redis_server> redis_;
-  fs::path dir_;
   boundary b_;
-  int port_ = 0;
-  std::unique_ptr<testing::process> proc_;
-  std::unique_ptr<client> api_;
 };
 
 bool contains(const std::vector<std::string>& ids, const std::string& id) {

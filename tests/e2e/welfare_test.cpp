@@ -4,11 +4,7 @@
 // shift. Runs on a generated copy of config/test.yaml with short limits;
 // never edits the shipped config files.
 #include <chrono>
-#include <csignal>
-#include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "e2e/e2e_support.hpp"
@@ -16,33 +12,11 @@
 namespace caseroute::e2e {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using sys_ms = std::chrono::sys_time<std::chrono::milliseconds>;
 
 // The limits this file runs with.
 constexpr auto wrap_up = 3s;
 constexpr auto crisis_wrap_up = 6s;
-
-sys_ms now_ms() { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
-
-sys_ms to_ms(const google::protobuf::Timestamp& t) {
-  return sys_ms{std::chrono::milliseconds{t.seconds() * 1000 + t.nanos() / 1'000'000}};
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string replace_once(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << "config/test.yaml changed shape: \"" << from << "\"";
-  if (at != std::string::npos) text.replace(at, from.size(), to);
-  return text;
-}
 
 // The counselors named by the events of one type, in history order.
 std::vector<std::string> who_by(const v1::Case& c, const std::string& type) {
@@ -60,40 +34,14 @@ sys_ms first_offered_at(const v1::Case& c) {
 }
 
 // The daemon on a private copy of test.yaml with the routing limits above.
-class welfare : public ::testing::Test {
+class welfare : public generated_config_test {
  protected:
   void SetUp() override {
-    redis_ = std::make_unique<testing::redis_server>();
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) / ("caseroute-welfare-" + std::to_string(::getpid()) + "-" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "secrets");
-    const fs::path source = CASEROUTE_SOURCE_DIR;
-    for (const char* key : {"test-platform.key", "test-data.key"})
-      fs::copy_file(source / "config" / "secrets" / key, dir_ / "secrets" / key);
-    port_ = testing::free_port();
-    auto text = read_text(source / "config" / "test.yaml");
-    text = replace_once(text, "listen: \"127.0.0.1:18355\"", "listen: \"127.0.0.1:" + std::to_string(port_) + "\"");
-    text = replace_once(text, "url: managed", "url: \"" + redis_->url() + "\"");
+    generated_config_test::SetUp();
     // test.yaml turns the crisis wrap-up off; this test sets its own.
-    text = replace_once(text, "  crisis_wrap_up: 0s\n",
-                        "  wrap_up: 3s\n  crisis_wrap_up: 6s\n  max_crisis_per_shift: 1\n");
-    std::ofstream(dir_ / "caseroute.yaml") << text;
-    proc_ = std::make_unique<testing::process>(
-        std::vector<std::string>{CASEROUTE_BIN, "--config", (dir_ / "caseroute.yaml").string()},
-        (dir_ / "caseroute.log").string());
-    ASSERT_TRUE(testing::wait_for_http(port_, "/readyz", 20s)) << proc_->output();
-    api_ = std::make_unique<client>(port_);
-  }
-
-  void TearDown() override {
-    if (proc_ && proc_->running()) {
-      proc_->signal(SIGTERM);
-      proc_->wait(20s);
-    }
-    proc_.reset();
-    redis_.reset();
-    fs::remove_all(dir_);
+    write_config(replace_once(test_yaml(), "  crisis_wrap_up: 0s\n",
+                              "  wrap_up: 3s\n  crisis_wrap_up: 6s\n  max_crisis_per_shift: 1\n"));
+    start();
   }
 
   std::string post_case(const std::string& id, const std::string& risk, const std::string& concern) {
@@ -138,12 +86,6 @@ class welfare : public ::testing::Test {
     EXPECT_EQ(c.state(), v1::CASE_QUEUED) << c.DebugString();
     EXPECT_NE(c.wait_reason().find("wrap-up"), std::string::npos) << c.wait_reason();
   }
-
-  std::unique_ptr<testing::redis_server> redis_;
-  fs::path dir_;
-  int port_ = 0;
-  std::unique_ptr<testing::process> proc_;
-  std::unique_ptr<client> api_;
 };
 
 TEST_F(welfare, NoNewOfferDuringWrapUpAfterAResolve) {

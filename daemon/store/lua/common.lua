@@ -63,3 +63,19 @@ end
 local function with_state(event, state)  -- state = 12, varint
   return event .. '\96' .. pb_varint(state)
 end
+
+-- Ends one counselor's offer of a broadcast (decline, shift end): while
+-- others still hold theirs the case stays OFFERED (the event says so, no
+-- status callback); after the last one it goes back to the queue.
+local function end_broadcast_offer(case_key, counselor, cases_key, queue, offers, created, history, event, outbox,
+                                   due, callback, now, case_id)
+  redis.call('HDEL', case_key, 'offer:' .. counselor)
+  redis.call('SREM', cases_key, case_id)
+  if #broadcast_offers(case_key) > 0 then
+    emit(history, with_state(event, 2), outbox, due, '', now, case_id)
+    return
+  end
+  requeue(case_key, queue, case_id, created, 'offered', 'offer_expires')
+  redis.call('ZREM', offers, case_id)
+  emit(history, event, outbox, due, callback, now, case_id)
+end

@@ -7,16 +7,9 @@ local f = redis.call('HMGET', KEYS[1], 'state', 'counselor', 'created', 'offer:'
 local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
 if state == 2 and not f[2] and f[4] then
-  redis.call('HDEL', KEYS[1], 'offer:' .. ARGV[2])
   redis.call('SADD', KEYS[5], ARGV[2])
-  redis.call('SREM', KEYS[6], ARGV[1])
-  if #broadcast_offers(KEYS[1]) > 0 then
-    emit(KEYS[2], with_state(ARGV[3], 2), KEYS[7], KEYS[8], '', ARGV[5], ARGV[1])
-    return {'ok'}
-  end
-  requeue(KEYS[1], KEYS[4], ARGV[1], f[3], 'offered', 'offer_expires')
-  redis.call('ZREM', KEYS[3], ARGV[1])
-  emit(KEYS[2], ARGV[3], KEYS[7], KEYS[8], ARGV[4], ARGV[5], ARGV[1])
+  end_broadcast_offer(KEYS[1], ARGV[2], KEYS[6], KEYS[4], KEYS[3], f[3], KEYS[2], ARGV[3], KEYS[7], KEYS[8], ARGV[4],
+    ARGV[5], ARGV[1])
   return {'ok'}
 end
 if f[2] ~= ARGV[2] then

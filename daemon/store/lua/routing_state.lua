@@ -2,7 +2,8 @@
 -- Case and counselor keys are built from the prefix: they are read only, and
 -- share the city's hash tag (one cluster slot).
 -- KEYS: queue, counselors
--- ARGV: key base "{P}:v1:", continuity window start ms, crisis acceptances since ms
+-- ARGV: key base "{P}:v1:", continuity window start ms, crisis acceptances since ms,
+--       optional: the one case to read ('' = none; absent = every queued case)
 -- Returns {cases, counselors, continuity}:
 --   cases:       {id, record, escalation, {excluded ids}} per queued case
 --   counselors:  {id, available, last_offer ms, load, available_at ms, missed offers,
@@ -11,7 +12,13 @@
 --   continuity:  {youth ref, {counselor ids}} per queued youth ref
 local base = ARGV[1]
 local cases, refs = {}, {}
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+local ids = {}
+if ARGV[4] == nil then
+  ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+elseif ARGV[4] ~= '' then
+  ids = {ARGV[4]}
+end
+for _, id in ipairs(ids) do
   local key = base .. 'case:' .. id
   local f = redis.call('HMGET', key, 'state', 'record', 'escalation', 'youth')
   if tonumber(f[1]) == 1 and f[2] then

@@ -15,16 +15,10 @@ namespace {
 using boost::system::error_code;
 using store::error;
 
-std::vector<std::string> event_types(const v1::Case& c) {
-  std::vector<std::string> t;
-  for (const auto& e : c.history()) t.push_back(e.type());
-  return t;
-}
-
 std::vector<std::string> offered_to(const v1::Case& c) { return {c.offered_to().begin(), c.offered_to().end()}; }
 
-asio::awaitable<std::string> crisis_case(store::case_store& s, const std::string& rid, time_point now = at()) {
-  co_return (co_await s.create(referral(rid, v1::RISK_CRISIS), "henan-12355", now)).value().case_id;
+asio::awaitable<std::string> crisis_case(store::case_store& s, const std::string& rid) {
+  co_return co_await new_case(s, rid, at(), v1::RISK_CRISIS);
 }
 
 // `counselors`: ids separated by spaces (g++ 12 cannot take a braced list

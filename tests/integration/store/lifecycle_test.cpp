@@ -9,18 +9,6 @@ namespace {
 
 using store::error;
 
-std::vector<std::string> event_types(const v1::Case& c) {
-  std::vector<std::string> t;
-  for (const auto& e : c.history()) t.push_back(e.type());
-  return t;
-}
-
-asio::awaitable<std::string> new_case(store::case_store& s, const std::string& rid, time_point now = at(),
-                                      v1::Risk risk = v1::RISK_HIGH, const std::string& youth = "y-1") {
-  auto c = (co_await s.create(referral(rid, risk, youth), "henan-12355", now)).value();
-  co_return c.case_id;
-}
-
 using lifecycle = store_test;
 
 TEST_F(lifecycle, create_offer_accept_resolve_records_history_and_times) {

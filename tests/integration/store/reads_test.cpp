@@ -73,6 +73,24 @@ TEST_F(reads, routing_state_has_queued_cases_counselors_and_continuity) {
     // Outside the window the old resolution no longer counts.
     auto later = (co_await s.load_routing_state(at(24h + 10s), std::chrono::hours(12))).value();
     EXPECT_TRUE(later.continuity["y-9"].empty());
+
+    // A supervisor request reads one case, or none, with the same counselors.
+    std::optional<std::string> one = q9;
+    auto single = (co_await s.load_routing_state(at(24h + 10s), std::chrono::hours(24 * 90), one)).value();
+    CO_ASSERT_TRUE(single.queued.size() == 1);
+    EXPECT_EQ(single.queued[0].id, q9);
+    EXPECT_EQ(single.continuity.size(), 1u);
+    EXPECT_EQ(single.continuity["y-9"], (std::set<std::string>{"c001"}));
+    std::optional<std::string> not_queued = offered;
+    auto gone = (co_await s.load_routing_state(at(24h + 10s), std::chrono::hours(24 * 90), not_queued)).value();
+    EXPECT_TRUE(gone.queued.empty());
+    std::optional<std::string> none = std::string();
+    auto statuses = (co_await s.load_routing_state(at(24h + 10s), std::chrono::hours(24 * 90), none)).value();
+    EXPECT_TRUE(statuses.queued.empty());
+    EXPECT_TRUE(statuses.continuity.empty());
+    EXPECT_EQ(statuses.counselors.size(), st.counselors.size());
+    EXPECT_EQ(statuses.counselors["c002"].load, 1);
+    EXPECT_FALSE(statuses.counselors["c004"].available);
   });
 }
 

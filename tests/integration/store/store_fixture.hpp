@@ -15,6 +15,7 @@
 #include <exception>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "store/case_store.hpp"
 #include "support/redis_server.hpp"
@@ -73,6 +74,19 @@ inline v1::Referral referral(const std::string& id, v1::Risk risk = v1::RISK_HIG
   r.mutable_contact()->set_phone(test_phone);
   r.set_summary(test_summary);
   return r;
+}
+
+inline std::vector<std::string> event_types(const v1::Case& c) {
+  std::vector<std::string> t;
+  for (const auto& e : c.history()) t.push_back(e.type());
+  return t;
+}
+
+// A case for a referral() (the id is the referral id), created at `now`.
+inline asio::awaitable<std::string> new_case(store::case_store& s, const std::string& rid, time_point now = at(),
+                                             v1::Risk risk = v1::RISK_HIGH, const std::string& youth = "y-1") {
+  auto c = (co_await s.create(referral(rid, risk, youth), "henan-12355", now)).value();
+  co_return c.case_id;
 }
 
 inline store::offer_request offer_to(const std::string& case_id, const std::string& counselor, time_point now,

@@ -14,21 +14,6 @@ namespace {
 
 using routing::risk;
 
-constexpr int mon = 0, tue = 1;
-
-// hubin-01 (411202), Asia/Shanghai: Monday am c1, c5; Monday pm c2; Tuesday
-// am c3. t0 is Monday 09:00, so c1 and c5 are on duty; c2 starts at 14:30
-// (06:30 UTC, 5h30m away) and c3 on Tuesday 08:30 (00:30 UTC).
-void rostered_city(world& w) {
-  for (const char* id : {"c1", "c2", "c3", "c5"}) w.cfg.counselors.push_back(counselor(id, {{"depression", 2}}));
-  config::site hubin;
-  hubin.id = "hubin-01";
-  hubin.county = "411202";
-  hubin.roster[mon] = {{"am", {"c1", "c5"}}, {"pm", {"c2"}}};
-  hubin.roster[tue] = {{"am", {"c3"}}};
-  w.cfg.sites = {hubin};
-}
-
 struct wait_row {
   std::string name;
   std::function<void(world&, routing::queued_case&, routing::plan_options&)> setup;

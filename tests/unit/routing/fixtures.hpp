@@ -84,4 +84,18 @@ struct world {
   }
 };
 
+// The continuity-wait city: hubin-01 (411202), Asia/Shanghai: Monday am c1,
+// c5; Monday pm c2; Tuesday am c3 (all depression:2). At t0 (Monday 09:00)
+// c1 and c5 are on duty; c2 starts at 14:30 (06:30 UTC, 5h30m away) and c3
+// on Tuesday 08:30 (00:30 UTC).
+inline void rostered_city(world& w) {
+  for (const char* id : {"c1", "c2", "c3", "c5"}) w.cfg.counselors.push_back(counselor(id, {{"depression", 2}}));
+  config::site hubin;
+  hubin.id = "hubin-01";
+  hubin.county = "411202";
+  hubin.roster[0] = {{"am", {"c1", "c5"}}, {"pm", {"c2"}}};  // Monday
+  hubin.roster[1] = {{"am", {"c3"}}};                        // Tuesday
+  w.cfg.sites = {hubin};
+}
+
 }  // namespace caseroute::testing
