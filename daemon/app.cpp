@@ -22,16 +22,16 @@
 #include <systemd/sd-daemon.h>
 
 #include "config/loader.hpp"
-#include "context.hpp"
-#include "dispatch.hpp"
-#include "housekeeping.hpp"
+#include "api/context.hpp"
+#include "dispatch/dispatcher.hpp"
+#include "retention/retention.hpp"
 #include "http/codec.hpp"
 #include "http/server.hpp"
 #include "intake/callbacks.hpp"
 #include "log/log.hpp"
-#include "managed_redis.hpp"
-#include "reconcile.hpp"
-#include "routes.hpp"
+#include "host/managed_redis.hpp"
+#include "dispatch/reconcile.hpp"
+#include "api/routes.hpp"
 
 namespace caseroute {
 

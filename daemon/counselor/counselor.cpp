@@ -10,7 +10,7 @@
 
 #include "http/codec.hpp"
 #include "log/log.hpp"
-#include "routes.hpp"
+#include "api/routes.hpp"
 
 namespace caseroute {
 namespace {

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "context.hpp"
+#include "api/context.hpp"
 #include "http/router.hpp"
 #include "store/outbox.hpp"
 

@@ -5,7 +5,7 @@
 #include "http/codec.hpp"
 #include "intake/validate.hpp"
 #include "log/log.hpp"
-#include "routes.hpp"
+#include "api/routes.hpp"
 
 namespace caseroute {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "http/codec.hpp"
 #include "log/log.hpp"
-#include "routes.hpp"
+#include "api/routes.hpp"
 #include "schedule/coverage.hpp"
 
 namespace caseroute {

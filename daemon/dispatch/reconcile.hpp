@@ -6,7 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
 
-#include "context.hpp"
+#include "api/context.hpp"
 
 namespace caseroute {
 

@@ -1,5 +1,5 @@
 // Spawns and supervises the private redis-server of redis.url: managed.
-#include "managed_redis.hpp"
+#include "host/managed_redis.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>

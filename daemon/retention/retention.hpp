@@ -9,7 +9,7 @@
 
 #include <chrono>
 
-#include "context.hpp"
+#include "api/context.hpp"
 
 namespace caseroute {
 

@@ -1,5 +1,5 @@
 // Shared handler plumbing: clock, store-error mapping, role checks.
-#include "context.hpp"
+#include "api/context.hpp"
 
 #include "http/codec.hpp"
 #include "store/errors.hpp"

@@ -1,6 +1,6 @@
 // The retention loop: computes the cutoff from the current config (a reload
 // may change it) and lets the store purge closed cases in bounded batches.
-#include "housekeeping.hpp"
+#include "retention/retention.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>

@@ -1,7 +1,7 @@
 // Registration of the API's method+path table, one function per audience.
 #pragma once
 
-#include "context.hpp"
+#include "api/context.hpp"
 #include "http/router.hpp"
 
 namespace caseroute {

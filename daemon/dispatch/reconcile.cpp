@@ -1,7 +1,7 @@
 // Offer reconciliation after a config reload or a shift end: finds open
 // offers held by counselors off the roster and withdraws them through the
 // store's atomic script. It decides nothing about where the cases go next.
-#include "reconcile.hpp"
+#include "dispatch/reconcile.hpp"
 
 #include <set>
 #include <string>

@@ -1,6 +1,6 @@
 // One routing pass: load a snapshot from Redis, let the pure router decide,
 // apply each decision through the store's atomic scripts.
-#include "dispatch.hpp"
+#include "dispatch/dispatcher.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -11,7 +11,7 @@
 #include <unordered_map>
 
 #include "log/log.hpp"
-#include "reconcile.hpp"
+#include "dispatch/reconcile.hpp"
 #include "routing/routing.hpp"
 
 namespace caseroute {

@@ -10,7 +10,7 @@
 #include <set>
 #include <string>
 
-#include "context.hpp"
+#include "api/context.hpp"
 #include "routing/routing.hpp"
 
 namespace caseroute {
