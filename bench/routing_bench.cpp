@@ -16,7 +16,6 @@
 namespace caseroute::bench {
 namespace {
 
-using routing::time_point;
 using namespace std::chrono_literals;
 
 // Monday 2026-06-01 09:00 in Asia/Shanghai (am shift).

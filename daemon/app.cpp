@@ -19,19 +19,20 @@
 #include <optional>
 #include <string>
 
-#include <systemd/sd-daemon.h>
-
-#include "config/loader.hpp"
 #include "api/context.hpp"
+#include "config/loader.hpp"
+#include "counselor/counselor.hpp"
 #include "dispatch/dispatcher.hpp"
-#include "retention/retention.hpp"
+#include "dispatch/reconcile.hpp"
+#include "host/managed_redis.hpp"
+#include "host/systemd.hpp"
 #include "http/codec.hpp"
 #include "http/server.hpp"
 #include "intake/callbacks.hpp"
+#include "intake/intake.hpp"
 #include "log/log.hpp"
-#include "host/managed_redis.hpp"
-#include "dispatch/reconcile.hpp"
-#include "api/routes.hpp"
+#include "retention/retention.hpp"
+#include "supervisor/supervisor.hpp"
 
 namespace caseroute {
 
@@ -62,15 +63,15 @@ store::sealer make_sealer(const config::config& cfg) {
 
 struct app::runtime {
   asio::io_context io{1};
-  std::optional<managed_redis> managed;
+  std::optional<host::managed_redis> managed;
   store::redis_connection redis;
   store::case_store store;
   metrics::registry metrics;
-  context ctx;
-  dispatcher dispatch;
+  api::context ctx;
+  dispatch::dispatcher dispatch;
   store::outbox outbox;
   intake::callback_worker callbacks;
-  housekeeping retention;
+  retention::purger retention;
   http::router router;
   http::server server;
   bool redis_checked = false;
@@ -80,10 +81,10 @@ struct app::runtime {
       : redis(io, ep, cfg->redis.command_timeout),
         store(redis, store::keys(cfg->redis.key_prefix), make_sealer(*cfg)),
         ctx{io, cfg, std::make_shared<schedule::roster>(*cfg), redis, store, metrics, {}, false},
-        dispatch(ctx),
+        dispatch({io, store, metrics, ctx.cfg, ctx.roster}),
         outbox(redis, store::keys(cfg->redis.key_prefix)),
         callbacks(ctx, outbox),
-        retention(ctx),
+        retention(io, store, metrics, ctx.cfg),
         server(io, cfg->server, router,
                http::server_hooks{[this](std::string_view route, std::string_view method, int status, double secs) {
                  metrics.inc("caseroute_http_requests_total", {{"route", std::string(route)},
@@ -95,12 +96,12 @@ struct app::runtime {
     ctx.kick_routing = [this] { dispatch.kick(); };
     // Status callbacks follow the live config: a reload may add or drop a callback_url.
     store.set_callback_filter([this](std::string_view platform_id) { return wants_callbacks(platform_id); });
-    add_callback_routes(router, ctx, outbox, [this] { callbacks.kick(); });
+    supervisor::add_parked_callback_routes(router, ctx, outbox, [this] { callbacks.kick(); });
     redis.on_connect = [this] { return on_redis_connect(); };
     apply_durability(redis, cfg->redis);
-    add_intake_routes(router, ctx);
-    add_counselor_routes(router, ctx);
-    add_supervisor_routes(router, ctx);
+    intake::add_routes(router, ctx);
+    counselor::add_routes(router, ctx);
+    supervisor::add_routes(router, ctx);
     router.add("GET", "/healthz", "/healthz", [this](http::request req) { return healthz(std::move(req)); });
     router.add("GET", "/readyz", "/readyz", [this](http::request req) { return readyz(std::move(req)); });
     router.add("GET", "/metrics", "/metrics", [this](http::request req) { return scrape(std::move(req)); });
@@ -154,7 +155,7 @@ struct app::runtime {
   asio::awaitable<http::response> scrape(http::request) {
     metrics.set("caseroute_redis_up", {}, redis.connected() ? 1 : 0);
     if (redis.connected()) {
-      auto view = co_await store.queue_view(context::now());
+      auto view = co_await store.queue_view(now());
       if (view) {
         metrics.clear("caseroute_cases");
         for (const auto& [state, n] : view->by_state()) metrics.set("caseroute_cases", {{"state", state}}, n);
@@ -208,47 +209,19 @@ struct app::runtime {
   }
 
   asio::awaitable<void> withdraw_after_reload() {
-    auto withdrawn = co_await withdraw_off_duty_offers(ctx, context::now());
+    auto withdrawn = co_await dispatch::withdraw_off_duty_offers(store, ctx.cfg, ctx.roster, now());
     // Redis down: the offers stay until the routing pass reconciles them.
     if (!withdrawn) log::warn("config.offers_not_withdrawn", {{"problem", withdrawn.error().message()}});
     if (withdrawn && *withdrawn > 0) log::info("config.offers_withdrawn", {{"count", *withdrawn}});
     dispatch.kick();
   }
 
-  // systemd: WATCHDOG=1 every half WatchdogSec and a STATUS= line whenever
-  // readiness changes. It runs on the io_context, so a stuck loop stops the
-  // pings and systemd restarts us; the dispatcher needs no check of its own,
-  // as every wait in a pass is a Redis command bounded by command_timeout.
-  // Redis down does not stop the pings: a restart would not bring it back.
-  asio::awaitable<void> notify_systemd() {
-    if (std::getenv("NOTIFY_SOCKET") == nullptr) co_return;  // not under systemd
-    std::uint64_t usec = 0;
-    const bool watchdog = ::sd_watchdog_enabled(0, &usec) > 0 && usec > 0;
-    const std::chrono::microseconds ping_every(usec / 2);
-    // Wake at least every second so STATUS follows Redis going up and down.
-    const std::chrono::microseconds wake_every =
-        watchdog ? std::min<std::chrono::microseconds>(ping_every, std::chrono::seconds(1)) : std::chrono::seconds(1);
-    asio::steady_timer timer(io);
-    std::chrono::steady_clock::time_point last_ping{};
-    std::string shown;
-    for (;;) {
-      const std::string status = ctx.shutting_down   ? "stopping; draining requests"
-                                 : ready()           ? "ready; redis up"
-                                 : redis.connected() ? "not ready; redis not accepted (see log)"
-                                                     : "not ready; redis down";
-      if (status != shown) {
-        ::sd_notifyf(0, "STATUS=%s", status.c_str());
-        shown = status;
-      }
-      const auto now = std::chrono::steady_clock::now();
-      if (watchdog && now - last_ping >= ping_every) {
-        ::sd_notify(0, "WATCHDOG=1");
-        last_ping = now;
-      }
-      timer.expires_after(wake_every);
-      auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (ec) co_return;
-    }
+  // The STATUS= line systemd shows.
+  std::string status() const {
+    return ctx.shutting_down   ? "stopping; draining requests"
+           : ready()           ? "ready; redis up"
+           : redis.connected() ? "not ready; redis not accepted (see log)"
+                               : "not ready; redis down";
   }
 
   asio::awaitable<void> handle_signals() {
@@ -257,13 +230,13 @@ struct app::runtime {
       auto [ec, sig] = co_await signals.async_wait(asio::as_tuple(asio::use_awaitable));
       if (ec) co_return;
       if (sig == SIGHUP) {
-        ::sd_notify(0, "RELOADING=1");
+        host::notify("RELOADING=1");
         reload();
-        ::sd_notify(0, "READY=1");
+        host::notify("READY=1");
         continue;
       }
       log::info("shutdown.begin", {{"signal", sig}});
-      ::sd_notify(0, "STOPPING=1");
+      host::notify("STOPPING=1");
       ctx.shutting_down = true;
       server.stop_accepting();
       co_await server.drain(ctx.cfg->server.shutdown_grace);
@@ -287,7 +260,7 @@ int app::run() {
   const auto& cfg = *cfg_;
   store::endpoint ep;
   if (cfg.redis.url == "managed") {
-    ep.unix_socket = managed_redis::socket_path_for(cfg.redis.data_dir);
+    ep.unix_socket = host::managed_redis::socket_path_for(cfg.redis.data_dir);
   } else {
     ep = redis_endpoint(cfg.redis);  // redis://, unix:// or sentinel://
   }
@@ -311,9 +284,9 @@ int app::run() {
   asio::co_spawn(rt.io, rt.callbacks.run(), rethrow);
   asio::co_spawn(rt.io, rt.retention.run(), rethrow);
   asio::co_spawn(rt.io, rt.handle_signals(), rethrow);
-  asio::co_spawn(rt.io, rt.notify_systemd(), rethrow);
+  asio::co_spawn(rt.io, host::keep_systemd_informed(rt.io, [&rt] { return rt.status(); }), rethrow);
   if (rt.managed) asio::co_spawn(rt.io, rt.managed->supervise(), rethrow);
-  ::sd_notify(0, "READY=1");
+  host::notify("READY=1");
 
   rt.io.run();
   if (rt.managed) rt.managed->stop();

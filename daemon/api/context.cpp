@@ -1,14 +1,10 @@
-// Shared handler plumbing: clock, store-error mapping, role checks.
+// Shared handler plumbing: store-error mapping, role checks.
 #include "api/context.hpp"
 
 #include "http/codec.hpp"
 #include "store/errors.hpp"
 
-namespace caseroute {
-
-time_point context::now() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
+namespace caseroute::api {
 
 http::api_error to_api_error(boost::system::error_code ec) {
   using store::error;
@@ -76,4 +72,4 @@ std::variant<http::principal, http::response> require_staff(const context& ctx, 
   return require(ctx, req, true, true);
 }
 
-}  // namespace caseroute
+}  // namespace caseroute::api

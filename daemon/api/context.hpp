@@ -1,5 +1,5 @@
-// What every route handler and the dispatch loop share: the current config
-// and roster (swapped whole on reload), the store, metrics and the clock.
+// What every route handler shares: the current config and roster (swapped
+// whole on reload), the store, metrics and the routing kick.
 // Owned by app; handlers take it by reference and copy the shared_ptrs they
 // read so a reload mid-request cannot pull the config from under them.
 #pragma once
@@ -19,11 +19,10 @@
 #include "http/message.hpp"
 #include "metrics/metrics.hpp"
 #include "schedule/schedule.hpp"
+#include "schedule/time.hpp"
 #include "store/case_store.hpp"
 
-namespace caseroute {
-
-using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
+namespace caseroute::api {
 
 struct context {
   boost::asio::io_context& io;
@@ -34,8 +33,6 @@ struct context {
   metrics::registry& metrics;
   std::function<void()> kick_routing;  // run a routing pass soon
   bool shutting_down = false;
-
-  static time_point now();
 };
 
 // Store outcomes as API errors (one place for the mapping).
@@ -51,4 +48,4 @@ std::variant<http::principal, http::response> require_supervisor(const context& 
 // Either role: counselors get their own view, supervisors the full one.
 std::variant<http::principal, http::response> require_staff(const context& ctx, const http::request& req);
 
-}  // namespace caseroute
+}  // namespace caseroute::api

@@ -5,17 +5,13 @@
 #include <string>
 #include <string_view>
 
+#include "config/digest.hpp"
+
 namespace caseroute::config {
 
 // "crt_" followed by 32 bytes from OpenSSL RAND_bytes in unpadded URL-safe
 // base64 (47 characters in all). Throws std::runtime_error if the RNG fails.
 std::string new_token();
-
-// SHA-256 of `data` as 64 lowercase hex characters.
-std::string sha256_hex(std::string_view data);
-
-// True when `text` is exactly 64 lowercase hex characters.
-bool is_sha256_hex(std::string_view text);
 
 // What `caseroute token new` prints for `token`: two lines,
 //   token: crt_...

@@ -1,6 +1,8 @@
 // Counselor endpoints (SPEC 4.3): availability, offers (long poll), own cases,
 // accept, decline, resolve, release. A counselor acts only on cases offered
 // or assigned to them; the store's scripts check that atomically.
+#include "counselor/counselor.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -10,10 +12,14 @@
 
 #include "http/codec.hpp"
 #include "log/log.hpp"
-#include "api/routes.hpp"
 
-namespace caseroute {
+namespace caseroute::counselor {
 namespace {
+
+using api::context;
+using api::fail;
+using api::counselor_view;
+using api::require_counselor;
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -43,7 +49,7 @@ asio::awaitable<http::response> put_availability(context& ctx, http::request req
   if (auto e = http::decode(req, body)) co_return fail(req, *e);
   if (!body.has_available()) co_return fail(req, http::invalid_argument("available: required", "available"));
 
-  const auto now = context::now();
+  const auto now = caseroute::now();
   if (auto r = co_await ctx.store.set_availability(id, body.available(), now); !r) co_return fail(req, r.error());
   log::info("counselor.availability", {{"counselor_id", id}, {"available", body.available()}});
   if (body.available()) ctx.kick_routing();
@@ -112,7 +118,7 @@ asio::awaitable<http::response> accept(context& ctx, http::request req) {
   if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
   const auto id = std::get<http::principal>(who).id;
   const auto case_id = req.params["caseId"];
-  auto c = co_await ctx.store.accept(case_id, id, context::now());
+  auto c = co_await ctx.store.accept(case_id, id, caseroute::now());
   if (!c) {
     // SPEC 4.3: accepting an offer that expired or is not yours is a conflict.
     if (c.error() == store::error::not_yours) co_return fail(req, http::conflict("this case is not offered to you"));
@@ -143,7 +149,7 @@ asio::awaitable<http::response> give_back(context& ctx, http::request req, hand_
   if (auto e = decode_optional(req, body)) co_return fail(req, *e);
   if (auto e = check_length(body.reason(), "reason", 1000)) co_return fail(req, *e);
   const auto case_id = req.params["caseId"];
-  const auto now = context::now();
+  const auto now = caseroute::now();
   // Plain statements around co_await: g++ 12 miscompiles some co_await
   // operands inside conditional expressions.
   store::result<void> r;
@@ -169,7 +175,7 @@ asio::awaitable<http::response> resolve(context& ctx, http::request req) {
     co_return fail(req, http::invalid_argument("outcome: required, one of OUTCOME_*", "outcome"));
   if (auto e = check_length(body.note(), "note", 4000)) co_return fail(req, *e);
   const auto case_id = req.params["caseId"];
-  auto c = co_await ctx.store.resolve(case_id, id, body.outcome(), body.note(), context::now());
+  auto c = co_await ctx.store.resolve(case_id, id, body.outcome(), body.note(), caseroute::now());
   if (!c) co_return fail(req, c.error());
   log::info("case.resolved", {{"request_id", req.request_id},
                               {"case_id", case_id},
@@ -182,7 +188,7 @@ asio::awaitable<http::response> resolve(context& ctx, http::request req) {
 
 }  // namespace
 
-void add_counselor_routes(http::router& r, context& ctx) {
+void add_routes(http::router& r, context& ctx) {
   r.add("PUT", "/v1/me/availability", "/v1/me/availability",
         [&ctx](http::request req) { return put_availability(ctx, std::move(req)); });
   r.add("GET", "/v1/me/offers", "/v1/me/offers", [&ctx](http::request req) { return get_offers(ctx, std::move(req)); });
@@ -197,4 +203,4 @@ void add_counselor_routes(http::router& r, context& ctx) {
         [&ctx](http::request req) { return give_back(ctx, std::move(req), hand_back::release); });
 }
 
-}  // namespace caseroute
+}  // namespace caseroute::counselor

@@ -14,11 +14,11 @@
 #include "dispatch/reconcile.hpp"
 #include "routing/routing.hpp"
 
-namespace caseroute {
+namespace caseroute::dispatch {
 
 namespace asio = boost::asio;
 
-dispatcher::dispatcher(context& ctx) : ctx_(ctx), wake_(ctx.io) {}
+dispatcher::dispatcher(services s) : s_(s), wake_(s.io) {}
 
 void dispatcher::kick() {
   kicked_ = true;
@@ -33,17 +33,17 @@ void dispatcher::stop() {
 asio::awaitable<void> dispatcher::run() {
   while (!stopping_) {
     kicked_ = false;
-    if (ctx_.redis.connected()) {
+    if (s_.store.connected()) {
       auto r = co_await pass();
-      ctx_.metrics.inc("caseroute_routing_passes_total", {{"result", r ? "ok" : "unavailable"}});
+      s_.metrics.inc("caseroute_routing_passes_total", {{"result", r ? "ok" : "unavailable"}});
     }
     if (stopping_) break;
     if (kicked_) continue;  // a kick arrived during the pass
     // Wake at the next shift start or end if it comes before the tick, so a
     // shift start routes at once.
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.cfg->routing.tick);
-    if (auto change = ctx_.roster->next_change(context::now())) {
-      wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*change - context::now()) +
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(s_.cfg->routing.tick);
+    if (auto change = s_.roster->next_change(now())) {
+      wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*change - now()) +
                             std::chrono::milliseconds(1),
                         std::chrono::milliseconds(1), wait);
     }
@@ -53,14 +53,14 @@ asio::awaitable<void> dispatcher::run() {
 }
 
 asio::awaitable<boost::system::result<void>> dispatcher::pass() {
-  const auto cfg = ctx_.cfg;
-  const auto roster = ctx_.roster;
-  const auto now = context::now();
+  const auto cfg = s_.cfg;
+  const auto roster = s_.roster;
+  const auto now = now();
 
-  auto expired = co_await ctx_.store.expire_offers(now, cfg->routing.max_missed_offers);
+  auto expired = co_await s_.store.expire_offers(now, cfg->routing.max_missed_offers);
   if (!expired) co_return expired.error();
   if (expired->expired > 0) {
-    ctx_.metrics.inc("caseroute_offers_expired_total", {}, expired->expired);
+    s_.metrics.inc("caseroute_offers_expired_total", {}, expired->expired);
     log::info("offers.expired", {{"count", expired->expired}});
   }
   for (const auto& id : expired->signed_out)
@@ -73,29 +73,29 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   for (const auto& d : on_duty) duty_ids.insert(d.counselor_id);
   const bool someone_left = !std::includes(duty_ids.begin(), duty_ids.end(), on_duty_.begin(), on_duty_.end());
   if (someone_left || !reconciled_) {
-    auto withdrawn = co_await withdraw_off_duty_offers(ctx_, now);
+    auto withdrawn = co_await withdraw_off_duty_offers(s_.store, cfg, roster, now);
     if (!withdrawn) co_return withdrawn.error();
     if (*withdrawn > 0) log::info("offers.withdrawn", {{"count", *withdrawn}, {"why", "counselor no longer on duty"}});
     reconciled_ = true;
   }
   on_duty_ = duty_ids;
 
-  auto state = co_await ctx_.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days);
+  auto state = co_await s_.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days);
   if (!state) co_return state.error();
 
   const auto snap = store::to_snapshot(*state, cfg.get(), std::move(on_duty));
 
-  ctx_.metrics.set("caseroute_counselors_on_duty", {}, static_cast<double>(duty_ids.size()));
+  s_.metrics.set("caseroute_counselors_on_duty", {}, static_cast<double>(duty_ids.size()));
 
   // Escalation: one level per limit passed since the case was queued, each
   // rise its own event (after an outage a case may be due several at once).
   for (auto& c : state->queued) {
     const int due = routing::due_escalation_level(c, now, cfg->routing);
     for (int level = c.escalation_level + 1; level <= due; ++level) {
-      auto rose = co_await ctx_.store.escalate(c.id, level, now);
+      auto rose = co_await s_.store.escalate(c.id, level, now);
       if (!rose) co_return rose.error();
       if (*rose) {
-        ctx_.metrics.inc("caseroute_escalations_total", {{"risk", v1::Risk_Name(static_cast<v1::Risk>(c.level))}});
+        s_.metrics.inc("caseroute_escalations_total", {{"risk", v1::Risk_Name(static_cast<v1::Risk>(c.level))}});
         log::warn("case.escalated", {{"case_id", c.id}, {"escalation_level", level}});
       }
     }
@@ -136,7 +136,7 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
 asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_offer(routing::offer o,
                                                                                  const routing::queued_case* c,
                                                                                  time_point now) {
-  const auto cfg = ctx_.cfg;
+  const auto cfg = s_.cfg;
   const auto* counselor = cfg->find_counselor(o.counselor_id);
   if (counselor == nullptr) co_return applied{};
   store::offer_request req;
@@ -150,16 +150,16 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_offer
   req.expires_at = now + routing::offer_timeout(c->level, cfg->routing);
   req.ignore_exclusion = o.relaxed_rule5;
   req.note = o.note;
-  auto r = co_await ctx_.store.offer(req);
+  auto r = co_await s_.store.offer(req);
   if (!r) {
     if (r.error() == store::error::unavailable) co_return r.error();
     // Another replica or a request changed the case or the counselor first;
     // the next pass sees the new state.
-    ctx_.metrics.inc("caseroute_offer_conflicts_total");
+    s_.metrics.inc("caseroute_offer_conflicts_total");
     co_return applied{};
   }
-  ctx_.metrics.inc("caseroute_offers_total", {{"rule", req.rule}});
-  ctx_.metrics.observe("caseroute_referral_to_offer_seconds", {},
+  s_.metrics.inc("caseroute_offers_total", {{"rule", req.rule}});
+  s_.metrics.observe("caseroute_referral_to_offer_seconds", {},
                        std::chrono::duration<double>(now - c->created_at).count());
   log::info(
       "case.offered",
@@ -170,10 +170,10 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_offer
 asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::escalate_now(const routing::queued_case* c,
                                                                                   time_point now) {
   // Level 1 relaxes rule 2 for the next pass.
-  auto rose = co_await ctx_.store.escalate(c->id, 1, now);
+  auto rose = co_await s_.store.escalate(c->id, 1, now);
   if (!rose) co_return rose.error();
   if (!*rose) co_return applied{};
-  ctx_.metrics.inc("caseroute_escalations_total", {{"risk", "RISK_CRISIS"}});
+  s_.metrics.inc("caseroute_escalations_total", {{"risk", "RISK_CRISIS"}});
   log::warn("case.escalated", {{"case_id", c->id}, {"escalation_level", 1}, {"why", "no eligible counselor"}});
   co_return applied{.reroute = true};
 }
@@ -181,7 +181,7 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::escalate_no
 asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_broadcast(routing::broadcast b,
                                                                                      const routing::queued_case* c,
                                                                                      time_point now) {
-  const auto cfg = ctx_.cfg;
+  const auto cfg = s_.cfg;
   store::broadcast_request req;
   req.case_id = b.case_id;
   req.now = now;
@@ -193,14 +193,14 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_broad
     req.targets.push_back({o.counselor_id, o.site_id, counselor->capacity, o.relaxed_rule5});
   }
   if (req.targets.empty()) co_return applied{};
-  auto r = co_await ctx_.store.broadcast(req);
+  auto r = co_await s_.store.broadcast(req);
   if (!r) {
     if (r.error() == store::error::unavailable) co_return r.error();
-    ctx_.metrics.inc("caseroute_offer_conflicts_total");
+    s_.metrics.inc("caseroute_offer_conflicts_total");
     co_return applied{};
   }
-  ctx_.metrics.inc("caseroute_offers_total", {{"rule", "broadcast"}}, static_cast<double>(r->size()));
-  ctx_.metrics.observe("caseroute_referral_to_offer_seconds", {},
+  s_.metrics.inc("caseroute_offers_total", {{"rule", "broadcast"}}, static_cast<double>(r->size()));
+  s_.metrics.observe("caseroute_referral_to_offer_seconds", {},
                        std::chrono::duration<double>(now - c->created_at).count());
   log::info("case.broadcast", {{"case_id", req.case_id}, {"offers", static_cast<int>(r->size())}});
   co_return applied{};
@@ -211,13 +211,13 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_wait(
                                                                                 time_point now) {
   // The case stays queued for its continuity counselor. Every pass decides
   // the wait again; the store records it (event case.waiting) only once.
-  auto recorded = co_await ctx_.store.record_wait(w.case_id, w.counselor_id, w.until, w.reason, now);
+  auto recorded = co_await s_.store.record_wait(w.case_id, w.counselor_id, w.until, w.reason, now);
   if (!recorded) {
     if (recorded.error() == store::error::unavailable) co_return recorded.error();
     co_return applied{};  // offered or cancelled meanwhile: the next pass sees it
   }
   if (*recorded) {
-    ctx_.metrics.inc("caseroute_continuity_waits_total");
+    s_.metrics.inc("caseroute_continuity_waits_total");
     log::info("case.waiting",
               {{"case_id", w.case_id},
                {"counselor_id", w.counselor_id},
@@ -229,4 +229,4 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_wait(
   co_return applied{};
 }
 
-}  // namespace caseroute
+}  // namespace caseroute::dispatch

@@ -10,14 +10,28 @@
 #include <set>
 #include <string>
 
-#include "api/context.hpp"
+#include "config/config.hpp"
+#include "metrics/metrics.hpp"
 #include "routing/routing.hpp"
+#include "schedule/schedule.hpp"
+#include "store/case_store.hpp"
 
-namespace caseroute {
+namespace caseroute::dispatch {
+
+// What the loop works with. All owned by app and outliving the dispatcher;
+// cfg and roster are app's current ones, swapped whole on reload, so a pass
+// copies both at its start.
+struct services {
+  boost::asio::io_context& io;
+  store::case_store& store;
+  metrics::registry& metrics;
+  const std::shared_ptr<const config::config>& cfg;
+  const std::shared_ptr<const schedule::roster>& roster;
+};
 
 class dispatcher {
  public:
-  explicit dispatcher(context& ctx);
+  explicit dispatcher(services s);
 
   // Runs passes until stop(): after each kick() and at least every tick.
   boost::asio::awaitable<void> run();
@@ -46,7 +60,7 @@ class dispatcher {
   boost::asio::awaitable<result<applied>> apply_wait(routing::wait_for_counselor w, const routing::queued_case* c,
                                                      time_point now);
 
-  context& ctx_;
+  services s_;
   boost::asio::steady_timer wake_;
   bool kicked_ = false;
   bool stopping_ = false;
@@ -54,4 +68,4 @@ class dispatcher {
   std::set<std::string> on_duty_;  // counselor ids on duty at the last pass
 };
 
-}  // namespace caseroute
+}  // namespace caseroute::dispatch

@@ -8,14 +8,13 @@
 
 #include "log/log.hpp"
 
-namespace caseroute {
+namespace caseroute::dispatch {
 
-boost::asio::awaitable<boost::system::result<int>> withdraw_off_duty_offers(context& ctx, time_point now) {
-  // Copies: a reload during the awaits below must not pull these from under us.
-  const auto cfg = ctx.cfg;
-  const auto roster = ctx.roster;
+boost::asio::awaitable<boost::system::result<int>> withdraw_off_duty_offers(
+    store::case_store& store, std::shared_ptr<const config::config> cfg,
+    std::shared_ptr<const schedule::roster> roster, time_point now) {
 
-  auto offered = co_await ctx.store.offered_cases();
+  auto offered = co_await store.offered_cases();
   if (!offered) co_return offered.error();
   if (offered->empty()) co_return 0;
 
@@ -26,7 +25,7 @@ boost::asio::awaitable<boost::system::result<int>> withdraw_off_duty_offers(cont
   for (const auto& [case_id, counselor_id] : *offered) {
     const bool configured = cfg->find_counselor(counselor_id) != nullptr;
     if (configured && on_duty.contains(counselor_id)) continue;
-    auto r = co_await ctx.store.withdraw(case_id, counselor_id, "counselor no longer on duty", now);
+    auto r = co_await store.withdraw(case_id, counselor_id, "counselor no longer on duty", now);
     if (!r) {
       if (r.error() == store::error::unavailable) co_return r.error();
       // Accepted, declined, expired or re-offered meanwhile: nothing to undo.
@@ -39,4 +38,4 @@ boost::asio::awaitable<boost::system::result<int>> withdraw_off_duty_offers(cont
   co_return withdrawn;
 }
 
-}  // namespace caseroute
+}  // namespace caseroute::dispatch

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -18,9 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config/backoff.hpp"
 #include "log/log.hpp"
 
-namespace caseroute {
+namespace caseroute::host {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
@@ -110,7 +112,9 @@ void managed_redis::spawn() {
 
 asio::awaitable<void> managed_redis::supervise() {
   asio::steady_timer timer(io_);
-  auto backoff = 200ms;
+  const config::backoff backoff{200ms, 5000ms};
+  std::mt19937_64 random{std::random_device{}()};
+  int failures = 0;
   while (!stopping_) {
     timer.expires_after(200ms);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -122,9 +126,8 @@ asio::awaitable<void> managed_redis::supervise() {
     log::error("redis.managed_exited", {{"status", WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status)},
                                         {"log", (dir_ / "redis.log").string()}});
     if (stopping_) break;
-    timer.expires_after(backoff);
+    timer.expires_after(backoff.delay(++failures, random()));
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    backoff = std::min<std::chrono::milliseconds>(backoff * 2, 5000ms);
     if (stopping_) break;
     try {
       spawn();
@@ -152,4 +155,4 @@ void managed_redis::stop() {
   log::warn("redis.managed_killed");
 }
 
-}  // namespace caseroute
+}  // namespace caseroute::host

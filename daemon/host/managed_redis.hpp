@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <string>
 
-namespace caseroute {
+namespace caseroute::host {
 
 class managed_redis {
  public:
@@ -41,4 +41,4 @@ class managed_redis {
   bool stopping_ = false;
 };
 
-}  // namespace caseroute
+}  // namespace caseroute::host

@@ -3,8 +3,6 @@
 #include "http/auth.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <cctype>
@@ -13,16 +11,6 @@
 
 namespace caseroute::http {
 namespace {
-
-std::string to_hex(const unsigned char* p, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 0xF];
-  }
-  return out;
-}
 
 bool is_lower_hex(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
@@ -41,23 +29,6 @@ bool parse_unix_seconds(std::string_view s, std::int64_t& out) {
 }
 
 }  // namespace
-
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-            data.size(), md, &len))
-    throw std::runtime_error("HMAC-SHA256 failed");
-  return to_hex(md, len);
-}
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr))
-    throw std::runtime_error("SHA-256 failed");
-  return to_hex(md, len);
-}
 
 std::string signing_payload(std::string_view timestamp, std::string_view method, std::string_view target,
                             std::string_view body) {
@@ -91,7 +62,7 @@ std::variant<const config::platform*, api_error> verify_platform(const request& 
     return unauthenticated("X-Timestamp is more than 300 s from the server clock");
 
   if (sig.size() != 64 || !is_lower_hex(sig)) return unauthenticated("X-Signature must be 64 lowercase hex digits");
-  auto expected = hmac_sha256_hex(p->secret, signing_payload(ts, req.method, req.target, req.body));
+  auto expected = config::hmac_sha256_hex(p->secret, signing_payload(ts, req.method, req.target, req.body));
   if (!equal_constant_time(expected, sig)) return unauthenticated("signature does not match");
   return p;
 }
@@ -110,7 +81,7 @@ std::variant<principal, api_error> verify_bearer(const request& req, const confi
   if (token.empty() || token.size() > 512 || token.find_first_of(" \t") != std::string_view::npos)
     return unauthenticated("malformed bearer token");
 
-  auto digest = sha256_hex(token);
+  auto digest = config::sha256_hex(token);
   auto same = [&digest](const std::string& configured) {
     std::string want(configured);
     for (auto& c : want) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -129,7 +100,7 @@ std::vector<std::pair<std::string, std::string>> sign_request(std::string_view p
   auto ts = std::to_string(now);
   return {{"X-Platform-Id", std::string(platform_id)},
           {"X-Timestamp", ts},
-          {"X-Signature", hmac_sha256_hex(secret, signing_payload(ts, method, target, body))}};
+          {"X-Signature", config::hmac_sha256_hex(secret, signing_payload(ts, method, target, body))}};
 }
 
 }  // namespace caseroute::http

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "config/digest.hpp"
 #include "http/errors.hpp"
 #include "http/message.hpp"
 
@@ -15,10 +16,6 @@
 #include <vector>
 
 namespace caseroute::http {
-
-// Lowercase hex digests (OpenSSL).
-std::string hmac_sha256_hex(std::string_view key, std::string_view data);
-std::string sha256_hex(std::string_view data);
 
 // timestamp + "\n" + METHOD + "\n" + path-with-query + "\n" + body.
 std::string signing_payload(std::string_view timestamp, std::string_view method, std::string_view target,

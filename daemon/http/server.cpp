@@ -4,6 +4,7 @@
 // on one thread, so the connection table needs no lock and no strand.
 #include "http/server.hpp"
 
+#include "config/digest.hpp"
 #include "http/codec.hpp"
 #include "http/errors.hpp"
 #include "log/log.hpp"
@@ -75,11 +76,8 @@ struct server::impl {
   }
 
   std::string new_request_id() {
-    static constexpr char digits[] = "0123456789abcdef";
-    auto v = rng();
-    std::string id(16, '0');
-    for (auto& c : id) c = digits[(v >>= 4) & 0xF];
-    return id;
+    const std::uint64_t v = rng();
+    return config::hex(std::string_view(reinterpret_cast<const char*>(&v), sizeof v));
   }
 
   void report(std::string_view route, std::string_view method, int status, double seconds,

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "config/backoff.hpp"
 #include "http/auth.hpp"
 #include "http/codec.hpp"
 #include "log/log.hpp"
@@ -84,18 +85,7 @@ std::optional<callback_target> parse_callback_url(std::string_view url) {
   return t;
 }
 
-std::chrono::milliseconds backoff_delay(const config::callback_settings& s, int failures, std::uint64_t random) {
-  const std::int64_t initial = std::max<std::int64_t>(1, s.initial_backoff.count());
-  const std::int64_t most = std::max<std::int64_t>(initial, s.max_backoff.count());
-  std::int64_t cap = initial;
-  for (int i = 1; i < failures && cap < most; ++i) cap *= 2;
-  cap = std::min(cap, most);
-  const std::int64_t half = cap / 2;
-  return std::chrono::milliseconds(half +
-                                   static_cast<std::int64_t>(random % static_cast<std::uint64_t>(cap - half + 1)));
-}
-
-callback_worker::callback_worker(context& ctx, store::outbox& outbox)
+callback_worker::callback_worker(api::context& ctx, store::outbox& outbox)
     : ctx_(ctx), outbox_(outbox), wake_(ctx.io), replica_(new_replica_id()), random_(std::random_device{}()) {}
 
 void callback_worker::kick() {
@@ -113,7 +103,7 @@ asio::awaitable<void> callback_worker::run() {
   while (!stopping_) {
     kicked_ = false;
     if (ctx_.redis.connected() && !ctx_.shutting_down) {
-      auto ids = co_await outbox_.due(context::now(), batch);
+      auto ids = co_await outbox_.due(now(), batch);
       if (ids) {
         for (auto& id : *ids) {
           if (static_cast<int>(in_flight_.size()) >= max_in_flight) break;
@@ -163,13 +153,13 @@ asio::awaitable<void> callback_worker::deliver(std::string case_id) {
     problem = "callback_url cannot be parsed";
   } else {
     const std::string body = http::to_json(cb);
-    auto headers = http::sign_request(p->id, p->secret, unix_seconds(context::now()), "POST", to->target, body);
+    auto headers = http::sign_request(p->id, p->secret, unix_seconds(now()), "POST", to->target, body);
     headers.emplace_back("X-Event-Id", cb.event_id());
     const auto started = std::chrono::steady_clock::now();
     auto answer = co_await post_callback(*to, std::move(headers), body, s.timeout);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (answer.status >= 200 && answer.status < 300) {
-      auto ok = co_await outbox_.delivered(case_id, replica_, std::move(head.bytes), context::now());
+      auto ok = co_await outbox_.delivered(case_id, replica_, std::move(head.bytes), now());
       ctx_.metrics.inc("caseroute_callbacks_total", {{"result", "delivered"}});
       log::info("callback.delivered", {{"case_id", case_id},
                                        {"event_id", cb.event_id()},
@@ -187,8 +177,8 @@ asio::awaitable<void> callback_worker::deliver(std::string case_id) {
   }
 
   const int failures = head.attempts + 1;
-  const auto now = context::now();
-  const auto retry_at = now + backoff_delay(s, failures, random_());
+  const auto now = caseroute::now();
+  const auto retry_at = now + config::backoff{s.initial_backoff, s.max_backoff}.delay(failures, random_());
   const std::string event_id = cb.event_id(), type = cb.type();
   auto parked = co_await outbox_.failed(case_id, replica_, std::move(head), problem, now, retry_at, s.max_attempts);
   if (parked && *parked) {

@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "api/context.hpp"
-#include "http/router.hpp"
 #include "store/outbox.hpp"
 
 namespace caseroute::intake {
@@ -46,18 +45,11 @@ boost::asio::awaitable<callback_answer> post_callback(callback_target to,
                                                       std::vector<std::pair<std::string, std::string>> headers,
                                                       std::string body, std::chrono::milliseconds timeout);
 
-// The delay before the next attempt after `failures` failed ones (>= 1):
-// cap = min(max_backoff, initial_backoff * 2^(failures-1)), jittered uniformly
-// in [cap/2, cap] ("equal jitter": replicas and cases spread out, yet a retry
-// never comes back at once and the delays keep growing). `random` is any
-// 64-bit random number.
-std::chrono::milliseconds backoff_delay(const config::callback_settings& s, int failures, std::uint64_t random);
-
 // Owned by app; runs on the io_context thread. Every replica runs one: the
 // outbox's per-case lease keeps two replicas from posting a case at once.
 class callback_worker {
  public:
-  callback_worker(context& ctx, store::outbox& outbox);
+  callback_worker(api::context& ctx, store::outbox& outbox);
 
   // Every 200 ms (sooner after a kick) claims the due cases and posts the head
   // callback of each, up to 32 at once; returns after stop().
@@ -68,7 +60,7 @@ class callback_worker {
  private:
   boost::asio::awaitable<void> deliver(std::string case_id);
 
-  context& ctx_;
+  api::context& ctx_;
   store::outbox& outbox_;
   boost::asio::steady_timer wake_;
   std::set<std::string> in_flight_;
@@ -79,11 +71,3 @@ class callback_worker {
 };
 
 }  // namespace caseroute::intake
-
-namespace caseroute {
-
-// GET /v1/callbacks/parked and POST /v1/callbacks/parked/{eventId}/retry
-// (supervisors); `kick` wakes the delivery loop after a retry.
-void add_callback_routes(http::router& r, context& ctx, store::outbox& outbox, std::function<void()> kick);
-
-}  // namespace caseroute

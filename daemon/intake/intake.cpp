@@ -1,14 +1,19 @@
 // Platform endpoints (SPEC 4.2): signed referrals in, referral status out.
 // A 2xx goes out only after the store has the case in Redis.
+#include "intake/intake.hpp"
+
 #include <boost/asio/awaitable.hpp>
 
 #include "http/codec.hpp"
 #include "intake/validate.hpp"
 #include "log/log.hpp"
-#include "api/routes.hpp"
 
-namespace caseroute {
+namespace caseroute::intake {
 namespace {
+
+using api::context;
+using api::fail;
+using api::strip_for_platform;
 
 namespace asio = boost::asio;
 
@@ -18,7 +23,7 @@ std::int64_t unix_seconds(time_point t) {
 
 asio::awaitable<http::response> post_referral(context& ctx, http::request req) {
   const auto cfg = ctx.cfg;
-  const auto now = context::now();
+  const auto now = caseroute::now();
   auto who = http::verify_platform(req, cfg->platforms, unix_seconds(now));
   if (auto* e = std::get_if<http::api_error>(&who)) {
     ctx.metrics.inc("caseroute_referrals_total", {{"platform", ""}, {"outcome", "unauthenticated"}});
@@ -65,7 +70,7 @@ asio::awaitable<http::response> post_referral(context& ctx, http::request req) {
 
 asio::awaitable<http::response> get_referral(context& ctx, http::request req) {
   const auto cfg = ctx.cfg;
-  auto who = http::verify_platform(req, cfg->platforms, unix_seconds(context::now()));
+  auto who = http::verify_platform(req, cfg->platforms, unix_seconds(caseroute::now()));
   if (auto* e = std::get_if<http::api_error>(&who)) co_return fail(req, *e);
   const std::string platform_id = std::get<const config::platform*>(who)->id;
 
@@ -83,19 +88,11 @@ asio::awaitable<http::response> get_referral(context& ctx, http::request req) {
 
 }  // namespace
 
-void strip_for_platform(v1::Case& c) {
-  // The platform sees progress, not who holds the case nor what they know.
-  c.clear_counselor_id();
-  c.clear_contact();
-  c.clear_summary();
-  c.clear_history();
-}
-
-void add_intake_routes(http::router& r, context& ctx) {
+void add_routes(http::router& r, context& ctx) {
   r.add("POST", "/v1/referrals", "/v1/referrals",
         [&ctx](http::request req) { return post_referral(ctx, std::move(req)); });
   r.add("GET", "/v1/referrals/{referralId}", "/v1/referrals/{referralId}",
         [&ctx](http::request req) { return get_referral(ctx, std::move(req)); });
 }
 
-}  // namespace caseroute
+}  // namespace caseroute::intake

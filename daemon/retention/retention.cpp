@@ -9,7 +9,7 @@
 
 #include "log/log.hpp"
 
-namespace caseroute {
+namespace caseroute::retention {
 
 namespace asio = boost::asio;
 
@@ -25,45 +25,46 @@ std::chrono::milliseconds retention_period(const config::privacy_settings& p) {
   return std::chrono::hours(24) * p.retention_days;
 }
 
-housekeeping::housekeeping(context& ctx, std::chrono::milliseconds period)
-    : ctx_(ctx), period_(period), wake_(ctx.io) {}
+purger::purger(asio::io_context& io, store::case_store& store, metrics::registry& metrics,
+               const std::shared_ptr<const config::config>& cfg, std::chrono::milliseconds period)
+    : store_(store), metrics_(metrics), cfg_(cfg), period_(period), wake_(io) {}
 
-void housekeeping::stop() {
+void purger::stop() {
   stopping_ = true;
   wake_.cancel();
 }
 
-asio::awaitable<void> housekeeping::run() {
+asio::awaitable<void> purger::run() {
   // The first pass soon after start (once Redis is up), then every period.
   auto delay = std::min<std::chrono::milliseconds>(period_, std::chrono::seconds(5));
   while (!stopping_) {
     wake_.expires_after(delay);
     delay = period_;
     co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (stopping_ || ctx_.shutting_down) break;
-    if (!ctx_.redis.connected()) continue;
+    if (stopping_) break;
+    if (!store_.connected()) continue;
     auto r = co_await pass();
     if (!r) log::warn("retention.pass_failed", {{"error", r.error().message()}});
   }
 }
 
-asio::awaitable<boost::system::result<int>> housekeeping::pass() {
-  const auto cfg = ctx_.cfg;
-  const auto now = context::now();
+asio::awaitable<boost::system::result<int>> purger::pass() {
+  const auto cfg = cfg_;
+  const auto now = now();
   const auto cutoff = now - retention_period(cfg->privacy);
   const auto continuity_cutoff = now - std::chrono::hours(24) * cfg->routing.continuity_days;
   int total = 0;
   for (int batch = 0; batch < max_batches && !stopping_; ++batch) {
-    auto purged = co_await ctx_.store.purge_closed(cutoff, batch_size, continuity_cutoff);
+    auto purged = co_await store_.purge_closed(cutoff, batch_size, continuity_cutoff);
     if (!purged) co_return purged.error();
     total += *purged;
     if (*purged < batch_size) break;
   }
   if (total > 0) {
-    ctx_.metrics.inc("caseroute_cases_purged_total", {}, total);
+    metrics_.inc("caseroute_cases_purged_total", {}, total);
     log::info("retention.purged", {{"count", total}});
   }
   co_return total;
 }
 
-}  // namespace caseroute
+}  // namespace caseroute::retention

@@ -1,4 +1,4 @@
-// Retention housekeeping: every minute, purges resolved and cancelled cases
+// Retention: every minute, purges resolved and cancelled cases
 // closed longer ago than privacy.retention_days (or privacy.retention), in
 // batches, leaving only anonymous monthly counters. Never touches open cases.
 #pragma once
@@ -9,14 +9,20 @@
 
 #include <chrono>
 
-#include "api/context.hpp"
+#include <memory>
 
-namespace caseroute {
+#include "config/config.hpp"
+#include "metrics/metrics.hpp"
+#include "store/case_store.hpp"
 
-class housekeeping {
+namespace caseroute::retention {
+
+class purger {
  public:
   // Owned by app, like the dispatcher; all calls on the io_context thread.
-  explicit housekeeping(context& ctx, std::chrono::milliseconds period = std::chrono::minutes(1));
+  // `cfg` is app's current config (swapped whole on reload); each pass reads it anew.
+  purger(boost::asio::io_context& io, store::case_store& store, metrics::registry& metrics,
+         const std::shared_ptr<const config::config>& cfg, std::chrono::milliseconds period = std::chrono::minutes(1));
 
   // Runs a purge pass every period until stop().
   boost::asio::awaitable<void> run();
@@ -27,7 +33,9 @@ class housekeeping {
   boost::asio::awaitable<boost::system::result<int>> pass();
 
  private:
-  context& ctx_;
+  store::case_store& store_;
+  metrics::registry& metrics_;
+  const std::shared_ptr<const config::config>& cfg_;
   std::chrono::milliseconds period_;
   boost::asio::steady_timer wake_;
   bool stopping_ = false;
@@ -36,4 +44,4 @@ class housekeeping {
 // How long a closed case is kept: privacy.retention when set, else retention_days.
 std::chrono::milliseconds retention_period(const config::privacy_settings& p);
 
-}  // namespace caseroute
+}  // namespace caseroute::retention

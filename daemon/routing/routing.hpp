@@ -20,7 +20,6 @@
 
 namespace caseroute::routing {
 
-using time_point = schedule::time_point;
 
 // Numeric values match caseroute.v1.Risk / Mode.
 enum class risk { low = 1, medium = 2, high = 3, crisis = 4 };

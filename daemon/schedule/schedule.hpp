@@ -9,14 +9,13 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "schedule/time.hpp"
 
 namespace date {
 class time_zone;
 }
 
 namespace caseroute::schedule {
-
-using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
 
 // One counselor rostered at one site for the shift running at some instant.
 struct duty_slot {

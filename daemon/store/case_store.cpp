@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "config/digest.hpp"
 #include "store/codec.hpp"
 #include "store/outbox.hpp"
 #include "store/scripts.hpp"
@@ -79,7 +80,7 @@ asio::awaitable<result<created>> case_store::create(const v1::Referral& referral
                              keys_.history(id), keys_.queue(), keys_.cases(), keys_.open(), keys_.stats());
   auto script_args = command(id, std::to_string(referral.risk()), ms_string(now), std::to_string(received),
                              serialize(rec), platform_id, referral.referral_id(), referral.youth().ref(), primary,
-                             codec::hex(digest), serialize(event));
+                             config::hex(digest), serialize(event));
   const bool notify = callbacks_ && callbacks_(platform_id);
   script_keys.push_back(keys_.outbox(id));
   script_keys.push_back(keys_.outbox_due());
@@ -99,7 +100,7 @@ asio::awaitable<result<created>> case_store::create(const v1::Referral& referral
   if (!f) co_return f.error();
   if (f->type != reply::kind::array || f->elements.size() != 2 || f->elements[0].is_nil())
     co_return make_error_code(error::bad_record);
-  if (f->elements[0].str != codec::hex(digest)) co_return make_error_code(error::referral_conflict);
+  if (f->elements[0].str != config::hex(digest)) co_return make_error_code(error::referral_conflict);
   const int state = std::atoi(f->elements[1].str.c_str());
   co_return created{existing, v1::CaseState_IsValid(state) ? static_cast<v1::CaseState>(state) : v1::CASE_QUEUED, true};
 }

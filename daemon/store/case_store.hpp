@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "schedule/time.hpp"
 #include "caseroute/v1/caseroute.pb.h"
 #include "routing/routing.hpp"
 #include "store/crypto.hpp"
@@ -24,7 +25,6 @@
 
 namespace caseroute::store {
 
-using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
 template <class T>
 using result = boost::system::result<T>;
 namespace asio = boost::asio;
@@ -108,6 +108,9 @@ asio::awaitable<result<void>> check_server(redis_connection& redis);
 class case_store {
  public:
   case_store(redis_connection& redis, keys k, sealer seal);
+
+  // True while the Redis link is up and usable.
+  bool connected() const { return redis_.connected(); }
 
   // Loads the Lua scripts (SCRIPT LOAD); run after every (re)connection.
   asio::awaitable<result<void>> prepare();

@@ -5,11 +5,11 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <charconv>
 #include <stdexcept>
 
+#include "config/digest.hpp"
 #include "store/errors.hpp"
 
 namespace caseroute::store::codec {
@@ -61,24 +61,7 @@ std::string serialize(const google::protobuf::MessageLite& m) {
   return out;
 }
 
-std::string referral_digest(const v1::Referral& r) {
-  std::string bytes = serialize(r);
-  std::string d(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         reinterpret_cast<unsigned char*>(d.data()));
-  return d;
-}
-
-std::string hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
+std::string referral_digest(const v1::Referral& r) { return config::sha256(serialize(r)); }
 
 std::string new_case_id(time_point now) {
   static constexpr char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

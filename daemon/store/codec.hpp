@@ -11,13 +11,13 @@
 #include <string>
 #include <string_view>
 
+#include "schedule/time.hpp"
 #include "caseroute/v1/caseroute.pb.h"
 #include "store/crypto.hpp"
 #include "store/redis_connection.hpp"
 
 namespace caseroute::store::codec {
 
-using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
 
 std::int64_t to_ms(time_point t);
 time_point from_ms(std::int64_t ms);
@@ -29,7 +29,6 @@ std::int64_t timestamp_ms(const google::protobuf::Timestamp& ts);
 std::string serialize(const google::protobuf::MessageLite& m);
 // SHA-256 of the referral's deterministic bytes, raw 32 bytes.
 std::string referral_digest(const v1::Referral& r);
-std::string hex(std::string_view bytes);
 
 // A new case id: 26 characters of Crockford base32 (48-bit time, 80 random
 // bits), so ids sort by creation time and never collide in practice.

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "schedule/time.hpp"
 #include "caseroute/v1/caseroute.pb.h"
 #include "store/keys.hpp"
 #include "store/redis_connection.hpp"
@@ -55,7 +56,6 @@ struct outbox_head {
 // Lives as long as app; all calls on the io_context thread.
 class outbox {
  public:
-  using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
   template <class T>
   using result = boost::system::result<T>;
 

@@ -13,6 +13,7 @@
 #include <optional>
 #include <random>
 
+#include "config/backoff.hpp"
 #include "log/log.hpp"
 #include "store/errors.hpp"
 #include "store/hiredis_link.hpp"
@@ -46,7 +47,7 @@ struct redis_connection::impl {
   milliseconds replica_timeout{0};
   bool replicas_missing = false;  // the last WAIT fell short
   asio::steady_timer wake;
-  std::mt19937 rng{std::random_device{}()};
+  std::mt19937_64 rng{std::random_device{}()};
 
   impl(asio::io_context& i, endpoint e, milliseconds t) : io(i), ep(std::move(e)), timeout(t), wake(i) {
     target_host = ep.unix_socket.empty() ? ep.host : ep.unix_socket;
@@ -264,8 +265,8 @@ asio::awaitable<void> redis_connection::run() {
   impl& s = *impl_;
   s.stopped = false;
   // With Sentinel a failover is the usual reason to be down: look again soon.
-  const milliseconds max_backoff(s.ep.via_sentinel() ? 1000 : 5000);
-  milliseconds backoff(100);
+  const config::backoff backoff{milliseconds(100), milliseconds(s.ep.via_sentinel() ? 1000 : 5000)};
+  int failures = 0;
   while (!s.stopped) {
     auto l = co_await s.connect_once();
     if (l && on_connect) {
@@ -278,7 +279,7 @@ asio::awaitable<void> redis_connection::run() {
     if (l && l->st == link::status::up) {
       s.ready = true;
       log::info("redis.connected", {{"host", s.where()}, {"port", s.target_port}, {"db", s.ep.db}});
-      backoff = milliseconds(100);
+      failures = 0;
       while (l->st == link::status::up && !s.stopped) {
         if (s.ep.via_sentinel())
           l->changed.expires_after(std::chrono::seconds(1));
@@ -291,11 +292,9 @@ asio::awaitable<void> redis_connection::run() {
       log::warn("redis.disconnected", {{"host", s.where()}, {"port", s.target_port}, {"error", l->error}});
     }
     if (s.stopped) break;
-    // Jitter in [backoff/2, backoff] so replicas do not reconnect in lockstep.
-    std::uniform_int_distribution<long> jitter(backoff.count() / 2, backoff.count());
-    s.wake.expires_after(milliseconds(jitter(s.rng)));
+    // Jittered, so replicas do not reconnect in lockstep.
+    s.wake.expires_after(backoff.delay(++failures, s.rng()));
     co_await s.wake.async_wait(await_tuple);
-    backoff = std::min(backoff * 2, max_backoff);
   }
   s.ready = false;
 }

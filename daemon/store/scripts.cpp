@@ -2,10 +2,9 @@
 // lua_sources.inc (see CMakeLists.txt); their SHA-1 is computed here once.
 #include "store/scripts.hpp"
 
-#include <openssl/sha.h>
-
 #include <array>
 
+#include "config/digest.hpp"
 #include "log/log.hpp"
 #include "store/errors.hpp"
 
@@ -20,19 +19,7 @@ namespace lua {
 #include "lua_sources.inc"
 }  // namespace lua
 
-std::string sha1_hex(std::string_view s) {
-  unsigned char d[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(s.data()), s.size(), d);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : d) {
-    out.push_back(hex[c >> 4]);
-    out.push_back(hex[c & 15]);
-  }
-  return out;
-}
-
-script make(std::string_view name, std::string_view source) { return {name, source, sha1_hex(source)}; }
+script make(std::string_view name, std::string_view source) { return {name, source, config::sha1_hex(source)}; }
 
 const std::array<script, 22>& table() {
   // Order matches script_id.

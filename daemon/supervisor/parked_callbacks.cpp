@@ -1,14 +1,19 @@
 // Supervisor endpoints for status callbacks the platform never acknowledged:
 // list the parked ones and requeue one. Callbacks carry ids and states only,
 // so nothing personal is shown here.
+#include "supervisor/supervisor.hpp"
+
 #include <boost/asio/awaitable.hpp>
 
 #include "http/codec.hpp"
-#include "intake/callbacks.hpp"
 #include "log/log.hpp"
 
-namespace caseroute {
+namespace caseroute::supervisor {
 namespace {
+
+using api::context;
+using api::fail;
+using api::require_supervisor;
 
 namespace asio = boost::asio;
 
@@ -27,7 +32,7 @@ asio::awaitable<http::response> retry_parked(context& ctx, store::outbox& outbox
   auto who = require_supervisor(ctx, req);
   if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
   const std::string event_id = req.params["eventId"];
-  auto requeued = co_await outbox.retry_parked(event_id, context::now());
+  auto requeued = co_await outbox.retry_parked(event_id, caseroute::now());
   if (!requeued) co_return fail(req, requeued.error());
   if (!*requeued) co_return fail(req, http::not_found("no parked callback has this event id"));
   log::info(
@@ -39,11 +44,11 @@ asio::awaitable<http::response> retry_parked(context& ctx, store::outbox& outbox
 
 }  // namespace
 
-void add_callback_routes(http::router& r, context& ctx, store::outbox& outbox, std::function<void()> kick) {
+void add_parked_callback_routes(http::router& r, context& ctx, store::outbox& outbox, std::function<void()> kick) {
   r.add("GET", "/v1/callbacks/parked", "/v1/callbacks/parked",
         [&ctx, &outbox](http::request req) { return list_parked(ctx, outbox, std::move(req)); });
   r.add("POST", "/v1/callbacks/parked/{eventId}/retry", "/v1/callbacks/parked/{eventId}/retry",
         [&ctx, &outbox, kick](http::request req) { return retry_parked(ctx, outbox, kick, std::move(req)); });
 }
 
-}  // namespace caseroute
+}  // namespace caseroute::supervisor

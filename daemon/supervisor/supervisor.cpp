@@ -1,6 +1,8 @@
 // Supervisor endpoints (SPEC 4.4): queue view, case lists and details,
 // assign, cancel, and the roster now. Counselors may read their own cases
 // through GET /v1/cases/{caseId}; nothing else here is theirs.
+#include "supervisor/supervisor.hpp"
+
 #include <boost/asio/awaitable.hpp>
 
 #include <algorithm>
@@ -9,11 +11,16 @@
 
 #include "http/codec.hpp"
 #include "log/log.hpp"
-#include "api/routes.hpp"
 #include "schedule/coverage.hpp"
 
-namespace caseroute {
+namespace caseroute::supervisor {
 namespace {
+
+using api::context;
+using api::fail;
+using api::counselor_view;
+using api::require_staff;
+using api::require_supervisor;
 
 namespace asio = boost::asio;
 using http::api_error;
@@ -36,7 +43,7 @@ asio::awaitable<http::response> get_queue(context& ctx, http::request req) {
   auto who = require_supervisor(ctx, req);
   if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
   const auto cfg = ctx.cfg;
-  const auto now = context::now();
+  const auto now = caseroute::now();
   auto view = co_await ctx.store.queue_view(now);
   if (!view) co_return fail(req, view.error());
   // Counselor states only: the queue itself is not read.
@@ -104,7 +111,7 @@ asio::awaitable<http::response> list_cases(context& ctx, http::request req) {
 asio::awaitable<boost::system::result<void>> explain_wait(context& ctx, v1::Case& c) {
   const auto cfg = ctx.cfg;
   const auto roster = ctx.roster;
-  const auto now = context::now();
+  const auto now = caseroute::now();
   auto state =
       co_await ctx.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days, c.case_id());
   if (!state) co_return state.error();
@@ -158,7 +165,7 @@ asio::awaitable<http::response> get_coverage(context& ctx, http::request req) {
   }
   const auto cfg = ctx.cfg;
   const auto roster = ctx.roster;
-  const auto report = schedule::dated_coverage(*cfg, *roster, context::now(), days);
+  const auto report = schedule::dated_coverage(*cfg, *roster, caseroute::now(), days);
   v1::CoverageReport out;
   for (const auto& sc : report.shifts) {
     auto* s = out.add_shifts();
@@ -195,7 +202,7 @@ asio::awaitable<http::response> assign(context& ctx, http::request req) {
 
   // Assignment overrides rules 2-5, never rule 1: the counselor must be on
   // duty, signed in and below capacity (the store checks capacity atomically).
-  const auto now = context::now();
+  const auto now = caseroute::now();
   const auto on_duty = ctx.roster->on_duty(now);
   const auto* duty = duty_of(on_duty, counselor->id);
   if (duty == nullptr) co_return fail(req, http::conflict("the counselor is not on duty now"));
@@ -238,7 +245,7 @@ asio::awaitable<http::response> cancel(context& ctx, http::request req) {
   if (body.reason().size() > 1000)
     co_return fail(req, http::invalid_argument("reason: longer than 1000 bytes", "reason"));
   const auto case_id = req.params["caseId"];
-  auto c = co_await ctx.store.cancel(case_id, "supervisor:" + supervisor_id, body.reason(), context::now());
+  auto c = co_await ctx.store.cancel(case_id, "supervisor:" + supervisor_id, body.reason(), caseroute::now());
   if (!c) co_return fail(req, c.error());
   log::info("case.cancelled", {{"request_id", req.request_id}, {"case_id", case_id}, {"supervisor_id", supervisor_id}});
   ctx.kick_routing();
@@ -249,7 +256,7 @@ asio::awaitable<http::response> list_counselors(context& ctx, http::request req)
   auto who = require_supervisor(ctx, req);
   if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
   const auto cfg = ctx.cfg;
-  const auto now = context::now();
+  const auto now = caseroute::now();
   auto state = co_await ctx.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days, "");
   if (!state) co_return fail(req, state.error());
   const auto on_duty = ctx.roster->on_duty(now);
@@ -264,32 +271,7 @@ asio::awaitable<http::response> list_counselors(context& ctx, http::request req)
 
 }  // namespace
 
-v1::Counselor counselor_view(const config::counselor& c, const std::vector<schedule::duty_slot>& on_duty,
-                             const routing::counselor_status& status, int max_missed_offers) {
-  v1::Counselor v;
-  v.set_counselor_id(c.id);
-  v.set_name(c.name);
-  bool available = status.available;
-  if (const auto* d = duty_of(on_duty, c.id)) {
-    v.set_on_duty(true);
-    v.set_site_id(d->site_id);
-    v.set_shift(d->shift);
-    available = routing::signed_in(status, *d);
-  }
-  if (max_missed_offers > 0 && status.missed_offers >= max_missed_offers) {
-    available = false;  // signed out after missed offers, until they sign in
-  }
-  v.set_available(available);
-  v.set_load(status.load);
-  v.set_capacity(c.capacity);
-  v.set_crisis_trained(c.crisis_trained);
-  for (const auto& [code, level] : c.specialties) v.add_specialties(code);
-  if (status.last_offer_at.time_since_epoch().count() > 0)
-    *v.mutable_last_offer_at() = to_timestamp(status.last_offer_at);
-  return v;
-}
-
-void add_supervisor_routes(http::router& r, context& ctx) {
+void add_routes(http::router& r, context& ctx) {
   r.add("GET", "/v1/queue", "/v1/queue", [&ctx](http::request req) { return get_queue(ctx, std::move(req)); });
   r.add("GET", "/v1/cases", "/v1/cases", [&ctx](http::request req) { return list_cases(ctx, std::move(req)); });
   r.add("GET", "/v1/cases/{caseId}", "/v1/cases/{caseId}",
@@ -303,4 +285,4 @@ void add_supervisor_routes(http::router& r, context& ctx) {
         [&ctx](http::request req) { return list_counselors(ctx, std::move(req)); });
 }
 
-}  // namespace caseroute
+}  // namespace caseroute::supervisor

@@ -78,7 +78,7 @@ int daemon::terminate() {
 
 http_reply client::platform(const std::string& method, const std::string& target, const std::string& body) {
   const auto ts = std::to_string(std::time(nullptr));
-  const auto sig = http::hmac_sha256_hex(platform_secret(), http::signing_payload(ts, method, target, body));
+  const auto sig = config::hmac_sha256_hex(platform_secret(), http::signing_payload(ts, method, target, body));
   return testing::http_call(port_, method, target, body,
                             {{"X-Platform-Id", "test-platform"}, {"X-Timestamp", ts}, {"X-Signature", sig}});
 }

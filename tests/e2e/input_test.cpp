@@ -15,7 +15,7 @@ class input : public e2e_test {
   http_reply signed_with(const std::string& secret, std::time_t ts, const std::string& body,
                          const std::string& content_type = "application/json") {
     const auto t = std::to_string(ts);
-    const auto sig = http::hmac_sha256_hex(secret, http::signing_payload(t, "POST", "/v1/referrals", body));
+    const auto sig = config::hmac_sha256_hex(secret, http::signing_payload(t, "POST", "/v1/referrals", body));
     return testing::http_call(
         daemon_->port(), "POST", "/v1/referrals", body,
         {{"X-Platform-Id", "test-platform"}, {"X-Timestamp", t}, {"X-Signature", sig}, {"Content-Type", content_type}});
@@ -43,7 +43,7 @@ TEST_F(input, SignatureIsRequiredCorrectAndFresh) {
   expect_error(signed_with(platform_secret(), std::time(nullptr) + 301, body), 401, "UNAUTHENTICATED");
   // A body changed after signing.
   const auto t = std::to_string(std::time(nullptr));
-  const auto sig = http::hmac_sha256_hex(platform_secret(), http::signing_payload(t, "POST", "/v1/referrals", body));
+  const auto sig = config::hmac_sha256_hex(platform_secret(), http::signing_payload(t, "POST", "/v1/referrals", body));
   auto tampered = body;
   tampered.replace(tampered.find("RISK_LOW"), 8, "RISK_MED");
   expect_error(testing::http_call(daemon_->port(), "POST", "/v1/referrals", tampered,
@@ -111,7 +111,7 @@ TEST_F(input, ProtobufBodiesAndAcceptNegotiation) {
   r.set_mode(v1::MODE_ONLINE);
   const auto body = r.SerializeAsString();
   const auto t = std::to_string(std::time(nullptr));
-  const auto sig = http::hmac_sha256_hex(platform_secret(), http::signing_payload(t, "POST", "/v1/referrals", body));
+  const auto sig = config::hmac_sha256_hex(platform_secret(), http::signing_payload(t, "POST", "/v1/referrals", body));
   auto reply = testing::http_call(daemon_->port(), "POST", "/v1/referrals", body,
                                   {{"X-Platform-Id", "test-platform"},
                                    {"X-Timestamp", t},

@@ -116,7 +116,7 @@ class callbacks_test : public ::testing::Test {
       EXPECT_EQ(h("content-type"), "application/json");
       EXPECT_EQ(p.target, "/hooks/12355?source=caseroute");
       const auto want =
-          http::hmac_sha256_hex(platform_secret(), http::signing_payload(h("x-timestamp"), "POST", p.target, p.body));
+          config::hmac_sha256_hex(platform_secret(), http::signing_payload(h("x-timestamp"), "POST", p.target, p.body));
       EXPECT_EQ(h("x-signature"), want);
       EXPECT_LE(std::abs(std::stoll(h("x-timestamp")) - static_cast<long long>(std::time(nullptr))), 300);
       EXPECT_EQ(h("x-event-id"), parse_callback(p).event_id());

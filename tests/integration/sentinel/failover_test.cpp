@@ -59,7 +59,7 @@ std::string token_of(const std::string& who) {
 http_reply platform_call(int port, const std::string& method, const std::string& target, const std::string& body = "") {
   static const std::string secret = platform_secret();
   const auto ts = std::to_string(std::time(nullptr));
-  const auto sig = http::hmac_sha256_hex(secret, http::signing_payload(ts, method, target, body));
+  const auto sig = config::hmac_sha256_hex(secret, http::signing_payload(ts, method, target, body));
   return http_call(port, method, target, body,
                    {{"X-Platform-Id", "test-platform"}, {"X-Timestamp", ts}, {"X-Signature", sig}}, seconds(10));
 }

@@ -25,7 +25,6 @@ namespace caseroute::store_test {
 namespace asio = boost::asio;
 namespace v1 = caseroute::v1;
 using namespace std::chrono_literals;
-using store::time_point;
 
 // gtest's ASSERT_* return void, which a coroutine cannot.
 #define CO_ASSERT_TRUE(cond)                    \

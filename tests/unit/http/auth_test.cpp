@@ -8,6 +8,9 @@
 namespace caseroute::http {
 namespace {
 
+using config::hmac_sha256_hex;
+using config::sha256_hex;
+
 constexpr std::int64_t now = 1700000000;
 constexpr std::string_view secret = "test-secret-henan";
 constexpr std::string_view body = R"({"referralId":"r-1"})";

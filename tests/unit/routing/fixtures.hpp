@@ -13,7 +13,6 @@
 
 namespace caseroute::testing {
 
-using routing::time_point;
 using namespace std::chrono_literals;
 
 // A UTC instant.
