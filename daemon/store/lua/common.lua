@@ -22,7 +22,7 @@ end
 
 -- The transition head: every script that changes a case takes these first
 -- (store::transition_call in scripts.hpp pushes them), then its own from
--- KEYS[5] and ARGV[5]:
+-- key 5 and arg 5 on:
 --   keys  1 case, 2 history, 3 outbox, 4 outbox_due
 --   args  1 case id, 2 now ms, 3 the event, 4 its StatusCallback ('' = none)
 -- transition() binds them to these names.
