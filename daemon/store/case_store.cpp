@@ -49,8 +49,7 @@ case_store::case_store(redis_connection& redis, keys k, sealer seal)
 
 asio::awaitable<result<void>> case_store::prepare() { co_return co_await load_scripts(redis_); }
 
-asio::awaitable<result<created>> case_store::create(const v1::Referral& referral, const std::string& platform_id,
-                                                    time_point now) {
+asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::string platform_id, time_point now) {
   const std::string digest = codec::referral_digest(referral);
   const std::string id = codec::new_case_id(now);
   const std::int64_t received =
@@ -76,19 +75,17 @@ asio::awaitable<result<created>> case_store::create(const v1::Referral& referral
 
   const std::string primary = referral.concerns().empty() ? std::string() : referral.concerns(0);
   auto event = codec::make_event("case.created", "platform:" + platform_id, id, now, v1::CASE_QUEUED);
-  auto script_keys = command(keys_.referral(platform_id, referral.referral_id()), keys_.case_hash(id),
-                             keys_.history(id), keys_.queue(), keys_.cases(), keys_.open(), keys_.stats());
-  auto script_args = command(id, std::to_string(referral.risk()), ms_string(now), std::to_string(received),
-                             serialize(rec), platform_id, referral.referral_id(), referral.youth().ref(), primary,
-                             config::hex(digest), serialize(event));
-  const bool notify = callbacks_ && callbacks_(platform_id);
-  script_keys.push_back(keys_.outbox(id));
-  script_keys.push_back(keys_.outbox_due());
-  script_args.push_back(notify ? serialize(make_callback("case.created", id, referral.referral_id(), platform_id,
-                                                         v1::CASE_QUEUED, 0, v1::OUTCOME_UNSPECIFIED, now))
-                               : std::string());
-  script_args.push_back(ms_string(now));
-  auto r = co_await run_script(redis_, script_id::create, std::move(script_keys), std::move(script_args));
+  // A new case: no read for its callback, the referral says the platform.
+  std::string callback;
+  if (callbacks_ && callbacks_(platform_id))
+    callback = serialize(make_callback("case.created", id, referral.referral_id(), platform_id, v1::CASE_QUEUED, 0,
+                                       v1::OUTCOME_UNSPECIFIED, now));
+  auto call = transition_call(keys_, id, now, event, std::move(callback));
+  call.add_keys(keys_.referral(platform_id, referral.referral_id()), keys_.queue(), keys_.cases(), keys_.open(),
+                keys_.stats());
+  call.add_args(std::to_string(referral.risk()), std::to_string(received), serialize(rec), platform_id,
+                referral.referral_id(), referral.youth().ref(), primary, config::hex(digest));
+  auto r = co_await run_script(redis_, script_id::create, std::move(call));
   auto st = status_of(r);
   if (!st) co_return st.error();
   if (st->ok) co_return created{id, v1::CASE_QUEUED, false};
@@ -105,7 +102,7 @@ asio::awaitable<result<created>> case_store::create(const v1::Referral& referral
   co_return created{existing, v1::CaseState_IsValid(state) ? static_cast<v1::CaseState>(state) : v1::CASE_QUEUED, true};
 }
 
-asio::awaitable<result<void>> case_store::offer(const offer_request& r) {
+asio::awaitable<result<void>> case_store::offer(offer_request r) {
   const bool supervisor = r.actor.starts_with("supervisor:");
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
     // A supervisor may replace an open offer: its holder's key must be named.
@@ -125,22 +122,17 @@ asio::awaitable<result<void>> case_store::offer(const offer_request& r) {
     withdrawn.set_counselor_id(previous);
     withdrawn.set_reason("reassigned to " + r.counselor_id);
 
-    auto script_keys =
-        command(keys_.case_hash(r.case_id), keys_.history(r.case_id), keys_.queue(), keys_.offers(),
-                keys_.counselor(r.counselor_id), keys_.counselor_cases(r.counselor_id), keys_.counselors(),
-                keys_.excluded(r.case_id), keys_.counselor_cases(previous.empty() ? r.counselor_id : previous));
-    auto script_args = command(r.case_id, r.counselor_id, r.site_id, ms_string(r.now), ms_string(r.expires_at),
-                               std::to_string(r.capacity), r.ignore_exclusion ? "1" : "0", supervisor ? "1" : "0",
-                               previous, serialize(offered), serialize(withdrawn));
     auto cb = co_await callback_for(redis_, keys_, callbacks_, r.case_id, "case.offered", v1::CASE_OFFERED, r.now);
     if (!cb) co_return cb.error();
-    script_keys.push_back(keys_.outbox(r.case_id));
-    script_keys.push_back(keys_.outbox_due());
-    script_args.push_back(callback_variant(*cb, "case.offer_withdrawn", v1::CASE_OFFERED));
-    script_args.push_back(std::move(*cb));
-    script_args.push_back(ms_string(r.now));
-    script_args.push_back(keys_.base());
-    auto res = co_await run_script(redis_, script_id::offer, std::move(script_keys), std::move(script_args));
+    auto withdrawn_cb = callback_variant(*cb, "case.offer_withdrawn", v1::CASE_OFFERED);
+    auto call = transition_call(keys_, r.case_id, r.now, offered, std::move(*cb));
+    call.add_keys(keys_.queue(), keys_.offers(), keys_.counselor(r.counselor_id), keys_.counselor_cases(r.counselor_id),
+                  keys_.counselors(), keys_.excluded(r.case_id),
+                  keys_.counselor_cases(previous.empty() ? r.counselor_id : previous));
+    call.add_args(r.counselor_id, r.site_id, ms_string(r.expires_at), std::to_string(r.capacity),
+                  r.ignore_exclusion ? "1" : "0", supervisor ? "1" : "0", previous, serialize(withdrawn),
+                  std::move(withdrawn_cb), keys_.base());
+    auto res = co_await run_script(redis_, script_id::offer, std::move(call));
     auto st = status_of(res);
     if (!st) co_return st.error();
     if (!st->retry) co_return st->ok ? result<void>() : result<void>(st->error());
@@ -148,25 +140,19 @@ asio::awaitable<result<void>> case_store::offer(const offer_request& r) {
   co_return make_error_code(error::wrong_state);
 }
 
-asio::awaitable<result<std::vector<std::string>>> case_store::broadcast(const broadcast_request& r) {
+asio::awaitable<result<std::vector<std::string>>> case_store::broadcast(broadcast_request r) {
   auto offered = codec::make_event("case.offered", "system", r.case_id, r.now, v1::CASE_OFFERED);
   offered.set_rule("broadcast");
   offered.set_note(r.note);
   codec::set_time(offered.mutable_expires_at(), codec::to_ms(r.expires_at));
   auto cb = co_await callback_for(redis_, keys_, callbacks_, r.case_id, "case.offered", v1::CASE_OFFERED, r.now);
   if (!cb) co_return cb.error();
-  auto script_keys =
-      command(keys_.case_hash(r.case_id), keys_.history(r.case_id), keys_.queue(), keys_.offers(), keys_.counselors(),
-              keys_.excluded(r.case_id), keys_.outbox(r.case_id), keys_.outbox_due());
-  auto script_args =
-      command(r.case_id, ms_string(r.now), ms_string(r.expires_at), keys_.base(), serialize(offered), std::move(*cb));
-  for (const auto& t : r.targets) {
-    script_args.push_back(t.counselor_id);
-    script_args.push_back(t.site_id);
-    script_args.push_back(std::to_string(t.capacity));
-    script_args.push_back(t.ignore_exclusion ? "1" : "0");
-  }
-  auto res = co_await run_script(redis_, script_id::broadcast, std::move(script_keys), std::move(script_args));
+  auto call = transition_call(keys_, r.case_id, r.now, offered, std::move(*cb));
+  call.add_keys(keys_.queue(), keys_.offers(), keys_.counselors(), keys_.excluded(r.case_id));
+  call.add_args(ms_string(r.expires_at), keys_.base());
+  for (const auto& t : r.targets)
+    call.add_args(t.counselor_id, t.site_id, std::to_string(t.capacity), t.ignore_exclusion ? "1" : "0");
+  auto res = co_await run_script(redis_, script_id::broadcast, std::move(call));
   auto st = status_of(res);
   if (!st) co_return st.error();
   if (!st->ok) co_return st->error();
@@ -177,57 +163,44 @@ asio::awaitable<result<std::vector<std::string>>> case_store::broadcast(const br
   co_return ids;
 }
 
-asio::awaitable<result<v1::Case>> case_store::accept(const std::string& case_id, const std::string& counselor_id,
-                                                     time_point now) {
+asio::awaitable<result<v1::Case>> case_store::accept(std::string case_id, std::string counselor_id, time_point now) {
   const std::string actor = "counselor:" + counselor_id;
   auto accepted = codec::make_event("case.accepted", actor, case_id, now, v1::CASE_ACTIVE);
   accepted.set_counselor_id(counselor_id);
   auto expired = codec::make_event("case.offer_expired", "system", case_id, now, v1::CASE_QUEUED);
   expired.set_counselor_id(counselor_id);
   expired.set_reason("accepted after the offer expired");
-  auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.offers(), keys_.queue(),
-                             keys_.excluded(case_id), keys_.counselor_cases(counselor_id));
-  auto script_args = command(case_id, counselor_id, ms_string(now), serialize(accepted), serialize(expired));
-  auto counselor_key = keys_.counselor(counselor_id);
-  auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.accepted", v1::CASE_ACTIVE, now);
-  if (!cb) co_return cb.error();
-  script_keys.push_back(keys_.outbox(case_id));
-  script_keys.push_back(keys_.outbox_due());
-  script_args.push_back(*cb);
-  script_args.push_back(callback_variant(*cb, "case.offer_expired", v1::CASE_QUEUED));
-  script_args.push_back(ms_string(now));
-  script_keys.push_back(std::move(counselor_key));
-  script_keys.push_back(keys_.counselor_crisis(counselor_id));
   // The other offers of a broadcast: the script stamps each counselor on it.
   auto withdrawn = codec::make_event("case.offer_withdrawn", "system", case_id, now, v1::CASE_ACTIVE);
   withdrawn.set_reason("accepted by another counselor");
-  script_args.push_back(keys_.base());
-  script_args.push_back(serialize(withdrawn));
-  auto r = co_await run_script(redis_, script_id::accept, std::move(script_keys), std::move(script_args));
+  auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.accepted", v1::CASE_ACTIVE, now);
+  if (!cb) co_return cb.error();
+  auto expired_cb = callback_variant(*cb, "case.offer_expired", v1::CASE_QUEUED);
+  auto call = transition_call(keys_, case_id, now, accepted, std::move(*cb));
+  call.add_keys(keys_.offers(), keys_.queue(), keys_.excluded(case_id), keys_.counselor_cases(counselor_id),
+                keys_.counselor(counselor_id), keys_.counselor_crisis(counselor_id));
+  call.add_args(counselor_id, serialize(expired), std::move(expired_cb), keys_.base(), serialize(withdrawn));
+  auto r = co_await run_script(redis_, script_id::accept, std::move(call));
   if (auto ok = to_void(r); !ok) co_return ok.error();
   co_return co_await get(case_id, view_options{.personal = true});
 }
 
-asio::awaitable<result<void>> case_store::decline(const std::string& case_id, const std::string& counselor_id,
-                                                  const std::string& reason, time_point now) {
+asio::awaitable<result<void>> case_store::decline(std::string case_id, std::string counselor_id, std::string reason,
+                                                  time_point now) {
   auto event = codec::make_event("case.declined", "counselor:" + counselor_id, case_id, now, v1::CASE_QUEUED);
   event.set_counselor_id(counselor_id);
   event.set_reason(reason);
-  auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.offers(), keys_.queue(),
-                             keys_.excluded(case_id), keys_.counselor_cases(counselor_id));
-  auto script_args = command(case_id, counselor_id, serialize(event));
   auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.declined", v1::CASE_QUEUED, now);
   if (!cb) co_return cb.error();
-  script_keys.push_back(keys_.outbox(case_id));
-  script_keys.push_back(keys_.outbox_due());
-  script_args.push_back(std::move(*cb));
-  script_args.push_back(ms_string(now));
-  auto r = co_await run_script(redis_, script_id::decline, std::move(script_keys), std::move(script_args));
+  auto call = transition_call(keys_, case_id, now, event, std::move(*cb));
+  call.add_keys(keys_.offers(), keys_.queue(), keys_.excluded(case_id), keys_.counselor_cases(counselor_id));
+  call.add_args(counselor_id);
+  auto r = co_await run_script(redis_, script_id::decline, std::move(call));
   co_return to_void(r);
 }
 
-asio::awaitable<result<v1::Case>> case_store::resolve(const std::string& case_id, const std::string& counselor_id,
-                                                      v1::Outcome outcome, const std::string& note, time_point now) {
+asio::awaitable<result<v1::Case>> case_store::resolve(std::string case_id, std::string counselor_id,
+                                                      v1::Outcome outcome, std::string note, time_point now) {
   // The youth ref never changes after create, so reading it first is safe.
   auto youth = co_await case_field(redis_, keys_.case_hash(case_id), "youth");
   if (!youth) co_return youth.error();
@@ -235,57 +208,46 @@ asio::awaitable<result<v1::Case>> case_store::resolve(const std::string& case_id
   event.set_counselor_id(counselor_id);
   event.set_outcome(outcome);
   if (!note.empty()) event.set_sealed_note(seal_.seal(note, case_id));
-  auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.counselor_cases(counselor_id),
-                             keys_.open(), keys_.youth(*youth), keys_.stats(), keys_.closed());
-  auto script_args = command(case_id, counselor_id, ms_string(now), std::to_string(outcome), youth->empty() ? "0" : "1",
-                             serialize(event));
   auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.resolved", v1::CASE_RESOLVED, now, outcome);
   if (!cb) co_return cb.error();
-  script_keys.push_back(keys_.outbox(case_id));
-  script_keys.push_back(keys_.outbox_due());
-  script_args.push_back(std::move(*cb));
-  script_keys.push_back(keys_.counselor(counselor_id));
-  auto r = co_await run_script(redis_, script_id::resolve, std::move(script_keys), std::move(script_args));
+  auto call = transition_call(keys_, case_id, now, event, std::move(*cb));
+  call.add_keys(keys_.counselor_cases(counselor_id), keys_.open(), keys_.youth(*youth), keys_.stats(), keys_.closed(),
+                keys_.counselor(counselor_id));
+  call.add_args(counselor_id, std::to_string(outcome), youth->empty() ? "0" : "1");
+  auto r = co_await run_script(redis_, script_id::resolve, std::move(call));
   if (auto ok = to_void(r); !ok) co_return ok.error();
   co_return co_await get(case_id, view_options{});
 }
 
-asio::awaitable<result<void>> case_store::release(const std::string& case_id, const std::string& counselor_id,
-                                                  const std::string& reason, time_point now) {
+asio::awaitable<result<void>> case_store::release(std::string case_id, std::string counselor_id, std::string reason,
+                                                  time_point now) {
   auto event = codec::make_event("case.released", "counselor:" + counselor_id, case_id, now, v1::CASE_QUEUED);
   event.set_counselor_id(counselor_id);
   event.set_reason(reason);
-  auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.counselor_cases(counselor_id),
-                             keys_.queue(), keys_.excluded(case_id));
-  auto script_args = command(case_id, counselor_id, serialize(event));
   auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.released", v1::CASE_QUEUED, now);
   if (!cb) co_return cb.error();
-  script_keys.push_back(keys_.outbox(case_id));
-  script_keys.push_back(keys_.outbox_due());
-  script_args.push_back(std::move(*cb));
-  script_args.push_back(ms_string(now));
-  auto r = co_await run_script(redis_, script_id::release, std::move(script_keys), std::move(script_args));
+  auto call = transition_call(keys_, case_id, now, event, std::move(*cb));
+  call.add_keys(keys_.counselor_cases(counselor_id), keys_.queue(), keys_.excluded(case_id));
+  call.add_args(counselor_id);
+  auto r = co_await run_script(redis_, script_id::release, std::move(call));
   co_return to_void(r);
 }
 
-asio::awaitable<result<v1::Case>> case_store::cancel(const std::string& case_id, const std::string& actor,
-                                                     const std::string& reason, time_point now) {
+asio::awaitable<result<v1::Case>> case_store::cancel(std::string case_id, std::string actor, std::string reason,
+                                                     time_point now) {
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
     auto holder = co_await case_field(redis_, keys_.case_hash(case_id), "counselor");
     if (!holder) co_return holder.error();
     auto event = codec::make_event("case.cancelled", actor, case_id, now, v1::CASE_CANCELLED);
     event.set_counselor_id(*holder);
     event.set_reason(reason);
-    auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.queue(), keys_.offers(),
-                               keys_.open(), keys_.counselor_cases(*holder), keys_.stats(), keys_.closed());
-    auto script_args = command(case_id, *holder, ms_string(now), serialize(event));
     auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.cancelled", v1::CASE_CANCELLED, now);
     if (!cb) co_return cb.error();
-    script_keys.push_back(keys_.outbox(case_id));
-    script_keys.push_back(keys_.outbox_due());
-    script_args.push_back(std::move(*cb));
-    script_args.push_back(keys_.base());
-    auto r = co_await run_script(redis_, script_id::cancel, std::move(script_keys), std::move(script_args));
+    auto call = transition_call(keys_, case_id, now, event, std::move(*cb));
+    call.add_keys(keys_.queue(), keys_.offers(), keys_.open(), keys_.counselor_cases(*holder), keys_.stats(),
+                  keys_.closed());
+    call.add_args(*holder, keys_.base());
+    auto r = co_await run_script(redis_, script_id::cancel, std::move(call));
     auto st = status_of(r);
     if (!st) co_return st.error();
     if (st->retry) continue;
@@ -295,20 +257,15 @@ asio::awaitable<result<v1::Case>> case_store::cancel(const std::string& case_id,
   co_return make_error_code(error::wrong_state);
 }
 
-asio::awaitable<result<bool>> case_store::escalate(const std::string& case_id, int level, time_point now) {
+asio::awaitable<result<bool>> case_store::escalate(std::string case_id, int level, time_point now) {
   auto event = codec::make_event("case.escalated", "system", case_id, now, v1::CASE_STATE_UNSPECIFIED);
   event.set_escalation_level(level);
-  auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id));
-  auto script_args = command(std::to_string(level), serialize(event));
   auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.escalated", v1::CASE_STATE_UNSPECIFIED, now,
                                   v1::OUTCOME_UNSPECIFIED, level);
   if (!cb) co_return result<bool>(boost::system::in_place_error, cb.error());
-  script_keys.push_back(keys_.outbox(case_id));
-  script_keys.push_back(keys_.outbox_due());
-  script_args.push_back(std::move(*cb));
-  script_args.push_back(ms_string(now));
-  script_args.push_back(case_id);
-  auto r = co_await run_script(redis_, script_id::escalate, std::move(script_keys), std::move(script_args));
+  auto call = transition_call(keys_, case_id, now, event, std::move(*cb));
+  call.add_args(std::to_string(level));
+  auto r = co_await run_script(redis_, script_id::escalate, std::move(call));
   auto st = status_of(r);
   // result<bool> cannot tell an error_code from a bool by conversion alone.
   if (!st) co_return result<bool>(boost::system::in_place_error, st.error());
@@ -334,18 +291,13 @@ asio::awaitable<result<expiry>> case_store::expire_offers(time_point now, int ma
       auto event = codec::make_event("case.offer_expired", "system", id, now, v1::CASE_QUEUED);
       event.set_counselor_id(*holder);
       event.set_reason("offer timed out");
-      auto script_keys = command(keys_.case_hash(id), keys_.history(id), keys_.offers(), keys_.queue(),
-                                 keys_.excluded(id), keys_.counselor_cases(*holder));
-      auto script_args = command(id, *holder, ms_string(now), serialize(event));
       auto cb = co_await callback_for(redis_, keys_, callbacks_, id, "case.offer_expired", v1::CASE_QUEUED, now);
       if (!cb) co_return cb.error();
-      script_keys.push_back(keys_.outbox(id));
-      script_keys.push_back(keys_.outbox_due());
-      script_keys.push_back(keys_.counselor(*holder));
-      script_args.push_back(std::move(*cb));
-      script_args.push_back(std::to_string(max_missed_offers));
-      script_args.push_back(keys_.base());
-      auto r = co_await run_script(redis_, script_id::expire, std::move(script_keys), std::move(script_args));
+      auto call = transition_call(keys_, id, now, event, std::move(*cb));
+      call.add_keys(keys_.offers(), keys_.queue(), keys_.excluded(id), keys_.counselor_cases(*holder),
+                    keys_.counselor(*holder));
+      call.add_args(*holder, std::to_string(max_missed_offers), keys_.base());
+      auto r = co_await run_script(redis_, script_id::expire, std::move(call));
       auto st = status_of(r);
       if (!st) co_return st.error();
       if (st->ok) ++expired;
@@ -358,26 +310,21 @@ asio::awaitable<result<expiry>> case_store::expire_offers(time_point now, int ma
   co_return out;
 }
 
-asio::awaitable<result<void>> case_store::withdraw(const std::string& case_id, const std::string& counselor_id,
-                                                   const std::string& reason, time_point now) {
+asio::awaitable<result<void>> case_store::withdraw(std::string case_id, std::string counselor_id, std::string reason,
+                                                   time_point now) {
   auto event = codec::make_event("case.offer_withdrawn", "system", case_id, now, v1::CASE_QUEUED);
   event.set_counselor_id(counselor_id);
   event.set_reason(reason);
-  auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id), keys_.offers(), keys_.queue(),
-                             keys_.counselor_cases(counselor_id));
-  auto script_args = command(case_id, counselor_id, serialize(event));
   auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.offer_withdrawn", v1::CASE_QUEUED, now);
   if (!cb) co_return cb.error();
-  script_keys.push_back(keys_.outbox(case_id));
-  script_keys.push_back(keys_.outbox_due());
-  script_args.push_back(std::move(*cb));
-  script_args.push_back(ms_string(now));
-  auto r = co_await run_script(redis_, script_id::withdraw, std::move(script_keys), std::move(script_args));
+  auto call = transition_call(keys_, case_id, now, event, std::move(*cb));
+  call.add_keys(keys_.offers(), keys_.queue(), keys_.counselor_cases(counselor_id));
+  call.add_args(counselor_id);
+  auto r = co_await run_script(redis_, script_id::withdraw, std::move(call));
   co_return to_void(r);
 }
 
-asio::awaitable<result<void>> case_store::set_availability(const std::string& counselor_id, bool available,
-                                                           time_point now) {
+asio::awaitable<result<void>> case_store::set_availability(std::string counselor_id, bool available, time_point now) {
   auto script_keys = command(keys_.counselor(counselor_id), keys_.counselors());
   auto script_args = command(counselor_id, available ? "1" : "0", std::to_string(codec::to_ms(now)));
   auto r = co_await run_script(redis_, script_id::availability, std::move(script_keys), std::move(script_args));
@@ -436,14 +383,16 @@ asio::awaitable<result<int>> case_store::purge_closed(time_point cutoff, int bat
   co_return purged;
 }
 
-asio::awaitable<result<bool>> case_store::record_wait(const std::string& case_id, const std::string& counselor_id,
-                                                      time_point until, const std::string& reason, time_point now) {
+asio::awaitable<result<bool>> case_store::record_wait(std::string case_id, std::string counselor_id, time_point until,
+                                                      std::string reason, time_point now) {
   auto event = codec::make_event("case.waiting", "system", case_id, now, v1::CASE_QUEUED);
   event.set_counselor_id(counselor_id);
   event.set_reason(reason);
   codec::set_time(event.mutable_expires_at(), codec::to_ms(until));
-  auto r = co_await run_script(redis_, script_id::wait, command(keys_.case_hash(case_id), keys_.history(case_id)),
-                               command(counselor_id + "@" + ms_string(until), serialize(event)));
+  // No status callback: a wait does not change the case's state.
+  auto call = transition_call(keys_, case_id, now, event, std::string());
+  call.add_args(counselor_id + "@" + ms_string(until));
+  auto r = co_await run_script(redis_, script_id::wait, std::move(call));
   auto st = status_of(r);
   // result<bool> cannot tell an error_code from a bool by conversion alone.
   if (!st) co_return result<bool>(boost::system::in_place_error, st.error());

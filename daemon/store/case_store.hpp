@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "schedule/time.hpp"
 #include "caseroute/v1/caseroute.pb.h"
 #include "routing/routing.hpp"
+#include "schedule/time.hpp"
 #include "store/crypto.hpp"
 #include "store/errors.hpp"
 #include "store/keys.hpp"
@@ -104,7 +104,8 @@ struct broadcast_request {
 // error::bad_config and logs the policy found; error::unavailable when down.
 asio::awaitable<result<void>> check_server(redis_connection& redis);
 
-// Lives as long as app; all calls on the io_context thread.
+// Lives as long as app; all calls on the io_context thread. Awaitables take
+// their arguments by value: a coroutine may outlive what a reference names.
 class case_store {
  public:
   case_store(redis_connection& redis, keys k, sealer seal);
@@ -122,42 +123,41 @@ class case_store {
   // Creates a case for a validated referral, or finds the one already made for
   // (platform, referral_id): duplicate=true when the content is the same,
   // error::referral_conflict when it differs.
-  asio::awaitable<result<created>> create(const v1::Referral& referral, const std::string& platform_id, time_point now);
+  asio::awaitable<result<created>> create(v1::Referral referral, std::string platform_id, time_point now);
 
-  asio::awaitable<result<v1::Case>> get(const std::string& case_id, view_options view);
-  asio::awaitable<result<std::string>> find_referral(const std::string& platform_id, const std::string& referral_id);
+  asio::awaitable<result<v1::Case>> get(std::string case_id, view_options view);
+  asio::awaitable<result<std::string>> find_referral(std::string platform_id, std::string referral_id);
 
   // CASE_QUEUED -> CASE_OFFERED (also withdraws an open offer to someone else
   // when actor is a supervisor). Fails with wrong_state (also when the
   // counselor is excluded and !ignore_exclusion), at_capacity, not_found.
-  asio::awaitable<result<void>> offer(const offer_request& r);
+  asio::awaitable<result<void>> offer(offer_request r);
   // CASE_QUEUED -> CASE_OFFERED to every target at once (a crisis
   // broadcast): targets excluded (unless allowed) or at capacity are skipped;
   // the others each hold an open offer until one accepts. Returns the
   // counselor ids offered; at_capacity when none could be, wrong_state.
-  asio::awaitable<result<std::vector<std::string>>> broadcast(const broadcast_request& r);
+  asio::awaitable<result<std::vector<std::string>>> broadcast(broadcast_request r);
   // CASE_OFFERED -> CASE_ACTIVE for the offered counselor before expiry. A late
   // accept expires the offer (offer_expired); a repeated accept by the owner
   // succeeds without a second event. The first accept of a broadcast wins and
   // withdraws its other offers (their accept then fails with not_yours).
   // Returns the case with personal data.
-  asio::awaitable<result<v1::Case>> accept(const std::string& case_id, const std::string& counselor_id, time_point now);
+  asio::awaitable<result<v1::Case>> accept(std::string case_id, std::string counselor_id, time_point now);
   // CASE_OFFERED -> CASE_QUEUED; the counselor is excluded (rule 5). One
   // offer of a broadcast: the case stays offered to the others, if any.
-  asio::awaitable<result<void>> decline(const std::string& case_id, const std::string& counselor_id,
-                                        const std::string& reason, time_point now);
+  asio::awaitable<result<void>> decline(std::string case_id, std::string counselor_id, std::string reason,
+                                        time_point now);
   // CASE_ACTIVE -> CASE_RESOLVED; records continuity for the youth ref. A
   // repeated resolve by the owner succeeds without a second event.
-  asio::awaitable<result<v1::Case>> resolve(const std::string& case_id, const std::string& counselor_id,
-                                            v1::Outcome outcome, const std::string& note, time_point now);
+  asio::awaitable<result<v1::Case>> resolve(std::string case_id, std::string counselor_id, v1::Outcome outcome,
+                                            std::string note, time_point now);
   // CASE_ACTIVE -> CASE_QUEUED.
-  asio::awaitable<result<void>> release(const std::string& case_id, const std::string& counselor_id,
-                                        const std::string& reason, time_point now);
+  asio::awaitable<result<void>> release(std::string case_id, std::string counselor_id, std::string reason,
+                                        time_point now);
   // Any non-final state -> CASE_CANCELLED.
-  asio::awaitable<result<v1::Case>> cancel(const std::string& case_id, const std::string& actor,
-                                           const std::string& reason, time_point now);
+  asio::awaitable<result<v1::Case>> cancel(std::string case_id, std::string actor, std::string reason, time_point now);
   // Raises escalation_level to `level` if it is lower (event case.escalated).
-  asio::awaitable<result<bool>> escalate(const std::string& case_id, int level, time_point now);
+  asio::awaitable<result<bool>> escalate(std::string case_id, int level, time_point now);
   // Expires every offer whose time has passed; counts each as a missed offer
   // of its counselor, who is signed out at max_missed_offers consecutive ones
   // (0 = no limit) until they sign in again.
@@ -166,10 +166,10 @@ class case_store {
   // case.offer_withdrawn); unlike decline, the counselor is not excluded.
   // Fails with wrong_state when the case is no longer offered, not_yours when
   // it is offered to someone else now, not_found.
-  asio::awaitable<result<void>> withdraw(const std::string& case_id, const std::string& counselor_id,
-                                         const std::string& reason, time_point now);
+  asio::awaitable<result<void>> withdraw(std::string case_id, std::string counselor_id, std::string reason,
+                                         time_point now);
 
-  asio::awaitable<result<void>> set_availability(const std::string& counselor_id, bool available, time_point now);
+  asio::awaitable<result<void>> set_availability(std::string counselor_id, bool available, time_point now);
 
   // Retention: purges up to `batch` resolved or cancelled cases closed at or
   // before `cutoff` (case, history, exclusions, referral key, index entries),
@@ -188,10 +188,10 @@ class case_store {
   // broadcast), oldest expiry first.
   asio::awaitable<result<std::vector<std::pair<std::string, std::string>>>> offered_cases();
   // The counselor's offered and active cases (with personal data).
-  asio::awaitable<result<std::vector<v1::Case>>> counselor_cases(const std::string& counselor_id);
+  asio::awaitable<result<std::vector<v1::Case>>> counselor_cases(std::string counselor_id);
   // Newest first, without personal data or history. A cursor that is not
   // ours fails with not_found.
-  asio::awaitable<result<v1::CaseList>> list(const case_filter& f);
+  asio::awaitable<result<v1::CaseList>> list(case_filter f);
   // Counts for GET /v1/queue (state, risk, site, concern, oldest wait, escalated).
   asio::awaitable<result<v1::QueueView>> queue_view(time_point now);
 
@@ -199,8 +199,8 @@ class case_store {
   // `counselor_id` until `until` (case field waiting_for, event case.waiting
   // with the reason; the case stays queued). true when recorded now, false
   // when this wait was already recorded; wrong_state when not queued.
-  asio::awaitable<result<bool>> record_wait(const std::string& case_id, const std::string& counselor_id,
-                                            time_point until, const std::string& reason, time_point now);
+  asio::awaitable<result<bool>> record_wait(std::string case_id, std::string counselor_id, time_point until,
+                                            std::string reason, time_point now);
 
  private:
   redis_connection& redis_;

@@ -33,7 +33,7 @@ bool parse_cursor(const std::string& cursor, std::string& ms, std::string& id) {
 
 }  // namespace
 
-asio::awaitable<result<v1::Case>> case_store::get(const std::string& case_id, view_options view) {
+asio::awaitable<result<v1::Case>> case_store::get(std::string case_id, view_options view) {
   auto script_keys = command(keys_.case_hash(case_id), keys_.history(case_id));
   auto script_args = command(view.history ? "1" : "0");
   auto r = co_await run_script(redis_, script_id::read_case, std::move(script_keys), std::move(script_args));
@@ -59,8 +59,7 @@ asio::awaitable<result<v1::Case>> case_store::get(const std::string& case_id, vi
   co_return c;
 }
 
-asio::awaitable<result<std::string>> case_store::find_referral(const std::string& platform_id,
-                                                               const std::string& referral_id) {
+asio::awaitable<result<std::string>> case_store::find_referral(std::string platform_id, std::string referral_id) {
   auto r = co_await redis_.exec(command("GET", keys_.referral(platform_id, referral_id)));
   if (!r) co_return r.error();
   if (r->is_error()) co_return make_error_code(error::redis_error);
@@ -90,7 +89,7 @@ asio::awaitable<result<std::vector<std::pair<std::string, std::string>>>> case_s
   co_return out;
 }
 
-asio::awaitable<result<std::vector<v1::Case>>> case_store::counselor_cases(const std::string& counselor_id) {
+asio::awaitable<result<std::vector<v1::Case>>> case_store::counselor_cases(std::string counselor_id) {
   auto r = co_await redis_.exec(command("SMEMBERS", keys_.counselor_cases(counselor_id)));
   if (!r) co_return r.error();
   if (r->type != reply::kind::array) co_return make_error_code(error::redis_error);
@@ -112,7 +111,7 @@ asio::awaitable<result<std::vector<v1::Case>>> case_store::counselor_cases(const
   co_return out;
 }
 
-asio::awaitable<result<v1::CaseList>> case_store::list(const case_filter& f) {
+asio::awaitable<result<v1::CaseList>> case_store::list(case_filter f) {
   std::string ms = "+inf", id;
   // A cursor that is not ours reads as not_found (the API answers 400).
   if (!f.cursor.empty() && !parse_cursor(f.cursor, ms, id)) co_return make_error_code(error::not_found);

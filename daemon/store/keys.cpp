@@ -1,5 +1,6 @@
-// Redis key names (layout documented in keys.hpp). Must stay in step with the
-// read-only Lua scripts, which build case and counselor keys from base().
+// Redis key names (layout documented in keys.hpp). Must stay in step with
+// keys_from() in lua/common.lua, which builds case, counselor and youth keys
+// from base() inside scripts (tests/integration/store/scripts_test.cpp).
 #include "store/keys.hpp"
 
 namespace caseroute::store {

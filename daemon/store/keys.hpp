@@ -1,6 +1,8 @@
 // Every Redis key name caseroute uses, built in one place: one hash tag per
 // city (so a Redis Cluster keeps a city's keys in one slot) and a schema
-// version. Nothing else in the program spells a key.
+// version. The only other speller is keys_from() in lua/common.lua, for the
+// keys a script builds from ids it learns inside (a broadcast's counselors,
+// a listing's cases); a store test checks that both spell them alike.
 #pragma once
 
 #include <string>
@@ -49,7 +51,8 @@ class keys {
  public:
   explicit keys(std::string prefix);
 
-  // "{P}:v1:", the start of every key (read-only scripts build keys from it).
+  // "{P}:v1:", the start of every key (scripts build keys from it with
+  // keys_from() in lua/common.lua).
   const std::string& base() const { return base_; }
 
   std::string case_hash(std::string_view case_id) const;

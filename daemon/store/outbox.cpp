@@ -32,7 +32,7 @@ v1::StatusCallback make_callback(std::string_view type, std::string_view case_id
   return cb;
 }
 
-asio::awaitable<result<std::string>> callback_for(redis_connection& redis, const keys& k, const callback_filter& wanted,
+asio::awaitable<result<std::string>> callback_for(redis_connection& redis, keys k, callback_filter wanted,
                                                   std::string case_id, std::string type, v1::CaseState state,
                                                   std::chrono::sys_time<std::chrono::milliseconds> now,
                                                   v1::Outcome outcome, std::optional<int> level) {

@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "schedule/time.hpp"
 #include "caseroute/v1/caseroute.pb.h"
+#include "schedule/time.hpp"
 #include "store/keys.hpp"
 #include "store/redis_connection.hpp"
 
@@ -38,9 +38,9 @@ v1::StatusCallback make_callback(std::string_view type, std::string_view case_id
 // change but the level, which may lag one concurrent escalation behind.
 // `level` overrides the level read (case.escalated).
 boost::asio::awaitable<boost::system::result<std::string>> callback_for(
-    redis_connection& redis, const keys& k, const callback_filter& wanted, std::string case_id, std::string type,
-    v1::CaseState state, std::chrono::sys_time<std::chrono::milliseconds> now,
-    v1::Outcome outcome = v1::OUTCOME_UNSPECIFIED, std::optional<int> level = std::nullopt);
+    redis_connection& redis, keys k, callback_filter wanted, std::string case_id, std::string type, v1::CaseState state,
+    std::chrono::sys_time<std::chrono::milliseconds> now, v1::Outcome outcome = v1::OUTCOME_UNSPECIFIED,
+    std::optional<int> level = std::nullopt);
 
 // The callback of another event of the same transition (offer_withdrawn
 // beside offered, offer_expired beside accepted): a fresh event id; "" stays "".

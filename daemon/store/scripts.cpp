@@ -1,11 +1,11 @@
-// Script table and runner. The sources come from lua/*.lua via the generated
-// lua_sources.inc (see CMakeLists.txt); their SHA-1 is computed here once.
+// Script table and runner. The sources, key counts and read-only flags come
+// from lua/*.lua via the generated lua_sources.inc (see CMakeLists.txt);
+// their SHA-1 is computed here once.
 #include "store/scripts.hpp"
-
-#include <array>
 
 #include "config/digest.hpp"
 #include "log/log.hpp"
+#include "store/codec.hpp"
 #include "store/errors.hpp"
 
 namespace caseroute::store {
@@ -15,38 +15,26 @@ using boost::system::result;
 
 namespace {
 
+// One embedded script, as the generated lua_sources.inc lists them.
+struct embedded {
+  std::string_view name;
+  std::size_t key_count;
+  bool read_only;
+  std::string_view source;
+};
+
 namespace lua {
-#include "lua_sources.inc"
+#include "store/lua_sources.inc"
 }  // namespace lua
 
-script make(std::string_view name, std::string_view source) { return {name, source, config::sha1_hex(source)}; }
-
-const std::array<script, 22>& table() {
-  // Order matches script_id.
-  static const std::array<script, 22> t{
-      make("create", lua::create),
-      make("offer", lua::offer),
-      make("accept", lua::accept),
-      make("decline", lua::decline),
-      make("expire", lua::expire),
-      make("resolve", lua::resolve),
-      make("release", lua::release),
-      make("cancel", lua::cancel),
-      make("escalate", lua::escalate),
-      make("availability", lua::availability),
-      make("read_case", lua::read_case),
-      make("routing_state", lua::routing_state),
-      make("queue_view", lua::queue_view),
-      make("list", lua::list),
-      make("withdraw", lua::withdraw),
-      make("purge", lua::purge),
-      make("outbox_claim", lua::outbox_claim),
-      make("outbox_ack", lua::outbox_ack),
-      make("outbox_fail", lua::outbox_fail),
-      make("outbox_retry", lua::outbox_retry),
-      make("broadcast", lua::broadcast),
-      make("wait", lua::wait),
-  };
+const std::vector<script>& table() {
+  // In script_id order: both are generated from the same list.
+  static const std::vector<script> t = [] {
+    std::vector<script> v;
+    for (const auto& e : lua::scripts)
+      v.push_back({e.name, e.source, e.key_count, e.read_only, config::sha1_hex(e.source)});
+    return v;
+  }();
   return t;
 }
 
@@ -54,12 +42,6 @@ bool transient(std::string_view err) {
   for (std::string_view p : {"OOM", "LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"})
     if (err.starts_with(p)) return true;
   return false;
-}
-
-// Scripts that only read; any other (including one added later) counts as a write.
-bool reads_only(script_id id) {
-  return id == script_id::read_case || id == script_id::routing_state || id == script_id::queue_view ||
-         id == script_id::list;
 }
 
 }  // namespace
@@ -73,6 +55,16 @@ const std::vector<script_id>& all_scripts() {
     return v;
   }();
   return ids;
+}
+
+std::string_view lua_prelude() { return lua::prelude; }
+
+script_call transition_call(const keys& k, std::string case_id, time_point now, const v1::Event& event,
+                            std::string callback) {
+  script_call c;
+  c.add_keys(k.case_hash(case_id), k.history(case_id), k.outbox(case_id), k.outbox_due());
+  c.add_args(std::move(case_id), codec::ms_string(now), codec::serialize(event), std::move(callback));
+  return c;
 }
 
 asio::awaitable<result<void>> load_scripts(redis_connection& redis) {
@@ -89,19 +81,32 @@ asio::awaitable<result<void>> load_scripts(redis_connection& redis) {
 
 asio::awaitable<result<reply>> run_script(redis_connection& redis, script_id id, std::vector<std::string> keys,
                                           std::vector<std::string> args) {
+  script_call call;
+  call.keys = std::move(keys);
+  call.args = std::move(args);
+  co_return co_await run_script(redis, id, std::move(call));
+}
+
+asio::awaitable<result<reply>> run_script(redis_connection& redis, script_id id, script_call call) {
   const script& s = get_script(id);
+  // A key the script expects but did not get (or one it ignores) is a bug
+  // in the caller; Redis would run the script anyway.
+  if (call.keys.size() != s.key_count) {
+    log::error("redis.script_key_count", {{"script", s.name}, {"expected", s.key_count}, {"given", call.keys.size()}});
+    co_return make_error_code(error::redis_error);
+  }
   std::vector<std::string> argv;
-  argv.reserve(3 + keys.size() + args.size());
+  argv.reserve(3 + call.keys.size() + call.args.size());
   argv.push_back("EVALSHA");
   argv.push_back(s.sha1);
-  argv.push_back(std::to_string(keys.size()));
-  for (auto& k : keys) argv.push_back(std::move(k));
-  for (auto& a : args) argv.push_back(std::move(a));
+  argv.push_back(std::to_string(call.keys.size()));
+  for (auto& k : call.keys) argv.push_back(std::move(k));
+  for (auto& a : call.args) argv.push_back(std::move(a));
 
   // Scripts that change state go through exec_write: with redis.durability:
   // replicated it WAITs for a replica before the caller may answer 2xx.
   // (if/else, not ?: — g++ 12 mishandles co_await inside a conditional expression.)
-  const bool writes = !reads_only(id);
+  const bool writes = !s.read_only;
   result<reply> r = make_error_code(error::unavailable);
   if (writes)
     r = co_await redis.exec_write(argv);

@@ -3,60 +3,70 @@
 -- excluded); a late accept of a broadcast offer is refused and left to the
 -- expiry pass, which expires every offer of the broadcast at once. The first
 -- accept of a broadcast wins and withdraws every other offer of it.
--- KEYS: case, history, offers, queue, excluded, counselor cases, outbox, outbox_due,
---       counselor (its missed-offer count resets on an accept), counselor's
---       crisis acceptances (welfare: routing.max_crisis_per_shift)
--- ARGV: case id, counselor, now ms, case.accepted event, case.offer_expired event,
---       StatusCallbacks ('' = none): case.accepted, case.offer_expired; now ms,
---       key base, case.offer_withdrawn event (for the other offers of a
---       broadcast; the counselor is stamped here)
-local f = redis.call('HMGET', KEYS[1], 'state', 'counselor', 'offer_expires', 'created', 'risk',
-  'offer:' .. ARGV[2])
+-- Input: 10 keys
+--   keys  1-4 the transition head (common.lua); 5 offers, 6 queue, 7 excluded,
+--         8 the counselor's cases, 9 counselor (its missed-offer count resets
+--         on an accept), 10 the counselor's crisis acceptances (welfare:
+--         routing.max_crisis_per_shift)
+--   args  1-4 the transition head: event case.accepted; 5 counselor id,
+--         6 case.offer_expired event, 7 its StatusCallback ('' = none), 8 key
+--         base, 9 case.offer_withdrawn event (for the other offers of a
+--         broadcast; each counselor is stamped here)
+-- Output: {'ok'}, {'ok', 'already'} (a retried accept), or {'err', reason}:
+--   not_found, offer_expired, offer_withdrawn, wrong_state, not_yours
+transition()
+local offers, queue, excluded, counselor_cases = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local counselor_key, crisis_key = KEYS[9], KEYS[10]
+local counselor, expired_event, expired_callback = ARGV[5], ARGV[6], ARGV[7]
+local keys, withdrawn_event = keys_from(ARGV[8]), ARGV[9]
+
+local f = redis.call('HMGET', case_key, 'state', 'counselor', 'offer_expires', 'created', 'risk',
+  'offer:' .. counselor)
 local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
-local mine = f[2] == ARGV[2]
-local broadcast = state == 2 and not f[2] and f[6]
+local mine = f[2] == counselor
+local broadcast = state == OFFERED and not f[2] and f[6]
 
 local function take()
-  redis.call('HSET', KEYS[9], 'missed_offers', 0)
-  redis.call('ZREM', KEYS[3], ARGV[1])
-  if tonumber(f[5]) == 4 then
-    redis.call('ZADD', KEYS[10], ARGV[3], ARGV[1])
-    redis.call('ZREMRANGEBYSCORE', KEYS[10], '-inf', tonumber(ARGV[3]) - 2 * 86400000)
+  redis.call('HSET', counselor_key, 'missed_offers', 0)
+  redis.call('ZREM', offers, case_id)
+  if tonumber(f[5]) == RISK_CRISIS then
+    redis.call('ZADD', crisis_key, now, case_id)
+    redis.call('ZREMRANGEBYSCORE', crisis_key, '-inf', tonumber(now) - 2 * 86400000)
   end
-  emit(KEYS[2], ARGV[4], KEYS[7], KEYS[8], ARGV[6], ARGV[8], ARGV[1])
+  emit(event, callback)
 end
 
 if broadcast then
-  if tonumber(f[3]) <= tonumber(ARGV[3]) then return {'err', 'offer_expired'} end
-  redis.call('HSET', KEYS[1], 'state', 3, 'counselor', ARGV[2], 'site', f[6], 'accepted', ARGV[3])
+  if tonumber(f[3]) <= tonumber(now) then return {'err', 'offer_expired'} end
+  redis.call('HSET', case_key, 'state', ACTIVE, 'counselor', counselor, 'site', f[6], 'accepted', now)
   take()
-  for _, o in ipairs(broadcast_offers(KEYS[1])) do
-    redis.call('HDEL', KEYS[1], 'offer:' .. o[1])
-    if o[1] ~= ARGV[2] then
-      redis.call('SREM', ARGV[9] .. 'counselor:' .. o[1] .. ':cases', ARGV[1])
-      mark_withdrawn(KEYS[1], o[1], ARGV[3])
-      emit(KEYS[2], with_counselor(ARGV[10], o[1]), KEYS[7], KEYS[8], '', ARGV[8], ARGV[1])
+  for _, o in ipairs(broadcast_offers()) do
+    redis.call('HDEL', case_key, 'offer:' .. o[1])
+    if o[1] ~= counselor then
+      redis.call('SREM', keys.counselor_cases(o[1]), case_id)
+      mark_withdrawn(o[1])
+      emit(with_counselor(withdrawn_event, o[1]), '')
     end
   end
   return {'ok'}
 end
-if state == 2 and mine then
-  if tonumber(f[3]) <= tonumber(ARGV[3]) then
-    requeue(KEYS[1], KEYS[4], ARGV[1], f[4], 'counselor', 'site', 'offered', 'offer_expires')
-    redis.call('ZREM', KEYS[3], ARGV[1])
-    redis.call('SADD', KEYS[5], ARGV[2])
-    redis.call('SREM', KEYS[6], ARGV[1])
-    emit(KEYS[2], ARGV[5], KEYS[7], KEYS[8], ARGV[7], ARGV[8], ARGV[1])
+if state == OFFERED and mine then
+  if tonumber(f[3]) <= tonumber(now) then
+    requeue(queue, f[4], 'counselor', 'site', 'offered', 'offer_expires')
+    redis.call('ZREM', offers, case_id)
+    redis.call('SADD', excluded, counselor)
+    redis.call('SREM', counselor_cases, case_id)
+    emit(expired_event, expired_callback)
     return {'err', 'offer_expired'}
   end
-  redis.call('HSET', KEYS[1], 'state', 3, 'accepted', ARGV[3])
+  redis.call('HSET', case_key, 'state', ACTIVE, 'accepted', now)
   take()
   return {'ok'}
 end
 -- a retried accept (the first answer was lost) succeeds without a second event
-if state == 3 and mine then return {'ok', 'already'} end
+if state == ACTIVE and mine then return {'ok', 'already'} end
 if mine then return {'err', 'wrong_state'} end
-if redis.call('SISMEMBER', KEYS[5], ARGV[2]) == 1 then return {'err', 'offer_expired'} end
-if was_withdrawn(KEYS[1], ARGV[2]) then return {'err', 'offer_withdrawn'} end
+if redis.call('SISMEMBER', excluded, counselor) == 1 then return {'err', 'offer_expired'} end
+if was_withdrawn(counselor) then return {'err', 'offer_withdrawn'} end
 return {'err', 'not_yours'}

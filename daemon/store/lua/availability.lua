@@ -1,8 +1,13 @@
 -- availability: a counselor signs in (1) or out (0). Signing in clears the
 -- count of consecutive missed offers.
--- KEYS: counselor, counselors
--- ARGV: counselor id, available (0/1), now ms
-redis.call('HSET', KEYS[1], 'available', ARGV[2], 'available_at', ARGV[3])
-if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'missed_offers', 0) end
-redis.call('SADD', KEYS[2], ARGV[1])
+-- Input: 2 keys
+--   keys  1 counselor, 2 counselors
+--   args  1 counselor id, 2 available (0/1), 3 now ms
+-- Output: {'ok'}
+local counselor_key, counselors = KEYS[1], KEYS[2]
+local counselor, available, now = ARGV[1], ARGV[2], ARGV[3]
+
+redis.call('HSET', counselor_key, 'available', available, 'available_at', now)
+if available == '1' then redis.call('HSET', counselor_key, 'missed_offers', 0) end
+redis.call('SADD', counselors, counselor)
 return {'ok'}

@@ -3,35 +3,42 @@
 -- excluded (rule 5, unless allowed) or at capacity are skipped; the case
 -- stays queued when none is left. Counselor keys are built from the key base:
 -- they share the city's hash tag (one cluster slot).
--- KEYS: case, history, queue, offers, counselors, excluded, outbox, outbox_due
--- ARGV: case id, now ms, expires ms, key base, case.offered event (counselor
---       and site are stamped here), its StatusCallback ('' = none), then per
---       counselor: id, site, capacity, ignore exclusion (0/1)
--- Returns {'ok', {counselor ids offered}}.
-local state = tonumber(redis.call('HGET', KEYS[1], 'state'))
+-- Input: 8 keys
+--   keys  1-4 the transition head (common.lua); 5 queue, 6 offers, 7 counselors,
+--         8 excluded
+--   args  1-4 the transition head: event case.offered (counselor and site are
+--         stamped here); 5 expires ms, 6 key base, then per counselor from 7
+--         on: id, site, capacity, ignore exclusion (0/1)
+-- Output: {'ok', {counselor ids offered}}, or {'err', reason}: not_found,
+--   wrong_state, at_capacity
+transition()
+local queue, offers, counselors, excluded = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local expires, keys = ARGV[5], keys_from(ARGV[6])
+local first_target = 7
+
+local state = tonumber(redis.call('HGET', case_key, 'state'))
 if not state then return {'err', 'not_found'} end
-if state ~= 1 then return {'err', 'wrong_state'} end
-local base = ARGV[4]
+if state ~= QUEUED then return {'err', 'wrong_state'} end
 local offered = {}
-for i = 7, #ARGV, 4 do
-  local id, site = ARGV[i], ARGV[i + 1]
-  local cases = base .. 'counselor:' .. id .. ':cases'
-  if (ARGV[i + 3] == '1' or redis.call('SISMEMBER', KEYS[6], id) == 0)
-      and redis.call('SCARD', cases) < tonumber(ARGV[i + 2]) then
-    redis.call('HSET', KEYS[1], 'offer:' .. id, site)
-    redis.call('SADD', cases, ARGV[1])
-    redis.call('HSET', base .. 'counselor:' .. id, 'last_offer', ARGV[2])
-    redis.call('SADD', KEYS[5], id)
+for i = first_target, #ARGV, 4 do
+  local id, site, capacity, ignore_exclusion = unpack(ARGV, i, i + 3)
+  local cases = keys.counselor_cases(id)
+  if (ignore_exclusion == '1' or redis.call('SISMEMBER', excluded, id) == 0)
+      and redis.call('SCARD', cases) < tonumber(capacity) then
+    redis.call('HSET', case_key, 'offer:' .. id, site)
+    redis.call('SADD', cases, case_id)
+    redis.call('HSET', keys.counselor(id), 'last_offer', now)
+    redis.call('SADD', counselors, id)
     offered[#offered + 1] = id
     -- one history event per offer; the platform hears of the case once
-    local callback = ''
-    if #offered == 1 then callback = ARGV[6] end
-    emit(KEYS[2], with_site(with_counselor(ARGV[5], id), site), KEYS[7], KEYS[8], callback, ARGV[2], ARGV[1])
+    local first_callback = ''
+    if #offered == 1 then first_callback = callback end
+    emit(with_site(with_counselor(event, id), site), first_callback)
   end
 end
 if #offered == 0 then return {'err', 'at_capacity'} end
-redis.call('HSET', KEYS[1], 'state', 2, 'offered', ARGV[2], 'offer_expires', ARGV[3])
-redis.call('HDEL', KEYS[1], 'counselor', 'site', 'waiting_for')
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
+redis.call('HSET', case_key, 'state', OFFERED, 'offered', now, 'offer_expires', expires)
+redis.call('HDEL', case_key, 'counselor', 'site', 'waiting_for')
+redis.call('ZREM', queue, case_id)
+redis.call('ZADD', offers, expires, case_id)
 return {'ok', offered}

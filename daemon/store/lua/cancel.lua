@@ -1,27 +1,34 @@
 -- cancel: any non-final state -> CANCELLED; the case leaves every index. The
 -- counselor field stays, to show who held it.
--- KEYS: case, history, queue, offers, open, counselor cases (of the counselor
---       the caller read), stats, closed, outbox, outbox_due
--- ARGV: case id, expected counselor, now ms, case.cancelled event,
---       its StatusCallback ('' = none), key base (the open offers of a
---       broadcast are dropped from their counselors' cases)
-local f = redis.call('HMGET', KEYS[1], 'state', 'counselor')
+-- Input: 10 keys
+--   keys  1-4 the transition head (common.lua); 5 queue, 6 offers, 7 open,
+--         8 the cases of the counselor the caller read, 9 stats, 10 closed
+--   args  1-4 the transition head: event case.cancelled; 5 expected counselor
+--         ('' = none), 6 key base (the open offers of a broadcast are dropped
+--         from their counselors' cases)
+-- Output: {'ok'}, {'retry'} (the counselor changed), or {'err', reason}:
+--   not_found, wrong_state
+transition()
+local queue, offers, open, counselor_cases, stats, closed = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local expected, keys = ARGV[5], keys_from(ARGV[6])
+
+local f = redis.call('HMGET', case_key, 'state', 'counselor')
 local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
-if state >= 4 then return {'err', 'wrong_state'} end
+if is_closed(state) then return {'err', 'wrong_state'} end
 local holder = f[2] or ''
-if holder ~= ARGV[2] then return {'retry'} end
-redis.call('HSET', KEYS[1], 'state', 5, 'cancelled', ARGV[3])
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('ZREM', KEYS[4], ARGV[1])
-redis.call('SREM', KEYS[5], ARGV[1])
-if holder ~= '' then redis.call('SREM', KEYS[6], ARGV[1]) end
-for _, o in ipairs(broadcast_offers(KEYS[1])) do
-  redis.call('HDEL', KEYS[1], 'offer:' .. o[1])
-  redis.call('SREM', ARGV[6] .. 'counselor:' .. o[1] .. ':cases', ARGV[1])
+if holder ~= expected then return {'retry'} end
+redis.call('HSET', case_key, 'state', CANCELLED, 'cancelled', now)
+redis.call('ZREM', queue, case_id)
+redis.call('ZREM', offers, case_id)
+redis.call('SREM', open, case_id)
+if holder ~= '' then redis.call('SREM', counselor_cases, case_id) end
+for _, o in ipairs(broadcast_offers()) do
+  redis.call('HDEL', case_key, 'offer:' .. o[1])
+  redis.call('SREM', keys.counselor_cases(o[1]), case_id)
 end
-redis.call('HINCRBY', KEYS[7], 'cancelled', 1)
+redis.call('HINCRBY', stats, 'cancelled', 1)
 -- closed cases by close time: retention purges them (purge.lua)
-redis.call('ZADD', KEYS[8], ARGV[3], ARGV[1])
-emit(KEYS[2], ARGV[4], KEYS[9], KEYS[10], ARGV[5], ARGV[3], ARGV[1])
+redis.call('ZADD', closed, now, case_id)
+emit(event, callback)
 return {'ok'}

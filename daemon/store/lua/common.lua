@@ -1,29 +1,77 @@
--- Shared by every caseroute script (CMake prepends it to each one).
--- emit: append the case's history event and, when the platform wants status
--- callbacks (callback ~= ''), the callback to the case's outbox, due now.
-local function emit(history, event, outbox, due, callback, now, case_id)
-  redis.call('RPUSH', history, event)
-  if callback ~= '' then
-    redis.call('RPUSH', outbox, callback)
-    redis.call('ZADD', due, 'NX', now, case_id)
+-- The prelude of every caseroute script: CMake prepends it to each one (an
+-- EVAL is self-contained, so shared Lua has to travel with every script).
+-- It names what scripts share: case states, the transition head, the keys a
+-- script builds itself, and the Event fields a script stamps.
+--
+-- A script's own header says what it takes and answers, and its first
+-- lines bind each KEYS/ARGV position to a named local; after that no
+-- position and no bare state number appears. Its header holds one line
+-- CMake reads (daemon/store/CMakeLists.txt), and the runner checks each
+-- call against:
+--   -- Input: <n> keys                (a script that writes)
+--   -- Input: <n> keys, read-only     (never WAITs for a replica)
+
+-- Case states, as caseroute.v1.CaseState (the 'state' field of a case hash).
+local QUEUED, OFFERED, ACTIVE, RESOLVED, CANCELLED = 1, 2, 3, 4, 5
+-- caseroute.v1.Risk (the 'risk' field): only a crisis changes what a script does.
+local RISK_CRISIS = 4
+
+local function is_closed(state)
+  return state == RESOLVED or state == CANCELLED
+end
+
+-- The transition head: every script that changes a case takes these first
+-- (store::transition_call in scripts.hpp pushes them), then its own from
+-- key 5 and arg 5 on:
+--   keys  1 case, 2 history, 3 outbox, 4 outbox_due
+--   args  1 case id, 2 now ms, 3 the event, 4 its StatusCallback ('' = none)
+-- transition() binds them to these names.
+local case_key, history_key, outbox_key, outbox_due_key
+local case_id, now, event, callback
+local function transition()
+  case_key, history_key, outbox_key, outbox_due_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+  case_id, now, event, callback = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+end
+
+-- emit: append an event to the case's history and, when the platform wants
+-- status callbacks (a_callback ~= ''), the callback to the case's outbox, due now.
+local function emit(an_event, a_callback)
+  redis.call('RPUSH', history_key, an_event)
+  if a_callback ~= '' then
+    redis.call('RPUSH', outbox_key, a_callback)
+    redis.call('ZADD', outbox_due_key, 'NX', now, case_id)
   end
+end
+
+-- The keys a script builds from ids it learns inside (a broadcast's offers,
+-- a listing's cases). base is the key base "{P}:v1:" the caller passes. The
+-- only place outside store/keys.cpp that spells a key; the names match its
+-- functions, and a store test checks both spell them alike.
+local function keys_from(base)
+  return {
+    case_hash = function(id) return base .. 'case:' .. id end,
+    excluded = function(id) return base .. 'case:' .. id .. ':excluded' end,
+    counselor = function(id) return base .. 'counselor:' .. id end,
+    counselor_cases = function(id) return base .. 'counselor:' .. id .. ':cases' end,
+    counselor_crisis = function(id) return base .. 'counselor:' .. id .. ':crisis' end,
+    youth = function(ref) return base .. 'youth:' .. ref end,
+  }
 end
 
 -- requeue: the case goes back to QUEUED (queue order by its created time),
 -- dropping the given fields of its hash.
-local function requeue(case_key, queue, case_id, created, ...)
-  redis.call('HSET', case_key, 'state', 1)
+local function requeue(queue, created, ...)
+  redis.call('HSET', case_key, 'state', QUEUED)
   redis.call('HDEL', case_key, ...)
   redis.call('ZADD', queue, created, case_id)
 end
-
 
 -- Crisis broadcasts (several open offers of one case): each open offer is a
 -- case field 'offer:<counselor>' = site, the case is in that counselor's
 -- cases set (their load) and the case's 'counselor' field stays unset until
 -- one of them accepts. Returns {{counselor, site}, ...} by counselor id (a
 -- hash has no order; histories must not depend on it).
-local function broadcast_offers(case_key)
+local function broadcast_offers()
   local out = {}
   local all = redis.call('HGETALL', case_key)
   for i = 1, #all, 2 do
@@ -36,16 +84,18 @@ end
 -- A counselor whose offer was withdrawn (another accepted the broadcast, a
 -- supervisor reassigned the case, their shift ended): their late accept or
 -- decline is told so (offer_withdrawn) instead of "not yours".
-local function mark_withdrawn(case_key, counselor, now)
+local function mark_withdrawn(counselor)
   redis.call('HSET', case_key, 'withdrawn:' .. counselor, now)
 end
-local function was_withdrawn(case_key, counselor)
+local function was_withdrawn(counselor)
   return redis.call('HEXISTS', case_key, 'withdrawn:' .. counselor) == 1
 end
 
 -- One C++-built Event stamped per counselor: protobuf merges concatenated
 -- encodings, the last value of a field winning, so appending a field to a
--- serialized Event sets it. Field numbers from caseroute.v1.Event.
+-- serialized Event sets it. Field numbers of caseroute.v1.Event (a store
+-- test pins them to the .proto):
+local EVENT_COUNSELOR_ID, EVENT_SITE_ID, EVENT_STATE = 5, 6, 12
 local function pb_varint(n)
   local out = ''
   while n >= 128 do
@@ -54,28 +104,33 @@ local function pb_varint(n)
   end
   return out .. string.char(n)
 end
-local function with_counselor(event, id)  -- counselor_id = 5, length-delimited
-  return event .. '\42' .. pb_varint(#id) .. id
+local function pb_string(field, s)  -- wire type 2, length-delimited
+  return pb_varint(field * 8 + 2) .. pb_varint(#s) .. s
 end
-local function with_site(event, site)  -- site_id = 6, length-delimited
-  return event .. '\50' .. pb_varint(#site) .. site
+local function pb_enum(field, n)  -- wire type 0, varint
+  return pb_varint(field * 8) .. pb_varint(n)
 end
-local function with_state(event, state)  -- state = 12, varint
-  return event .. '\96' .. pb_varint(state)
+local function with_counselor(an_event, id)
+  return an_event .. pb_string(EVENT_COUNSELOR_ID, id)
+end
+local function with_site(an_event, site)
+  return an_event .. pb_string(EVENT_SITE_ID, site)
+end
+local function with_state(an_event, state)
+  return an_event .. pb_enum(EVENT_STATE, state)
 end
 
 -- Ends one counselor's offer of a broadcast (decline, shift end): while
 -- others still hold theirs the case stays OFFERED (the event says so, no
 -- status callback); after the last one it goes back to the queue.
-local function end_broadcast_offer(case_key, counselor, cases_key, queue, offers, created, history, event, outbox,
-                                   due, callback, now, case_id)
+local function end_broadcast_offer(counselor, counselor_cases, queue, offers, created)
   redis.call('HDEL', case_key, 'offer:' .. counselor)
-  redis.call('SREM', cases_key, case_id)
-  if #broadcast_offers(case_key) > 0 then
-    emit(history, with_state(event, 2), outbox, due, '', now, case_id)
+  redis.call('SREM', counselor_cases, case_id)
+  if #broadcast_offers() > 0 then
+    emit(with_state(event, OFFERED), '')
     return
   end
-  requeue(case_key, queue, case_id, created, 'offered', 'offer_expires')
+  requeue(queue, created, 'offered', 'offer_expires')
   redis.call('ZREM', offers, case_id)
-  emit(history, event, outbox, due, callback, now, case_id)
+  emit(event, callback)
 end

@@ -1,21 +1,28 @@
 -- create: a new case for a referral, unless (platform, referral id) has one.
--- KEYS: referral, case, history, queue, cases, open, stats, outbox, outbox_due
--- ARGV: case id, risk, created ms, received ms, record, platform, referral id,
---       youth ref, primary concern, referral digest (hex), case.created event,
---       case.created StatusCallback ('' = none), now ms
-local existing = redis.call('GET', KEYS[1])
-if existing then
-  -- the caller compares digests: same content is a duplicate, else a conflict
-  return {'dup', existing}
-end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2],
-  'state', 1, 'risk', ARGV[2], 'created', ARGV[3], 'received', ARGV[4],
-  'escalation', 0, 'record', ARGV[5], 'platform', ARGV[6], 'referral', ARGV[7],
-  'youth', ARGV[8], 'concern', ARGV[9], 'digest', ARGV[10])
-redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
-redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
-redis.call('SADD', KEYS[6], ARGV[1])
-redis.call('HINCRBY', KEYS[7], 'created', 1)
-emit(KEYS[3], ARGV[11], KEYS[8], KEYS[9], ARGV[12], ARGV[3], ARGV[1])
-return {'ok', ARGV[1]}
+-- Input: 9 keys
+--   keys  1-4 the transition head (common.lua); 5 referral, 6 queue, 7 cases,
+--         8 open, 9 stats
+--   args  1-4 the transition head: the new case id, now ms (its created time),
+--         event case.created; 5 risk, 6 received ms, 7 record, 8 platform,
+--         9 referral id, 10 youth ref, 11 primary concern, 12 referral
+--         digest (hex)
+-- Output: {'ok', case id}, or {'dup', existing case id}: the caller compares
+--   digests (same content is a duplicate, else a conflict)
+transition()
+local referral, queue, cases, open, stats = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local risk, received, record, platform = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local referral_id, youth, concern, digest = ARGV[9], ARGV[10], ARGV[11], ARGV[12]
+
+local existing = redis.call('GET', referral)
+if existing then return {'dup', existing} end
+redis.call('SET', referral, case_id)
+redis.call('HSET', case_key,
+  'state', QUEUED, 'risk', risk, 'created', now, 'received', received,
+  'escalation', 0, 'record', record, 'platform', platform, 'referral', referral_id,
+  'youth', youth, 'concern', concern, 'digest', digest)
+redis.call('ZADD', queue, now, case_id)
+redis.call('ZADD', cases, now, case_id)
+redis.call('SADD', open, case_id)
+redis.call('HINCRBY', stats, 'created', 1)
+emit(event, callback)
+return {'ok', case_id}

@@ -1,10 +1,16 @@
 -- escalate: raises escalation_level of an open case; never lowers it.
--- KEYS: case, history, outbox, outbox_due
--- ARGV: level, case.escalated event, its StatusCallback ('' = none), now ms, case id
-local f = redis.call('HMGET', KEYS[1], 'state', 'escalation')
+-- Input: 4 keys
+--   keys  1-4 the transition head (common.lua)
+--   args  1-4 the transition head: event case.escalated; 5 level
+-- Output: {'ok', 1} when raised, {'ok', 0} when not (closed, or already as
+--   high), or {'err', 'not_found'}
+transition()
+local level = ARGV[5]
+
+local f = redis.call('HMGET', case_key, 'state', 'escalation')
 local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
-if state >= 4 or (tonumber(f[2]) or 0) >= tonumber(ARGV[1]) then return {'ok', 0} end
-redis.call('HSET', KEYS[1], 'escalation', ARGV[1])
-emit(KEYS[2], ARGV[2], KEYS[3], KEYS[4], ARGV[3], ARGV[4], ARGV[5])
+if is_closed(state) or (tonumber(f[2]) or 0) >= tonumber(level) then return {'ok', 0} end
+redis.call('HSET', case_key, 'escalation', level)
+emit(event, callback)
 return {'ok', 1}

@@ -1,52 +1,57 @@
 -- expire: an OFFERED case whose offer time passed -> QUEUED, counselor excluded.
 -- A broadcast (expected counselor '') expires every one of its offers at
--- once. Entries of `offers` that are no longer offered are dropped.
--- KEYS: case, history, offers, queue, excluded, counselor cases (of the
---       counselor the caller read), outbox, outbox_due, counselor
--- ARGV: case id, expected counselor ('' = a broadcast), now ms,
---       case.offer_expired event (a broadcast stamps each counselor on it),
---       its StatusCallback ('' = none), max missed offers (0 = no limit), key base
--- Counts each counselor's consecutive missed offers; at the limit they are
--- signed out until they sign in again. Returns {'ok', {signed-out ids}}.
-local f = redis.call('HMGET', KEYS[1], 'state', 'counselor', 'offer_expires', 'created')
-if tonumber(f[1]) ~= 2 then
-  redis.call('ZREM', KEYS[3], ARGV[1])
+-- once. Entries of `offers` that are no longer offered are dropped. Counts
+-- each counselor's consecutive missed offers; at the limit they are signed
+-- out until they sign in again.
+-- Input: 9 keys
+--   keys  1-4 the transition head (common.lua); 5 offers, 6 queue, 7 excluded,
+--         8 the cases of the counselor the caller read, 9 that counselor
+--   args  1-4 the transition head: event case.offer_expired (a broadcast
+--         stamps each counselor on it); 5 expected counselor ('' = a
+--         broadcast), 6 max missed offers (0 = no limit), 7 key base
+-- Output: {'ok', {signed-out counselor ids}}, {'retry'} (the counselor
+--   changed), or {'err', reason}: wrong_state (entry dropped), not_due
+transition()
+local offers, queue, excluded, counselor_cases, counselor_key = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local expected, limit, keys = ARGV[5], tonumber(ARGV[6]) or 0, keys_from(ARGV[7])
+
+local f = redis.call('HMGET', case_key, 'state', 'counselor', 'offer_expires', 'created')
+if tonumber(f[1]) ~= OFFERED then
+  redis.call('ZREM', offers, case_id)
   return {'err', 'wrong_state'}
 end
-if (f[2] or '') ~= ARGV[2] then return {'retry'} end
-if tonumber(f[3]) > tonumber(ARGV[3]) then return {'err', 'not_due'} end
+if (f[2] or '') ~= expected then return {'retry'} end
+if tonumber(f[3]) > tonumber(now) then return {'err', 'not_due'} end
 
-local limit = tonumber(ARGV[6]) or 0
 local signed_out = {}
-local function missed(counselor_key, id)
-  local n = redis.call('HINCRBY', counselor_key, 'missed_offers', 1)
-  if limit > 0 and n >= limit and redis.call('HGET', counselor_key, 'available') ~= '0' then
-    redis.call('HSET', counselor_key, 'available', 0, 'available_at', ARGV[3])
+local function missed(a_counselor_key, id)
+  local n = redis.call('HINCRBY', a_counselor_key, 'missed_offers', 1)
+  if limit > 0 and n >= limit and redis.call('HGET', a_counselor_key, 'available') ~= '0' then
+    redis.call('HSET', a_counselor_key, 'available', 0, 'available_at', now)
     signed_out[#signed_out + 1] = id
   end
 end
 
-redis.call('ZREM', KEYS[3], ARGV[1])
-if ARGV[2] == '' then
-  local offers = broadcast_offers(KEYS[1])
-  requeue(KEYS[1], KEYS[4], ARGV[1], f[4], 'offered', 'offer_expires')
-  for i, o in ipairs(offers) do
-    local counselor_key = ARGV[7] .. 'counselor:' .. o[1]
-    redis.call('HDEL', KEYS[1], 'offer:' .. o[1])
-    redis.call('SADD', KEYS[5], o[1])
-    redis.call('SREM', counselor_key .. ':cases', ARGV[1])
+redis.call('ZREM', offers, case_id)
+if expected == '' then
+  local open_offers = broadcast_offers()
+  requeue(queue, f[4], 'offered', 'offer_expires')
+  for i, o in ipairs(open_offers) do
+    redis.call('HDEL', case_key, 'offer:' .. o[1])
+    redis.call('SADD', excluded, o[1])
+    redis.call('SREM', keys.counselor_cases(o[1]), case_id)
     -- one history event per offer; the platform hears of the case once
-    local callback = ''
-    if i == #offers then callback = ARGV[5] end
-    emit(KEYS[2], with_counselor(ARGV[4], o[1]), KEYS[7], KEYS[8], callback, ARGV[3], ARGV[1])
-    missed(counselor_key, o[1])
+    local last_callback = ''
+    if i == #open_offers then last_callback = callback end
+    emit(with_counselor(event, o[1]), last_callback)
+    missed(keys.counselor(o[1]), o[1])
   end
-  if #offers == 0 then emit(KEYS[2], ARGV[4], KEYS[7], KEYS[8], ARGV[5], ARGV[3], ARGV[1]) end
+  if #open_offers == 0 then emit(event, callback) end
   return {'ok', signed_out}
 end
-requeue(KEYS[1], KEYS[4], ARGV[1], f[4], 'counselor', 'site', 'offered', 'offer_expires')
-redis.call('SADD', KEYS[5], ARGV[2])
-redis.call('SREM', KEYS[6], ARGV[1])
-emit(KEYS[2], ARGV[4], KEYS[7], KEYS[8], ARGV[5], ARGV[3], ARGV[1])
-missed(KEYS[9], ARGV[2])
+requeue(queue, f[4], 'counselor', 'site', 'offered', 'offer_expires')
+redis.call('SADD', excluded, expected)
+redis.call('SREM', counselor_cases, case_id)
+emit(event, callback)
+missed(counselor_key, expected)
 return {'ok', signed_out}

@@ -1,16 +1,21 @@
 -- outbox_ack: the platform acknowledged the head callback. Pops it only if it
 -- is still that callback (at least once: never pop what was not delivered),
 -- schedules the case's next callback at once and frees the lease if ours.
--- KEYS: outbox, outbox_due, outbox_attempts, lease
--- ARGV: case id, head bytes, now ms, owner
-if redis.call('LINDEX', KEYS[1], 0) == ARGV[2] then
-  redis.call('LPOP', KEYS[1])
-  redis.call('HDEL', KEYS[3], ARGV[1], ARGV[1] .. ':error')
+-- Input: 4 keys
+--   keys  1 the case's outbox, 2 outbox_due, 3 outbox_attempts, 4 the case's lease
+--   args  1 case id, 2 head bytes, 3 now ms, 4 owner (replica id)
+-- Output: {'ok'}
+local outbox, outbox_due, attempts, lease = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local case_id, head, now, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+
+if redis.call('LINDEX', outbox, 0) == head then
+  redis.call('LPOP', outbox)
+  redis.call('HDEL', attempts, case_id, case_id .. ':error')
 end
-if redis.call('LLEN', KEYS[1]) > 0 then
-  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+if redis.call('LLEN', outbox) > 0 then
+  redis.call('ZADD', outbox_due, now, case_id)
 else
-  redis.call('ZREM', KEYS[2], ARGV[1])
+  redis.call('ZREM', outbox_due, case_id)
 end
-if redis.call('GET', KEYS[4]) == ARGV[4] then redis.call('DEL', KEYS[4]) end
+if redis.call('GET', lease) == owner then redis.call('DEL', lease) end
 return {'ok'}

@@ -2,33 +2,41 @@
 -- the anonymous monthly counters, then deletes the case, its history, its
 -- exclusions, its referral idempotency key and its index entries. Counters get
 -- enum names and codes only: no case id, referral id, youth ref or personal data.
--- KEYS: case, history, excluded, referral, cases, closed, open, stats month, youth,
---       outbox
--- ARGV: case id, cutoff ms, continuity cutoff ms, stat field names...
-local id = ARGV[1]
-local closed_at = redis.call('ZSCORE', KEYS[6], id)
+-- Input: 10 keys
+--   keys  1 case, 2 history, 3 excluded, 4 referral, 5 cases, 6 closed, 7 open,
+--         8 stats month, 9 youth, 10 the case's outbox
+--   args  1 case id, 2 cutoff ms, 3 continuity cutoff ms, then from 4 on the
+--         stats month's field names to count
+-- Output: {'ok', outcome}: purged, gone (not in closed), young (closed after
+--   the cutoff), pending (callbacks still owed), open (a stale closed entry)
+local case_key, history, excluded, referral, cases = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local closed, open, stats_month, youth, outbox = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local id, cutoff, continuity_cutoff = ARGV[1], ARGV[2], ARGV[3]
+local first_counter = 4
+
+local closed_at = redis.call('ZSCORE', closed, id)
 if not closed_at then return {'ok', 'gone'} end
-if tonumber(closed_at) > tonumber(ARGV[2]) then return {'ok', 'young'} end
+if tonumber(closed_at) > tonumber(cutoff) then return {'ok', 'young'} end
 -- status callbacks still owed to the platform go first (they drain or park
 -- within max_attempts); purge on a later pass
-if redis.call('EXISTS', KEYS[10]) == 1 then return {'ok', 'pending'} end
-local f = redis.call('HMGET', KEYS[1], 'state', 'referral')
+if redis.call('EXISTS', outbox) == 1 then return {'ok', 'pending'} end
+local f = redis.call('HMGET', case_key, 'state', 'referral')
 local state = tonumber(f[1])
-if state and state ~= 4 and state ~= 5 then
+if state and not is_closed(state) then
   -- not closed after all (a stale index entry): keep the case, drop the entry
-  redis.call('ZREM', KEYS[6], id)
+  redis.call('ZREM', closed, id)
   return {'ok', 'open'}
 end
 if state then
-  for i = 4, #ARGV do redis.call('HINCRBY', KEYS[8], ARGV[i], 1) end
-  redis.call('HINCRBY', KEYS[8], 'purged', 1)
+  for i = first_counter, #ARGV do redis.call('HINCRBY', stats_month, ARGV[i], 1) end
+  redis.call('HINCRBY', stats_month, 'purged', 1)
 end
 -- the referral key names this case only if the platform never reused it
-if redis.call('GET', KEYS[4]) == id then redis.call('DEL', KEYS[4]) end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-redis.call('ZREM', KEYS[5], id)
-redis.call('ZREM', KEYS[6], id)
-redis.call('SREM', KEYS[7], id)
+if redis.call('GET', referral) == id then redis.call('DEL', referral) end
+redis.call('DEL', case_key, history, excluded)
+redis.call('ZREM', cases, id)
+redis.call('ZREM', closed, id)
+redis.call('SREM', open, id)
 -- continuity older than routing.continuity_days is no longer used: trim it
-redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', '(' .. ARGV[3])
+redis.call('ZREMRANGEBYSCORE', youth, '-inf', '(' .. continuity_cutoff)
 return {'ok', 'purged'}

@@ -1,25 +1,32 @@
 -- resolve: ACTIVE -> RESOLVED by its counselor; records continuity for the
 -- youth and, for the counselor's wrap-up (welfare), when they last resolved a
 -- case and a RISK_CRISIS case.
--- KEYS: case, history, counselor cases, open, youth, stats, closed, outbox, outbox_due,
---       counselor
--- ARGV: case id, counselor, now ms, outcome, has youth ref (0/1), case.resolved event,
---       its StatusCallback ('' = none)
-local f = redis.call('HMGET', KEYS[1], 'state', 'counselor', 'risk')
+-- Input: 10 keys
+--   keys  1-4 the transition head (common.lua); 5 the counselor's cases,
+--         6 open, 7 youth, 8 stats, 9 closed, 10 counselor
+--   args  1-4 the transition head: event case.resolved; 5 counselor id,
+--         6 outcome, 7 has youth ref (0/1)
+-- Output: {'ok'}, {'ok', 'already'} (a retried resolve), or {'err', reason}:
+--   not_found, not_yours, wrong_state
+transition()
+local counselor_cases, open, youth, stats, closed, counselor_key = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local counselor, outcome, has_youth = ARGV[5], ARGV[6], ARGV[7]
+
+local f = redis.call('HMGET', case_key, 'state', 'counselor', 'risk')
 local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
-if f[2] ~= ARGV[2] then return {'err', 'not_yours'} end
+if f[2] ~= counselor then return {'err', 'not_yours'} end
 -- a retried resolve (the first answer was lost) succeeds without a second event
-if state == 4 then return {'ok', 'already'} end
-if state ~= 3 then return {'err', 'wrong_state'} end
-redis.call('HSET', KEYS[1], 'state', 4, 'resolved', ARGV[3], 'outcome', ARGV[4])
-redis.call('SREM', KEYS[3], ARGV[1])
-redis.call('SREM', KEYS[4], ARGV[1])
-if ARGV[5] == '1' then redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2]) end
-redis.call('HINCRBY', KEYS[6], 'resolved', 1)
-redis.call('HSET', KEYS[10], 'last_resolved', ARGV[3])
-if tonumber(f[3]) == 4 then redis.call('HSET', KEYS[10], 'last_crisis_resolved', ARGV[3]) end
+if state == RESOLVED then return {'ok', 'already'} end
+if state ~= ACTIVE then return {'err', 'wrong_state'} end
+redis.call('HSET', case_key, 'state', RESOLVED, 'resolved', now, 'outcome', outcome)
+redis.call('SREM', counselor_cases, case_id)
+redis.call('SREM', open, case_id)
+if has_youth == '1' then redis.call('ZADD', youth, now, counselor) end
+redis.call('HINCRBY', stats, 'resolved', 1)
+redis.call('HSET', counselor_key, 'last_resolved', now)
+if tonumber(f[3]) == RISK_CRISIS then redis.call('HSET', counselor_key, 'last_crisis_resolved', now) end
 -- closed cases by close time: retention purges them (purge.lua)
-redis.call('ZADD', KEYS[7], ARGV[3], ARGV[1])
-emit(KEYS[2], ARGV[6], KEYS[8], KEYS[9], ARGV[7], ARGV[3], ARGV[1])
+redis.call('ZADD', closed, now, case_id)
+emit(event, callback)
 return {'ok'}

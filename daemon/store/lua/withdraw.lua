@@ -3,27 +3,33 @@
 -- they did nothing wrong and may serve the case when back on duty.
 -- Withdrawing one offer of a broadcast leaves the case OFFERED to the others
 -- (no status callback) until the last one goes.
--- KEYS: case, history, offers, queue, counselor cases (of the expected counselor),
---       outbox, outbox_due
--- ARGV: case id, expected counselor, case.offer_withdrawn event,
---       its StatusCallback ('' = none), now ms
-local f = redis.call('HMGET', KEYS[1], 'state', 'counselor', 'created', 'offer:' .. ARGV[2])
+-- Input: 7 keys
+--   keys  1-4 the transition head (common.lua); 5 offers, 6 queue, 7 the
+--         expected counselor's cases
+--   args  1-4 the transition head: event case.offer_withdrawn; 5 expected
+--         counselor
+-- Output: {'ok'}, or {'err', reason}: not_found (entry dropped), wrong_state,
+--   not_yours
+transition()
+local offers, queue, counselor_cases = KEYS[5], KEYS[6], KEYS[7]
+local counselor = ARGV[5]
+
+local f = redis.call('HMGET', case_key, 'state', 'counselor', 'created', 'offer:' .. counselor)
 local state = tonumber(f[1])
 if not state then
-  redis.call('ZREM', KEYS[3], ARGV[1])
+  redis.call('ZREM', offers, case_id)
   return {'err', 'not_found'}
 end
-if state ~= 2 then return {'err', 'wrong_state'} end
+if state ~= OFFERED then return {'err', 'wrong_state'} end
 if not f[2] and f[4] then
-  mark_withdrawn(KEYS[1], ARGV[2], ARGV[5])
-  end_broadcast_offer(KEYS[1], ARGV[2], KEYS[5], KEYS[4], KEYS[3], f[3], KEYS[2], ARGV[3], KEYS[6], KEYS[7], ARGV[4],
-    ARGV[5], ARGV[1])
+  mark_withdrawn(counselor)
+  end_broadcast_offer(counselor, counselor_cases, queue, offers, f[3])
   return {'ok'}
 end
-if f[2] ~= ARGV[2] then return {'err', 'not_yours'} end
-mark_withdrawn(KEYS[1], ARGV[2], ARGV[5])
-requeue(KEYS[1], KEYS[4], ARGV[1], f[3], 'counselor', 'site', 'offered', 'offer_expires')
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('SREM', KEYS[5], ARGV[1])
-emit(KEYS[2], ARGV[3], KEYS[6], KEYS[7], ARGV[4], ARGV[5], ARGV[1])
+if f[2] ~= counselor then return {'err', 'not_yours'} end
+mark_withdrawn(counselor)
+requeue(queue, f[3], 'counselor', 'site', 'offered', 'offer_expires')
+redis.call('ZREM', offers, case_id)
+redis.call('SREM', counselor_cases, case_id)
+emit(event, callback)
 return {'ok'}
