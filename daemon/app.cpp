@@ -20,6 +20,7 @@
 #include <string>
 
 #include "api/context.hpp"
+#include "api/routes.hpp"
 #include "config/loader.hpp"
 #include "counselor/counselor.hpp"
 #include "dispatch/dispatcher.hpp"
@@ -59,30 +60,87 @@ store::sealer make_sealer(const config::config& cfg) {
   return *s;
 }
 
+bool ready(const api::context& ctx) { return ctx.redis.connected() && ctx.redis_accepted && !ctx.shutting_down; }
+
+// Operations: no credentials (docs/API.md).
+asio::awaitable<http::response> healthz(api::context&, api::caller, http::request req) {
+  v1::Health h;
+  h.set_status("ok");
+  co_return http::encode(req, h);
+}
+
+asio::awaitable<http::response> readyz(api::context& ctx, api::caller, http::request req) {
+  v1::Health h;
+  if (ready(ctx)) {
+    h.set_status("ok");
+    co_return http::encode(req, h);
+  }
+  h.set_status("not ready");
+  if (ctx.shutting_down) h.add_reasons("shutting down");
+  if (!ctx.redis.connected())
+    h.add_reasons("redis unreachable");
+  else if (!ctx.redis_accepted)
+    h.add_reasons("redis not accepted (see log)");
+  auto r = http::encode(req, h, 503);
+  r.headers.emplace_back("Retry-After", "2");
+  co_return r;
+}
+
+asio::awaitable<http::response> scrape(api::context& ctx, api::caller, http::request) {
+  auto& metrics = ctx.metrics;
+  metrics.set("caseroute_redis_up", {}, ctx.redis.connected() ? 1 : 0);
+  if (ctx.redis.connected()) {
+    auto view = co_await ctx.store.queue_view(now());
+    if (view) {
+      metrics.clear("caseroute_cases");
+      for (const auto& [state, n] : view->by_state()) metrics.set("caseroute_cases", {{"state", state}}, n);
+      metrics.clear("caseroute_open_cases");
+      for (const auto& [risk, n] : view->by_risk()) metrics.set("caseroute_open_cases", {{"risk", risk}}, n);
+    }
+  }
+  http::response r;
+  r.content_type = "text/plain; version=0.0.4";
+  r.body = metrics.render();
+  co_return r;
+}
+
+constexpr api::route operations[] = {
+    {"GET", "/healthz", api::role::anyone, healthz},
+    {"GET", "/readyz", api::role::anyone, readyz},
+    {"GET", "/metrics", api::role::anyone, scrape},
+};
+
 }  // namespace
+
+std::vector<std::span<const api::route>> route_tables() {
+  return {intake::routes(), counselor::routes(), supervisor::routes(), operations};
+}
+
+void register_routes(http::router& r, api::context& ctx) {
+  for (auto table : route_tables()) api::add_routes(r, ctx, table);
+}
 
 struct app::runtime {
   asio::io_context io{1};
   std::optional<host::managed_redis> managed;
   store::redis_connection redis;
   store::case_store store;
+  store::outbox outbox;
   metrics::registry metrics;
   api::context ctx;
   dispatch::dispatcher dispatch;
-  store::outbox outbox;
   intake::callback_worker callbacks;
   retention::purger retention;
   http::router router;
   http::server server;
-  bool redis_checked = false;
   std::filesystem::path config_path;
 
   runtime(std::filesystem::path path, std::shared_ptr<const config::config> cfg, store::endpoint ep)
       : redis(io, ep, cfg->redis.command_timeout),
         store(redis, store::keys(cfg->redis.key_prefix), make_sealer(*cfg)),
-        ctx{io, cfg, std::make_shared<schedule::roster>(*cfg), redis, store, metrics, {}, false},
-        dispatch({io, store, metrics, ctx.cfg, ctx.roster}),
         outbox(redis, store::keys(cfg->redis.key_prefix)),
+        ctx{io, cfg, std::make_shared<schedule::roster>(*cfg), redis, store, outbox, metrics, {}, {}, false, false},
+        dispatch({io, store, metrics, ctx.cfg, ctx.roster}),
         callbacks(ctx, outbox),
         retention(io, store, metrics, ctx.cfg),
         server(io, cfg->server, router,
@@ -94,21 +152,16 @@ struct app::runtime {
                }}),
         config_path(std::move(path)) {
     ctx.kick_routing = [this] { dispatch.kick(); };
+    ctx.kick_callbacks = [this] { callbacks.kick(); };
     // Status callbacks follow the live config: a reload may add or drop a callback_url.
     store.set_callback_filter([this](std::string_view platform_id) { return wants_callbacks(platform_id); });
-    supervisor::add_parked_callback_routes(router, ctx, outbox, [this] { callbacks.kick(); });
     redis.on_connect = [this] { return on_redis_connect(); };
     apply_durability(redis, cfg->redis);
-    intake::add_routes(router, ctx);
-    counselor::add_routes(router, ctx);
-    supervisor::add_routes(router, ctx);
-    router.add("GET", "/healthz", "/healthz", [this](http::request req) { return healthz(std::move(req)); });
-    router.add("GET", "/readyz", "/readyz", [this](http::request req) { return readyz(std::move(req)); });
-    router.add("GET", "/metrics", "/metrics", [this](http::request req) { return scrape(std::move(req)); });
+    register_routes(router, ctx);
   }
 
   asio::awaitable<boost::system::result<void>> on_redis_connect() {
-    redis_checked = false;
+    ctx.redis_accepted = false;
     auto ok = co_await store::check_server(redis);
     if (!ok) {
       log::error("redis.refused", {{"reason", "maxmemory-policy must be noeviction: evicting keys would lose cases"}});
@@ -116,7 +169,7 @@ struct app::runtime {
     }
     auto prepared = co_await store.prepare();
     if (!prepared) co_return prepared;
-    redis_checked = true;
+    ctx.redis_accepted = true;
     dispatch.kick();
     co_return prepared;
   }
@@ -125,48 +178,6 @@ struct app::runtime {
     for (const auto& p : ctx.cfg->platforms)
       if (!p.callback_url.empty() && (platform_id.empty() || p.id == platform_id)) return true;
     return false;
-  }
-
-  bool ready() const { return redis.connected() && redis_checked && !ctx.shutting_down; }
-
-  asio::awaitable<http::response> healthz(http::request req) {
-    v1::Health h;
-    h.set_status("ok");
-    co_return http::encode(req, h);
-  }
-
-  asio::awaitable<http::response> readyz(http::request req) {
-    v1::Health h;
-    if (ready()) {
-      h.set_status("ok");
-      co_return http::encode(req, h);
-    }
-    h.set_status("not ready");
-    if (ctx.shutting_down) h.add_reasons("shutting down");
-    if (!redis.connected())
-      h.add_reasons("redis unreachable");
-    else if (!redis_checked)
-      h.add_reasons("redis not accepted (see log)");
-    auto r = http::encode(req, h, 503);
-    r.headers.emplace_back("Retry-After", "2");
-    co_return r;
-  }
-
-  asio::awaitable<http::response> scrape(http::request) {
-    metrics.set("caseroute_redis_up", {}, redis.connected() ? 1 : 0);
-    if (redis.connected()) {
-      auto view = co_await store.queue_view(now());
-      if (view) {
-        metrics.clear("caseroute_cases");
-        for (const auto& [state, n] : view->by_state()) metrics.set("caseroute_cases", {{"state", state}}, n);
-        metrics.clear("caseroute_open_cases");
-        for (const auto& [risk, n] : view->by_risk()) metrics.set("caseroute_open_cases", {{"risk", risk}}, n);
-      }
-    }
-    http::response r;
-    r.content_type = "text/plain; version=0.0.4";
-    r.body = metrics.render();
-    co_return r;
   }
 
   void reload() {
@@ -219,7 +230,7 @@ struct app::runtime {
   // The STATUS= line systemd shows.
   std::string status() const {
     return ctx.shutting_down   ? "stopping; draining requests"
-           : ready()           ? "ready; redis up"
+           : ready(ctx)        ? "ready; redis up"
            : redis.connected() ? "not ready; redis not accepted (see log)"
                                : "not ready; redis down";
   }

@@ -5,10 +5,23 @@
 
 #include <filesystem>
 #include <memory>
+#include <span>
+#include <vector>
 
+#include "api/context.hpp"
+#include "api/routes.hpp"
 #include "config/config.hpp"
+#include "http/router.hpp"
 
 namespace caseroute {
+
+// Every route table the daemon serves, one per audience (platform,
+// counselor, supervisor, operations).
+std::vector<std::span<const api::route>> route_tables();
+
+// Adds every route of route_tables() to `r`; the app's router is built by
+// this alone (tests/unit/api checks it against docs/API.md).
+void register_routes(http::router& r, api::context& ctx);
 
 class app {
  public:

@@ -1,26 +1,20 @@
 // What every route handler shares: the current config and roster (swapped
-// whole on reload), the store, metrics and the routing kick.
+// whole on reload), the store and the callback outbox, metrics, and the
+// kicks that wake the routing and callback loops.
 // Owned by app; handlers take it by reference and copy the shared_ptrs they
 // read so a reload mid-request cannot pull the config from under them.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/system/error_code.hpp>
 
-#include <chrono>
 #include <functional>
 #include <memory>
-#include <string>
-#include <variant>
 
 #include "config/config.hpp"
-#include "http/auth.hpp"
-#include "http/errors.hpp"
-#include "http/message.hpp"
 #include "metrics/metrics.hpp"
 #include "schedule/schedule.hpp"
-#include "schedule/time.hpp"
 #include "store/case_store.hpp"
+#include "store/outbox.hpp"
 
 namespace caseroute::api {
 
@@ -30,22 +24,14 @@ struct context {
   std::shared_ptr<const schedule::roster> roster;
   store::redis_connection& redis;
   store::case_store& store;
+  store::outbox& outbox;  // status callbacks owed to platforms
   metrics::registry& metrics;
-  std::function<void()> kick_routing;  // run a routing pass soon
+  std::function<void()> kick_routing;    // run a routing pass soon
+  std::function<void()> kick_callbacks;  // deliver status callbacks soon
+  // The Redis now connected passed check_server and has our scripts; reset
+  // on every reconnection (GET /readyz).
+  bool redis_accepted = false;
   bool shutting_down = false;
 };
-
-// Store outcomes as API errors (one place for the mapping).
-http::api_error to_api_error(boost::system::error_code ec);
-
-// Renders an error in the format the client accepts.
-http::response fail(const http::request& req, const http::api_error& e);
-http::response fail(const http::request& req, boost::system::error_code ec);
-
-// Bearer authentication for one role; the error response when it fails.
-std::variant<http::principal, http::response> require_counselor(const context& ctx, const http::request& req);
-std::variant<http::principal, http::response> require_supervisor(const context& ctx, const http::request& req);
-// Either role: counselors get their own view, supervisors the full one.
-std::variant<http::principal, http::response> require_staff(const context& ctx, const http::request& req);
 
 }  // namespace caseroute::api

@@ -1,15 +1,65 @@
-// Views of cases and counselors per audience.
+// The views of a case, one line each over the parts of a case, and the
+// roster entry of a counselor. A field no view lists is shown to nobody.
 #include "api/views.hpp"
+
+#include <cstdint>
+#include <initializer_list>
 
 namespace caseroute::api {
 namespace {
 
-google::protobuf::Timestamp to_timestamp(time_point t) {
-  google::protobuf::Timestamp ts;
-  const auto ms = t.time_since_epoch().count();
-  ts.set_seconds(ms / 1000);
-  ts.set_nanos(static_cast<int>(ms % 1000) * 1000000);
-  return ts;
+// Bit n: the v1::Case field numbered n (a number of 64 or more would not compile in of()).
+using fields = std::uint64_t;
+using C = v1::Case;
+
+constexpr fields of(std::initializer_list<int> numbers) {
+  fields f = 0;
+  for (int n : numbers) f |= fields{1} << n;
+  return f;
+}
+
+// The parts of a case, by what they tell.
+constexpr fields identity = of({C::kCaseIdFieldNumber, C::kReferralIdFieldNumber, C::kPlatformIdFieldNumber});
+constexpr fields routing_facts = of({C::kRiskFieldNumber, C::kConcernsFieldNumber, C::kGroupsFieldNumber,
+                                     C::kModeFieldNumber, C::kCountyFieldNumber, C::kYouthFieldNumber});
+constexpr fields progress =
+    of({C::kStateFieldNumber, C::kEscalationLevelFieldNumber, C::kReceivedAtFieldNumber, C::kCreatedAtFieldNumber,
+        C::kOfferedAtFieldNumber, C::kOfferExpiresAtFieldNumber, C::kAcceptedAtFieldNumber, C::kResolvedAtFieldNumber,
+        C::kCancelledAtFieldNumber, C::kOutcomeFieldNumber});
+// Who holds the case or is offered it, and at which site.
+constexpr fields holder = of({C::kCounselorIdFieldNumber, C::kSiteIdFieldNumber, C::kOfferedToFieldNumber});
+// Minors' sensitive data.
+constexpr fields personal = of({C::kContactFieldNumber, C::kSummaryFieldNumber});
+// Every event, resolve notes included.
+constexpr fields history = of({C::kHistoryFieldNumber});
+// Why a queued case waits, and until when.
+constexpr fields wait = of({C::kWaitReasonFieldNumber, C::kNextEligibleAtFieldNumber});
+
+struct view_rule {
+  case_view view;
+  role audience;
+  fields shown;
+};
+
+constexpr view_rule views[] = {
+    {case_view::platform, role::platform,
+     identity | routing_facts | progress | of({C::kSiteIdFieldNumber, C::kOfferedToFieldNumber})},
+    {case_view::counselor_offer, role::counselor, identity | routing_facts | progress | holder | personal},
+    {case_view::counselor_case, role::counselor, identity | routing_facts | progress | holder | personal},
+    {case_view::counselor_closed, role::counselor, identity | routing_facts | progress | holder},
+    {case_view::supervisor_row, role::supervisor, identity | routing_facts | progress | holder},
+    {case_view::supervisor_case, role::supervisor,
+     identity | routing_facts | progress | holder | personal | history | wait},
+};
+
+fields shown_by(case_view view) {
+  for (const auto& v : views)
+    if (v.view == view) return v.shown;
+  return 0;
+}
+
+bool shows(fields shown, int field_number) {
+  return field_number >= 0 && field_number < 64 && ((shown >> field_number) & 1) != 0;
 }
 
 const schedule::duty_slot* duty_of(const std::vector<schedule::duty_slot>& on_duty, const std::string& id) {
@@ -20,15 +70,37 @@ const schedule::duty_slot* duty_of(const std::vector<schedule::duty_slot>& on_du
 
 }  // namespace
 
-void strip_for_platform(v1::Case& c) {
-  c.clear_counselor_id();
-  c.clear_contact();
-  c.clear_summary();
-  c.clear_history();
+void show(case_view view, v1::Case& c) {
+  const fields shown = shown_by(view);
+  const auto* descriptor = c.GetDescriptor();
+  const auto* reflection = c.GetReflection();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const auto* field = descriptor->field(i);
+    if (!shows(shown, field->number())) reflection->ClearField(&c, field);
+  }
 }
 
-v1::Counselor counselor_view(const config::counselor& c, const std::vector<schedule::duty_slot>& on_duty,
-                             const routing::counselor_status& status, int max_missed_offers) {
+store::view_options reads(role who) {
+  fields shown = 0;
+  for (const auto& v : views)
+    if (v.audience == who) shown |= v.shown;
+  return store::view_options{.personal = (shown & personal) != 0, .history = (shown & history) != 0};
+}
+
+case_view counselor_view_of(const v1::Case& c) {
+  return c.state() == v1::CASE_OFFERED ? case_view::counselor_offer : case_view::counselor_case;
+}
+
+google::protobuf::Timestamp to_timestamp(time_point t) {
+  google::protobuf::Timestamp ts;
+  const auto ms = t.time_since_epoch().count();
+  ts.set_seconds(ms / 1000);
+  ts.set_nanos(static_cast<int>(ms % 1000) * 1000000);
+  return ts;
+}
+
+v1::Counselor roster_entry(const config::counselor& c, const std::vector<schedule::duty_slot>& on_duty,
+                           const routing::counselor_status& status, int max_missed_offers) {
   v1::Counselor v;
   v.set_counselor_id(c.id);
   v.set_name(c.name);

@@ -121,6 +121,8 @@ struct routing_settings {
   int aging_minutes_per_point = 5;
   escalation_limits escalation;
   int continuity_days = 90;
+  // How far back a resolved or held case ties a youth to a counselor.
+  std::chrono::hours continuity_window() const { return std::chrono::hours(24) * continuity_days; }
   std::chrono::milliseconds tick = 1000ms;
   // A RISK_LOW/MEDIUM case may wait this long (from when it was queued) for
   // its continuity counselor's next shift; 0 = never wait.

@@ -2,11 +2,13 @@
 // decline, resolve, release.
 #pragma once
 
-#include "api/context.hpp"
-#include "http/router.hpp"
+#include <span>
+
+#include "api/routes.hpp"
 
 namespace caseroute::counselor {
 
-void add_routes(http::router& r, api::context& ctx);
+// The counselor route table (api/routes.hpp).
+std::span<const api::route> routes();
 
 }  // namespace caseroute::counselor

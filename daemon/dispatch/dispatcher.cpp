@@ -80,7 +80,7 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   }
   on_duty_ = duty_ids;
 
-  auto state = co_await s_.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days);
+  auto state = co_await s_.store.load_routing_state(now, cfg->routing.continuity_window());
   if (!state) co_return state.error();
 
   const auto snap = store::to_snapshot(*state, cfg.get(), std::move(on_duty));

@@ -127,4 +127,11 @@ match router::find(const std::string& method, const std::string& path) const {
   return m;
 }
 
+std::vector<std::pair<std::string, std::string>> router::listing() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(routes_.size());
+  for (const auto& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
 }  // namespace caseroute::http

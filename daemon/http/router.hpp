@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace caseroute::http {
@@ -64,6 +65,9 @@ class router {
   // each segment percent-decoded after, so "%2F" stays inside a parameter.
   // Literal segments win over parameters. HEAD falls back to GET.
   match find(const std::string& method, const std::string& path) const;
+
+  // Every route added, in order, as {method, pattern}.
+  std::vector<std::pair<std::string, std::string>> listing() const;
 
  private:
   struct segment {

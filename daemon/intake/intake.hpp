@@ -1,12 +1,14 @@
 // Platform endpoints: signed referrals in, referral status out.
 #pragma once
 
-#include "api/context.hpp"
-#include "http/router.hpp"
+#include <span>
+
+#include "api/routes.hpp"
 
 namespace caseroute::intake {
 
-// POST /v1/referrals and GET /v1/referrals/{referralId}.
-void add_routes(http::router& r, api::context& ctx);
+// The platform route table (api/routes.hpp): POST /v1/referrals and
+// GET /v1/referrals/{referralId}.
+std::span<const api::route> routes();
 
 }  // namespace caseroute::intake

@@ -52,7 +52,7 @@ asio::awaitable<boost::system::result<int>> purger::pass() {
   const auto cfg = cfg_;
   const auto now = caseroute::now();
   const auto cutoff = now - retention_period(cfg->privacy);
-  const auto continuity_cutoff = now - std::chrono::hours(24) * cfg->routing.continuity_days;
+  const auto continuity_cutoff = now - cfg->routing.continuity_window();
   int total = 0;
   for (int batch = 0; batch < max_batches && !stopping_; ++batch) {
     auto purged = co_await store_.purge_closed(cutoff, batch_size, continuity_cutoff);

@@ -1,38 +1,32 @@
-// Supervisor endpoints (SPEC 4.4): queue view, case lists and details,
-// assign, cancel, and the roster now. Counselors may read their own cases
+// Supervisor endpoints: queue view, case lists and details, assign, cancel,
+// the roster now and the coverage ahead. Counselors may read their own cases
 // through GET /v1/cases/{caseId}; nothing else here is theirs.
 #include "supervisor/supervisor.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <set>
 
+#include "api/errors.hpp"
+#include "api/input.hpp"
 #include "api/views.hpp"
 #include "http/codec.hpp"
 #include "log/log.hpp"
 #include "schedule/coverage.hpp"
+#include "supervisor/parked_callbacks.hpp"
 
 namespace caseroute::supervisor {
 namespace {
 
+using api::caller;
+using api::case_view;
 using api::context;
 using api::fail;
-using api::counselor_view;
-using api::require_staff;
-using api::require_supervisor;
+using api::role;
+using api::to_timestamp;
 
 namespace asio = boost::asio;
-using http::api_error;
-
-google::protobuf::Timestamp to_timestamp(time_point t) {
-  google::protobuf::Timestamp ts;
-  const auto ms = t.time_since_epoch().count();
-  ts.set_seconds(ms / 1000);
-  ts.set_nanos(static_cast<int>(ms % 1000) * 1000000);
-  return ts;
-}
 
 const schedule::duty_slot* duty_of(const std::vector<schedule::duty_slot>& on_duty, const std::string& id) {
   for (const auto& d : on_duty)
@@ -40,15 +34,14 @@ const schedule::duty_slot* duty_of(const std::vector<schedule::duty_slot>& on_du
   return nullptr;
 }
 
-asio::awaitable<http::response> get_queue(context& ctx, http::request req) {
-  auto who = require_supervisor(ctx, req);
-  if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
+asio::awaitable<http::response> get_queue(context& ctx, caller, http::request req) {
   const auto cfg = ctx.cfg;
   const auto now = caseroute::now();
   auto view = co_await ctx.store.queue_view(now);
   if (!view) co_return fail(req, view.error());
+  for (auto& c : *view->mutable_escalated()) api::show(case_view::supervisor_row, c);
   // Counselor states only: the queue itself is not read.
-  auto state = co_await ctx.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days, "");
+  auto state = co_await ctx.store.load_routing_state(now, cfg->routing.continuity_window(), "");
   if (!state) co_return fail(req, state.error());
 
   const auto on_duty = ctx.roster->on_duty(now);
@@ -73,9 +66,7 @@ asio::awaitable<http::response> get_queue(context& ctx, http::request req) {
   co_return http::encode(req, *view);
 }
 
-asio::awaitable<http::response> list_cases(context& ctx, http::request req) {
-  auto who = require_supervisor(ctx, req);
-  if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
+asio::awaitable<http::response> list_cases(context& ctx, caller, http::request req) {
   store::case_filter f;
   if (auto it = req.query.find("state"); it != req.query.end() && !it->second.empty()) {
     v1::CaseState s;
@@ -91,19 +82,13 @@ asio::awaitable<http::response> list_cases(context& ctx, http::request req) {
       co_return fail(req, http::invalid_argument("risk: one of RISK_LOW, RISK_MEDIUM, RISK_HIGH, RISK_CRISIS", "risk"));
     f.risk = r;
   }
-  if (auto it = req.query.find("limit"); it != req.query.end() && !it->second.empty()) {
-    const auto& s = it->second;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), f.limit);
-    if (ec != std::errc{} || p != s.data() + s.size() || f.limit < 1 || f.limit > 500)
-      co_return fail(req, http::invalid_argument("limit: 1-500", "limit"));
-  }
+  auto limit = api::query_int(req, "limit", 1, 500, f.limit);
+  if (!limit) co_return fail(req, limit.error());
+  f.limit = *limit;
   if (auto it = req.query.find("cursor"); it != req.query.end()) f.cursor = it->second;
   auto list = co_await ctx.store.list(f);
-  if (!list) {
-    if (list.error() == store::error::not_found)
-      co_return fail(req, http::invalid_argument("cursor: not a cursor from this API", "cursor"));
-    co_return fail(req, list.error());
-  }
+  if (!list) co_return fail(req, list.error(), api::store_call::list);
+  for (auto& c : *list->mutable_cases()) api::show(case_view::supervisor_row, c);
   co_return http::encode(req, *list);
 }
 
@@ -113,8 +98,7 @@ asio::awaitable<boost::system::result<void>> explain_wait(context& ctx, v1::Case
   const auto cfg = ctx.cfg;
   const auto roster = ctx.roster;
   const auto now = caseroute::now();
-  auto state =
-      co_await ctx.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days, c.case_id());
+  auto state = co_await ctx.store.load_routing_state(now, cfg->routing.continuity_window(), c.case_id());
   if (!state) co_return state.error();
   const routing::queued_case* queued = nullptr;
   for (const auto& q : state->queued)
@@ -135,38 +119,32 @@ asio::awaitable<boost::system::result<void>> explain_wait(context& ctx, v1::Case
   co_return boost::system::result<void>{};
 }
 
-asio::awaitable<http::response> get_case(context& ctx, http::request req) {
-  auto who = require_staff(ctx, req);
-  if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
-  const auto p = std::get<http::principal>(who);
-  const bool supervisor = p.role == http::principal::kind::supervisor;
-  auto c = co_await ctx.store.get(req.params["caseId"], store::view_options{.personal = true, .history = supervisor});
+asio::awaitable<http::response> get_case(context& ctx, caller who, http::request req) {
+  auto c = co_await ctx.store.get(req.params["caseId"], api::reads(who.as));
   if (!c) co_return fail(req, c.error());
-  const bool offered_to_them = std::find(c->offered_to().begin(), c->offered_to().end(), p.id) != c->offered_to().end();
-  const bool theirs = offered_to_them ||
-                      (c->counselor_id() == p.id && (c->state() == v1::CASE_OFFERED || c->state() == v1::CASE_ACTIVE));
-  if (!supervisor && !theirs)
-    co_return fail(req, http::permission_denied("the case is not offered or assigned to you"));
-  if (supervisor && c->state() == v1::CASE_QUEUED) {
+  if (who.as == role::counselor) {
+    const bool offered_to_them =
+        std::find(c->offered_to().begin(), c->offered_to().end(), who.id) != c->offered_to().end();
+    const bool theirs = offered_to_them || (c->counselor_id() == who.id &&
+                                            (c->state() == v1::CASE_OFFERED || c->state() == v1::CASE_ACTIVE));
+    if (!theirs) co_return fail(req, http::permission_denied("the case is not offered or assigned to you"));
+    api::show(api::counselor_view_of(*c), *c);
+    co_return http::encode(req, *c);
+  }
+  api::show(case_view::supervisor_case, *c);
+  if (c->state() == v1::CASE_QUEUED) {
     auto explained = co_await explain_wait(ctx, *c);
     if (!explained) co_return fail(req, explained.error());
   }
   co_return http::encode(req, *c);
 }
 
-asio::awaitable<http::response> get_coverage(context& ctx, http::request req) {
-  auto who = require_supervisor(ctx, req);
-  if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
-  int days = 7;
-  if (auto it = req.query.find("days"); it != req.query.end() && !it->second.empty()) {
-    const auto& s = it->second;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), days);
-    if (ec != std::errc{} || p != s.data() + s.size() || days < 1 || days > 31)
-      co_return fail(req, http::invalid_argument("days: 1-31", "days"));
-  }
+asio::awaitable<http::response> get_coverage(context& ctx, caller, http::request req) {
+  auto days = api::query_int(req, "days", 1, 31, 7);
+  if (!days) co_return fail(req, days.error());
   const auto cfg = ctx.cfg;
   const auto roster = ctx.roster;
-  const auto report = schedule::dated_coverage(*cfg, *roster, caseroute::now(), days);
+  const auto report = schedule::dated_coverage(*cfg, *roster, caseroute::now(), *days);
   v1::CoverageReport out;
   for (const auto& sc : report.shifts) {
     auto* s = out.add_shifts();
@@ -190,10 +168,8 @@ asio::awaitable<http::response> get_coverage(context& ctx, http::request req) {
   co_return http::encode(req, out);
 }
 
-asio::awaitable<http::response> assign(context& ctx, http::request req) {
-  auto who = require_supervisor(ctx, req);
-  if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
-  const auto supervisor_id = std::get<http::principal>(who).id;
+asio::awaitable<http::response> assign(context& ctx, caller who, http::request req) {
+  const auto& supervisor_id = who.id;
   v1::AssignRequest body;
   if (auto e = http::decode(req, body)) co_return fail(req, *e);
   const auto cfg = ctx.cfg;
@@ -207,13 +183,14 @@ asio::awaitable<http::response> assign(context& ctx, http::request req) {
   const auto on_duty = ctx.roster->on_duty(now);
   const auto* duty = duty_of(on_duty, counselor->id);
   if (duty == nullptr) co_return fail(req, http::conflict("the counselor is not on duty now"));
-  auto state = co_await ctx.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days, "");
+  auto state = co_await ctx.store.load_routing_state(now, cfg->routing.continuity_window(), "");
   if (!state) co_return fail(req, state.error());
   if (auto it = state->counselors.find(counselor->id);
       it != state->counselors.end() && !routing::signed_in(it->second, *duty))
     co_return fail(req, http::conflict("the counselor is signed out"));
 
   const auto case_id = req.params["caseId"];
+  // The routing facts (risk) set the offer's expiry; nothing personal is read.
   auto current = co_await ctx.store.get(case_id, store::view_options{});
   if (!current) co_return fail(req, current.error());
   store::offer_request offer;
@@ -231,59 +208,55 @@ asio::awaitable<http::response> assign(context& ctx, http::request req) {
                               {"case_id", case_id},
                               {"counselor_id", counselor->id},
                               {"supervisor_id", supervisor_id}});
-  auto c = co_await ctx.store.get(case_id, store::view_options{.personal = true, .history = true});
+  auto c = co_await ctx.store.get(case_id, api::reads(role::supervisor));
   if (!c) co_return fail(req, c.error());
+  api::show(case_view::supervisor_case, *c);
   co_return http::encode(req, *c);
 }
 
-asio::awaitable<http::response> cancel(context& ctx, http::request req) {
-  auto who = require_supervisor(ctx, req);
-  if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
-  const auto supervisor_id = std::get<http::principal>(who).id;
+asio::awaitable<http::response> cancel(context& ctx, caller who, http::request req) {
+  const auto& supervisor_id = who.id;
   v1::CancelRequest body;
-  if (!req.body.empty())
-    if (auto e = http::decode(req, body)) co_return fail(req, *e);
-  if (body.reason().size() > 1000)
-    co_return fail(req, http::invalid_argument("reason: longer than 1000 bytes", "reason"));
+  if (auto e = api::decode_optional(req, body)) co_return fail(req, *e);
+  if (auto e = api::max_length(body.reason(), "reason", 1000)) co_return fail(req, *e);
   const auto case_id = req.params["caseId"];
   auto c = co_await ctx.store.cancel(case_id, "supervisor:" + supervisor_id, body.reason(), caseroute::now());
   if (!c) co_return fail(req, c.error());
   log::info("case.cancelled", {{"request_id", req.request_id}, {"case_id", case_id}, {"supervisor_id", supervisor_id}});
   ctx.kick_routing();
+  api::show(case_view::supervisor_row, *c);
   co_return http::encode(req, *c);
 }
 
-asio::awaitable<http::response> list_counselors(context& ctx, http::request req) {
-  auto who = require_supervisor(ctx, req);
-  if (auto* r = std::get_if<http::response>(&who)) co_return std::move(*r);
+asio::awaitable<http::response> list_counselors(context& ctx, caller, http::request req) {
   const auto cfg = ctx.cfg;
   const auto now = caseroute::now();
-  auto state = co_await ctx.store.load_routing_state(now, std::chrono::hours(24) * cfg->routing.continuity_days, "");
+  auto state = co_await ctx.store.load_routing_state(now, cfg->routing.continuity_window(), "");
   if (!state) co_return fail(req, state.error());
   const auto on_duty = ctx.roster->on_duty(now);
   v1::CounselorList list;
   for (const auto& c : cfg->counselors) {
     routing::counselor_status s;
     if (auto it = state->counselors.find(c.id); it != state->counselors.end()) s = it->second;
-    *list.add_counselors() = counselor_view(c, on_duty, s, cfg->routing.max_missed_offers);
+    *list.add_counselors() = api::roster_entry(c, on_duty, s, cfg->routing.max_missed_offers);
   }
   co_return http::encode(req, list);
 }
 
+constexpr api::route table[] = {
+    {"GET", "/v1/queue", role::supervisor, get_queue},
+    {"GET", "/v1/cases", role::supervisor, list_cases},
+    {"GET", "/v1/cases/{caseId}", role::staff, get_case},
+    {"POST", "/v1/cases/{caseId}/assign", role::supervisor, assign},
+    {"POST", "/v1/cases/{caseId}/cancel", role::supervisor, cancel},
+    {"GET", "/v1/coverage", role::supervisor, get_coverage},
+    {"GET", "/v1/counselors", role::supervisor, list_counselors},
+    {"GET", "/v1/callbacks/parked", role::supervisor, list_parked},
+    {"POST", "/v1/callbacks/parked/{eventId}/retry", role::supervisor, retry_parked},
+};
+
 }  // namespace
 
-void add_routes(http::router& r, context& ctx) {
-  r.add("GET", "/v1/queue", "/v1/queue", [&ctx](http::request req) { return get_queue(ctx, std::move(req)); });
-  r.add("GET", "/v1/cases", "/v1/cases", [&ctx](http::request req) { return list_cases(ctx, std::move(req)); });
-  r.add("GET", "/v1/cases/{caseId}", "/v1/cases/{caseId}",
-        [&ctx](http::request req) { return get_case(ctx, std::move(req)); });
-  r.add("POST", "/v1/cases/{caseId}/assign", "/v1/cases/{caseId}/assign",
-        [&ctx](http::request req) { return assign(ctx, std::move(req)); });
-  r.add("POST", "/v1/cases/{caseId}/cancel", "/v1/cases/{caseId}/cancel",
-        [&ctx](http::request req) { return cancel(ctx, std::move(req)); });
-  r.add("GET", "/v1/coverage", "/v1/coverage", [&ctx](http::request req) { return get_coverage(ctx, std::move(req)); });
-  r.add("GET", "/v1/counselors", "/v1/counselors",
-        [&ctx](http::request req) { return list_counselors(ctx, std::move(req)); });
-}
+std::span<const api::route> routes() { return table; }
 
 }  // namespace caseroute::supervisor

@@ -2,18 +2,14 @@
 // and the status callbacks the platform never acknowledged.
 #pragma once
 
-#include <functional>
+#include <span>
 
-#include "api/context.hpp"
-#include "http/router.hpp"
-#include "store/outbox.hpp"
+#include "api/routes.hpp"
 
 namespace caseroute::supervisor {
 
-void add_routes(http::router& r, api::context& ctx);
-
-// GET /v1/callbacks/parked and POST /v1/callbacks/parked/{eventId}/retry;
-// `kick` wakes the delivery loop after a retry.
-void add_parked_callback_routes(http::router& r, api::context& ctx, store::outbox& outbox, std::function<void()> kick);
+// The supervisor route table (api/routes.hpp); GET /v1/cases/{caseId} also
+// answers a counselor about their own case.
+std::span<const api::route> routes();
 
 }  // namespace caseroute::supervisor

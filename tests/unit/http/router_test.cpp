@@ -1,5 +1,5 @@
 // Route table: parameters, literal-over-parameter precedence, 404 vs 405,
-// and route names (patterns, never raw paths).
+// route names (patterns, never raw paths) and the listing of every route.
 #include "http/router.hpp"
 
 #include <gtest/gtest.h>
@@ -88,6 +88,19 @@ TEST(Router, StreamRoutesAreFoundAsStreams) {
   EXPECT_EQ(m.h, nullptr);
   EXPECT_NE(m.stream, nullptr);
   EXPECT_EQ(r.find("HEAD", "/v1/events").status, match_status::method_not_allowed);
+}
+
+TEST(Router, ListsEveryRouteInOrderByMethodAndPattern) {
+  auto r = sample();
+  r.add_stream("GET", "/v1/events", "", feed);
+  using row = std::pair<std::string, std::string>;
+  EXPECT_EQ(r.listing(), (std::vector<row>{{"GET", "/healthz"},
+                                           {"POST", "/v1/cases/{caseId}/accept"},
+                                           {"GET", "/v1/cases/{caseId}"},
+                                           {"GET", "/v1/cases"},
+                                           {"GET", "/v1/cases/export"},
+                                           {"GET", "/"},
+                                           {"GET", "/v1/events"}}));
 }
 
 TEST(Router, PercentDecode) {

@@ -1,22 +1,28 @@
-// Shared handler plumbing: store-error mapping, role checks.
-#include "api/context.hpp"
+// The store-error mapping; every handler answers store failures through it.
+#include "api/errors.hpp"
 
 #include "http/codec.hpp"
 #include "store/errors.hpp"
 
 namespace caseroute::api {
 
-http::api_error to_api_error(boost::system::error_code ec) {
+http::api_error to_api_error(boost::system::error_code ec, store_call call) {
   using store::error;
   if (ec.category() == store::category()) {
     switch (static_cast<error>(ec.value())) {
       case error::unavailable:
         return http::unavailable("storage is unavailable; retry shortly", 2);
       case error::not_found:
+        if (call == store_call::find_referral) return http::not_found("no referral with this referralId");
+        // The store lists from a cursor it can parse; any other reads as not found.
+        if (call == store_call::list) return http::invalid_argument("cursor: not a cursor from this API", "cursor");
         return http::not_found("no such case");
       case error::wrong_state:
         return http::conflict("the case is not in a state that allows this");
       case error::not_yours:
+        // Accepting an offer that is not (or no longer) yours is a conflict
+        // like an expired one; elsewhere it is a permission problem.
+        if (call == store_call::accept) return http::conflict("this case is not offered to you");
         return http::permission_denied("the case is not offered or assigned to you");
       case error::offer_expired:
         return http::conflict("the offer has expired");
@@ -42,34 +48,8 @@ http::response fail(const http::request& req, const http::api_error& e) {
   return http::to_response(e, req.header("accept"));
 }
 
-http::response fail(const http::request& req, boost::system::error_code ec) { return fail(req, to_api_error(ec)); }
-
-namespace {
-
-std::variant<http::principal, http::response> require(const context& ctx, const http::request& req, bool counselor,
-                                                      bool supervisor) {
-  auto who = http::verify_bearer(req, *ctx.cfg);
-  if (auto* e = std::get_if<http::api_error>(&who)) return fail(req, *e);
-  auto p = std::get<http::principal>(who);
-  const bool ok = (p.role == http::principal::kind::counselor && counselor) ||
-                  (p.role == http::principal::kind::supervisor && supervisor);
-  if (!ok) {
-    return fail(req, http::permission_denied(counselor ? "this endpoint is for counselors"
-                                                       : "this endpoint is for supervisors"));
-  }
-  return p;
-}
-
-}  // namespace
-
-std::variant<http::principal, http::response> require_counselor(const context& ctx, const http::request& req) {
-  return require(ctx, req, true, false);
-}
-std::variant<http::principal, http::response> require_supervisor(const context& ctx, const http::request& req) {
-  return require(ctx, req, false, true);
-}
-std::variant<http::principal, http::response> require_staff(const context& ctx, const http::request& req) {
-  return require(ctx, req, true, true);
+http::response fail(const http::request& req, boost::system::error_code ec, store_call call) {
+  return fail(req, to_api_error(ec, call));
 }
 
 }  // namespace caseroute::api

@@ -1,0 +1,52 @@
+// Role checks over http/auth's signature and token verification.
+#include "api/access.hpp"
+
+#include <chrono>
+#include <variant>
+
+#include "http/auth.hpp"
+
+namespace caseroute::api {
+namespace {
+
+std::int64_t unix_seconds(time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+const char* to_string(role r) {
+  switch (r) {
+    case role::anyone:
+      return "anyone";
+    case role::platform:
+      return "platform";
+    case role::counselor:
+      return "counselor";
+    case role::supervisor:
+      return "supervisor";
+    case role::staff:
+      return "staff";
+  }
+  return "?";
+}
+
+boost::system::result<caller, http::api_error> authorize(const config::config& cfg, const http::request& req, role who,
+                                                         time_point now) {
+  if (who == role::anyone) return caller{};
+  if (who == role::platform) {
+    auto platform = http::verify_platform(req, cfg.platforms, unix_seconds(now));
+    if (auto* e = std::get_if<http::api_error>(&platform)) return *e;
+    return caller{role::platform, std::get<const config::platform*>(platform)->id};
+  }
+  auto bearer = http::verify_bearer(req, cfg);
+  if (auto* e = std::get_if<http::api_error>(&bearer)) return *e;
+  const auto& p = std::get<http::principal>(bearer);
+  const role as = p.role == http::principal::kind::supervisor ? role::supervisor : role::counselor;
+  if (who != role::staff && who != as)
+    return http::permission_denied(who == role::counselor ? "this endpoint is for counselors"
+                                                          : "this endpoint is for supervisors");
+  return caller{as, p.id};
+}
+
+}  // namespace caseroute::api

@@ -1,0 +1,34 @@
+// One route table per audience. A row is a method, a path pattern, who may
+// call and the handler; the table authorizes each request before its
+// handler runs, so a handler starts from its caller. Adding an endpoint is
+// one handler and one row; tests/unit/api checks every row against the
+// route table of docs/API.md.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <span>
+#include <string_view>
+
+#include "api/access.hpp"
+#include "api/context.hpp"
+#include "http/message.hpp"
+#include "http/router.hpp"
+
+namespace caseroute::api {
+
+using handler = boost::asio::awaitable<http::response> (*)(context& ctx, caller who, http::request req);
+
+struct route {
+  std::string_view method;
+  std::string_view path;  // the pattern ("/v1/cases/{caseId}"), also the route's metrics label
+  role who;               // who may call
+  handler handle;
+  // Called when the caller is refused, before the 401/403 goes out.
+  void (*refused)(context& ctx) = nullptr;
+};
+
+// Adds every row of `table` to `r`; handlers get `ctx`, which must outlive `r`.
+void add_routes(http::router& r, context& ctx, std::span<const route> table);
+
+}  // namespace caseroute::api
