@@ -4,6 +4,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "api/views.hpp"
 #include "http/codec.hpp"
 #include "intake/validate.hpp"
 #include "log/log.hpp"
