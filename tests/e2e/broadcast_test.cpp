@@ -1,8 +1,9 @@
-// Crisis broadcast through the real binary (issue 3 point 1): a RISK_CRISIS
-// case is offered at once to every eligible crisis-trained counselor on duty;
-// the first accept wins and withdraws the other offers; declines, expiry and
-// cancel free every offeree; nobody eligible escalates at once. Runs on
-// config/test.yaml (crisis_offer_timeout 3s); never edits the config files.
+// Crisis broadcast through the real binary (docs/ARCHITECTURE.md, "Crisis
+// broadcast"): a RISK_CRISIS case is offered at once to every eligible
+// crisis-trained counselor on duty; the first accept wins and withdraws the
+// other offers; declines, expiry and cancel free every offeree; nobody
+// eligible escalates at once. Runs on config/test.yaml (crisis_offer_timeout
+// 3s); never edits the config files.
 #include <algorithm>
 #include <atomic>
 #include <chrono>

@@ -1,4 +1,5 @@
-// Continuity across shifts through the real binary (issue 3 point 4): c1
+// Continuity across shifts through the real binary (docs/ARCHITECTURE.md,
+// "Continuity across shifts"): c1
 // resolves a youth's first case, then goes off duty (SIGHUP to a roster where
 // c1's next shift starts at B, a few minutes ahead). A RISK_LOW referral of
 // that youth waits for c1 (one case.waiting event) and goes to c1 when they are

@@ -1,4 +1,5 @@
-// Escalation levels through the real binary (SPEC 3, issue 3 point 2), on a
+// Escalation levels through the real binary (docs/ARCHITECTURE.md,
+// "Escalation"), on a
 // config written at test time with routing.escalation.low at 4 s: one level
 // per limit passed, level 1 relaxes rule 2 to any concern, level 2 drops it
 // but a visit still needs someone near; every rise is a case.escalated event

@@ -1,6 +1,6 @@
 // Bad input through the real binary: unsigned, wrongly signed, replayed,
 // malformed, oversized, wrongly typed and unknown-enum requests get the error
-// body of SPEC 4.1 and change nothing; idempotent referrals.
+// body of docs/API.md ("Errors") and change nothing; idempotent referrals.
 #include <ctime>
 
 #include "e2e/e2e_support.hpp"

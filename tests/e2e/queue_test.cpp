@@ -1,4 +1,5 @@
-// Queue order through the real binary (issue 3 point 3): risk first, then the
+// Queue order through the real binary (docs/ARCHITECTURE.md, "Queue order"):
+// risk first, then the
 // priority score with aging, then the older receivedAt; and cases nobody can
 // serve never block the ones behind them, however many there are. Runs on a
 // generated copy of config/test.yaml with routing.aging_minutes_per_point: 1.

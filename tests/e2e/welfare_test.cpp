@@ -1,4 +1,5 @@
-// Counselor welfare through the real binary (issue 3 point 6): no new offer
+// Counselor welfare through the real binary (docs/ARCHITECTURE.md, "Who is
+// eligible", welfare limits): no new offer
 // during routing.wrap_up after a resolve or routing.crisis_wrap_up after a
 // crisis case, and at most routing.max_crisis_per_shift crisis cases a
 // shift. Runs on a generated copy of config/test.yaml with short limits;
