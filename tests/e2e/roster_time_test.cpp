@@ -1,8 +1,9 @@
 // Shift changes at the exact minute through the real binary
 // (docs/ARCHITECTURE.md, "When routing runs"): a config written at test time
-// splits the day at the next whole minute B in Asia/Shanghai, and a dated exception for B's date swaps c1 (off sick) for
-// c2 in the shift starting at B. With routing.tick at 10 min, only the
-// shift-change wakeup can route at B. Never edits the shipped config files.
+// splits the day at the next whole minute B in Asia/Shanghai, and a dated
+// exception for B's date swaps c1 (off sick) for c2 in the shift starting at
+// B. With routing.tick at 10 min, only the shift-change wakeup can route at
+// B. Never edits the shipped config files.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
