@@ -118,7 +118,7 @@ void expect_rises(const v1::Case& c, int up_to) {
   }
 }
 
-TEST_F(escalation, LevelsRiseOnePerLimitRelaxThenDropRuleTwoButNeverTheVisitRule) {
+TEST_F(escalation, levels_rise_one_per_limit_relax_then_drop_rule_two_but_never_the_visit_rule) {
   // A: primary grief (nobody on duty), also anxiety (c1, c3): waits at level 0.
   const auto a = post(referral("ref-esc-any", "RISK_LOW", {"grief", "anxiety"}));
   // B: grief only: nobody on duty holds any of its concerns.

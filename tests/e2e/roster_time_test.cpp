@@ -120,7 +120,7 @@ bool contains(const std::vector<std::string>& ids, const std::string& id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
-TEST_F(shift_change, ExceptionTakesEffectAtTheMinuteWithdrawingAndReofferingAtOnce) {
+TEST_F(shift_change, exception_takes_effect_at_the_minute_withdrawing_and_reoffering_at_once) {
   // Before B only c1 is on duty: the depression case goes to c1, and the
   // grief case (c2 and the unrostered c6 hold grief) waits for B.
   const auto sick = post_referral("ref-shift-sick", "RISK_MEDIUM", "depression");
