@@ -1,4 +1,5 @@
-// Referral validation (SPEC 4.2): each rule, the field it names.
+// Referral validation (docs/API.md, "POST /v1/referrals"): each rule, the
+// field it names.
 #include <gtest/gtest.h>
 
 #include <functional>
