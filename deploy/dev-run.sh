@@ -11,7 +11,8 @@ cat <<BANNER
 
 caseroute is starting on ${config} with a private Redis in var/redis.
   API:        http://${listen:-127.0.0.1:8355}/v1/...   health: /healthz  ready: /readyz  metrics: /metrics
-  Platform:   tools/platform-curl POST /v1/referrals docs/examples/referral.json
+  Try it:     the walkthrough in README.md ("Walkthrough with curl"); the API is docs/API.md
+  Platform:   tools/platform-curl METHOD TARGET [BODY_FILE] signs requests with the dev secret
   Demo tokens (DEV ONLY, config/demo-tokens.txt):
 $(grep -v '^#' config/demo-tokens.txt | sed 's/^/    /')
 

@@ -187,7 +187,7 @@ int state_count(const v1::QueueView& v, const char* state) {
   return it == v.by_state().end() ? 0 : it->second;
 }
 
-TEST(chaos, ReplicasKilledAtRandomLoseNothingAndNeverDoubleOwnACase) {
+TEST(chaos, replicas_killed_at_random_lose_nothing_and_never_double_own_a_case) {
   const unsigned seed = static_cast<unsigned>(env_int("CASEROUTE_CHAOS_SEED", 12355));
   const int chaos_seconds = env_int("CASEROUTE_CHAOS_SECONDS", 60);
   std::cout << "[ chaos ] seed " << seed << " (CASEROUTE_CHAOS_SEED), " << chaos_seconds

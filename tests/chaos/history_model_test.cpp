@@ -29,7 +29,7 @@ v1::Case with_events(v1::CaseState state, const std::string& holder,
   return c;
 }
 
-TEST(history_model, AConsistentHistoryHasNoViolations) {
+TEST(history_model, a_consistent_history_has_no_violations) {
   auto a = audit_case(with_events(v1::CASE_RESOLVED, "c2",
                                   {{"case.created", "", 0},
                                    {"case.offered", "c1", 10},
@@ -47,25 +47,25 @@ TEST(history_model, AConsistentHistoryHasNoViolations) {
   EXPECT_EQ(a.holdings[2].to_ms, 80);
 }
 
-TEST(history_model, ASecondAcceptWithoutAReleaseIsFlagged) {
+TEST(history_model, a_second_accept_without_a_release_is_flagged) {
   auto a = audit_case(with_events(
       v1::CASE_ACTIVE, "c2",
       {{"case.created", "", 0}, {"case.offered", "c1", 10}, {"case.accepted", "c1", 20}, {"case.accepted", "c2", 30}}));
   EXPECT_FALSE(a.violations.empty());
 }
 
-TEST(history_model, TwoOpenOffersAreFlagged) {
+TEST(history_model, two_open_offers_are_flagged) {
   auto a = audit_case(with_events(v1::CASE_OFFERED, "c2",
                                   {{"case.created", "", 0}, {"case.offered", "c1", 10}, {"case.offered", "c2", 20}}));
   EXPECT_FALSE(a.violations.empty());
 }
 
-TEST(history_model, AStateTheHistoryDoesNotExplainIsFlagged) {
+TEST(history_model, a_state_the_history_does_not_explain_is_flagged) {
   auto a = audit_case(with_events(v1::CASE_QUEUED, "", {{"case.created", "", 0}, {"case.offered", "c1", 10}}));
   EXPECT_FALSE(a.violations.empty());
 }
 
-TEST(history_model, ABroadcastHoldsSeveralOffersUntilTheFirstAcceptWithdrawsTheOthers) {
+TEST(history_model, a_broadcast_holds_several_offers_until_the_first_accept_withdraws_the_others) {
   auto a = audit_case(with_events(v1::CASE_RESOLVED, "c5",
                                   {{"case.created", "", 0},
                                    {"case.offered*", "c1", 10},
@@ -86,7 +86,7 @@ TEST(history_model, ABroadcastHoldsSeveralOffersUntilTheFirstAcceptWithdrawsTheO
   EXPECT_EQ(a.holdings[2].to_ms, 90);
 }
 
-TEST(history_model, BroadcastMistakesAreFlagged) {
+TEST(history_model, broadcast_mistakes_are_flagged) {
   // A broadcast offer made later than the open broadcast is a second offer.
   EXPECT_FALSE(
       audit_case(with_events(v1::CASE_OFFERED, "",
@@ -109,7 +109,7 @@ TEST(history_model, BroadcastMistakesAreFlagged) {
                    .violations.empty());
 }
 
-TEST(history_model, OverlapsCountOnlyBeyondTheSlack) {
+TEST(history_model, overlaps_count_only_beyond_the_slack) {
   std::vector<holding> hs{{"c1", "a", 0, 5000}, {"c1", "b", 1000, 6000}, {"c1", "c", 4900, 9000}};
   EXPECT_EQ(max_concurrent(hs, 0), 3);
   EXPECT_EQ(max_concurrent(hs, 200), 2);  // c starts at 5100, after a ended

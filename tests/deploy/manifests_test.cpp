@@ -33,7 +33,7 @@ std::map<std::string, YAML::Node> k8s_objects() {
   return out;
 }
 
-TEST(k8s, EveryDocumentHasKindApiVersionAndName) {
+TEST(k8s, every_document_has_kind_api_version_and_name) {
   const auto files = k8s_files();
   ASSERT_GE(files.size(), 8u);
   for (const auto& f : files) {
@@ -53,7 +53,7 @@ TEST(k8s, EveryDocumentHasKindApiVersionAndName) {
   }
 }
 
-TEST(k8s, KustomizationListsEveryManifestButTheSecretPlaceholder) {
+TEST(k8s, kustomization_lists_every_manifest_but_the_secret_placeholder) {
   std::set<std::string> listed;
   for (const auto& r : documents("deploy/k8s/kustomization.yaml")[0]["resources"]) listed.insert(r.as<std::string>());
   for (const auto& f : k8s_files()) {
@@ -64,7 +64,7 @@ TEST(k8s, KustomizationListsEveryManifestButTheSecretPlaceholder) {
   }
 }
 
-TEST(k8s, DeploymentProbesRunsNonRootAndOutlivesTheDrain) {
+TEST(k8s, deployment_probes_runs_non_root_and_outlives_the_drain) {
   auto objects = k8s_objects();
   ASSERT_TRUE(objects.count("Deployment/caseroute"));
   const auto spec = objects["Deployment/caseroute"]["spec"];
@@ -88,7 +88,7 @@ TEST(k8s, DeploymentProbesRunsNonRootAndOutlivesTheDrain) {
   EXPECT_GT(pod["terminationGracePeriodSeconds"].as<int>(), 5 + 10);
 }
 
-TEST(k8s, ServiceBudgetAndRedisAreThere) {
+TEST(k8s, service_budget_and_redis_are_there) {
   auto objects = k8s_objects();
   EXPECT_EQ(objects["Service/caseroute"]["spec"]["ports"][0]["port"].as<int>(), 8355);
   EXPECT_EQ(objects["PodDisruptionBudget/caseroute"]["spec"]["minAvailable"].as<int>(), 1);
@@ -100,14 +100,14 @@ TEST(k8s, ServiceBudgetAndRedisAreThere) {
             read_file(source_path("deploy/redis/redis.conf")));
 }
 
-TEST(k8s, SecretHoldsPlaceholdersOnly) {
+TEST(k8s, secret_holds_placeholders_only) {
   const auto secret = k8s_objects()["Secret/caseroute-secrets"];
   for (const auto& kv : secret["stringData"])
     EXPECT_EQ(kv.second.as<std::string>().rfind("REPLACE", 0), 0u) << kv.first.as<std::string>();
   EXPECT_FALSE(secret["data"]) << "base64 data: is where real keys hide";
 }
 
-TEST(k8s, ConfigMapConfigPassesCheckConfig) {
+TEST(k8s, config_map_config_passes_check_config) {
   const auto cfg = k8s_objects()["ConfigMap/caseroute-config"]["data"]["caseroute.yaml"].as<std::string>();
   EXPECT_NE(cfg.find("listen: \"0.0.0.0:8355\""), std::string::npos);
   const auto dir = make_temp_dir();
@@ -116,7 +116,7 @@ TEST(k8s, ConfigMapConfigPassesCheckConfig) {
   EXPECT_EQ(r.status, 0) << r.output;
 }
 
-TEST(compose, PassesDockerComposeConfig) {
+TEST(compose, passes_docker_compose_config) {
   // docker-compose 1.29 validates the file against its schema without an engine.
   const auto r = run("docker-compose -f " + quote(source_path("deploy/compose/compose.yaml")) + " config -q");
   EXPECT_EQ(r.status, 0) << r.output;
@@ -133,7 +133,7 @@ YAML::Node merged(const YAML::Node& map) {
   return out;
 }
 
-TEST(compose, RedisTwoReplicasAndALoadBalancerOnReadyz) {
+TEST(compose, redis_two_replicas_and_a_load_balancer_on_readyz) {
   const auto doc = documents("deploy/compose/compose.yaml");
   ASSERT_EQ(doc.size(), 1u);
   const auto services = doc[0]["services"];
@@ -157,7 +157,7 @@ TEST(compose, RedisTwoReplicasAndALoadBalancerOnReadyz) {
   EXPECT_NE(haproxy.find("server caseroute-2 caseroute-2:8355"), std::string::npos);
 }
 
-TEST(compose, ConfigPassesCheckConfig) {
+TEST(compose, config_passes_check_config) {
   const auto cfg = read_file(source_path("deploy/compose/caseroute.yaml"));
   EXPECT_NE(cfg.find("url: redis://redis:6379/0"), std::string::npos);
   const auto dir = make_temp_dir();

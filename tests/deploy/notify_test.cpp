@@ -114,7 +114,7 @@ class notify_test : public ::testing::Test {
   std::unique_ptr<testing::process> daemon_;
 };
 
-TEST_F(notify_test, ReadyThenWatchdogAtHalfTheIntervalThenStopping) {
+TEST_F(notify_test, ready_then_watchdog_at_half_the_interval_then_stopping) {
   testing::redis_server redis;
   // WATCHDOG_PID unset: sd_watchdog_enabled() then trusts WATCHDOG_USEC alone.
   start(redis.url(), "2000000", "");
@@ -136,7 +136,7 @@ TEST_F(notify_test, ReadyThenWatchdogAtHalfTheIntervalThenStopping) {
   EXPECT_EQ(daemon_->wait(20s), 0) << log();
 }
 
-TEST_F(notify_test, StatusFollowsRedisDownAndBackUp) {
+TEST_F(notify_test, status_follows_redis_down_and_back_up) {
   testing::redis_server redis;
   start(redis.url(), "2000000", "");
   ASSERT_TRUE(socket_->wait_for("STATUS=ready; redis up", 20s)) << log();
@@ -151,7 +151,7 @@ TEST_F(notify_test, StatusFollowsRedisDownAndBackUp) {
   EXPECT_EQ(daemon_->wait(20s), 0) << log();
 }
 
-TEST_F(notify_test, NoWatchdogPingsWhenTheWatchdogIsForAnotherProcess) {
+TEST_F(notify_test, no_watchdog_pings_when_the_watchdog_is_for_another_process) {
   testing::redis_server redis;
   // systemd sets WATCHDOG_PID to the main process; a child that inherits the
   // environment (here: pid 1 is "someone else") must not ping for it.

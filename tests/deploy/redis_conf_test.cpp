@@ -73,7 +73,7 @@ class redis_conf : public ::testing::Test {
   std::unique_ptr<testing::process> server_;
 };
 
-TEST_F(redis_conf, PersistsEverythingAndEvictsNothing) {
+TEST_F(redis_conf, persists_everything_and_evicts_nothing) {
   EXPECT_EQ(config("appendonly"), "appendonly\nyes");
   EXPECT_EQ(config("appendfsync"), "appendfsync\neverysec");
   EXPECT_EQ(config("maxmemory-policy"), "maxmemory-policy\nnoeviction");
@@ -83,12 +83,12 @@ TEST_F(redis_conf, PersistsEverythingAndEvictsNothing) {
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/appendonlydir")) << server_->output();
 }
 
-TEST_F(redis_conf, RefusesTheRenamedCommands) {
+TEST_F(redis_conf, refuses_the_renamed_commands) {
   for (const std::string cmd : {"FLUSHALL", "FLUSHDB", "DEBUG", "KEYS"})
     EXPECT_NE(ask(port_, {cmd}).find("unknown command"), std::string::npos) << cmd;
 }
 
-TEST_F(redis_conf, CaserouteBecomesReadyOnIt) {
+TEST_F(redis_conf, caseroute_becomes_ready_on_it) {
   const int port = testing::free_port();
   testing::process daemon(
       {CASEROUTE_BIN, "--config", source_path("config/test.yaml"), "--listen", "127.0.0.1:" + std::to_string(port),

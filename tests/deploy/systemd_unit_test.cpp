@@ -46,28 +46,28 @@ class systemd_unit : public ::testing::Test {
   std::string dir_, copy_;
 };
 
-TEST_F(systemd_unit, VerifiesWithoutAnyWarning) {
+TEST_F(systemd_unit, verifies_without_any_warning) {
   const auto r = run("systemd-analyze verify " + quote(copy_));
   EXPECT_EQ(r.status, 0) << r.output;
   // Unknown keys and unparsable values are only warnings (exit 0): any output fails.
   EXPECT_EQ(r.output, "");
 }
 
-TEST_F(systemd_unit, VerifyCatchesAMisspeltDirective) {
+TEST_F(systemd_unit, verify_catches_a_misspelt_directive) {
   // Guards the test above: a broken copy must produce output.
   write_file(copy_, replace_all(read_file(copy_), "Type=notify", "Type=notifyy"));
   const auto r = run("systemd-analyze verify " + quote(copy_));
   EXPECT_NE(r.output, "");
 }
 
-TEST_F(systemd_unit, SandboxExposureStaysLow) {
+TEST_F(systemd_unit, sandbox_exposure_stays_low) {
   // systemd's own score of the sandbox: 0 (locked down) .. 10 (unprotected).
   // Ours is 1.5; --threshold is that score times ten.
   const auto r = run("systemd-analyze security --offline=true --threshold=20 " + quote(copy_));
   EXPECT_EQ(r.status, 0) << r.output;
 }
 
-TEST(systemd_unit_file, KeepsTheRequiredDirectives) {
+TEST(systemd_unit_file, keeps_the_required_directives) {
   const auto svc = service_section(read_file(source_path(unit_path)));
   const std::map<std::string, std::string> required = {
       {"Type", "notify"},
@@ -112,7 +112,7 @@ TEST(systemd_unit_file, KeepsTheRequiredDirectives) {
   EXPECT_EQ(svc.count("ReadWritePaths"), 0u) << "only StateDirectory should be writable";
 }
 
-TEST(systemd_config_example, PassesCheckConfig) {
+TEST(systemd_config_example, passes_check_config) {
   const auto dir = make_temp_dir();
   const auto r = check_config(read_file(source_path("deploy/systemd/caseroute.yaml.example")),
                               {"/etc/caseroute/secrets/data.key", "/etc/caseroute/secrets/henan-12355.key"}, dir);

@@ -1,8 +1,9 @@
-// Crisis broadcast through the real binary (issue 3 point 1): a RISK_CRISIS
-// case is offered at once to every eligible crisis-trained counselor on duty;
-// the first accept wins and withdraws the other offers; declines, expiry and
-// cancel free every offeree; nobody eligible escalates at once. Runs on
-// config/test.yaml (crisis_offer_timeout 3s); never edits the config files.
+// Crisis broadcast through the real binary (docs/ARCHITECTURE.md, "Crisis
+// broadcast"): a RISK_CRISIS case is offered at once to every eligible
+// crisis-trained counselor on duty; the first accept wins and withdraws the
+// other offers; declines, expiry and cancel free every offeree; nobody
+// eligible escalates at once. Runs on config/test.yaml (crisis_offer_timeout
+// 3s); never edits the config files.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -94,7 +95,7 @@ class broadcast : public e2e_test {
   }
 };
 
-TEST_F(broadcast, CrisisCaseIsOfferedToEveryEligibleAtOnceAndTheFirstAcceptWithdrawsTheRest) {
+TEST_F(broadcast, crisis_case_is_offered_to_every_eligible_at_once_and_the_first_accept_withdraws_the_rest) {
   const auto case_id = broadcast_to_c1_and_c5("ref-bc-1");
 
   auto offered = get_case(case_id);
@@ -147,7 +148,7 @@ TEST_F(broadcast, CrisisCaseIsOfferedToEveryEligibleAtOnceAndTheFirstAcceptWithd
   EXPECT_EQ(get_case(case_id).history_size(), active.history_size());
 }
 
-TEST_F(broadcast, SimultaneousAcceptsMakeExactlyOneOwner) {
+TEST_F(broadcast, simultaneous_accepts_make_exactly_one_owner) {
   for (int round = 0; round < 10; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
     const auto case_id = broadcast_to_c1_and_c5("ref-bc-race-" + std::to_string(round));
@@ -200,7 +201,7 @@ TEST_F(broadcast, SimultaneousAcceptsMakeExactlyOneOwner) {
   }
 }
 
-TEST_F(broadcast, ADeclineLeavesTheCaseOfferedToTheOthersAndTheLastDeclineRequeues) {
+TEST_F(broadcast, a_decline_leaves_the_case_offered_to_the_others_and_the_last_decline_requeues) {
   const auto case_id = broadcast_to_c1_and_c5("ref-bc-decl-1");
 
   ASSERT_EQ(api_->as("c1", "POST", "/v1/cases/" + case_id + "/decline", R"({"reason":"on another call"})").status, 200);
@@ -238,7 +239,7 @@ TEST_F(broadcast, ADeclineLeavesTheCaseOfferedToTheOthersAndTheLastDeclineRequeu
   EXPECT_FALSE(has_offer("c4", case_id));
 }
 
-TEST_F(broadcast, UnansweredBroadcastExpiresForEveryOffereeAndIsRoutedAgain) {
+TEST_F(broadcast, unanswered_broadcast_expires_for_every_offeree_and_is_routed_again) {
   // test.yaml: crisis_offer_timeout 3s.
   const auto case_id = broadcast_to_c1_and_c5("ref-bc-exp-1");
   v1::Case c;
@@ -277,7 +278,7 @@ TEST_F(broadcast, UnansweredBroadcastExpiresForEveryOffereeAndIsRoutedAgain) {
   EXPECT_FALSE(has_offer("c1", case_id));
 }
 
-TEST_F(broadcast, CrisisCaseWithNobodyEligibleEscalatesAtOnce) {
+TEST_F(broadcast, crisis_case_with_nobody_eligible_escalates_at_once) {
   // Every crisis-trained counselor signs out; c2 holds depression but is not trained.
   for (const char* who : {"c1", "c4", "c5"})
     ASSERT_EQ(api_->as(who, "PUT", "/v1/me/availability", R"({"available":false})").status, 200) << who;
@@ -312,7 +313,7 @@ TEST_F(broadcast, CrisisCaseWithNobodyEligibleEscalatesAtOnce) {
   EXPECT_EQ(accept("c5", case_id), 200);
 }
 
-TEST_F(broadcast, SupervisorCancelDuringABroadcastFreesEveryOfferee) {
+TEST_F(broadcast, supervisor_cancel_during_a_broadcast_frees_every_offeree) {
   const auto case_id = broadcast_to_c1_and_c5("ref-bc-cancel-1");
   auto load = loads();
   EXPECT_EQ(load.at("c1"), 1);

@@ -18,14 +18,14 @@ std::pair<int, std::string> run(const std::string& args) {
   return {WEXITSTATUS(rc), ss.str()};
 }
 
-TEST(cli, CheckConfigAcceptsTheShippedConfigs) {
+TEST(cli, check_config_accepts_the_shipped_configs) {
   auto [rc, out] = run("--check-config " + std::string(CASEROUTE_SOURCE_DIR) + "/config/example.yaml");
   EXPECT_EQ(rc, 0) << out;
   std::tie(rc, out) = run("--check-config " + test_config());
   EXPECT_EQ(rc, 0) << out;
 }
 
-TEST(cli, CheckConfigReportsEveryProblemWithItsLine) {
+TEST(cli, check_config_reports_every_problem_with_its_line) {
   const auto dir = std::filesystem::path(::testing::TempDir());
   const auto file = dir / "caseroute-bad.yaml";
   std::ofstream(file) << "server:\n"
@@ -53,7 +53,7 @@ TEST(cli, CheckConfigReportsEveryProblemWithItsLine) {
 // the coming week with dated exceptions applied. Here grief is covered only
 // by a swap on every one of the next eight local days, so no grief gap is
 // left, while the roster's other gaps are still named.
-TEST(cli, CheckConfigWarnsOfTheComingWeeksGapsWithExceptionsApplied) {
+TEST(cli, check_config_warns_of_the_coming_weeks_gaps_with_exceptions_applied) {
   const auto dir = std::filesystem::path(::testing::TempDir()) / "caseroute-cli-gaps";
   std::filesystem::create_directories(dir / "secrets");
   const std::filesystem::path source = CASEROUTE_SOURCE_DIR;
@@ -92,7 +92,7 @@ TEST(cli, CheckConfigWarnsOfTheComingWeeksGapsWithExceptionsApplied) {
   EXPECT_EQ(out.find("holds grief"), std::string::npos) << out;
 }
 
-TEST(cli, TokenNewPrintsATokenAndItsConfigLine) {
+TEST(cli, token_new_prints_a_token_and_its_config_line) {
   auto [rc, out] = run("token new");
   EXPECT_EQ(rc, 0);
   EXPECT_NE(out.find("token_sha256: "), std::string::npos) << out;

@@ -1,4 +1,5 @@
-// Continuity across shifts through the real binary (issue 3 point 4): c1
+// Continuity across shifts through the real binary (docs/ARCHITECTURE.md,
+// "Continuity across shifts"): c1
 // resolves a youth's first case, then goes off duty (SIGHUP to a roster where
 // c1's next shift starts at B, a few minutes ahead). A RISK_LOW referral of
 // that youth waits for c1 (one case.waiting event) and goes to c1 when they are
@@ -139,7 +140,7 @@ class continuity : public generated_config_test {
   shifts shifts_;
 };
 
-TEST_F(continuity, LowRiskWaitsForItsOffDutyCounselorAndHighRiskNeverWaits) {
+TEST_F(continuity, low_risk_waits_for_its_off_duty_counselor_and_high_risk_never_waits) {
   write_roster(true, "10m");
   start();
   served_by_c1("ref-cont-first-low", "y-cont-low");
@@ -197,7 +198,7 @@ TEST_F(continuity, LowRiskWaitsForItsOffDutyCounselorAndHighRiskNeverWaits) {
   EXPECT_LT(now_ms(), shifts_.b) << "the test ran into the shift change at B; the machine is too slow";
 }
 
-TEST_F(continuity, WithoutAWaitLowRiskGoesToSomeoneElseAtOnce) {
+TEST_F(continuity, without_a_wait_low_risk_goes_to_someone_else_at_once) {
   write_roster(true, "0s");
   start();
   served_by_c1("ref-cont0-first", "y-cont0");

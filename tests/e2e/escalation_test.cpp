@@ -1,4 +1,5 @@
-// Escalation levels through the real binary (SPEC 3, issue 3 point 2), on a
+// Escalation levels through the real binary (docs/ARCHITECTURE.md,
+// "Escalation"), on a
 // config written at test time with routing.escalation.low at 4 s: one level
 // per limit passed, level 1 relaxes rule 2 to any concern, level 2 drops it
 // but a visit still needs someone near; every rise is a case.escalated event
@@ -117,7 +118,7 @@ void expect_rises(const v1::Case& c, int up_to) {
   }
 }
 
-TEST_F(escalation, LevelsRiseOnePerLimitRelaxThenDropRuleTwoButNeverTheVisitRule) {
+TEST_F(escalation, levels_rise_one_per_limit_relax_then_drop_rule_two_but_never_the_visit_rule) {
   // A: primary grief (nobody on duty), also anxiety (c1, c3): waits at level 0.
   const auto a = post(referral("ref-esc-any", "RISK_LOW", {"grief", "anxiety"}));
   // B: grief only: nobody on duty holds any of its concerns.

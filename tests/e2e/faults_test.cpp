@@ -15,7 +15,7 @@ namespace {
 
 class faults : public e2e_test {};
 
-TEST_F(faults, KillNineDuringAStreamOfReferralsLosesNoneThatGotA2xx) {
+TEST_F(faults, kill_nine_during_a_stream_of_referrals_loses_none_that_got_a_2xx) {
   std::map<std::string, std::string> acknowledged;  // referral id -> case id
   int attempts = 0;
   // Three rounds: stream referrals, kill -9 the daemon mid-stream, restart.
@@ -45,7 +45,7 @@ TEST_F(faults, KillNineDuringAStreamOfReferralsLosesNoneThatGotA2xx) {
   for (const auto& c : counselors.counselors()) EXPECT_LE(c.load(), c.capacity()) << c.counselor_id();
 }
 
-TEST_F(faults, RedisDownGives503AndNotReadyThenRecoversByItself) {
+TEST_F(faults, redis_down_gives_503_and_not_ready_then_recovers_by_itself) {
   ASSERT_EQ(api_->platform("POST", "/v1/referrals", referral_json("ref-out-0", "RISK_LOW", "anxiety")).status, 202);
   redis_->stop();
 
@@ -66,7 +66,7 @@ TEST_F(faults, RedisDownGives503AndNotReadyThenRecoversByItself) {
   EXPECT_TRUE(daemon_->proc().running());
 }
 
-TEST_F(faults, SigtermExitsZeroAndLeavesCasesRecoverable) {
+TEST_F(faults, sigterm_exits_zero_and_leaves_cases_recoverable) {
   auto r = api_->platform("POST", "/v1/referrals", referral_json("ref-term-1", "RISK_LOW", "anxiety"));
   ASSERT_EQ(r.status, 202);
   EXPECT_EQ(daemon_->terminate(), 0);
@@ -74,7 +74,7 @@ TEST_F(faults, SigtermExitsZeroAndLeavesCasesRecoverable) {
   EXPECT_EQ(api_->platform("GET", "/v1/referrals/ref-term-1").status, 200);
 }
 
-TEST(managed_redis, DaemonStartsItsOwnRedisAndStopsItOnExit) {
+TEST(managed_redis, daemon_starts_its_own_redis_and_stops_it_on_exit) {
   const auto dir = std::filesystem::path(::testing::TempDir()) / ("caseroute-managed-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   const int port = testing::free_port();
@@ -107,7 +107,7 @@ TEST(managed_redis, DaemonStartsItsOwnRedisAndStopsItOnExit) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(redis_policy, DaemonRefusesARedisThatEvicts) {
+TEST(redis_policy, daemon_refuses_a_redis_that_evicts) {
   testing::redis_server redis;
   redis.cli({"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"});
   const int port = testing::free_port();
@@ -124,7 +124,7 @@ TEST(redis_policy, DaemonRefusesARedisThatEvicts) {
   EXPECT_TRUE(testing::wait_for_http(port, "/readyz", std::chrono::seconds(15))) << p.output();
 }
 
-TEST(replicas, TwoDaemonsOnOneRedisNeverOfferACaseTwice) {
+TEST(replicas, two_daemons_on_one_redis_never_offer_a_case_twice) {
   testing::redis_server redis;
   daemon a(redis.url(), "caseroute-replica-a.log");
   daemon b(redis.url(), "caseroute-replica-b.log");

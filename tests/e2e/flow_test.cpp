@@ -20,7 +20,7 @@ std::string post_case(client& api, const std::string& id, const std::string& ris
   return ack.case_id();
 }
 
-TEST_F(flow, ReferralIsOfferedToBestCounselorAcceptedResolvedAndPlatformSeesResolved) {
+TEST_F(flow, referral_is_offered_to_best_counselor_accepted_resolved_and_platform_sees_resolved) {
   // depression only: c1 holds it at 3, c5 at 2, c2 at 1 -> c1 wins on skill.
   const auto case_id = post_case(*api_, "ref-flow-1", "RISK_MEDIUM", "depression");
   ASSERT_TRUE(wait_for_offer(*api_, "c1", case_id));
@@ -63,7 +63,7 @@ TEST_F(flow, ReferralIsOfferedToBestCounselorAcceptedResolvedAndPlatformSeesReso
   EXPECT_EQ(full.history(1).rule(), "skill");
 }
 
-TEST_F(flow, CounselorCannotSeeOrActOnAnothersCase) {
+TEST_F(flow, counselor_cannot_see_or_act_on_anothers_case) {
   const auto case_id = post_case(*api_, "ref-iso-1", "RISK_LOW", "depression");
   ASSERT_TRUE(wait_for_offer(*api_, "c1", case_id));
 
@@ -84,7 +84,7 @@ TEST_F(flow, CounselorCannotSeeOrActOnAnothersCase) {
   EXPECT_EQ(api_->as("c1", "POST", "/v1/referrals", referral_json("x", "RISK_LOW", "depression")).status, 401);
 }
 
-TEST_F(flow, DeclineRequeuesToTheNextCounselorAndExcludesTheDecliner) {
+TEST_F(flow, decline_requeues_to_the_next_counselor_and_excludes_the_decliner) {
   const auto case_id = post_case(*api_, "ref-decl-1", "RISK_LOW", "depression");
   ASSERT_TRUE(wait_for_offer(*api_, "c1", case_id));
   ASSERT_EQ(api_->as("c1", "POST", "/v1/cases/" + case_id + "/decline", R"({"reason":"conflict of interest"})").status,
@@ -95,7 +95,7 @@ TEST_F(flow, DeclineRequeuesToTheNextCounselorAndExcludesTheDecliner) {
   EXPECT_EQ(full.counselor_id(), "c5");
 }
 
-TEST_F(flow, SupervisorSeesQueueCountersAndCanAssignAndCancel) {
+TEST_F(flow, supervisor_sees_queue_counters_and_can_assign_and_cancel) {
   // No one on duty holds "grief" except c2; c6 (off roster) holds it too.
   const auto a = post_case(*api_, "ref-sup-1", "RISK_HIGH", "grief");
   ASSERT_TRUE(wait_for_offer(*api_, "c2", a));
@@ -141,7 +141,7 @@ TEST_F(flow, SupervisorSeesQueueCountersAndCanAssignAndCancel) {
   EXPECT_EQ(api_->as("s1", "GET", "/v1/cases?state=BOGUS").status, 400);
 }
 
-TEST_F(flow, SignedOutCounselorGetsNoOffersUntilSigningInAgain) {
+TEST_F(flow, signed_out_counselor_gets_no_offers_until_signing_in_again) {
   auto out = api_->as("c1", "PUT", "/v1/me/availability", R"({"available":false})");
   ASSERT_EQ(out.status, 200) << out.body;
   EXPECT_FALSE(parse<v1::Counselor>(out.body).available());
@@ -161,7 +161,7 @@ TEST_F(flow, SignedOutCounselorGetsNoOffersUntilSigningInAgain) {
   }
 }
 
-TEST_F(flow, UnansweredOfferExpiresAndGoesToTheNextCounselor) {
+TEST_F(flow, unanswered_offer_expires_and_goes_to_the_next_counselor) {
   // test.yaml: offer_timeout 5s. c1 lets the offer lapse; c5 is next by skill.
   const auto case_id = post_case(*api_, "ref-exp-1", "RISK_LOW", "depression");
   ASSERT_TRUE(wait_for_offer(*api_, "c1", case_id));
@@ -174,7 +174,7 @@ TEST_F(flow, UnansweredOfferExpiresAndGoesToTheNextCounselor) {
   EXPECT_EQ(api_->as("c5", "POST", "/v1/cases/" + case_id + "/accept").status, 200);
 }
 
-TEST_F(flow, ThreeMissedOffersSignACounselorOutUntilTheySignIn) {
+TEST_F(flow, three_missed_offers_sign_a_counselor_out_until_they_sign_in) {
   // test.yaml: offer_timeout 5s, max_missed_offers 3 (default). c1 (capacity 2)
   // wins depression cases on skill and lets every offer lapse.
   const auto a = post_case(*api_, "ref-miss-1", "RISK_LOW", "depression");
@@ -204,7 +204,7 @@ TEST_F(flow, ThreeMissedOffersSignACounselorOutUntilTheySignIn) {
   EXPECT_TRUE(wait_for_offer(*api_, "c1", e));
 }
 
-TEST_F(flow, CrisisCaseGoesOnlyToCrisisTrainedAndEscalatesAtOnceWhenNobodyFits) {
+TEST_F(flow, crisis_case_goes_only_to_crisis_trained_and_escalates_at_once_when_nobody_fits) {
   // depression: c1 (crisis-trained, 3) wins; no escalation.
   const auto served = post_case(*api_, "ref-crisis-1", "RISK_CRISIS", "depression");
   ASSERT_TRUE(wait_for_offer(*api_, "c1", served));
@@ -227,7 +227,7 @@ TEST_F(flow, CrisisCaseGoesOnlyToCrisisTrainedAndEscalatesAtOnceWhenNobodyFits) 
   EXPECT_TRUE(first.wait_reason().empty());
 }
 
-TEST_F(flow, CoverageListsShiftsAndGaps) {
+TEST_F(flow, coverage_lists_shifts_and_gaps) {
   auto r = api_->as("s1", "GET", "/v1/coverage?days=2");
   ASSERT_EQ(r.status, 200) << r.body;
   auto report = parse<v1::CoverageReport>(r.body);
@@ -240,7 +240,7 @@ TEST_F(flow, CoverageListsShiftsAndGaps) {
   EXPECT_EQ(api_->as("c1", "GET", "/v1/coverage").status, 403);
 }
 
-TEST_F(flow, PersonalDataIsNeitherStoredInClearNorLogged) {
+TEST_F(flow, personal_data_is_neither_stored_in_clear_nor_logged) {
   const auto case_id = post_case(*api_, "ref-pii-1", "RISK_LOW", "anxiety");
   ASSERT_TRUE(wait_for_offer(*api_, "c3", case_id));
   ASSERT_EQ(api_->as("c3", "POST", "/v1/cases/" + case_id + "/accept").status, 200);
@@ -273,7 +273,7 @@ TEST_F(flow, PersonalDataIsNeitherStoredInClearNorLogged) {
   EXPECT_NE(log.find(case_id), std::string::npos);  // ids are logged
 }
 
-TEST_F(flow, OperationsEndpoints) {
+TEST_F(flow, operations_endpoints) {
   EXPECT_EQ(testing::http_call(daemon_->port(), "GET", "/healthz").status, 200);
   EXPECT_EQ(testing::http_call(daemon_->port(), "GET", "/readyz").status, 200);
   post_case(*api_, "ref-metrics-1", "RISK_LOW", "anxiety");

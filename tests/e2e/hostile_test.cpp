@@ -278,7 +278,7 @@ class hostile : public ::testing::Test {
   int port_ = 0;
 };
 
-TEST_F(hostile, SlowLorisOversizedRequestsAndAFloodDoNotStopOtherClients) {
+TEST_F(hostile, slow_loris_oversized_requests_and_a_flood_do_not_stop_other_clients) {
   slow_loris loris(port_);
   oversized big(port_);
   // Wait (bounded) until the slow-loris connections are all open.

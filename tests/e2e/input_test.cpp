@@ -1,6 +1,6 @@
 // Bad input through the real binary: unsigned, wrongly signed, replayed,
 // malformed, oversized, wrongly typed and unknown-enum requests get the error
-// body of SPEC 4.1 and change nothing; idempotent referrals.
+// body of docs/API.md ("Errors") and change nothing; idempotent referrals.
 #include <ctime>
 
 #include "e2e/e2e_support.hpp"
@@ -35,7 +35,7 @@ class input : public e2e_test {
   }
 };
 
-TEST_F(input, SignatureIsRequiredCorrectAndFresh) {
+TEST_F(input, signature_is_required_correct_and_fresh) {
   const auto body = referral_json("ref-sig-1", "RISK_LOW", "anxiety");
   expect_error(testing::http_call(daemon_->port(), "POST", "/v1/referrals", body), 401, "UNAUTHENTICATED");
   expect_error(signed_with("wrong-secret", std::time(nullptr), body), 401, "UNAUTHENTICATED");
@@ -53,7 +53,7 @@ TEST_F(input, SignatureIsRequiredCorrectAndFresh) {
   EXPECT_EQ(case_count(), 1);
 }
 
-TEST_F(input, MalformedAndInvalidReferralsNameTheField) {
+TEST_F(input, malformed_and_invalid_referrals_name_the_field) {
   const auto now = std::time(nullptr);
   expect_error(signed_with(platform_secret(), now, "{not json"), 400, "INVALID_ARGUMENT");
   expect_error(signed_with(platform_secret(), now, referral_json("r1", "RISK_LOW", "foo")), 400, "INVALID_ARGUMENT",
@@ -82,7 +82,7 @@ TEST_F(input, MalformedAndInvalidReferralsNameTheField) {
   EXPECT_EQ(signed_with(platform_secret(), now, referral_json("r1", "RISK_LOW", "anxiety")).status, 202);
 }
 
-TEST_F(input, SameReferralIsADuplicateAndDifferentContentIsAConflict) {
+TEST_F(input, same_referral_is_a_duplicate_and_different_content_is_a_conflict) {
   const auto body = referral_json("ref-idem-1", "RISK_LOW", "anxiety");
   auto first = api_->platform("POST", "/v1/referrals", body);
   ASSERT_EQ(first.status, 202);
@@ -102,7 +102,7 @@ TEST_F(input, SameReferralIsADuplicateAndDifferentContentIsAConflict) {
   EXPECT_EQ(case_count(), 1);
 }
 
-TEST_F(input, ProtobufBodiesAndAcceptNegotiation) {
+TEST_F(input, protobuf_bodies_and_accept_negotiation) {
   v1::Referral r;
   r.set_referral_id("ref-pb-1");
   r.mutable_received_at()->set_seconds(std::time(nullptr) - 10);
@@ -124,7 +124,7 @@ TEST_F(input, ProtobufBodiesAndAcceptNegotiation) {
   EXPECT_EQ(ack.state(), v1::CASE_QUEUED);
 }
 
-TEST_F(input, BearerTokensAreChecked) {
+TEST_F(input, bearer_tokens_are_checked) {
   expect_error(testing::http_call(daemon_->port(), "GET", "/v1/me/offers"), 401, "UNAUTHENTICATED");
   expect_error(testing::http_call(daemon_->port(), "GET", "/v1/me/offers", "", {{"Authorization", "Bearer nope"}}), 401,
                "UNAUTHENTICATED");

@@ -126,9 +126,9 @@ class outage : public e2e_test {
   }
 };
 
-TEST_F(outage, RedisRestartUnderLoadGives503ThenResumesAndLosesNothing) { run_outage(false, "ref-restart-"); }
+TEST_F(outage, redis_restart_under_load_gives_503_then_resumes_and_loses_nothing) { run_outage(false, "ref-restart-"); }
 
-TEST_F(outage, RedisKilledUnderLoadGives503ThenResumesAndLosesNothing) { run_outage(true, "ref-kill9-"); }
+TEST_F(outage, redis_killed_under_load_gives_503_then_resumes_and_loses_nothing) { run_outage(true, "ref-kill9-"); }
 
 }  // namespace
 }  // namespace caseroute::e2e

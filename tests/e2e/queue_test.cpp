@@ -1,4 +1,5 @@
-// Queue order through the real binary (issue 3 point 3): risk first, then the
+// Queue order through the real binary (docs/ARCHITECTURE.md, "Queue order"):
+// risk first, then the
 // priority score with aging, then the older receivedAt; and cases nobody can
 // serve never block the ones behind them, however many there are. Runs on a
 // generated copy of config/test.yaml with routing.aging_minutes_per_point: 1.
@@ -83,7 +84,7 @@ class queue_flow : public generated_config_test {
 
 // 150 high-risk home visits in a county nobody is near sit ahead of a
 // low-risk phone case in the queue; the phone case is offered at once.
-TEST_F(queue_flow, CasesNobodyCanServeNeverBlockTheOnesBehind) {
+TEST_F(queue_flow, cases_nobody_can_serve_never_block_the_ones_behind) {
   std::vector<std::string> stuck;
   for (int i = 0; i < 150; ++i)
     stuck.push_back(
@@ -103,7 +104,7 @@ TEST_F(queue_flow, CasesNobodyCanServeNeverBlockTheOnesBehind) {
 // later, M (MEDIUM: 20, received long before A). Each freed slot goes to the
 // best of them: H first; then A, whose minute in the queue (one aging point)
 // puts it ahead of M, which without aging would win the tie on receivedAt.
-TEST_F(queue_flow, RiskThenPriorityWithAgingThenReceivedAtDecideWhoGetsAFreedSlot) {
+TEST_F(queue_flow, risk_then_priority_with_aging_then_received_at_decide_who_gets_a_freed_slot) {
   std::vector<std::string> held;
   for (int i = 0; i < 3; ++i) {
     const auto id = post(referral("fill-" + std::to_string(i), "RISK_LOW", "grief", 60s));

@@ -60,7 +60,7 @@ class reload : public generated_config_test {
   std::string base_;  // test.yaml with this test's port and Redis
 };
 
-TEST_F(reload, DroppingACounselorFromTheRosterWithdrawsTheirOfferAndABadFileIsRefused) {
+TEST_F(reload, dropping_a_counselor_from_the_roster_withdraws_their_offer_and_a_bad_file_is_refused) {
   // depression: c1 (skill 3) is preferred over c5 (2) and c2 (1).
   const auto case_id = post_referral("ref-reload-1", "RISK_MEDIUM", "depression");
   ASSERT_TRUE(wait_for_offer(*api_, "c1", case_id));
@@ -135,7 +135,7 @@ TEST_F(reload, DroppingACounselorFromTheRosterWithdrawsTheirOfferAndABadFileIsRe
   EXPECT_FALSE(has_offer("c1", second));
 }
 
-TEST_F(reload, SigtermAnswersAnInFlightLongPollAndExitsZero) {
+TEST_F(reload, sigterm_answers_an_in_flight_long_poll_and_exits_zero) {
   std::vector<std::pair<std::string, std::string>> referrals;  // referral id -> case id
   for (int i = 0; i < 3; ++i) {
     const auto id = "ref-term-poll-" + std::to_string(i);

@@ -1,8 +1,9 @@
-// Shift changes at the exact minute through the real binary (issue 3 point 7):
-// a config written at test time splits the day at the next whole minute B in
-// Asia/Shanghai, and a dated exception for B's date swaps c1 (off sick) for
-// c2 in the shift starting at B. With routing.tick at 10 min, only the
-// shift-change wakeup can route at B. Never edits the shipped config files.
+// Shift changes at the exact minute through the real binary
+// (docs/ARCHITECTURE.md, "When routing runs"): a config written at test time
+// splits the day at the next whole minute B in Asia/Shanghai, and a dated
+// exception for B's date swaps c1 (off sick) for c2 in the shift starting at
+// B. With routing.tick at 10 min, only the shift-change wakeup can route at
+// B. Never edits the shipped config files.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -119,7 +120,7 @@ bool contains(const std::vector<std::string>& ids, const std::string& id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
-TEST_F(shift_change, ExceptionTakesEffectAtTheMinuteWithdrawingAndReofferingAtOnce) {
+TEST_F(shift_change, exception_takes_effect_at_the_minute_withdrawing_and_reoffering_at_once) {
   // Before B only c1 is on duty: the depression case goes to c1, and the
   // grief case (c2 and the unrostered c6 hold grief) waits for B.
   const auto sick = post_referral("ref-shift-sick", "RISK_MEDIUM", "depression");

@@ -1,4 +1,5 @@
-// Counselor welfare through the real binary (issue 3 point 6): no new offer
+// Counselor welfare through the real binary (docs/ARCHITECTURE.md, "Who is
+// eligible", welfare limits): no new offer
 // during routing.wrap_up after a resolve or routing.crisis_wrap_up after a
 // crisis case, and at most routing.max_crisis_per_shift crisis cases a
 // shift. Runs on a generated copy of config/test.yaml with short limits;
@@ -88,7 +89,7 @@ class welfare : public generated_config_test {
   }
 };
 
-TEST_F(welfare, NoNewOfferDuringWrapUpAfterAResolve) {
+TEST_F(welfare, no_new_offer_during_wrap_up_after_a_resolve) {
   // c2 is the only counselor on duty who holds grief.
   const auto resolved_at = take_and_resolve("c2", post_case("ref-wrap-1", "RISK_LOW", "grief"));
   const auto next = post_case("ref-wrap-2", "RISK_LOW", "grief");
@@ -103,7 +104,7 @@ TEST_F(welfare, NoNewOfferDuringWrapUpAfterAResolve) {
   EXPECT_EQ(api_->as("c2", "POST", "/v1/cases/" + next + "/accept").status, 200);
 }
 
-TEST_F(welfare, CrisisWrapUpIsLongerAfterACrisisCase) {
+TEST_F(welfare, crisis_wrap_up_is_longer_after_a_crisis_case) {
   // c5 is the only counselor on duty who holds self_harm.
   const auto resolved_at = take_and_resolve("c5", post_case("ref-cwrap-1", "RISK_CRISIS", "self_harm"));
   // Not a crisis case, so the crisis limit does not apply: only the wrap-up.
@@ -117,7 +118,7 @@ TEST_F(welfare, CrisisWrapUpIsLongerAfterACrisisCase) {
   EXPECT_LT(offered_at - resolved_at, std::chrono::milliseconds(crisis_wrap_up) + 2s);
 }
 
-TEST_F(welfare, ACounselorAtTheCrisisLimitGetsNoMoreCrisisCasesButStillOthers) {
+TEST_F(welfare, a_counselor_at_the_crisis_limit_gets_no_more_crisis_cases_but_still_others) {
   // depression crisis: broadcast to c1 and c5; c5 takes it and reaches the
   // limit of one crisis case this shift.
   const auto first = post_case("ref-limit-1", "RISK_CRISIS", "depression");

@@ -1,5 +1,5 @@
-// The routing keys of issue 3 (continuity wait, missed offers, wrap-up,
-// crisis limits): their defaults, reading them, and rejecting bad values.
+// The routing keys of continuity waits, missed offers, wrap-up and crisis
+// limits: their defaults, reading them, and rejecting bad values.
 #include <gtest/gtest.h>
 
 #include "config_fixture.hpp"

@@ -59,17 +59,17 @@ void drop_header(request& r, const std::string& name) {
   std::erase_if(r.headers, [&](const auto& h) { return h.first == name; });
 }
 
-TEST(Hmac, MatchesRfc4231TestCase2) {
+TEST(hmac, matches_rfc4231_test_case_2) {
   EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
-TEST(Hmac, SigningPayloadJoinsWithNewlines) {
+TEST(hmac, signing_payload_joins_with_newlines) {
   EXPECT_EQ(signing_payload("1700000000", "post", "/v1/referrals?x=1", "{}"),
             "1700000000\nPOST\n/v1/referrals?x=1\n{}");
 }
 
-TEST(PlatformSignature, KnownVectorIsAccepted) {
+TEST(platform_signature, known_vector_is_accepted) {
   auto r = signed_request(now);
   EXPECT_EQ(r.header("x-signature"), known_signature);
   auto ps = platforms();
@@ -78,25 +78,25 @@ TEST(PlatformSignature, KnownVectorIsAccepted) {
   EXPECT_EQ(std::get<const config::platform*>(v), &ps[1]);
 }
 
-TEST(PlatformSignature, WrongSecretIsRejected) {
+TEST(platform_signature, wrong_secret_is_rejected) {
   EXPECT_EQ(error_message(verify_platform(signed_request(now, "not-the-secret"), platforms(), now)),
             "signature does not match");
 }
 
-TEST(PlatformSignature, TimestampWithin300SecondsIsAccepted) {
+TEST(platform_signature, timestamp_within_300_seconds_is_accepted) {
   auto ps = platforms();
   EXPECT_TRUE(std::holds_alternative<const config::platform*>(verify_platform(signed_request(now - 300), ps, now)));
   EXPECT_TRUE(std::holds_alternative<const config::platform*>(verify_platform(signed_request(now + 300), ps, now)));
 }
 
-TEST(PlatformSignature, StaleOrFutureTimestampIsRejected) {
+TEST(platform_signature, stale_or_future_timestamp_is_rejected) {
   EXPECT_NE(error_message(verify_platform(signed_request(now - 301), platforms(), now)).find("300 s"),
             std::string::npos);
   EXPECT_NE(error_message(verify_platform(signed_request(now + 301), platforms(), now)).find("300 s"),
             std::string::npos);
 }
 
-TEST(PlatformSignature, MissingHeadersAreNamed) {
+TEST(platform_signature, missing_headers_are_named) {
   for (std::string h : {"x-platform-id", "x-timestamp", "x-signature"}) {
     auto r = signed_request(now);
     drop_header(r, h);
@@ -105,38 +105,38 @@ TEST(PlatformSignature, MissingHeadersAreNamed) {
   }
 }
 
-TEST(PlatformSignature, UnknownPlatformIsRejected) {
+TEST(platform_signature, unknown_platform_is_rejected) {
   auto r = signed_request(now);
   set_header(r, "x-platform-id", "nobody");
   EXPECT_EQ(error_message(verify_platform(r, platforms(), now)), "unknown platform");
 }
 
-TEST(PlatformSignature, PlatformWithoutSecretNeverVerifies) {
+TEST(platform_signature, platform_without_secret_never_verifies) {
   auto ps = platforms();
   ps[1].secret.clear();
   auto r = signed_request(now, "");
   EXPECT_EQ(error_message(verify_platform(r, ps, now)), "unknown platform");
 }
 
-TEST(PlatformSignature, TamperedBodyIsRejected) {
+TEST(platform_signature, tampered_body_is_rejected) {
   auto r = signed_request(now);
   r.body = R"({"referralId":"r-2"})";
   EXPECT_EQ(error_message(verify_platform(r, platforms(), now)), "signature does not match");
 }
 
-TEST(PlatformSignature, TamperedQueryIsRejected) {
+TEST(platform_signature, tampered_query_is_rejected) {
   auto r = signed_request(now);
   r.target = "/v1/referrals?x=2";
   EXPECT_EQ(error_message(verify_platform(r, platforms(), now)), "signature does not match");
 }
 
-TEST(PlatformSignature, TamperedMethodIsRejected) {
+TEST(platform_signature, tampered_method_is_rejected) {
   auto r = signed_request(now);
   r.method = "PUT";
   EXPECT_EQ(error_message(verify_platform(r, platforms(), now)), "signature does not match");
 }
 
-TEST(PlatformSignature, TimestampParseIsStrict) {
+TEST(platform_signature, timestamp_parse_is_strict) {
   for (std::string ts : {"+1700000000", " 1700000000", "1700000000.0", "17e8", "-1", "abc", "1700000000000000"}) {
     auto r = signed_request(now);
     set_header(r, "x-timestamp", ts);
@@ -145,7 +145,7 @@ TEST(PlatformSignature, TimestampParseIsStrict) {
   }
 }
 
-TEST(PlatformSignature, UppercaseHexSignatureIsRejected) {
+TEST(platform_signature, uppercase_hex_signature_is_rejected) {
   auto r = signed_request(now);
   std::string upper(known_signature);
   for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -153,7 +153,7 @@ TEST(PlatformSignature, UppercaseHexSignatureIsRejected) {
   EXPECT_NE(error_message(verify_platform(r, platforms(), now)).find("lowercase hex"), std::string::npos);
 }
 
-TEST(PlatformSignature, MessagesNeverEchoTheSecret) {
+TEST(platform_signature, messages_never_echo_the_secret) {
   auto r = signed_request(now, "wrong");
   EXPECT_EQ(error_message(verify_platform(r, platforms(), now)).find(secret), std::string::npos);
 }
@@ -180,32 +180,32 @@ request with_authorization(std::string value) {
   return r;
 }
 
-TEST(Bearer, Sha256MatchesPython) {
+TEST(bearer, sha256_matches_python) {
   EXPECT_EQ(sha256_hex("counselor-token-c001"), "5393ff1c830f3069f029e91b78d498212189e3dd426c539250b0731f6ff824a7");
 }
 
-TEST(Bearer, CounselorTokenNamesTheCounselor) {
+TEST(bearer, counselor_token_names_the_counselor) {
   auto v = verify_bearer(with_authorization("Bearer counselor-token-c001"), bearer_config());
   ASSERT_TRUE(std::holds_alternative<principal>(v));
   EXPECT_EQ(std::get<principal>(v).role, principal::kind::counselor);
   EXPECT_EQ(std::get<principal>(v).id, "c001");
 }
 
-TEST(Bearer, SupervisorTokenNamesTheSupervisor) {
+TEST(bearer, supervisor_token_names_the_supervisor) {
   auto v = verify_bearer(with_authorization("bearer supervisor-token-s001"), bearer_config());
   ASSERT_TRUE(std::holds_alternative<principal>(v));
   EXPECT_EQ(std::get<principal>(v).role, principal::kind::supervisor);
   EXPECT_EQ(std::get<principal>(v).id, "s001");
 }
 
-TEST(Bearer, UnknownTokenIsRejected) {
+TEST(bearer, unknown_token_is_rejected) {
   auto v = verify_bearer(with_authorization("Bearer someone-else"), bearer_config());
   ASSERT_TRUE(std::holds_alternative<api_error>(v));
   EXPECT_EQ(std::get<api_error>(v).status, 401);
   EXPECT_EQ(std::get<api_error>(v).message, "unknown bearer token");
 }
 
-TEST(Bearer, MissingOrMalformedHeaderIsRejected) {
+TEST(bearer, missing_or_malformed_header_is_rejected) {
   auto cfg = bearer_config();
   EXPECT_TRUE(std::holds_alternative<api_error>(verify_bearer(request{}, cfg)));
   for (std::string h : {"Basic Y291bnNlbG9y", "Bearer", "Bearer ", "Bearer a b", "counselor-token-c001",

@@ -28,7 +28,7 @@ api_error decode_error(const std::string& body) {
   return e.value_or(api_error{});
 }
 
-TEST(Codec, CamelCaseJsonDecodesAReferral) {
+TEST(codec, camel_case_json_decodes_a_referral) {
   Referral ref;
   auto e = decode(json_request(R"({"referralId":"r-1","receivedAt":"2026-03-01T08:00:00Z","risk":"RISK_HIGH",
       "concerns":["depression","exam_stress"],"groups":["GROUP_HARDSHIP"],"mode":"MODE_HOME_VISIT",
@@ -43,7 +43,7 @@ TEST(Codec, CamelCaseJsonDecodesAReferral) {
   EXPECT_EQ(ref.received_at().seconds(), 1772352000);
 }
 
-TEST(Codec, SnakeCaseJsonDecodesTheSameReferral) {
+TEST(codec, snake_case_json_decodes_the_same_referral) {
   Referral a, b;
   ASSERT_FALSE(
       decode(json_request(R"({"referralId":"r-1","receivedAt":"2026-03-01T08:00:00Z","risk":"RISK_LOW"})"), a));
@@ -52,12 +52,12 @@ TEST(Codec, SnakeCaseJsonDecodesTheSameReferral) {
   EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString());
 }
 
-TEST(Codec, CharsetUtf8IsAccepted) {
+TEST(codec, charset_utf8_is_accepted) {
   Referral ref;
   EXPECT_FALSE(decode(json_request(R"({"referralId":"r-1"})", "application/json; charset=UTF-8"), ref));
 }
 
-TEST(Codec, UnknownFieldIsRejectedAndNamed) {
+TEST(codec, unknown_field_is_rejected_and_named) {
   auto e = decode_error(R"({"referralId":"r-1","bogusField":1})");
   EXPECT_EQ(e.status, 400);
   EXPECT_EQ(e.code, "INVALID_ARGUMENT");
@@ -65,14 +65,14 @@ TEST(Codec, UnknownFieldIsRejectedAndNamed) {
   EXPECT_NE(e.message.find("bogusField"), std::string::npos) << e.message;
 }
 
-TEST(Codec, UnknownNestedFieldIsNamedWithItsPath) {
+TEST(codec, unknown_nested_field_is_named_with_its_path) {
   auto e = decode_error(R"({"youth":{"ref":"y","shoeSize":40}})");
   EXPECT_EQ(e.status, 400);
   EXPECT_EQ(e.field, "youth.shoeSize") << e.message;
   EXPECT_EQ(e.message, "youth.shoeSize: unknown field");
 }
 
-TEST(Codec, UnknownEnumNameIsRejected) {
+TEST(codec, unknown_enum_name_is_rejected) {
   auto e = decode_error(R"({"risk":"RISK_EXTREME"})");
   EXPECT_EQ(e.status, 400);
   EXPECT_EQ(e.field, "risk") << e.message;
@@ -81,13 +81,13 @@ TEST(Codec, UnknownEnumNameIsRejected) {
   EXPECT_EQ(g.field, "groups[1]");
 }
 
-TEST(Codec, ErrorPathsUseLowerCamelCase) {
+TEST(codec, error_paths_use_lower_camel_case) {
   EXPECT_EQ(decode_error(R"({"referral_id":5})").field, "referralId");
   EXPECT_EQ(decode_error(R"({"youth":{"age":"old"}})").field, "youth.age");
   EXPECT_EQ(decode_error(R"({"concerns":[1]})").field, "concerns[0]");
 }
 
-TEST(Codec, WrongTypesAreRejected) {
+TEST(codec, wrong_types_are_rejected) {
   for (std::string body : {R"({"referralId":5})", R"({"youth":{"age":"old"}})", R"({"youth":"y-1"})",
                            R"({"receivedAt":"yesterday"})", R"({"youth":{"age":-3}})"}) {
     auto e = decode_error(body);
@@ -96,7 +96,7 @@ TEST(Codec, WrongTypesAreRejected) {
   }
 }
 
-TEST(Codec, HostileJsonIsAnErrorNotACrash) {
+TEST(codec, hostile_json_is_an_error_not_a_crash) {
   std::string deep(5000, '[');
   std::string nested;
   for (int i = 0; i < 3000; ++i) nested += R"({"youth":)";
@@ -112,7 +112,7 @@ TEST(Codec, HostileJsonIsAnErrorNotACrash) {
   }
 }
 
-TEST(Codec, BinaryProtobufRoundTrips) {
+TEST(codec, binary_protobuf_round_trips) {
   Referral in;
   in.set_referral_id("r-9");
   in.set_risk(caseroute::v1::RISK_CRISIS);
@@ -132,21 +132,21 @@ TEST(Codec, BinaryProtobufRoundTrips) {
   EXPECT_EQ(again.referral_id(), "r-9");
 }
 
-TEST(Codec, MalformedBinaryIsRejected) {
+TEST(codec, malformed_binary_is_rejected) {
   Referral out;
   auto e = decode(json_request("\x0a\xff\xff\xff", "application/x-protobuf"), out);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->status, 400);
 }
 
-TEST(Codec, EmptyBodyWithoutContentTypeIsTheEmptyMessage) {
+TEST(codec, empty_body_without_content_type_is_the_empty_message) {
   Referral out;
   out.set_referral_id("stale");
   EXPECT_FALSE(decode(json_request("", ""), out));
   EXPECT_EQ(out.referral_id(), "");
 }
 
-TEST(Codec, TextPlainIs415) {
+TEST(codec, text_plain_is_415) {
   Referral out;
   auto e = decode(json_request("{}", "text/plain"), out);
   ASSERT_TRUE(e);
@@ -160,7 +160,7 @@ TEST(Codec, TextPlainIs415) {
   EXPECT_EQ(latin1->status, 415);
 }
 
-TEST(Codec, AcceptNegotiation) {
+TEST(codec, accept_negotiation) {
   EXPECT_EQ(accept_format(""), format::json);
   EXPECT_EQ(accept_format("*/*"), format::json);
   EXPECT_EQ(accept_format("application/json"), format::json);
@@ -170,7 +170,7 @@ TEST(Codec, AcceptNegotiation) {
   EXPECT_EQ(accept_format("application/json, application/x-protobuf;q=0.5"), format::json);
 }
 
-TEST(Codec, JsonResponseUsesCamelCaseAndEnumNamesAndOmitsDefaults) {
+TEST(codec, json_response_uses_camel_case_and_enum_names_and_omits_defaults) {
   caseroute::v1::ReferralAccepted a;
   a.set_case_id("k-1");
   a.set_state(caseroute::v1::CASE_QUEUED);
@@ -180,7 +180,7 @@ TEST(Codec, JsonResponseUsesCamelCaseAndEnumNamesAndOmitsDefaults) {
   EXPECT_EQ(res.body, R"({"caseId":"k-1","state":"CASE_QUEUED"})");
 }
 
-TEST(ErrorBody, JsonShapeIsExact) {
+TEST(error_body, json_shape_is_exact) {
   auto res = to_response(invalid_argument("concerns[0]: unknown specialty \"foo\"", "concerns[0]"));
   EXPECT_EQ(res.status, 400);
   EXPECT_EQ(res.content_type, "application/json");
@@ -189,13 +189,13 @@ TEST(ErrorBody, JsonShapeIsExact) {
       R"({"error":{"code":"INVALID_ARGUMENT","message":"concerns[0]: unknown specialty \"foo\"","field":"concerns[0]"}})");
 }
 
-TEST(ErrorBody, FieldIsAlwaysPresent) {
+TEST(error_body, field_is_always_present) {
   auto res = to_response(not_found("no such case"));
   EXPECT_EQ(res.status, 404);
   EXPECT_EQ(res.body, R"({"error":{"code":"NOT_FOUND","message":"no such case","field":""}})");
 }
 
-TEST(ErrorBody, UnavailableCarriesRetryAfter) {
+TEST(error_body, unavailable_carries_retry_after) {
   auto res = to_response(unavailable("redis unreachable", 5));
   EXPECT_EQ(res.status, 503);
   ASSERT_EQ(res.headers.size(), 1u);
@@ -203,7 +203,7 @@ TEST(ErrorBody, UnavailableCarriesRetryAfter) {
   EXPECT_EQ(res.headers[0].second, "5");
 }
 
-TEST(ErrorBody, BinaryWhenAcceptAsksForIt) {
+TEST(error_body, binary_when_accept_asks_for_it) {
   auto res = to_response(conflict("different content"), "application/x-protobuf");
   EXPECT_EQ(res.status, 409);
   EXPECT_EQ(res.content_type, "application/x-protobuf");
@@ -212,7 +212,7 @@ TEST(ErrorBody, BinaryWhenAcceptAsksForIt) {
   EXPECT_EQ(body.error().code(), "CONFLICT");
 }
 
-TEST(ErrorBody, StatusesAndCodes) {
+TEST(error_body, statuses_and_codes) {
   struct row {
     api_error e;
     int status;

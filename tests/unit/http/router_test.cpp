@@ -20,7 +20,7 @@ router sample() {
   return r;
 }
 
-TEST(Router, ExtractsParametersAndNamesTheRouteByPattern) {
+TEST(router, extracts_parameters_and_names_the_route_by_pattern) {
   auto r = sample();
   auto m = r.find("POST", "/v1/cases/k-42/accept");
   ASSERT_EQ(m.status, match_status::found);
@@ -29,14 +29,14 @@ TEST(Router, ExtractsParametersAndNamesTheRouteByPattern) {
   EXPECT_EQ(m.params.at("caseId"), "k-42");
 }
 
-TEST(Router, ParametersArePercentDecodedAfterSplitting) {
+TEST(router, parameters_are_percent_decoded_after_splitting) {
   auto r = sample();
   auto m = r.find("GET", "/v1/cases/a%2Fb%20c");
   ASSERT_EQ(m.status, match_status::found);
   EXPECT_EQ(m.params.at("caseId"), "a/b c");
 }
 
-TEST(Router, LiteralSegmentBeatsParameter) {
+TEST(router, literal_segment_beats_parameter) {
   auto r = sample();
   EXPECT_EQ(r.find("GET", "/v1/cases/export").route_name, "cases-export");
   EXPECT_EQ(r.find("GET", "/v1/cases/k-1").route_name, "/v1/cases/{caseId}");
@@ -44,7 +44,7 @@ TEST(Router, LiteralSegmentBeatsParameter) {
   EXPECT_EQ(r.find("GET", "/").route_name, "dashboard");
 }
 
-TEST(Router, UnknownPathIs404) {
+TEST(router, unknown_path_is_404) {
   auto r = sample();
   EXPECT_EQ(r.find("GET", "/v1/nothing").status, match_status::not_found);
   EXPECT_EQ(r.find("GET", "/v1/cases/k-1/accept/extra").status, match_status::not_found);
@@ -53,7 +53,7 @@ TEST(Router, UnknownPathIs404) {
   EXPECT_EQ(r.find("GET", "/v1/cases/%zz").status, match_status::not_found);
 }
 
-TEST(Router, KnownPathWithOtherMethodIs405WithAllowedMethods) {
+TEST(router, known_path_with_other_method_is_405_with_allowed_methods) {
   auto r = sample();
   auto m = r.find("GET", "/v1/cases/k-1/accept");
   EXPECT_EQ(m.status, match_status::method_not_allowed);
@@ -62,14 +62,14 @@ TEST(Router, KnownPathWithOtherMethodIs405WithAllowedMethods) {
   EXPECT_EQ(m.allowed[0], "POST");
 }
 
-TEST(Router, HeadFallsBackToGet) {
+TEST(router, head_falls_back_to_get) {
   auto r = sample();
   auto m = r.find("HEAD", "/healthz");
   EXPECT_EQ(m.status, match_status::found);
   EXPECT_EQ(m.route_name, "/healthz");
 }
 
-TEST(Router, RejectsMalformedAndDuplicatePatterns) {
+TEST(router, rejects_malformed_and_duplicate_patterns) {
   router r;
   r.add("GET", "/a/{id}", "", ok);
   EXPECT_THROW(r.add("GET", "/a/{id}", "", ok), std::invalid_argument);
@@ -80,7 +80,7 @@ TEST(Router, RejectsMalformedAndDuplicatePatterns) {
 
 boost::asio::awaitable<response> feed(request, stream_writer&) { co_return response{}; }
 
-TEST(Router, StreamRoutesAreFoundAsStreams) {
+TEST(router, stream_routes_are_found_as_streams) {
   router r;
   r.add_stream("GET", "/v1/events", "", feed);
   auto m = r.find("GET", "/v1/events");
@@ -90,7 +90,7 @@ TEST(Router, StreamRoutesAreFoundAsStreams) {
   EXPECT_EQ(r.find("HEAD", "/v1/events").status, match_status::method_not_allowed);
 }
 
-TEST(Router, ListsEveryRouteInOrderByMethodAndPattern) {
+TEST(router, lists_every_route_in_order_by_method_and_pattern) {
   auto r = sample();
   r.add_stream("GET", "/v1/events", "", feed);
   using row = std::pair<std::string, std::string>;
@@ -103,7 +103,7 @@ TEST(Router, ListsEveryRouteInOrderByMethodAndPattern) {
                                            {"GET", "/v1/events"}}));
 }
 
-TEST(Router, PercentDecode) {
+TEST(router, percent_decode) {
   std::string out;
   EXPECT_TRUE(percent_decode("a%41+b", out));
   EXPECT_EQ(out, "aA+b");

@@ -171,9 +171,9 @@ asio::awaitable<response> events(request req, stream_writer& out) {
 
 asio::awaitable<response> busy(request) { co_return to_response(unavailable("redis unreachable", 7)); }
 
-class ServerTest : public ::testing::Test {
+class server_test : public ::testing::Test {
  protected:
-  ServerTest() {
+  server_test() {
     routes_.add("GET", "/hello/{name}", "", hello);
     routes_.add("POST", "/hello/{name}", "", hello);
     routes_.add("GET", "/slow", "", sleep_then_answer);
@@ -246,7 +246,7 @@ class ServerTest : public ::testing::Test {
   std::vector<std::string> seen_;
 };
 
-TEST_F(ServerTest, ServesAGetThroughARegisteredHandler) {
+TEST_F(server_test, serves_a_get_through_a_registered_handler) {
   start();
   client c(port_);
   ASSERT_TRUE(c.send(get("/hello/w%20x?q=a+b&z=1", "X-Request-Id: req-123\r\n")));
@@ -260,7 +260,7 @@ TEST_F(ServerTest, ServesAGetThroughARegisteredHandler) {
   EXPECT_EQ(r->headers["content-type"], "text/plain");
 }
 
-TEST_F(ServerTest, GeneratesARequestIdWhenTheClientsIsNotSane) {
+TEST_F(server_test, generates_a_request_id_when_the_clients_is_not_sane) {
   start();
   client c(port_);
   ASSERT_TRUE(c.send(get("/hello/a", "X-Request-Id: has spaces and \"quotes\"\r\n")));
@@ -269,7 +269,7 @@ TEST_F(ServerTest, GeneratesARequestIdWhenTheClientsIsNotSane) {
   EXPECT_EQ(r->headers["x-request-id"].size(), 16u);
 }
 
-TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
+TEST_F(server_test, keep_alive_serves_two_requests_on_one_connection) {
   start();
   client c(port_);
   ASSERT_TRUE(c.send(get("/hello/one")));
@@ -283,7 +283,7 @@ TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
   EXPECT_TRUE(wait_open(1));
 }
 
-TEST_F(ServerTest, ExpectContinueGets100ThenTheAnswer) {
+TEST_F(server_test, expect_continue_gets_100_then_the_answer) {
   start();
   client c(port_);
   ASSERT_TRUE(c.send("POST /hello/x HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n"));
@@ -293,7 +293,7 @@ TEST_F(ServerTest, ExpectContinueGets100ThenTheAnswer) {
   EXPECT_EQ(r->status, 200);
 }
 
-TEST_F(ServerTest, BodyOverTheLimitIs413ThenClose) {
+TEST_F(server_test, body_over_the_limit_is_413_then_close) {
   start();
   client c(port_);
   std::string body(5000, 'x');
@@ -307,7 +307,7 @@ TEST_F(ServerTest, BodyOverTheLimitIs413ThenClose) {
   EXPECT_TRUE(c.closed_by_peer());
 }
 
-TEST_F(ServerTest, ChunkedBodyOverTheLimitIs413) {
+TEST_F(server_test, chunked_body_over_the_limit_is_413) {
   start();
   client c(port_);
   c.send("POST /hello/x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
@@ -317,7 +317,7 @@ TEST_F(ServerTest, ChunkedBodyOverTheLimitIs413) {
   EXPECT_EQ(r->status, 413);
 }
 
-TEST_F(ServerTest, HeaderOverTheLimitIsRejectedThenClose) {
+TEST_F(server_test, header_over_the_limit_is_rejected_then_close) {
   start();
   client c(port_);
   c.send(get("/hello/x", "X-Big: " + std::string(4000, 'h') + "\r\n"));
@@ -328,7 +328,7 @@ TEST_F(ServerTest, HeaderOverTheLimitIsRejectedThenClose) {
   EXPECT_TRUE(c.closed_by_peer());
 }
 
-TEST_F(ServerTest, MalformedRequestIs400ThenClose) {
+TEST_F(server_test, malformed_request_is_400_then_close) {
   start();
   client c(port_);
   c.send("GET /hello/x HTTP/1.1\r\nHost: t\r\nContent-Length: nope\r\n\r\n");
@@ -344,7 +344,7 @@ TEST_F(ServerTest, MalformedRequestIs400ThenClose) {
   EXPECT_EQ(bad_escape->status, 400);
 }
 
-TEST_F(ServerTest, UnknownPathIs404AndWrongMethodIs405) {
+TEST_F(server_test, unknown_path_is_404_and_wrong_method_is_405) {
   start();
   client c(port_);
   c.send(get("/nowhere/123"));
@@ -358,7 +358,7 @@ TEST_F(ServerTest, UnknownPathIs404AndWrongMethodIs405) {
   EXPECT_EQ(b->headers["allow"], "GET, POST");
 }
 
-TEST_F(ServerTest, HeadAnswersWithoutABody) {
+TEST_F(server_test, head_answers_without_a_body) {
   start();
   client c(port_);
   c.send("HEAD /hello/abc HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -374,7 +374,7 @@ TEST_F(ServerTest, HeadAnswersWithoutABody) {
   EXPECT_EQ(r->body.substr(0, 16), "GET|/hello/next|");
 }
 
-TEST_F(ServerTest, SlowLorisDoesNotBlockOthersAndIsCutAfterTheReadTimeout) {
+TEST_F(server_test, slow_loris_does_not_block_others_and_is_cut_after_the_read_timeout) {
   start();
   client slow(port_, 5000);
   ASSERT_TRUE(slow.send("GET /hello/x HTTP/1.1\r\nHost: t\r\nX-Half: "));
@@ -391,7 +391,7 @@ TEST_F(ServerTest, SlowLorisDoesNotBlockOthersAndIsCutAfterTheReadTimeout) {
   EXPECT_LT(waited, 3s);
 }
 
-TEST_F(ServerTest, SilentConnectionsAreClosedOldestFirstToAdmitNewClients) {
+TEST_F(server_test, silent_connections_are_closed_oldest_first_to_admit_new_clients) {
   settings_.max_connections = 2;
   start();
   client a(port_), b(port_);
@@ -408,7 +408,7 @@ TEST_F(ServerTest, SilentConnectionsAreClosedOldestFirstToAdmitNewClients) {
   EXPECT_EQ(rb->status, 200);
 }
 
-TEST_F(ServerTest, OverTheConnectionLimitAnswers503WithRetryAfter) {
+TEST_F(server_test, over_the_connection_limit_answers_503_with_retry_after) {
   settings_.max_connections = 2;
   start();
   client a(port_), b(port_);
@@ -432,7 +432,7 @@ TEST_F(ServerTest, OverTheConnectionLimitAnswers503WithRetryAfter) {
   EXPECT_EQ(ra->status, 200);
 }
 
-TEST_F(ServerTest, HandlerExceptionIs500AndTheConnectionSurvives) {
+TEST_F(server_test, handler_exception_is_500_and_the_connection_survives) {
   start();
   client c(port_);
   c.send(get("/boom"));
@@ -446,7 +446,7 @@ TEST_F(ServerTest, HandlerExceptionIs500AndTheConnectionSurvives) {
   EXPECT_EQ(again->status, 200);
 }
 
-TEST_F(ServerTest, HandlerErrorResponsesKeepTheirExtraHeaders) {
+TEST_F(server_test, handler_error_responses_keep_their_extra_headers) {
   start();
   client c(port_);
   c.send(get("/busy"));
@@ -456,7 +456,7 @@ TEST_F(ServerTest, HandlerErrorResponsesKeepTheirExtraHeaders) {
   EXPECT_EQ(r->headers["retry-after"], "7");
 }
 
-TEST_F(ServerTest, HooksSeeRoutePatternsNotRawPaths) {
+TEST_F(server_test, hooks_see_route_patterns_not_raw_paths) {
   start();
   client c(port_);
   c.send(get("/hello/k-123"));
@@ -471,7 +471,7 @@ TEST_F(ServerTest, HooksSeeRoutePatternsNotRawPaths) {
   EXPECT_EQ(s[1], "GET unmatched 404");
 }
 
-TEST_F(ServerTest, StopAcceptingAndDrainLetAnInFlightRequestFinish) {
+TEST_F(server_test, stop_accepting_and_drain_let_an_in_flight_request_finish) {
   start();
   client idle(port_);
   client c(port_);
@@ -493,7 +493,7 @@ TEST_F(ServerTest, StopAcceptingAndDrainLetAnInFlightRequestFinish) {
   EXPECT_FALSE(late.connected() && late.send(get("/hello/x")) && late.read_reply());
 }
 
-TEST_F(ServerTest, DrainPastItsDeadlineClosesWhatIsLeft) {
+TEST_F(server_test, drain_past_its_deadline_closes_what_is_left) {
   start();
   client c(port_);
   slow_started = 0;
@@ -507,7 +507,7 @@ TEST_F(ServerTest, DrainPastItsDeadlineClosesWhatIsLeft) {
   EXPECT_TRUE(wait_open(0));
 }
 
-TEST_F(ServerTest, StreamRouteSendsEventsUntilShutdown) {
+TEST_F(server_test, stream_route_sends_events_until_shutdown) {
   start();
   client c(port_);
   c.send(get("/events", "Authorization: Bearer x\r\n"));
@@ -522,7 +522,7 @@ TEST_F(ServerTest, StreamRouteSendsEventsUntilShutdown) {
   EXPECT_EQ(drained.wait_for(3s), std::future_status::ready);
 }
 
-TEST_F(ServerTest, StreamRouteCanAnswerAnOrdinaryError) {
+TEST_F(server_test, stream_route_can_answer_an_ordinary_error) {
   start();
   client c(port_);
   c.send(get("/events"));
@@ -535,7 +535,7 @@ TEST_F(ServerTest, StreamRouteCanAnswerAnOrdinaryError) {
   EXPECT_EQ(again->status, 200);
 }
 
-TEST(ServerListen, BadOrBusyAddressThrowsAClearError) {
+TEST(server_listen, bad_or_busy_address_throws_a_clear_error) {
   asio::io_context io;
   router r;
   config::server_settings s;

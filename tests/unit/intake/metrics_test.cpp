@@ -6,7 +6,7 @@
 namespace caseroute::metrics {
 namespace {
 
-TEST(metrics, CountersGaugesAndHistogramsRender) {
+TEST(metrics, counters_gauges_and_histograms_render) {
   registry r;
   r.inc("caseroute_referrals_total", {{"platform", "p"}, {"outcome", "created"}});
   r.inc("caseroute_referrals_total", {{"platform", "p"}, {"outcome", "created"}});
@@ -24,13 +24,13 @@ TEST(metrics, CountersGaugesAndHistogramsRender) {
   EXPECT_NE(text.find("caseroute_offer_to_accept_seconds_sum 103\n"), std::string::npos);
 }
 
-TEST(metrics, LabelValuesAreEscaped) {
+TEST(metrics, label_values_are_escaped) {
   registry r;
   r.inc("caseroute_http_requests_total", {{"route", "a\"b\\c"}, {"method", "GET"}, {"status", "200"}});
   EXPECT_NE(r.render().find("route=\"a\\\"b\\\\c\""), std::string::npos);
 }
 
-TEST(metrics, UnknownNameIsAProgrammingError) {
+TEST(metrics, unknown_name_is_a_programming_error) {
   registry r;
   EXPECT_THROW(r.inc("caseroute_nope"), std::logic_error);
 }

@@ -1,4 +1,5 @@
-// Referral validation (SPEC 4.2): each rule, the field it names.
+// Referral validation (docs/API.md, "POST /v1/referrals"): each rule, the
+// field it names.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -44,7 +45,7 @@ struct row {
 
 class validate_table : public ::testing::TestWithParam<row> {};
 
-TEST_P(validate_table, FieldRule) {
+TEST_P(validate_table, field_rule) {
   const auto cfg = test_config();
   auto r = good();
   GetParam().change(r);
@@ -60,62 +61,62 @@ TEST_P(validate_table, FieldRule) {
 }
 
 const row rows[] = {
-    {"Valid", [](v1::Referral&) {}, nullptr},
-    {"MissingReferralId", [](v1::Referral& r) { r.clear_referral_id(); }, "referralId"},
-    {"ReferralIdBadChar", [](v1::Referral& r) { r.set_referral_id("a b"); }, "referralId"},
-    {"ReferralIdTooLong", [](v1::Referral& r) { r.set_referral_id(std::string(65, 'a')); }, "referralId"},
-    {"ReferralId64Ok", [](v1::Referral& r) { r.set_referral_id(std::string(64, 'a')); }, nullptr},
-    {"MissingReceivedAt", [](v1::Referral& r) { r.clear_received_at(); }, "receivedAt"},
-    {"ReceivedAtInFuture",
+    {"valid", [](v1::Referral&) {}, nullptr},
+    {"missing_referral_id", [](v1::Referral& r) { r.clear_referral_id(); }, "referralId"},
+    {"referral_id_bad_char", [](v1::Referral& r) { r.set_referral_id("a b"); }, "referralId"},
+    {"referral_id_too_long", [](v1::Referral& r) { r.set_referral_id(std::string(65, 'a')); }, "referralId"},
+    {"referral_id_64_ok", [](v1::Referral& r) { r.set_referral_id(std::string(64, 'a')); }, nullptr},
+    {"missing_received_at", [](v1::Referral& r) { r.clear_received_at(); }, "receivedAt"},
+    {"received_at_in_future",
      [](v1::Referral& r) { r.mutable_received_at()->set_seconds(r.received_at().seconds() + 3600); }, "receivedAt"},
-    {"MissingRisk", [](v1::Referral& r) { r.set_risk(v1::RISK_UNSPECIFIED); }, "risk"},
-    {"UnknownRiskNumber", [](v1::Referral& r) { r.set_risk(static_cast<v1::Risk>(9)); }, "risk"},
-    {"NoConcerns", [](v1::Referral& r) { r.clear_concerns(); }, "concerns"},
-    {"NineConcerns",
+    {"missing_risk", [](v1::Referral& r) { r.set_risk(v1::RISK_UNSPECIFIED); }, "risk"},
+    {"unknown_risk_number", [](v1::Referral& r) { r.set_risk(static_cast<v1::Risk>(9)); }, "risk"},
+    {"no_concerns", [](v1::Referral& r) { r.clear_concerns(); }, "concerns"},
+    {"nine_concerns",
      [](v1::Referral& r) {
        for (int i = 0; i < 7; ++i) r.add_concerns("grief");
      },
      "concerns"},
-    {"UnknownPrimaryConcern", [](v1::Referral& r) { r.set_concerns(0, "foo"); }, "concerns[0]"},
-    {"UnknownSecondConcern", [](v1::Referral& r) { r.set_concerns(1, "foo"); }, "concerns[1]"},
-    {"DuplicateConcern", [](v1::Referral& r) { r.set_concerns(1, "depression"); }, "concerns[1]"},
-    {"UnknownGroup", [](v1::Referral& r) { r.add_groups(static_cast<v1::Group>(7)); }, "groups[1]"},
-    {"UnspecifiedGroup", [](v1::Referral& r) { r.set_groups(0, v1::GROUP_UNSPECIFIED); }, "groups[0]"},
-    {"MissingMode", [](v1::Referral& r) { r.set_mode(v1::MODE_UNSPECIFIED); }, "mode"},
-    {"VisitNeedsCounty", [](v1::Referral& r) { r.set_mode(v1::MODE_HOME_VISIT); }, "county"},
-    {"VisitNeedsConfiguredCounty",
+    {"unknown_primary_concern", [](v1::Referral& r) { r.set_concerns(0, "foo"); }, "concerns[0]"},
+    {"unknown_second_concern", [](v1::Referral& r) { r.set_concerns(1, "foo"); }, "concerns[1]"},
+    {"duplicate_concern", [](v1::Referral& r) { r.set_concerns(1, "depression"); }, "concerns[1]"},
+    {"unknown_group", [](v1::Referral& r) { r.add_groups(static_cast<v1::Group>(7)); }, "groups[1]"},
+    {"unspecified_group", [](v1::Referral& r) { r.set_groups(0, v1::GROUP_UNSPECIFIED); }, "groups[0]"},
+    {"missing_mode", [](v1::Referral& r) { r.set_mode(v1::MODE_UNSPECIFIED); }, "mode"},
+    {"visit_needs_county", [](v1::Referral& r) { r.set_mode(v1::MODE_HOME_VISIT); }, "county"},
+    {"visit_needs_configured_county",
      [](v1::Referral& r) {
        r.set_mode(v1::MODE_SITE_VISIT);
        r.set_county("411224");
      },
      "county"},
-    {"VisitInConfiguredCounty",
+    {"visit_in_configured_county",
      [](v1::Referral& r) {
        r.set_mode(v1::MODE_SITE_VISIT);
        r.set_county("411203");
      },
      nullptr},
-    {"PhoneWithUnconfiguredCountyOk", [](v1::Referral& r) { r.set_county("411224"); }, nullptr},
-    {"CountyNotSixDigits", [](v1::Referral& r) { r.set_county("41120"); }, "county"},
-    {"AgeTooHigh", [](v1::Referral& r) { r.mutable_youth()->set_age(36); }, "youth.age"},
-    {"AgeZeroOk", [](v1::Referral& r) { r.mutable_youth()->set_age(0); }, nullptr},
-    {"YouthRefBad", [](v1::Referral& r) { r.mutable_youth()->set_ref("名字"); }, "youth.ref"},
-    {"SummaryTooLong", [](v1::Referral& r) { r.set_summary(std::string(4001, 'x')); }, "summary"},
-    {"Summary4000ChineseCharactersOk",
+    {"phone_with_unconfigured_county_ok", [](v1::Referral& r) { r.set_county("411224"); }, nullptr},
+    {"county_not_six_digits", [](v1::Referral& r) { r.set_county("41120"); }, "county"},
+    {"age_too_high", [](v1::Referral& r) { r.mutable_youth()->set_age(36); }, "youth.age"},
+    {"age_zero_ok", [](v1::Referral& r) { r.mutable_youth()->set_age(0); }, nullptr},
+    {"youth_ref_bad", [](v1::Referral& r) { r.mutable_youth()->set_ref("名字"); }, "youth.ref"},
+    {"summary_too_long", [](v1::Referral& r) { r.set_summary(std::string(4001, 'x')); }, "summary"},
+    {"summary_4000_chinese_characters_ok",
      [](v1::Referral& r) {
        std::string s;
        for (int i = 0; i < 4000; ++i) s += "心";
        r.set_summary(s);
      },
      nullptr},
-    {"SummaryBadUtf8", [](v1::Referral& r) { r.set_summary("\xff\xfe"); }, "summary"},
-    {"PhoneTooLong", [](v1::Referral& r) { r.mutable_contact()->set_phone(std::string(40, '1')); }, "contact.phone"},
+    {"summary_bad_utf8", [](v1::Referral& r) { r.set_summary("\xff\xfe"); }, "summary"},
+    {"phone_too_long", [](v1::Referral& r) { r.mutable_contact()->set_phone(std::string(40, '1')); }, "contact.phone"},
 };
 
 INSTANTIATE_TEST_SUITE_P(referral, validate_table, ::testing::ValuesIn(rows),
                          [](const auto& info) { return std::string(info.param.name); });
 
-TEST(validate, ErrorMessagesNeverEchoPersonalData) {
+TEST(validate, error_messages_never_echo_personal_data) {
   const auto cfg = test_config();
   auto r = good();
   r.set_summary(std::string(4001, 'S'));
