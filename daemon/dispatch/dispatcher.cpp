@@ -9,9 +9,11 @@
 #include <set>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <variant>
 
-#include "log/log.hpp"
 #include "dispatch/reconcile.hpp"
+#include "log/log.hpp"
 #include "routing/routing.hpp"
 
 namespace caseroute::dispatch {
@@ -43,9 +45,9 @@ asio::awaitable<void> dispatcher::run() {
     // shift start routes at once.
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(s_.cfg->routing.tick);
     if (auto change = s_.roster->next_change(now())) {
-      wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*change - now()) +
-                            std::chrono::milliseconds(1),
-                        std::chrono::milliseconds(1), wait);
+      wait = std::clamp(
+          std::chrono::duration_cast<std::chrono::milliseconds>(*change - now()) + std::chrono::milliseconds(1),
+          std::chrono::milliseconds(1), wait);
     }
     wake_.expires_after(wait);
     co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -57,7 +59,37 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   const auto roster = s_.roster;
   const auto now = caseroute::now();
 
-  auto expired = co_await s_.store.expire_offers(now, cfg->routing.max_missed_offers);
+  auto expired = co_await expire(cfg->routing.max_missed_offers, now);
+  if (!expired) co_return expired.error();
+
+  auto on_duty = roster->on_duty(now);
+  std::set<std::string> duty_ids;
+  for (const auto& d : on_duty) duty_ids.insert(d.counselor_id);
+  auto withdrawn = co_await withdraw_if_shift_ended(cfg, roster, duty_ids, now);
+  if (!withdrawn) co_return withdrawn.error();
+
+  auto state = co_await s_.store.load_routing_state(now, cfg->routing.continuity_window());
+  if (!state) co_return state.error();
+  const auto snap = store::to_snapshot(*state, cfg.get(), std::move(on_duty));
+  s_.metrics.set("caseroute_counselors_on_duty", {}, static_cast<double>(duty_ids.size()));
+
+  auto escalated = co_await escalate_due(state->queued, cfg, now);
+  if (!escalated) co_return escalated.error();
+
+  // A crisis case goes to every eligible crisis-trained counselor at once.
+  routing::plan_options options;
+  options.crisis_broadcast = true;
+  // Continuity across shifts: a LOW/MEDIUM case may wait for its counselor's next shift.
+  options.continuity_roster = roster.get();
+  const auto decisions = routing::plan(state->queued, snap, now, options);
+  auto done = co_await apply_all(decisions, state->queued, now);
+  if (!done) co_return done.error();
+  if (done->reroute) kick();
+  co_return boost::system::result<void>{};
+}
+
+asio::awaitable<dispatcher::result<void>> dispatcher::expire(int max_missed_offers, time_point now) {
+  auto expired = co_await s_.store.expire_offers(now, max_missed_offers);
   if (!expired) co_return expired.error();
   if (expired->expired > 0) {
     s_.metrics.inc("caseroute_offers_expired_total", {}, expired->expired);
@@ -65,12 +97,14 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   }
   for (const auto& id : expired->signed_out)
     log::warn("counselor.availability", {{"counselor_id", id}, {"available", false}, {"why", "missed offers"}});
+  co_return result<void>{};
+}
 
+asio::awaitable<dispatcher::result<void>> dispatcher::withdraw_if_shift_ended(
+    std::shared_ptr<const config::config> cfg, std::shared_ptr<const schedule::roster> roster,
+    std::set<std::string> duty_ids, time_point now) {
   // A shift ended (someone left the on-duty set) or this replica just started:
   // offers to counselors no longer on duty are withdrawn and routed again.
-  auto on_duty = roster->on_duty(now);
-  std::set<std::string> duty_ids;
-  for (const auto& d : on_duty) duty_ids.insert(d.counselor_id);
   const bool someone_left = !std::includes(duty_ids.begin(), duty_ids.end(), on_duty_.begin(), on_duty_.end());
   if (someone_left || !reconciled_) {
     auto withdrawn = co_await withdraw_off_duty_offers(s_.store, cfg, roster, now);
@@ -78,18 +112,16 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
     if (*withdrawn > 0) log::info("offers.withdrawn", {{"count", *withdrawn}, {"why", "counselor no longer on duty"}});
     reconciled_ = true;
   }
-  on_duty_ = duty_ids;
+  on_duty_ = std::move(duty_ids);
+  co_return result<void>{};
+}
 
-  auto state = co_await s_.store.load_routing_state(now, cfg->routing.continuity_window());
-  if (!state) co_return state.error();
-
-  const auto snap = store::to_snapshot(*state, cfg.get(), std::move(on_duty));
-
-  s_.metrics.set("caseroute_counselors_on_duty", {}, static_cast<double>(duty_ids.size()));
-
-  // Escalation: one level per limit passed since the case was queued, each
-  // rise its own event (after an outage a case may be due several at once).
-  for (auto& c : state->queued) {
+asio::awaitable<dispatcher::result<void>> dispatcher::escalate_due(std::vector<routing::queued_case>& queued,
+                                                                   std::shared_ptr<const config::config> cfg,
+                                                                   time_point now) {
+  // One level per limit passed since the case was queued, each rise its own
+  // event (after an outage a case may be due several at once).
+  for (auto& c : queued) {
     const int due = routing::due_escalation_level(c, now, cfg->routing);
     for (int level = c.escalation_level + 1; level <= due; ++level) {
       auto rose = co_await s_.store.escalate(c.id, level, now);
@@ -101,41 +133,28 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
     }
     c.escalation_level = std::max(c.escalation_level, due);
   }
-
-  // A crisis case goes to every eligible crisis-trained counselor at once.
-  routing::plan_options options;
-  options.crisis_broadcast = true;
-  // Continuity across shifts: a LOW/MEDIUM case may wait for its counselor's next shift.
-  options.continuity_roster = roster.get();
-  const auto decisions = routing::plan(state->queued, snap, now, options);
-  std::unordered_map<std::string_view, const routing::queued_case*> by_id;  // keys point into state
-  by_id.reserve(state->queued.size());
-  for (const auto& c : state->queued) by_id.emplace(c.id, &c);
-
-  bool reroute = false;
-  for (const auto& d : decisions) {
-    result<applied> done = applied{};
-    if (const auto* o = std::get_if<routing::offer>(&d)) {
-      done = co_await apply_offer(*o, by_id.at(o->case_id), now);
-    } else if (const auto* k = std::get_if<routing::keep_queued>(&d)) {
-      // SPEC 3: a crisis case with no eligible counselor escalates at once.
-      const auto* c = by_id.at(k->case_id);
-      if (c->level == routing::risk::crisis && c->escalation_level == 0) done = co_await escalate_now(c, now);
-    } else if (const auto* b = std::get_if<routing::broadcast>(&d)) {
-      done = co_await apply_broadcast(*b, by_id.at(b->case_id), now);
-    } else if (const auto* w = std::get_if<routing::wait_for_counselor>(&d)) {
-      done = co_await apply_wait(*w, by_id.at(w->case_id), now);
-    }
-    if (!done) co_return done.error();
-    reroute = reroute || done->reroute;
-  }
-  if (reroute) kick();
-  co_return boost::system::result<void>{};
+  co_return result<void>{};
 }
 
-asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_offer(routing::offer o,
-                                                                                 const routing::queued_case* c,
-                                                                                 time_point now) {
+asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_all(
+    const std::vector<routing::decision>& decisions, const std::vector<routing::queued_case>& queued, time_point now) {
+  std::unordered_map<std::string_view, const routing::queued_case*> by_id;  // keys point into queued
+  by_id.reserve(queued.size());
+  for (const auto& c : queued) by_id.emplace(c.id, &c);
+  // The overload for the decision's kind; one missing is a compile error.
+  auto apply_one = [&](const auto& kind) { return apply(kind, by_id.at(kind.case_id), now); };
+  applied all;
+  for (const auto& d : decisions) {
+    auto done = co_await std::visit(apply_one, d);
+    if (!done) co_return done.error();
+    all.reroute = all.reroute || done->reroute;
+  }
+  co_return all;
+}
+
+asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply(routing::offer o,
+                                                                           const routing::queued_case* c,
+                                                                           time_point now) {
   const auto cfg = s_.cfg;
   const auto* counselor = cfg->find_counselor(o.counselor_id);
   if (counselor == nullptr) co_return applied{};
@@ -160,16 +179,19 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_offer
   }
   s_.metrics.inc("caseroute_offers_total", {{"rule", req.rule}});
   s_.metrics.observe("caseroute_referral_to_offer_seconds", {},
-                       std::chrono::duration<double>(now - c->created_at).count());
+                     std::chrono::duration<double>(now - c->created_at).count());
   log::info(
       "case.offered",
       {{"case_id", req.case_id}, {"counselor_id", req.counselor_id}, {"site_id", req.site_id}, {"rule", req.rule}});
   co_return applied{};
 }
 
-asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::escalate_now(const routing::queued_case* c,
-                                                                                  time_point now) {
-  // Level 1 relaxes rule 2 for the next pass.
+asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply(routing::keep_queued,
+                                                                           const routing::queued_case* c,
+                                                                           time_point now) {
+  // A crisis case with no eligible counselor escalates at once: level 1
+  // relaxes rule 2 for the next pass.
+  if (c->level != routing::risk::crisis || c->escalation_level != 0) co_return applied{};
   auto rose = co_await s_.store.escalate(c->id, 1, now);
   if (!rose) co_return rose.error();
   if (!*rose) co_return applied{};
@@ -178,9 +200,9 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::escalate_no
   co_return applied{.reroute = true};
 }
 
-asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_broadcast(routing::broadcast b,
-                                                                                     const routing::queued_case* c,
-                                                                                     time_point now) {
+asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply(routing::broadcast b,
+                                                                           const routing::queued_case* c,
+                                                                           time_point now) {
   const auto cfg = s_.cfg;
   store::broadcast_request req;
   req.case_id = b.case_id;
@@ -201,14 +223,14 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_broad
   }
   s_.metrics.inc("caseroute_offers_total", {{"rule", "broadcast"}}, static_cast<double>(r->size()));
   s_.metrics.observe("caseroute_referral_to_offer_seconds", {},
-                       std::chrono::duration<double>(now - c->created_at).count());
+                     std::chrono::duration<double>(now - c->created_at).count());
   log::info("case.broadcast", {{"case_id", req.case_id}, {"offers", static_cast<int>(r->size())}});
   co_return applied{};
 }
 
-asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_wait(routing::wait_for_counselor w,
-                                                                                const routing::queued_case* c,
-                                                                                time_point now) {
+asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply(routing::wait_for_counselor w,
+                                                                           const routing::queued_case* c,
+                                                                           time_point now) {
   // The case stays queued for its continuity counselor. Every pass decides
   // the wait again; the store records it (event case.waiting) only once.
   auto recorded = co_await s_.store.record_wait(w.case_id, w.counselor_id, w.until, w.reason, now);

@@ -7,8 +7,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "metrics/metrics.hpp"
@@ -44,21 +46,33 @@ class dispatcher {
  private:
   template <class T>
   using result = boost::system::result<T>;
+
+  // The steps of a pass, in order; each fails only when Redis is
+  // unavailable. They are awaited directly by pass(), whose frame owns the
+  // routing state they are handed by reference.
+  boost::asio::awaitable<result<void>> expire(int max_missed_offers, time_point now);
+  boost::asio::awaitable<result<void>> withdraw_if_shift_ended(std::shared_ptr<const config::config> cfg,
+                                                               std::shared_ptr<const schedule::roster> roster,
+                                                               std::set<std::string> duty_ids, time_point now);
+  boost::asio::awaitable<result<void>> escalate_due(std::vector<routing::queued_case>& queued,
+                                                    std::shared_ptr<const config::config> cfg, time_point now);
+
   // What applying one decision asks of the pass: route again at once (a
   // crisis case escalated, so rule 2 is relaxed).
   struct applied {
     bool reroute = false;
   };
-  // One coroutine per kind of routing::decision (keep_queued needs one only
-  // for a crisis case: escalate_now); each fails only when Redis is
-  // unavailable (a case changed meanwhile is left to the next pass). The
-  // case pointers point into the pass's routing state.
-  boost::asio::awaitable<result<applied>> apply_offer(routing::offer o, const routing::queued_case* c, time_point now);
-  boost::asio::awaitable<result<applied>> escalate_now(const routing::queued_case* c, time_point now);
-  boost::asio::awaitable<result<applied>> apply_broadcast(routing::broadcast b, const routing::queued_case* c,
-                                                          time_point now);
-  boost::asio::awaitable<result<applied>> apply_wait(routing::wait_for_counselor w, const routing::queued_case* c,
-                                                     time_point now);
+  boost::asio::awaitable<result<applied>> apply_all(const std::vector<routing::decision>& decisions,
+                                                    const std::vector<routing::queued_case>& queued, time_point now);
+  // One apply() per kind of routing::decision, picked by std::visit, so a
+  // new kind without its overload does not compile. Each fails only when
+  // Redis is unavailable (a case changed meanwhile is left to the next
+  // pass); `c` points into the pass's routing state.
+  boost::asio::awaitable<result<applied>> apply(routing::offer o, const routing::queued_case* c, time_point now);
+  boost::asio::awaitable<result<applied>> apply(routing::keep_queued k, const routing::queued_case* c, time_point now);
+  boost::asio::awaitable<result<applied>> apply(routing::broadcast b, const routing::queued_case* c, time_point now);
+  boost::asio::awaitable<result<applied>> apply(routing::wait_for_counselor w, const routing::queued_case* c,
+                                                time_point now);
 
   services s_;
   boost::asio::steady_timer wake_;

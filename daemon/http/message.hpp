@@ -1,6 +1,6 @@
-// Plain request and response values handed between the Beast connection loop
-// (server.cpp, the only Beast translation unit) and the route handlers, which
-// therefore never include Beast.
+// Plain request and response values handed from the Beast connection loop
+// (server.cpp) through respond() to the route handlers, which therefore never
+// include Beast.
 #pragma once
 
 #include <map>

@@ -1,12 +1,13 @@
-// The Beast listener and per-connection loop (the only Beast translation
-// unit). Per request: deadline, read within the limits, route, call the
-// handler, write, loop (Beast example/http/server/awaitable). One io_context
-// on one thread, so the connection table needs no lock and no strand.
+// The Beast listener and per-connection loop (one of the two translation
+// units that include Beast; intake/callback_client.cpp is the other). Per
+// request: deadline, read within the limits, respond(), write, loop (Beast
+// example/http/server/awaitable). One io_context on one thread, so the
+// connection table needs no lock and no strand.
 #include "http/server.hpp"
 
 #include "config/digest.hpp"
-#include "http/codec.hpp"
 #include "http/errors.hpp"
+#include "http/respond.hpp"
 #include "log/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -23,6 +24,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/system/result.hpp>
 
 #include <array>
 #include <atomic>
@@ -70,6 +72,9 @@ struct server::impl {
   std::uint64_t next_id = 0;
   asio::steady_timer drained;  // drain() waits on it; the last connection to close cancels it
   std::mt19937_64 rng{std::random_device{}()};
+
+  // At the connection limit; lingering and evicted connections hold no slot.
+  bool full() const { return open.size() - lingering - evicting >= settings.max_connections; }
 
   std::chrono::steady_clock::duration read_timeout() const {
     return std::max(settings.read_timeout, std::chrono::seconds(1));
@@ -172,36 +177,19 @@ void apply_limits(bhttp::request_parser<bhttp::string_body>& parser, const confi
   parser.body_limit(static_cast<std::uint64_t>(s.max_body_bytes));
 }
 
-// Fills the plain request; an error for a malformed target.
-std::optional<api_error> to_request(bhttp::request<bhttp::string_body>&& m, request& out, std::string& raw_path) {
+// The plain request of a Beast message: method, raw target, headers (names
+// lowercased) and body. respond() decodes the target.
+request to_request(bhttp::request<bhttp::string_body>&& m) {
+  request out;
   out.method = std::string(m.method_string());
   out.target = std::string(m.target());
-  if (out.target.empty() || out.target.front() != '/') return invalid_argument("request target must be a path");
-  auto q = out.target.find('?');
-  raw_path = out.target.substr(0, q);
-  if (!percent_decode(raw_path, out.path)) return invalid_argument("malformed percent-encoding in the path");
-  if (q != std::string::npos) {
-    std::string_view rest = std::string_view(out.target).substr(q + 1);
-    while (!rest.empty()) {
-      auto amp = rest.find('&');
-      auto pair = rest.substr(0, amp);
-      auto eq = pair.find('=');
-      std::string key, value;
-      if (!percent_decode(pair.substr(0, eq), key, true) ||
-          (eq != std::string_view::npos && !percent_decode(pair.substr(eq + 1), value, true)))
-        return invalid_argument("malformed percent-encoding in the query");
-      if (!key.empty()) out.query.emplace(std::move(key), std::move(value));
-      if (amp == std::string_view::npos) break;
-      rest.remove_prefix(amp + 1);
-    }
-  }
   for (const auto& f : m) {
     std::string name(f.name_string());
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     out.headers.emplace_back(std::move(name), std::string(f.value()));
   }
   out.body = std::move(m.body());
-  return std::nullopt;
+  return out;
 }
 
 // Half-closes, then reads and discards what the client still sends (for up
@@ -270,148 +258,149 @@ class live_stream final : public stream_writer {
   bool failed_ = false;
 };
 
+// The steps of one connection's loop. Each is awaited directly by session(),
+// whose frame owns the connection and the buffer, so they take references.
+
+// "address:port" ("[v6]:port" for IPv6) of the peer, or "" once it is gone.
+std::string peer_address(const tcp::socket& socket) {
+  beast::error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  if (ec) return {};
+  const auto address = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(ep.port());
+}
+
+// Idle between requests until the first byte of the next one; false when
+// the server is stopping (stop_accepting() cancels this wait) or the peer
+// closed or kept silent past the read timeout.
+asio::awaitable<bool> wait_for_request(connection& conn, beast::flat_buffer& buffer) {
+  if (buffer.size() == 0) {
+    if (conn.owner->stopping) co_return false;
+    conn.idle = true;
+    conn.stream.expires_after(conn.owner->read_timeout());
+    auto [ec, n] = co_await conn.stream.async_read_some(buffer.prepare(4096), use_tuple);
+    conn.idle = false;
+    if (ec) co_return false;
+    buffer.commit(n);
+  }
+  conn.idle = false;
+  co_return true;
+}
+
+// One request read off the connection, and how its answer is to be framed.
+struct incoming {
+  request req;
+  unsigned version = 11;
+  bool keep_alive = false;
+  bool head = false;
+};
+
+// Reads one request within the limits: the header, then (after a "100
+// Continue" when the client waits for one) the body. One deadline covers
+// both: slow-loris protection. The error is the read's (see refuse()).
+asio::awaitable<boost::system::result<incoming>> read_request(connection& conn, beast::flat_buffer& buffer,
+                                                              std::string remote) {
+  auto& self = *conn.owner;
+  bhttp::request_parser<bhttp::string_body> parser;
+  apply_limits(parser, self.settings);
+  conn.stream.expires_after(self.read_timeout());
+  auto [ec, n] = co_await bhttp::async_read_header(conn.stream, buffer, parser, use_tuple);
+  if (ec) co_return ec;
+  if (!parser.is_done()) {
+    if (parser.get().version() >= 11 && beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+      static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [wec, wn] = co_await asio::async_write(conn.stream, asio::buffer(cont), use_tuple);
+      if (wec) co_return wec;
+    }
+    auto [rec, rn] = co_await bhttp::async_read(conn.stream, buffer, parser, use_tuple);
+    if (rec) co_return rec;
+  }
+  auto msg = parser.release();
+  incoming in;
+  in.version = msg.version();
+  in.keep_alive = msg.keep_alive();
+  in.head = msg.method() == bhttp::verb::head;
+  in.req = to_request(std::move(msg));
+  in.req.remote = std::move(remote);
+  const auto rid = in.req.header("x-request-id");
+  in.req.request_id = sane_request_id(rid) ? std::string(rid) : self.new_request_id();
+  co_return std::move(in);
+}
+
+// Writes one response; false when the client is gone or too slow to take it.
+asio::awaitable<bool> write_response(connection& conn, beast_response res) {
+  conn.stream.expires_after(conn.owner->read_timeout());
+  auto [ec, n] = co_await bhttp::async_write(conn.stream, res, use_tuple);
+  co_return !ec;
+}
+
+// After a failed read: answers the failures that deserve it (413, 431, 400)
+// and lingers so the answer is not lost to a reset. The rest (peer gone,
+// deadline, cancelled) get no answer.
+asio::awaitable<void> refuse(connection& conn, beast::error_code ec) {
+  auto& self = *conn.owner;
+  const auto err = read_error(ec, self.settings);
+  if (!err) co_return;
+  const auto id = self.new_request_id();
+  const bool written = co_await write_response(conn, to_beast(to_response(*err), id, 11, false, false));
+  self.report("-", "", err->status, 0.0, id);
+  // Lingering holds no slot: a client that closes at once and resends an
+  // oversized request must not fill the connection table.
+  if (written && self.lingering < self.settings.max_connections) {
+    ++self.lingering;
+    co_await linger_close(conn.stream);
+    --self.lingering;
+  }
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// One connection's requests in turn: wait, read, respond, write, until the
+// client or the server ends it.
 asio::awaitable<void> session(std::shared_ptr<connection> conn) {
   // After drain() cancels us, later I/O fails on the closed socket with an
   // error code we handle, rather than throwing.
   co_await asio::this_coro::throw_if_cancelled(false);
   auto& self = *conn->owner;
-  auto& stream = conn->stream;
-  std::string remote;
-  {
-    beast::error_code ec;
-    auto ep = stream.socket().remote_endpoint(ec);
-    if (!ec)
-      remote = (ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string()) + ":" +
-               std::to_string(ep.port());
-  }
+  const std::string remote = peer_address(conn->stream.socket());
   beast::flat_buffer buffer;
   bool graceful = true;
-  for (;;) {
-    // Idle between requests: stop_accepting() cancels this wait.
-    if (buffer.size() == 0) {
-      if (self.stopping) break;
-      conn->idle = true;
-      stream.expires_after(self.read_timeout());
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
-      conn->idle = false;
-      if (ec) break;
-      buffer.commit(n);
-    }
-    conn->idle = false;
-
-    // The deadline covers the whole request, header and body: slow-loris protection.
-    bhttp::request_parser<bhttp::string_body> parser;
-    apply_limits(parser, self.settings);
-    stream.expires_after(self.read_timeout());
-    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
-    if (!ec && !parser.is_done()) {
-      if (parser.get().version() >= 11 && beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
-        static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(cont), use_tuple);
-        ec = wec;
-      }
-      if (!ec) std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
-    }
-    if (ec) {
-      if (auto err = read_error(ec, self.settings)) {
-        auto id = self.new_request_id();
-        auto res = to_beast(to_response(*err), id, 11, false, false);
-        stream.expires_after(self.read_timeout());
-        auto [wec, wn] = co_await bhttp::async_write(stream, res, use_tuple);
-        self.report("-", "", err->status, 0.0, id);
-        // Lingering holds no slot: a client that closes at once and resends
-        // an oversized request must not fill the connection table.
-        if (!wec && self.lingering < self.settings.max_connections) {
-          ++self.lingering;
-          co_await linger_close(stream);
-          --self.lingering;
-        }
-      }
+  while (co_await wait_for_request(*conn, buffer)) {
+    auto in = co_await read_request(*conn, buffer, remote);
+    if (!in) {
+      co_await refuse(*conn, in.error());
       graceful = false;
       break;
     }
-
-    auto start = std::chrono::steady_clock::now();
-    auto msg = parser.release();
-    const unsigned version = msg.version();
-    const bool client_keep_alive = msg.keep_alive();
-    const bool head = msg.method() == bhttp::verb::head;
-    request req;
-    req.remote = remote;
-    std::string raw_path;
-    auto bad_target = to_request(std::move(msg), req, raw_path);
-    auto rid = req.header("x-request-id");
-    req.request_id = sane_request_id(rid) ? std::string(rid) : self.new_request_id();
-    const std::string request_id = req.request_id;
-    const std::string method = req.method;
-    const std::string accept(req.header("accept"));
-
-    std::string route = "unmatched";
-    response out;
-    std::optional<live_stream> streamed;
-    bool failed = false;
-    std::string failure;
-    if (bad_target) {
-      route = "-";
-      out = to_response(*bad_target, accept);
-    } else if (auto m = self.routes.find(req.method, raw_path); m.status == match_status::found) {
-      route = m.route_name;
-      req.params = std::move(m.params);
-      try {
-        if (m.stream) {
-          streamed.emplace(*conn, version, request_id);
-          out = co_await (*m.stream)(std::move(req), *streamed);
-        } else {
-          out = co_await (*m.h)(std::move(req));
-        }
-      } catch (const std::exception& e) {
-        failed = true;
-        failure = e.what();
-      } catch (...) {
-        failed = true;
-        failure = "unknown exception";
-      }
-    } else if (m.status == match_status::method_not_allowed) {
-      std::string allow;
-      for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
-      out = to_response(method_not_allowed("method not allowed here; allowed: " + allow), accept);
-      out.headers.emplace_back("Allow", allow);
-    } else {
-      out = to_response(not_found("no route for this path"), accept);
-    }
+    const auto start = std::chrono::steady_clock::now();
+    const std::string request_id = in->req.request_id;
+    const std::string method = in->req.method;
+    live_stream writer(*conn, in->version, request_id);
+    answer a = co_await respond(self.routes, std::move(in->req), writer);
     if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
       // drain() gave up on this request: nobody is left to answer.
-      log::info("http.request_cancelled", {{"request_id", request_id}, {"route", route}});
+      log::info("http.request_cancelled", {{"request_id", request_id}, {"route", a.route}});
       graceful = false;
       break;
     }
-    if (failed) {
-      // Handlers keep personal data out of exception messages; log it once here.
-      log::error("http.handler_failed", {{"request_id", request_id}, {"route", route}, {"error", failure}});
-      out = to_response(internal(), accept);
-    }
-    if (streamed && streamed->started()) {
-      std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-      self.report(route, method, 200, took.count(), request_id);
+    // The stream was the answer, and its end is the connection's.
+    if (writer.started()) {
+      self.report(a.route, method, 200, seconds_since(start), request_id);
       break;
     }
-
-    const bool keep = client_keep_alive && !self.stopping;
-    const int status = out.status;
-    auto res = to_beast(std::move(out), request_id, version, keep, head);
-    stream.expires_after(self.read_timeout());
-    auto [wec, wn] = co_await bhttp::async_write(stream, res, use_tuple);
-    std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    self.report(route, method, status, took.count(), request_id);
-    if (wec) {
-      graceful = false;
-      break;
-    }
-    if (!keep) break;
+    const bool keep = in->keep_alive && !self.stopping;
+    const int status = a.out.status;
+    const bool written =
+        co_await write_response(*conn, to_beast(std::move(a.out), request_id, in->version, keep, in->head));
+    self.report(a.route, method, status, seconds_since(start), request_id);
+    if (!written) graceful = false;
+    if (!written || !keep) break;
   }
   beast::error_code ec;
-  if (graceful) stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.socket().close(ec);
+  if (graceful) conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  conn->stream.socket().close(ec);
 }
 
 void log_connection_end(std::exception_ptr e) {
@@ -477,9 +466,8 @@ std::variant<request, api_error> parse_request(std::string_view raw, const confi
     if (auto err = read_error(ec, s)) return *err;
     return invalid_argument("incomplete HTTP request");
   }
-  request req;
-  std::string raw_path;
-  if (auto bad_target = to_request(parser.release(), req, raw_path)) return *bad_target;
+  auto req = to_request(parser.release());
+  if (auto bad_target = decode_target(req)) return *bad_target;
   return req;
 }
 
@@ -523,6 +511,21 @@ tcp::endpoint server::local_endpoint() const {
 
 namespace {
 
+// Closes the oldest connection that has not started a request (ids grow, so
+// the map's first idle entry is the oldest), so a flood of silent connections
+// cannot lock other clients out. False when every connection is busy.
+bool make_room(server::impl& self) {
+  for (auto& [id, c] : self.open) {
+    if (c->idle && !c->evicted) {
+      c->evicted = true;
+      ++self.evicting;
+      c->stream.cancel();
+      return true;
+    }
+  }
+  return false;
+}
+
 asio::awaitable<void> accept_loop(std::shared_ptr<server::impl> self) {
   while (!self->stopping && self->acceptor.is_open()) {
     auto [ec, socket] = co_await self->acceptor.async_accept(use_tuple);
@@ -535,27 +538,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<server::impl> self) {
       co_await pause.async_wait(use_tuple);
       continue;
     }
-    if (self->open.size() - self->lingering - self->evicting >= self->settings.max_connections) {
-      // Make room by closing the oldest connection that has not started a
-      // request (ids grow, so the map's first idle entry is the oldest): a
-      // flood of silent connections cannot lock other clients out.
-      connection* oldest = nullptr;
-      for (auto& [id, c] : self->open) {
-        if (c->idle && !c->evicted) {
-          oldest = c;
-          break;
-        }
-      }
-      if (oldest != nullptr) {
-        oldest->evicted = true;
-        ++self->evicting;
-        oldest->stream.cancel();
-        auto conn = std::make_shared<connection>(self, std::move(socket), ++self->next_id);
-        auto slot = conn->cancel.slot();
-        asio::co_spawn(self->io, session(conn),
-                       asio::bind_cancellation_slot(slot, [conn](std::exception_ptr e) { log_connection_end(e); }));
-        continue;
-      }
+    if (self->full() && !make_room(*self)) {
       // Every slot is busy with a request: answer the flood cheaply; past a
       // bound, just drop (closing the socket).
       if (self->rejecting < std::max<std::size_t>(16, self->settings.max_connections))

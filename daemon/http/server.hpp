@@ -1,6 +1,8 @@
 // The HTTP/1.1 listener: accepts connections and runs one coroutine per
-// connection that reads a request within the limits, routes it, calls the
-// handler and writes the response. Beast stays inside server.cpp.
+// connection that reads a request within the limits, answers it through
+// respond() (http/respond.hpp) and writes the response. No Beast in this
+// header: server.cpp and intake/callback_client.cpp are the two units that
+// include it.
 //
 // Threading: one io_context run by one thread. Every member except the
 // constructor, listen() and local_endpoint() must be called on that thread
