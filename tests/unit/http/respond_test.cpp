@@ -131,7 +131,7 @@ std::string header(const response& r, std::string_view name) {
   return "(none)";
 }
 
-TEST(Respond, FoundRouteAnswersWithItsHandlerAndNamesThePattern) {
+TEST(respond, found_route_answers_with_its_handler_and_names_the_pattern) {
   auto req = make("GET", "/hello/w%20x?q=a+b&z=1");
   req.body = "ignored-but-passed";
   const auto a = run(sample(), std::move(req));
@@ -141,20 +141,20 @@ TEST(Respond, FoundRouteAnswersWithItsHandlerAndNamesThePattern) {
   EXPECT_EQ(a.route, "/hello/{name}");
 }
 
-TEST(Respond, TheHandlersStatusIsKept) {
+TEST(respond, the_handlers_status_is_kept) {
   const auto a = run(sample(), make("POST", "/hello/x"));
   EXPECT_EQ(a.out.status, 201);
   EXPECT_EQ(a.route, "/hello/{name}");
 }
 
-TEST(Respond, UnknownPathIs404Unmatched) {
+TEST(respond, unknown_path_is_404_unmatched) {
   const auto a = run(sample(), make("GET", "/nowhere/123"));
   EXPECT_EQ(a.out.status, 404);
   EXPECT_NE(a.out.body.find("\"code\":\"NOT_FOUND\""), std::string::npos);
   EXPECT_EQ(a.route, "unmatched");
 }
 
-TEST(Respond, WrongMethodIs405WithAllow) {
+TEST(respond, wrong_method_is_405_with_allow) {
   const auto a = run(sample(), make("DELETE", "/hello/x"));
   EXPECT_EQ(a.out.status, 405);
   EXPECT_EQ(header(a.out, "Allow"), "GET, POST");
@@ -162,7 +162,7 @@ TEST(Respond, WrongMethodIs405WithAllow) {
   EXPECT_EQ(a.route, "unmatched");
 }
 
-TEST(Respond, HandlerThrowingIs500AndKeepsTheRouteName) {
+TEST(respond, handler_throwing_is_500_and_keeps_the_route_name) {
   for (const char* target : {"/boom", "/boom-unknown"}) {
     const auto a = run(sample(), make("GET", target));
     EXPECT_EQ(a.out.status, 500) << target;
@@ -171,7 +171,7 @@ TEST(Respond, HandlerThrowingIs500AndKeepsTheRouteName) {
   }
 }
 
-TEST(Respond, HeadRunsTheGetHandlerAndGetsItsWholeResponse) {
+TEST(respond, head_runs_the_get_handler_and_gets_its_whole_response) {
   // The writer drops the body on the wire and keeps its Content-Length.
   const auto a = run(sample(), make("HEAD", "/hello/abc"));
   EXPECT_EQ(a.out.status, 200);
@@ -179,13 +179,13 @@ TEST(Respond, HeadRunsTheGetHandlerAndGetsItsWholeResponse) {
   EXPECT_EQ(a.route, "/hello/{name}");
 }
 
-TEST(Respond, HeadWithoutAGetIs405) {
+TEST(respond, head_without_a_get_is405) {
   const auto a = run(sample(), make("HEAD", "/only-post"));
   EXPECT_EQ(a.out.status, 405);
   EXPECT_EQ(header(a.out, "Allow"), "POST");
 }
 
-TEST(Respond, MalformedTargetIs400WithNoRoute) {
+TEST(respond, malformed_target_is_400_with_no_route) {
   for (const char* target : {"*", "http://example.test/hello/x", "/hello/%zz", "/hello/x?q=%z"}) {
     const auto a = run(sample(), make("GET", target));
     EXPECT_EQ(a.out.status, 400) << target;
@@ -194,13 +194,13 @@ TEST(Respond, MalformedTargetIs400WithNoRoute) {
   }
 }
 
-TEST(Respond, ErrorsFollowTheAcceptHeader) {
+TEST(respond, errors_follow_the_accept_header) {
   const auto a = run(sample(), make("GET", "/nowhere", {{"accept", "application/x-protobuf"}}));
   EXPECT_EQ(a.out.status, 404);
   EXPECT_EQ(a.out.content_type, "application/x-protobuf");
 }
 
-TEST(Respond, StreamRouteWritesThroughTheWriter) {
+TEST(respond, stream_route_writes_through_the_writer) {
   recording_writer writer;
   const auto a = run(sample(), make("GET", "/events", {{"authorization", "Bearer x"}}), writer);
   EXPECT_TRUE(writer.started);
@@ -209,7 +209,7 @@ TEST(Respond, StreamRouteWritesThroughTheWriter) {
   EXPECT_EQ(a.route, "/events");
 }
 
-TEST(Respond, StreamRouteCanAnswerPlainlyWithoutStarting) {
+TEST(respond, stream_route_can_answer_plainly_without_starting) {
   recording_writer writer;
   const auto a = run(sample(), make("GET", "/events"), writer);
   EXPECT_FALSE(writer.started);
@@ -217,7 +217,7 @@ TEST(Respond, StreamRouteCanAnswerPlainlyWithoutStarting) {
   EXPECT_EQ(a.route, "/events");
 }
 
-TEST(Respond, StreamRouteThrowingAfterStartIsStillAStream) {
+TEST(respond, stream_route_throwing_after_start_is_still_a_stream) {
   // The connection sees started() and closes; the 500 is never sent.
   recording_writer writer;
   const auto a = run(sample(), make("GET", "/events-broken"), writer);
@@ -226,13 +226,13 @@ TEST(Respond, StreamRouteThrowingAfterStartIsStillAStream) {
   EXPECT_EQ(a.route, "/events-broken");
 }
 
-TEST(Respond, HeadIsNotAStream) {
+TEST(respond, head_is_not_a_stream) {
   const auto a = run(sample(), make("HEAD", "/events"));
   EXPECT_EQ(a.out.status, 405);
   EXPECT_EQ(header(a.out, "Allow"), "GET");
 }
 
-TEST(DecodeTarget, SplitsPathAndQueryAndDecodesBoth) {
+TEST(decode_target, splits_path_and_query_and_decodes_both) {
   auto req = make("GET", "/a%2Fb%20c/d+e?x=1&y=a+b%26c&&=skipped&flag&x=2");
   ASSERT_FALSE(decode_target(req));
   EXPECT_EQ(req.path, "/a/b c/d+e");
@@ -240,7 +240,7 @@ TEST(DecodeTarget, SplitsPathAndQueryAndDecodesBoth) {
   EXPECT_EQ(req.query, want);  // the first of a repeated key wins
 }
 
-TEST(DecodeTarget, RejectsWhatIsNotAPathOrIsBadlyEscaped) {
+TEST(decode_target, rejects_what_is_not_a_path_or_is_badly_escaped) {
   for (const char* target : {"", "*", "example.test:443", "/%", "/%4", "/ok?k=%G0", "/ok?%=v"}) {
     auto req = make("GET", target);
     EXPECT_TRUE(decode_target(req)) << target;
