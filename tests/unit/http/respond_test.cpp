@@ -179,7 +179,7 @@ TEST(respond, head_runs_the_get_handler_and_gets_its_whole_response) {
   EXPECT_EQ(a.route, "/hello/{name}");
 }
 
-TEST(respond, head_without_a_get_is405) {
+TEST(respond, head_without_a_get_is_405) {
   const auto a = run(sample(), make("HEAD", "/only-post"));
   EXPECT_EQ(a.out.status, 405);
   EXPECT_EQ(header(a.out, "Allow"), "POST");
