@@ -1,0 +1,125 @@
+// The change feed inside one replica: the feed reader publishes each entry
+// once, in stream order, and the hub hands it to whoever waits for it — long
+// polls of the counselor it concerns, event streams whose filter takes it,
+// and listeners such as the dispatcher. Publishing never blocks: an event
+// stream that cannot keep up is cut, never waited for.
+//
+// Threading: everything on the io_context thread.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "caseroute/v1/caseroute.pb.h"
+#include "live/stream_id.hpp"
+
+namespace caseroute::live {
+
+// One entry of the feed: the event a transition wrote, with the stream id
+// Redis gave it.
+struct entry {
+  stream_id id;
+  v1::Event event;
+};
+using entry_ptr = std::shared_ptr<const entry>;
+
+// One event stream's view of the feed: the entries its filter took since it
+// subscribed, at most `max_queued` of them waiting to be written.
+class subscription {
+ public:
+  enum class status {
+    entries,   // `out` got one or more entries
+    idle,      // nothing within the wait: time for a heartbeat
+    resync,    // the feed had a gap: the client must reload its views
+    overflow,  // the client fell more than max_queued entries behind: cut it
+  };
+
+  subscription(boost::asio::io_context& io, std::function<bool(const entry&)> filter, std::size_t max_queued);
+
+  // Waits at most `max` for news. Entries come out in stream order and are
+  // moved into `out` (appended).
+  boost::asio::awaitable<status> next(std::vector<entry_ptr>& out, std::chrono::steady_clock::duration max);
+
+ private:
+  friend class hub;
+  void offer(const entry_ptr& e);
+  void mark(status s);
+
+  std::function<bool(const entry&)> filter_;
+  std::size_t max_queued_;
+  std::deque<entry_ptr> queued_;
+  std::optional<status> pending_;  // resync or overflow, reported once the queue is drained (overflow: at once)
+  boost::asio::steady_timer ready_;
+};
+
+class hub {
+ public:
+  // Keeps the last `recent_capacity` entries in memory, so a client resuming
+  // a few moments back is served without reading Redis.
+  hub(boost::asio::io_context& io, std::size_t recent_capacity = 4096);
+
+  // Where the feed stood when this replica started reading it: entries up to
+  // and including `id` are only in Redis.
+  void start_at(stream_id id);
+  // Called by the feed reader for each entry, in stream order.
+  void publish(entry_ptr e);
+  // After a gap (entries lost in a failover, trimmed, or Redis emptied):
+  // streams are told to reload, every long poll wakes, listeners re-read
+  // everything. Reading goes on from `now_at`.
+  void resync(stream_id now_at);
+
+  // The newest entry published (or start_at).
+  stream_id last_id() const { return last_; }
+  // Every entry after `after` if memory still holds all of them (an empty
+  // vector when there are none yet); nullopt when some are only in Redis.
+  std::optional<std::vector<entry_ptr>> since(stream_id after) const;
+
+  // Event streams: a subscription sees every entry published after this
+  // call that `filter` takes. Unsubscribe by dropping the pointer.
+  std::shared_ptr<subscription> subscribe(std::function<bool(const entry&)> filter, std::size_t max_queued);
+
+  // Long polls: waits at most `max` for an entry about `counselor_id` (its
+  // counselor_id field) or a resync. true when woken by one, false at the
+  // deadline or when the caller's coroutine is cancelled.
+  boost::asio::awaitable<bool> wait_for_counselor(std::string counselor_id, std::chrono::steady_clock::duration max);
+
+  // Listeners are called synchronously from publish() and resync(); they
+  // must not block (the dispatcher only notes what changed and kicks itself).
+  void on_entry(std::function<void(const entry&)> f) { entry_listeners_.push_back(std::move(f)); }
+  void on_resync(std::function<void()> f) { resync_listeners_.push_back(std::move(f)); }
+
+  std::size_t subscriptions() const;
+  std::size_t waiting() const { return waiting_; }
+
+ private:
+  struct waiter {
+    boost::asio::steady_timer* timer;
+    bool* woken;
+  };
+  void wake(const std::string& counselor_id);
+  void wake_all();
+
+  boost::asio::io_context& io_;
+  std::size_t recent_capacity_;
+  std::deque<entry_ptr> recent_;
+  stream_id only_in_redis_up_to_{};  // the newest entry not in recent_
+  stream_id last_{};
+  std::vector<std::weak_ptr<subscription>> subscriptions_;
+  std::multimap<std::string, waiter> waiters_;
+  std::size_t waiting_ = 0;
+  std::vector<std::function<void(const entry&)>> entry_listeners_;
+  std::vector<std::function<void()>> resync_listeners_;
+};
+
+}  // namespace caseroute::live
