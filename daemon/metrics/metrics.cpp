@@ -46,6 +46,7 @@ std::string render_labels(const labels& l, std::string_view extra_key = {}, std:
 }
 
 const std::vector<double> latency_buckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+const std::vector<double> lag_buckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1};
 const std::vector<double> wait_buckets = {1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 14400, 86400};
 
 }  // namespace
@@ -74,6 +75,8 @@ registry::registry() {
   describe("caseroute_http_request_duration_seconds", kind::histogram, "HTTP request handling time by route.",
            latency_buckets);
   describe("caseroute_redis_up", kind::gauge, "1 when the Redis connection is up.");
+  describe("caseroute_event_loop_lag_seconds", kind::histogram,
+           "How late the event loop ran a timer that was due (stalls of the one I/O thread).", lag_buckets);
   describe("caseroute_routing_passes_total", kind::counter, "Routing passes run, by result (ok, unavailable).");
   describe("caseroute_config_reloads_total", kind::counter, "Config reloads by result (ok, rejected).");
   describe("caseroute_callbacks_total", kind::counter,
