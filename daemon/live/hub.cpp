@@ -68,7 +68,10 @@ void hub::publish(entry_ptr e) {
     only_in_redis_up_to_ = recent_.front()->id;
     recent_.pop_front();
   }
-  if (!e->event.counselor_id().empty()) wake(e->event.counselor_id());
+  if (!e->event.counselor_id().empty()) {
+    ++counselor_entries_[e->event.counselor_id()];
+    wake(e->event.counselor_id());
+  }
   std::erase_if(subscriptions_, [&](const std::weak_ptr<subscription>& w) {
     auto s = w.lock();
     if (!s) return true;
@@ -80,6 +83,7 @@ void hub::publish(entry_ptr e) {
 
 void hub::resync(stream_id now_at) {
   start_at(now_at);
+  ++resyncs_;
   wake_all();
   std::erase_if(subscriptions_, [](const std::weak_ptr<subscription>& w) {
     auto s = w.lock();
@@ -110,7 +114,15 @@ std::size_t hub::subscriptions() const {
       std::count_if(subscriptions_.begin(), subscriptions_.end(), [](const auto& w) { return !w.expired(); }));
 }
 
-asio::awaitable<bool> hub::wait_for_counselor(std::string counselor_id, std::chrono::steady_clock::duration max) {
+std::uint64_t hub::counselor_version(const std::string& counselor_id) const {
+  // Resyncs count too (in the high bits), so a resync since `seen` wakes the caller.
+  auto it = counselor_entries_.find(counselor_id);
+  return (resyncs_ << 40) + (it == counselor_entries_.end() ? 0 : it->second);
+}
+
+asio::awaitable<bool> hub::wait_for_counselor(std::string counselor_id, std::uint64_t seen,
+                                              std::chrono::steady_clock::duration max) {
+  if (counselor_version(counselor_id) != seen) co_return true;
   asio::steady_timer timer(io_, max);
   bool woken = false;
   auto at = waiters_.emplace(counselor_id, waiter{&timer, &woken});

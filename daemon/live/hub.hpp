@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
@@ -89,10 +90,15 @@ class hub {
   // call that `filter` takes. Unsubscribe by dropping the pointer.
   std::shared_ptr<subscription> subscribe(std::function<bool(const entry&)> filter, std::size_t max_queued);
 
-  // Long polls: waits at most `max` for an entry about `counselor_id` (its
-  // counselor_id field) or a resync. true when woken by one, false at the
-  // deadline or when the caller's coroutine is cancelled.
-  boost::asio::awaitable<bool> wait_for_counselor(std::string counselor_id, std::chrono::steady_clock::duration max);
+  // Long polls. How many entries about `counselor_id` (its counselor_id
+  // field) and resyncs the hub has seen: read it before reading Redis, pass
+  // it to wait_for_counselor, and nothing published in between is missed.
+  std::uint64_t counselor_version(const std::string& counselor_id) const;
+  // Waits at most `max` for an entry about `counselor_id` or a resync after
+  // `seen` (a counselor_version). true at once when one came since, or when
+  // woken by one; false at the deadline or when the caller is cancelled.
+  boost::asio::awaitable<bool> wait_for_counselor(std::string counselor_id, std::uint64_t seen,
+                                                  std::chrono::steady_clock::duration max);
 
   // Listeners are called synchronously from publish() and resync(); they
   // must not block (the dispatcher only notes what changed and kicks itself).
@@ -117,6 +123,8 @@ class hub {
   stream_id last_{};
   std::vector<std::weak_ptr<subscription>> subscriptions_;
   std::multimap<std::string, waiter> waiters_;
+  std::map<std::string, std::uint64_t, std::less<>> counselor_entries_;  // entries about each counselor
+  std::uint64_t resyncs_ = 0;
   std::size_t waiting_ = 0;
   std::vector<std::function<void(const entry&)>> entry_listeners_;
   std::vector<std::function<void()>> resync_listeners_;

@@ -118,7 +118,7 @@ TEST_F(feed_test, a_long_poll_wakes_on_an_entry_for_its_counselor) {
         },
         asio::detached);
     const auto started = std::chrono::steady_clock::now();
-    EXPECT_TRUE(co_await h.wait_for_counselor("c7", 20s));
+    EXPECT_TRUE(co_await h.wait_for_counselor("c7", h.counselor_version("c7"), 20s));
     EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
   });
 }

@@ -131,7 +131,7 @@ TEST(hub, a_resync_reaches_streams_long_polls_and_listeners) {
           h.resync({50, 0});
         },
         asio::detached);
-    EXPECT_TRUE(co_await h.wait_for_counselor("c1", 10s));
+    EXPECT_TRUE(co_await h.wait_for_counselor("c1", h.counselor_version("c1"), 10s));
     std::vector<entry_ptr> got;
     EXPECT_EQ(co_await all->next(got, 1s), subscription::status::resync);
     EXPECT_EQ(resyncs, 1);
@@ -153,11 +153,27 @@ TEST(hub, a_long_poll_wakes_for_its_counselor_only) {
         },
         asio::detached);
     const auto started = std::chrono::steady_clock::now();
-    EXPECT_TRUE(co_await h.wait_for_counselor("c1", 10s));
+    EXPECT_TRUE(co_await h.wait_for_counselor("c1", h.counselor_version("c1"), 10s));
     EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
     EXPECT_EQ(h.last_id().str(), "2-0");
-    EXPECT_FALSE(co_await h.wait_for_counselor("c1", 20ms));  // nothing more: the deadline
+    EXPECT_FALSE(co_await h.wait_for_counselor("c1", h.counselor_version("c1"), 20ms));  // nothing more
     EXPECT_EQ(h.waiting(), 0u);
+  });
+}
+
+TEST(hub, news_between_reading_the_version_and_waiting_is_not_missed) {
+  asio::io_context io;
+  hub h(io);
+  run(io, [&]() -> asio::awaitable<void> {
+    const auto seen = h.counselor_version("c1");
+    h.publish(make_entry(1, 0, "case.offered", "c1"));  // while the caller was reading Redis
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_TRUE(co_await h.wait_for_counselor("c1", seen, 10s));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+    const auto again = h.counselor_version("c1");
+    h.resync({2, 0});
+    EXPECT_TRUE(co_await h.wait_for_counselor("c1", again, 10s));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
   });
 }
 
