@@ -3,6 +3,7 @@
 // Secrets are loaded from their files by the loader; the YAML never holds them.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -145,6 +146,21 @@ struct privacy_settings {
   std::optional<std::chrono::milliseconds> retention;
 };
 
+// Push: the change feed every replica follows, long polls and event streams.
+struct live_settings {
+  std::int64_t feed_length = 100000;          // entries the Redis Stream keeps (retention trims it)
+  std::chrono::seconds recheck = 30s;         // a waiting long poll re-reads Redis at least this often
+  std::size_t max_waiting_per_caller = 4;     // long polls + event streams at once per token; more: 429
+  std::size_t max_waiting = 0;                // in total; 0 = half of server.max_connections
+  std::size_t stream_buffer = 1024;           // events queued for one slow stream before it is cut
+  std::chrono::seconds heartbeat = 15s;       // a comment line on an idle event stream
+
+  // The total cap on waiting requests, below max_connections so intake always has room.
+  std::size_t waiting_limit(std::size_t max_connections) const {
+    return max_waiting > 0 ? max_waiting : std::max<std::size_t>(1, max_connections / 2);
+  }
+};
+
 struct log_settings {
   std::string level = "info";   // trace, debug, info, warn, error
   std::string format = "json";  // json or text
@@ -165,6 +181,7 @@ struct config {
   privacy_settings privacy;
   log_settings log;
   callback_settings callbacks;
+  live_settings live;
 
   // Look-ups by id; nullptr when absent. Linear: these lists are short.
   const counselor* find_counselor(const std::string& id) const;

@@ -43,6 +43,7 @@ class parser {
   void routing(const YAML::Node& node);
   void privacy(const YAML::Node& node);
   void log(const YAML::Node& node);
+  void live(const YAML::Node& node);
   void callbacks(const YAML::Node& node, const std::string& path, callback_settings& s);
   void finish();
   // Reads an id and reports a bad form or a duplicate within `seen`.
@@ -66,7 +67,7 @@ class parser {
 void parser::run(const YAML::Node& root) {
   const fields f = r_.map(root, "",
                           {"server", "redis", "timezone", "shifts", "specialties", "counties", "platforms",
-                           "counselors", "supervisors", "sites", "routing", "privacy", "log", "callbacks"});
+                           "counselors", "supervisors", "sites", "routing", "privacy", "log", "callbacks", "live"});
   if (!f.is_map) return;
   // Dependency order, not file order: references are checked as they are read.
   if (const entry* e = f.get("server")) server(e->value);
@@ -101,6 +102,7 @@ void parser::run(const YAML::Node& root) {
   else
     r_.missing(f, "privacy");
   if (const entry* e = f.get("log")) log(e->value);
+  if (const entry* e = f.get("live")) live(e->value);
   finish();
 }
 
@@ -499,6 +501,24 @@ void parser::log(const YAML::Node& node) {
 }
 
 // Checks that need every section read, and the warnings.
+void parser::live(const YAML::Node& node) {
+  const fields f = r_.map(node, "live",
+                          {"feed_length", "recheck", "max_waiting_per_caller", "max_waiting", "stream_buffer", "heartbeat"});
+  live_settings& s = cfg_.live;
+  r_.set(f, "feed_length", s.feed_length, 1000, 100'000'000);
+  r_.set(f, "recheck", s.recheck, 1s);
+  r_.set(f, "max_waiting_per_caller", s.max_waiting_per_caller, 1, 1000);
+  if (const entry* e = r_.set(f, "max_waiting", s.max_waiting, 0, 1'000'000)) {
+    if (e->value.IsScalar() && s.max_waiting >= cfg_.server.max_connections) {
+      r_.error(where(e->value), "live.max_waiting: must be below server.max_connections (" +
+                                    std::to_string(cfg_.server.max_connections) +
+                                    "), so platform intake always has room");
+    }
+  }
+  r_.set(f, "stream_buffer", s.stream_buffer, 16, 1'000'000);
+  r_.set(f, "heartbeat", s.heartbeat, 1s);
+}
+
 void parser::finish() {
   if (!counties_given_) {
     for (const site& s : cfg_.sites) {

@@ -64,6 +64,9 @@ asio::awaitable<boost::system::result<int>> purger::pass() {
     metrics_.inc("caseroute_cases_purged_total", {}, total);
     log::info("retention.purged", {{"count", total}});
   }
+  // The change feed keeps its newest live.feed_length entries.
+  if (auto trimmed = co_await store_.trim_feed(static_cast<std::uint64_t>(cfg->live.feed_length)); !trimmed)
+    co_return trimmed.error();
   co_return total;
 }
 

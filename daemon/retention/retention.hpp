@@ -1,6 +1,7 @@
-// Retention: every minute, purges resolved and cancelled cases
-// closed longer ago than privacy.retention_days (or privacy.retention), in
-// batches, leaving only anonymous monthly counters. Never touches open cases.
+// Retention: every minute, purges resolved and cancelled cases closed longer
+// ago than privacy.retention_days (or privacy.retention), in batches, leaving
+// only anonymous monthly counters, and trims the change feed to
+// live.feed_length entries. Never touches open cases.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -8,7 +9,6 @@
 #include <boost/system/result.hpp>
 
 #include <chrono>
-
 #include <memory>
 
 #include "config/config.hpp"

@@ -74,6 +74,8 @@ asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::
   rec.set_referral_digest(digest);
 
   const std::string primary = referral.concerns().empty() ? std::string() : referral.concerns(0);
+  std::string concerns;  // validated codes: no commas
+  for (const auto& c : referral.concerns()) concerns += (concerns.empty() ? "" : ",") + c;
   auto event = codec::make_event("case.created", "platform:" + platform_id, id, now, v1::CASE_QUEUED);
   // A new case: no read for its callback, the referral says the platform.
   std::string callback;
@@ -84,7 +86,7 @@ asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::
   call.add_keys(keys_.referral(platform_id, referral.referral_id()), keys_.queue(), keys_.cases(), keys_.open(),
                 keys_.stats());
   call.add_args(std::to_string(referral.risk()), std::to_string(received), serialize(rec), platform_id,
-                referral.referral_id(), referral.youth().ref(), primary, config::hex(digest));
+                referral.referral_id(), referral.youth().ref(), primary, config::hex(digest), concerns);
   auto r = co_await run_script(redis_, script_id::create, std::move(call));
   auto st = status_of(r);
   if (!st) co_return st.error();
@@ -121,6 +123,7 @@ asio::awaitable<result<void>> case_store::offer(offer_request r) {
     auto withdrawn = codec::make_event("case.offer_withdrawn", r.actor, r.case_id, r.now, v1::CASE_OFFERED);
     withdrawn.set_counselor_id(previous);
     withdrawn.set_reason("reassigned to " + r.counselor_id);
+    withdrawn.set_reason_code("reassigned");
 
     auto cb = co_await callback_for(redis_, keys_, callbacks_, r.case_id, "case.offered", v1::CASE_OFFERED, r.now);
     if (!cb) co_return cb.error();
@@ -173,6 +176,7 @@ asio::awaitable<result<v1::Case>> case_store::accept(std::string case_id, std::s
   // The other offers of a broadcast: the script stamps each counselor on it.
   auto withdrawn = codec::make_event("case.offer_withdrawn", "system", case_id, now, v1::CASE_ACTIVE);
   withdrawn.set_reason("accepted by another counselor");
+  withdrawn.set_reason_code("accepted_by_other");
   auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.accepted", v1::CASE_ACTIVE, now);
   if (!cb) co_return cb.error();
   auto expired_cb = callback_variant(*cb, "case.offer_expired", v1::CASE_QUEUED);
@@ -315,6 +319,7 @@ asio::awaitable<result<void>> case_store::withdraw(std::string case_id, std::str
   auto event = codec::make_event("case.offer_withdrawn", "system", case_id, now, v1::CASE_QUEUED);
   event.set_counselor_id(counselor_id);
   event.set_reason(reason);
+  event.set_reason_code("off_duty");
   auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.offer_withdrawn", v1::CASE_QUEUED, now);
   if (!cb) co_return cb.error();
   auto call = transition_call(keys_, case_id, now, event, std::move(*cb));
@@ -325,10 +330,18 @@ asio::awaitable<result<void>> case_store::withdraw(std::string case_id, std::str
 }
 
 asio::awaitable<result<void>> case_store::set_availability(std::string counselor_id, bool available, time_point now) {
-  auto script_keys = command(keys_.counselor(counselor_id), keys_.counselors());
+  auto script_keys = command(keys_.counselor(counselor_id), keys_.counselors(), keys_.feed());
   auto script_args = command(counselor_id, available ? "1" : "0", std::to_string(codec::to_ms(now)));
   auto r = co_await run_script(redis_, script_id::availability, std::move(script_keys), std::move(script_args));
   co_return to_void(r);
+}
+
+asio::awaitable<result<void>> case_store::trim_feed(std::uint64_t max_length) {
+  // "~": Redis trims whole nodes only, cheaply; the feed keeps at least max_length.
+  auto r = co_await redis_.exec(command("XTRIM", keys_.feed(), "MAXLEN", "~", std::to_string(max_length)));
+  if (!r) co_return r.error();
+  if (r->is_error()) co_return make_error_code(error::redis_error);
+  co_return result<void>{};
 }
 
 asio::awaitable<result<int>> case_store::purge_closed(time_point cutoff, int batch, time_point continuity_cutoff) {

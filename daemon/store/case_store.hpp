@@ -178,6 +178,9 @@ class case_store {
   // Returns how many were purged; fewer than `batch` means none are left.
   asio::awaitable<result<int>> purge_closed(time_point cutoff, int batch, time_point continuity_cutoff = {});
 
+  // Trims the change feed to about its newest `max_length` entries.
+  asio::awaitable<result<void>> trim_feed(std::uint64_t max_length);
+
   // Crisis acceptances are read from the last 24 h (the longest shift).
   // `only_case`: every queued case when absent (a routing pass), that one
   // case if it is queued (explaining it), none when "" (counselor states

@@ -47,6 +47,9 @@ namespace caseroute::store {
 //   outbox_attempts           hash   case id -> failed attempts of its head;
 //                                    "<case>:error" -> the last error
 //   callbacks_parked          list   binary ParkedCallback messages (given up)
+//   feed                      stream the city's change feed: field "e" = an Event (as in a
+//                                    history, with the case's risk and concerns stamped);
+//                                    every replica follows it; retention trims it
 class keys {
  public:
   explicit keys(std::string prefix);
@@ -75,6 +78,8 @@ class keys {
   std::string outbox_lease(std::string_view case_id) const;
   std::string outbox_attempts() const;
   std::string callbacks_parked() const;
+  // The change feed (live/feed.hpp follows it).
+  std::string feed() const;
   std::string closed() const;
   std::string stats_month(std::string_view yyyy_mm) const;
 

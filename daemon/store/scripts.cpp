@@ -62,7 +62,7 @@ std::string_view lua_prelude() { return lua::prelude; }
 script_call transition_call(const keys& k, std::string case_id, time_point now, const v1::Event& event,
                             std::string callback) {
   script_call c;
-  c.add_keys(k.case_hash(case_id), k.history(case_id), k.outbox(case_id), k.outbox_due());
+  c.add_keys(k.case_hash(case_id), k.history(case_id), k.outbox(case_id), k.outbox_due(), k.feed());
   c.add_args(std::move(case_id), codec::ms_string(now), codec::serialize(event), std::move(callback));
   return c;
 }

@@ -49,7 +49,7 @@ struct script_call {
 };
 
 // The transition head every script that changes a case starts with
-// (lua/common.lua, transition()): keys case, history, outbox, outbox_due;
+// (lua/common.lua, transition()): keys case, history, outbox, outbox_due, feed;
 // args case id, now ms, the event and its serialized StatusCallback ("" =
 // none). The script's own keys and args are added after it.
 script_call transition_call(const keys& k, std::string case_id, time_point now, const v1::Event& event,

@@ -3,10 +3,10 @@
 -- excluded); a late accept of a broadcast offer is refused and left to the
 -- expiry pass, which expires every offer of the broadcast at once. The first
 -- accept of a broadcast wins and withdraws every other offer of it.
--- Input: 10 keys
---   keys  1-4 the transition head (common.lua); 5 offers, 6 queue, 7 excluded,
---         8 the counselor's cases, 9 counselor (its missed-offer count resets
---         on an accept), 10 the counselor's crisis acceptances (welfare:
+-- Input: 11 keys
+--   keys  1-5 the transition head (common.lua); 6 offers, 7 queue, 8 excluded,
+--         9 the counselor's cases, 10 counselor (its missed-offer count resets
+--         on an accept), 11 the counselor's crisis acceptances (welfare:
 --         routing.max_crisis_per_shift)
 --   args  1-4 the transition head: event case.accepted; 5 counselor id,
 --         6 case.offer_expired event, 7 its StatusCallback ('' = none), 8 key
@@ -15,8 +15,8 @@
 -- Output: {'ok'}, {'ok', 'already'} (a retried accept), or {'err', reason}:
 --   not_found, offer_expired, offer_withdrawn, wrong_state, not_yours
 transition()
-local offers, queue, excluded, counselor_cases = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local counselor_key, crisis_key = KEYS[9], KEYS[10]
+local offers, queue, excluded, counselor_cases = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local counselor_key, crisis_key = KEYS[10], KEYS[11]
 local counselor, expired_event, expired_callback = ARGV[5], ARGV[6], ARGV[7]
 local keys, withdrawn_event = keys_from(ARGV[8]), ARGV[9]
 

@@ -3,16 +3,16 @@
 -- excluded (rule 5, unless allowed) or at capacity are skipped; the case
 -- stays queued when none is left. Counselor keys are built from the key base:
 -- they share the city's hash tag (one cluster slot).
--- Input: 8 keys
---   keys  1-4 the transition head (common.lua); 5 queue, 6 offers, 7 counselors,
---         8 excluded
+-- Input: 9 keys
+--   keys  1-5 the transition head (common.lua); 6 queue, 7 offers, 8 counselors,
+--         9 excluded
 --   args  1-4 the transition head: event case.offered (counselor and site are
 --         stamped here); 5 expires ms, 6 key base, then per counselor from 7
 --         on: id, site, capacity, ignore exclusion (0/1)
 -- Output: {'ok', {counselor ids offered}}, or {'err', reason}: not_found,
 --   wrong_state, at_capacity
 transition()
-local queue, offers, counselors, excluded = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local queue, offers, counselors, excluded = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local expires, keys = ARGV[5], keys_from(ARGV[6])
 local first_target = 7
 

@@ -1,15 +1,15 @@
 -- cancel: any non-final state -> CANCELLED; the case leaves every index. The
 -- counselor field stays, to show who held it.
--- Input: 10 keys
---   keys  1-4 the transition head (common.lua); 5 queue, 6 offers, 7 open,
---         8 the cases of the counselor the caller read, 9 stats, 10 closed
+-- Input: 11 keys
+--   keys  1-5 the transition head (common.lua); 6 queue, 7 offers, 8 open,
+--         9 the cases of the counselor the caller read, 10 stats, 11 closed
 --   args  1-4 the transition head: event case.cancelled; 5 expected counselor
 --         ('' = none), 6 key base (the open offers of a broadcast are dropped
 --         from their counselors' cases)
 -- Output: {'ok'}, {'retry'} (the counselor changed), or {'err', reason}:
 --   not_found, wrong_state
 transition()
-local queue, offers, open, counselor_cases, stats, closed = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local queue, offers, open, counselor_cases, stats, closed = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local expected, keys = ARGV[5], keys_from(ARGV[6])
 
 local f = redis.call('HMGET', case_key, 'state', 'counselor')
@@ -26,6 +26,8 @@ if holder ~= '' then redis.call('SREM', counselor_cases, case_id) end
 for _, o in ipairs(broadcast_offers()) do
   redis.call('HDEL', case_key, 'offer:' .. o[1])
   redis.call('SREM', keys.counselor_cases(o[1]), case_id)
+  -- each holder of an open offer hears of it on the feed (their long poll wakes)
+  announce(feed_key, with_case_facts(with_counselor(event, o[1])))
 end
 redis.call('HINCRBY', stats, 'cancelled', 1)
 -- closed cases by close time: retention purges them (purge.lua)

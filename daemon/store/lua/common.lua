@@ -22,25 +22,15 @@ end
 
 -- The transition head: every script that changes a case takes these first
 -- (store::transition_call in scripts.hpp pushes them), then its own from
--- key 5 and arg 5 on:
---   keys  1 case, 2 history, 3 outbox, 4 outbox_due
+-- key 6 and arg 5 on:
+--   keys  1 case, 2 history, 3 outbox, 4 outbox_due, 5 feed
 --   args  1 case id, 2 now ms, 3 the event, 4 its StatusCallback ('' = none)
 -- transition() binds them to these names.
-local case_key, history_key, outbox_key, outbox_due_key
+local case_key, history_key, outbox_key, outbox_due_key, feed_key
 local case_id, now, event, callback
 local function transition()
-  case_key, history_key, outbox_key, outbox_due_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+  case_key, history_key, outbox_key, outbox_due_key, feed_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
   case_id, now, event, callback = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-end
-
--- emit: append an event to the case's history and, when the platform wants
--- status callbacks (a_callback ~= ''), the callback to the case's outbox, due now.
-local function emit(an_event, a_callback)
-  redis.call('RPUSH', history_key, an_event)
-  if a_callback ~= '' then
-    redis.call('RPUSH', outbox_key, a_callback)
-    redis.call('ZADD', outbox_due_key, 'NX', now, case_id)
-  end
 end
 
 -- The keys a script builds from ids it learns inside (a broadcast's offers,
@@ -118,6 +108,49 @@ local function with_site(an_event, site)
 end
 local function with_state(an_event, state)
   return an_event .. pb_enum(EVENT_STATE, state)
+end
+
+-- The city's change feed (a Redis Stream every replica follows; see
+-- docs/ARCHITECTURE.md "The change feed"): every event a script writes is
+-- appended to it in the same atomic step, so nothing is announced that did
+-- not commit and nothing committed goes unannounced. Retention trims it.
+-- A case's events carry its risk and concern codes on the feed, so a
+-- follower needs no read to route or filter them.
+local EVENT_RISK, EVENT_CONCERNS = 16, 17
+local function announce(a_feed_key, an_event)
+  redis.call('XADD', a_feed_key, '*', 'e', an_event)
+end
+local function with_case_facts(an_event)
+  local f = redis.call('HMGET', case_key, 'risk', 'concerns')
+  local out = an_event
+  if f[1] then out = out .. pb_enum(EVENT_RISK, tonumber(f[1])) end
+  if f[2] and f[2] ~= '' then
+    for code in string.gmatch(f[2], '[^,]+') do out = out .. pb_string(EVENT_CONCERNS, code) end
+  end
+  return out
+end
+
+-- A counselor.availability event built here (a sign-out after missed offers
+-- happens inside a script): type, actor, counselor, available, at.
+local EVENT_AT, EVENT_TYPE, EVENT_ACTOR, EVENT_AVAILABLE = 1, 2, 3, 13
+local function availability_event(counselor, available, actor, at_ms)
+  local ms = tonumber(at_ms)
+  local at = pb_enum(1, math.floor(ms / 1000)) .. pb_enum(2, (ms % 1000) * 1000000)
+  return pb_string(EVENT_AT, at) .. pb_string(EVENT_TYPE, 'counselor.availability') ..
+    pb_string(EVENT_ACTOR, actor) .. pb_string(EVENT_COUNSELOR_ID, counselor) ..
+    pb_enum(EVENT_AVAILABLE, available)
+end
+
+-- emit: append an event to the case's history and the feed and, when the
+-- platform wants status callbacks (a_callback ~= ''), the callback to the
+-- case's outbox, due now.
+local function emit(an_event, a_callback)
+  redis.call('RPUSH', history_key, an_event)
+  announce(feed_key, with_case_facts(an_event))
+  if a_callback ~= '' then
+    redis.call('RPUSH', outbox_key, a_callback)
+    redis.call('ZADD', outbox_due_key, 'NX', now, case_id)
+  end
 end
 
 -- Ends one counselor's offer of a broadcast (decline, shift end): while

@@ -1,17 +1,18 @@
 -- create: a new case for a referral, unless (platform, referral id) has one.
--- Input: 9 keys
---   keys  1-4 the transition head (common.lua); 5 referral, 6 queue, 7 cases,
---         8 open, 9 stats
+-- Input: 10 keys
+--   keys  1-5 the transition head (common.lua); 6 referral, 7 queue, 8 cases,
+--         9 open, 10 stats
 --   args  1-4 the transition head: the new case id, now ms (its created time),
 --         event case.created; 5 risk, 6 received ms, 7 record, 8 platform,
 --         9 referral id, 10 youth ref, 11 primary concern, 12 referral
---         digest (hex)
+--         digest (hex), 13 every concern code, comma-separated (the feed
+--         stamps them on the case's events)
 -- Output: {'ok', case id}, or {'dup', existing case id}: the caller compares
 --   digests (same content is a duplicate, else a conflict)
 transition()
-local referral, queue, cases, open, stats = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local referral, queue, cases, open, stats = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local risk, received, record, platform = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local referral_id, youth, concern, digest = ARGV[9], ARGV[10], ARGV[11], ARGV[12]
+local referral_id, youth, concern, digest, concerns = ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
 
 local existing = redis.call('GET', referral)
 if existing then return {'dup', existing} end
@@ -19,7 +20,7 @@ redis.call('SET', referral, case_id)
 redis.call('HSET', case_key,
   'state', QUEUED, 'risk', risk, 'created', now, 'received', received,
   'escalation', 0, 'record', record, 'platform', platform, 'referral', referral_id,
-  'youth', youth, 'concern', concern, 'digest', digest)
+  'youth', youth, 'concern', concern, 'concerns', concerns, 'digest', digest)
 redis.call('ZADD', queue, now, case_id)
 redis.call('ZADD', cases, now, case_id)
 redis.call('SADD', open, case_id)

@@ -1,14 +1,14 @@
 -- decline: OFFERED -> QUEUED; the declining counselor is excluded (rule 5).
 -- Declining one offer of a broadcast leaves the case OFFERED to the others
 -- (the event says so, no status callback) until the last one declines.
--- Input: 8 keys
---   keys  1-4 the transition head (common.lua); 5 offers, 6 queue, 7 excluded,
---         8 the counselor's cases
+-- Input: 9 keys
+--   keys  1-5 the transition head (common.lua); 6 offers, 7 queue, 8 excluded,
+--         9 the counselor's cases
 --   args  1-4 the transition head: event case.declined; 5 counselor id
 -- Output: {'ok'}, or {'err', reason}: not_found, offer_withdrawn, not_yours,
 --   wrong_state
 transition()
-local offers, queue, excluded, counselor_cases = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local offers, queue, excluded, counselor_cases = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local counselor = ARGV[5]
 
 local f = redis.call('HMGET', case_key, 'state', 'counselor', 'created', 'offer:' .. counselor)

@@ -1,6 +1,6 @@
 -- escalate: raises escalation_level of an open case; never lowers it.
--- Input: 4 keys
---   keys  1-4 the transition head (common.lua)
+-- Input: 5 keys
+--   keys  1-5 the transition head (common.lua)
 --   args  1-4 the transition head: event case.escalated; 5 level
 -- Output: {'ok', 1} when raised, {'ok', 0} when not (closed, or already as
 --   high), or {'err', 'not_found'}

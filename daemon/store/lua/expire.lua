@@ -3,16 +3,16 @@
 -- once. Entries of `offers` that are no longer offered are dropped. Counts
 -- each counselor's consecutive missed offers; at the limit they are signed
 -- out until they sign in again.
--- Input: 9 keys
---   keys  1-4 the transition head (common.lua); 5 offers, 6 queue, 7 excluded,
---         8 the cases of the counselor the caller read, 9 that counselor
+-- Input: 10 keys
+--   keys  1-5 the transition head (common.lua); 6 offers, 7 queue, 8 excluded,
+--         9 the cases of the counselor the caller read, 10 that counselor
 --   args  1-4 the transition head: event case.offer_expired (a broadcast
 --         stamps each counselor on it); 5 expected counselor ('' = a
 --         broadcast), 6 max missed offers (0 = no limit), 7 key base
 -- Output: {'ok', {signed-out counselor ids}}, {'retry'} (the counselor
 --   changed), or {'err', reason}: wrong_state (entry dropped), not_due
 transition()
-local offers, queue, excluded, counselor_cases, counselor_key = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local offers, queue, excluded, counselor_cases, counselor_key = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local expected, limit, keys = ARGV[5], tonumber(ARGV[6]) or 0, keys_from(ARGV[7])
 
 local f = redis.call('HMGET', case_key, 'state', 'counselor', 'offer_expires', 'created')
@@ -29,6 +29,7 @@ local function missed(a_counselor_key, id)
   if limit > 0 and n >= limit and redis.call('HGET', a_counselor_key, 'available') ~= '0' then
     redis.call('HSET', a_counselor_key, 'available', 0, 'available_at', now)
     signed_out[#signed_out + 1] = id
+    announce(feed_key, availability_event(id, 0, 'system', now))
   end
 end
 

@@ -1,9 +1,9 @@
 -- offer: QUEUED -> OFFERED to one counselor, within their capacity. A
 -- supervisor may also re-offer an OFFERED case: the open offer (or every
 -- open offer of a broadcast) is withdrawn.
--- Input: 11 keys
---   keys  1-4 the transition head (common.lua); 5 queue, 6 offers, 7 counselor,
---         8 the counselor's cases, 9 counselors, 10 excluded, 11 the previous
+-- Input: 12 keys
+--   keys  1-5 the transition head (common.lua); 6 queue, 7 offers, 8 counselor,
+--         9 the counselor's cases, 10 counselors, 11 excluded, 12 the previous
 --         counselor's cases (the caller read who that is)
 --   args  1-4 the transition head: event case.offered; 5 counselor id, 6 site,
 --         7 expires ms, 8 capacity, 9 ignore exclusion (0/1), 10 may withdraw
@@ -12,8 +12,8 @@
 -- Output: {'ok'}, {'retry'} (the previous counselor changed), or {'err',
 --   reason}: not_found, wrong_state, excluded, at_capacity
 transition()
-local queue, offers, counselor_key, counselor_cases = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local counselors, excluded, previous_cases = KEYS[9], KEYS[10], KEYS[11]
+local queue, offers, counselor_key, counselor_cases = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local counselors, excluded, previous_cases = KEYS[10], KEYS[11], KEYS[12]
 local counselor, site, expires, capacity = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local ignore_exclusion, may_withdraw, expected_previous = ARGV[9], ARGV[10], ARGV[11]
 local withdrawn_event, withdrawn_callback, keys = ARGV[12], ARGV[13], keys_from(ARGV[14])

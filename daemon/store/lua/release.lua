@@ -1,11 +1,11 @@
 -- release: ACTIVE -> QUEUED by its counselor, who is then excluded (rule 5).
--- Input: 7 keys
---   keys  1-4 the transition head (common.lua); 5 the counselor's cases,
---         6 queue, 7 excluded
+-- Input: 8 keys
+--   keys  1-5 the transition head (common.lua); 6 the counselor's cases,
+--         7 queue, 8 excluded
 --   args  1-4 the transition head: event case.released; 5 counselor id
 -- Output: {'ok'}, or {'err', reason}: not_found, not_yours, wrong_state
 transition()
-local counselor_cases, queue, excluded = KEYS[5], KEYS[6], KEYS[7]
+local counselor_cases, queue, excluded = KEYS[6], KEYS[7], KEYS[8]
 local counselor = ARGV[5]
 
 local f = redis.call('HMGET', case_key, 'state', 'counselor', 'created')

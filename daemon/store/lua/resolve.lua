@@ -1,15 +1,15 @@
 -- resolve: ACTIVE -> RESOLVED by its counselor; records continuity for the
 -- youth and, for the counselor's wrap-up (welfare), when they last resolved a
 -- case and a RISK_CRISIS case.
--- Input: 10 keys
---   keys  1-4 the transition head (common.lua); 5 the counselor's cases,
---         6 open, 7 youth, 8 stats, 9 closed, 10 counselor
+-- Input: 11 keys
+--   keys  1-5 the transition head (common.lua); 6 the counselor's cases,
+--         7 open, 8 youth, 9 stats, 10 closed, 11 counselor
 --   args  1-4 the transition head: event case.resolved; 5 counselor id,
 --         6 outcome, 7 has youth ref (0/1)
 -- Output: {'ok'}, {'ok', 'already'} (a retried resolve), or {'err', reason}:
 --   not_found, not_yours, wrong_state
 transition()
-local counselor_cases, open, youth, stats, closed, counselor_key = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local counselor_cases, open, youth, stats, closed, counselor_key = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local counselor, outcome, has_youth = ARGV[5], ARGV[6], ARGV[7]
 
 local f = redis.call('HMGET', case_key, 'state', 'counselor', 'risk')

@@ -4,8 +4,8 @@
 -- callback); nothing at all when this wait is already recorded. offer.lua
 -- and broadcast.lua drop the field when the case is offered, so a later wait
 -- is recorded again.
--- Input: 4 keys
---   keys  1-4 the transition head (common.lua)
+-- Input: 5 keys
+--   keys  1-5 the transition head (common.lua)
 --   args  1-4 the transition head: event case.waiting (no StatusCallback:
 --         the state does not change); 5 waiting_for value
 -- Output: {'ok', 1} when recorded now, {'ok', 0} when already recorded, or

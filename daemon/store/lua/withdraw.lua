@@ -3,15 +3,15 @@
 -- they did nothing wrong and may serve the case when back on duty.
 -- Withdrawing one offer of a broadcast leaves the case OFFERED to the others
 -- (no status callback) until the last one goes.
--- Input: 7 keys
---   keys  1-4 the transition head (common.lua); 5 offers, 6 queue, 7 the
+-- Input: 8 keys
+--   keys  1-5 the transition head (common.lua); 6 offers, 7 queue, 8 the
 --         expected counselor's cases
 --   args  1-4 the transition head: event case.offer_withdrawn; 5 expected
 --         counselor
 -- Output: {'ok'}, or {'err', reason}: not_found (entry dropped), wrong_state,
 --   not_yours
 transition()
-local offers, queue, counselor_cases = KEYS[5], KEYS[6], KEYS[7]
+local offers, queue, counselor_cases = KEYS[6], KEYS[7], KEYS[8]
 local counselor = ARGV[5]
 
 local f = redis.call('HMGET', case_key, 'state', 'counselor', 'created', 'offer:' .. counselor)

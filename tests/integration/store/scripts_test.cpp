@@ -65,6 +65,34 @@ TEST_F(lua_prelude, stamps_the_event_fields_caseroute_proto_numbers) {
   EXPECT_EQ(d->FindFieldByName("state")->number(), 12);
 }
 
+TEST_F(lua_prelude, builds_a_counselor_availability_event_caseroute_proto_reads) {
+  run([](env& e) -> asio::awaitable<void> {
+    // 2026-03-02 09:00:00.250 UTC
+    const auto ms = store::codec::ms_string(at(250ms));
+    auto r = co_await eval_with_prelude(e.redis, "return availability_event(ARGV[1], 0, 'system', ARGV[2])",
+                                        store::command("c-042", ms));
+    v1::Event ev;
+    CO_ASSERT_TRUE(ev.ParseFromString(r.str));
+    EXPECT_EQ(ev.type(), "counselor.availability");
+    EXPECT_EQ(ev.actor(), "system");
+    EXPECT_EQ(ev.counselor_id(), "c-042");
+    EXPECT_FALSE(ev.available());
+    EXPECT_EQ(ev.at().seconds(), seconds_of(at()));
+    EXPECT_EQ(ev.at().nanos(), 250'000'000);
+    auto in = co_await eval_with_prelude(e.redis, "return availability_event(ARGV[1], 1, 'counselor:c-1', ARGV[2])",
+                                         store::command("c-1", ms));
+    CO_ASSERT_TRUE(ev.ParseFromString(in.str));
+    EXPECT_TRUE(ev.available());
+  });
+  const auto* d = v1::Event::descriptor();
+  EXPECT_EQ(d->FindFieldByName("at")->number(), 1);
+  EXPECT_EQ(d->FindFieldByName("type")->number(), 2);
+  EXPECT_EQ(d->FindFieldByName("actor")->number(), 3);
+  EXPECT_EQ(d->FindFieldByName("available")->number(), 13);
+  EXPECT_EQ(d->FindFieldByName("risk")->number(), 16);
+  EXPECT_EQ(d->FindFieldByName("concerns")->number(), 17);
+}
+
 TEST_F(lua_prelude, names_the_case_states_and_risks_of_caseroute_proto) {
   run([](env& e) -> asio::awaitable<void> {
     auto r = co_await eval_with_prelude(e.redis, "return {QUEUED, OFFERED, ACTIVE, RESOLVED, CANCELLED, RISK_CRISIS}");
@@ -100,7 +128,7 @@ TEST_F(lua_prelude, binds_the_transition_head_where_transition_call_puts_it) {
     auto argv = store::command("EVAL",
                                std::string(store::lua_prelude()) +
                                    "\ntransition()\n"
-                                   "return {case_key, history_key, outbox_key, outbox_due_key,"
+                                   "return {case_key, history_key, outbox_key, outbox_due_key, feed_key,"
                                    " case_id, now, event, callback}",
                                std::to_string(call.keys.size()));
     for (auto& key : call.keys) argv.push_back(key);
@@ -110,6 +138,7 @@ TEST_F(lua_prelude, binds_the_transition_head_where_transition_call_puts_it) {
                                         k.history("K-3"),
                                         k.outbox("K-3"),
                                         k.outbox_due(),
+                                        k.feed(),
                                         "K-3",
                                         store::codec::ms_string(at(5s)),
                                         store::codec::serialize(event),
@@ -154,14 +183,14 @@ TEST(lua_scripts, bind_each_position_once_in_their_first_lines) {
         EXPECT_TRUE(bound.insert(at).second) << where << " names " << at << " twice";
         const auto n = static_cast<std::size_t>(std::stoul((*m)[2]));
         if ((*m)[1] == "KEYS") max_key = std::max(max_key, n);
-        // transition() names positions 1 to 4 (common.lua).
+        // transition() names keys 1 to 5 and args 1 to 4 (common.lua).
         if (transition) {
-          EXPECT_GT(n, 4u) << where << " names " << at << " of the transition head";
+          EXPECT_GT(n, (*m)[1] == "KEYS" ? 5u : 4u) << where << " names " << at << " of the transition head";
         }
       }
     }
     EXPECT_NE(part, header) << s.name << ".lua has no code";
-    if (transition) max_key = std::max<std::size_t>(max_key, 4);
+    if (transition) max_key = std::max<std::size_t>(max_key, 5);
     EXPECT_EQ(max_key, s.key_count) << s.name << ".lua: its '-- Input:' line declares " << s.key_count << " keys";
   }
 }
