@@ -64,6 +64,7 @@ asio::awaitable<answer> respond(const router& routes, request req, stream_writer
     co_return answer{method_not_allowed_here(m.allowed, accept), "unmatched"};
 
   req.params = std::move(m.params);
+  if (m.waits) writer.watch_peer();
   const std::string request_id = req.request_id;
   std::string failure;
   try {

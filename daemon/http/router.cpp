@@ -80,6 +80,12 @@ void router::add(std::string method, std::string pattern, std::string route_name
 void router::add_stream(std::string method, std::string pattern, std::string route_name, stream_handler h) {
   add(std::move(method), std::move(pattern), std::move(route_name), handler{});
   routes_.back().stream = std::move(h);
+  routes_.back().waits = true;
+}
+
+void router::add_waiting(std::string method, std::string pattern, std::string route_name, handler h) {
+  add(std::move(method), std::move(pattern), std::move(route_name), std::move(h));
+  routes_.back().waits = true;
 }
 
 match router::find(const std::string& method, const std::string& path) const {
@@ -121,6 +127,7 @@ match router::find(const std::string& method, const std::string& path) const {
   else
     m.h = &best->h;
   m.route_name = best->name;
+  m.waits = best->waits;
   m.allowed.clear();
   for (std::size_t i = 0; i < decoded.size(); ++i)
     if (best->segments[i].param) m.params[best->segments[i].text] = std::move(decoded[i]);

@@ -31,6 +31,11 @@ class stream_writer {
   virtual boost::asio::awaitable<bool> write(std::string chunk) = 0;
   // True once the server stops accepting: end the stream soon.
   virtual bool closing() const = 0;
+  // For a request that may wait long (a long poll, a stream): from now until
+  // the answer, the connection watches the client, and a client that goes
+  // away cancels the handler (its coroutine's cancellation state turns
+  // terminal), freeing what it holds at once.
+  virtual void watch_peer() = 0;
 };
 
 // Calls start() to stream; if it returns without having called start(), the
@@ -45,6 +50,7 @@ struct match {
   const handler* h = nullptr;                 // set when found for a plain route; owned by the router
   const stream_handler* stream = nullptr;     // set when found for a streaming route
   std::string route_name;                     // the pattern, when found
+  bool waits = false;                         // a long poll or a stream: the server watches the client
   std::map<std::string, std::string> params;  // percent-decoded
   std::vector<std::string> allowed;           // method_not_allowed: the methods the path has (for Allow)
 };
@@ -60,6 +66,8 @@ class router {
   }
 
   void add_stream(std::string method, std::string pattern, std::string route_name, stream_handler h);
+  // A plain route whose handler may wait long for news (a long poll).
+  void add_waiting(std::string method, std::string pattern, std::string route_name, handler h);
 
   // `path` is the raw path without the query: it is split on '/' first and
   // each segment percent-decoded after, so "%2F" stays inside a parameter.
@@ -81,6 +89,7 @@ class router {
     std::vector<segment> segments;
     handler h;
     stream_handler stream;  // set instead of h for streaming routes
+    bool waits = false;     // streams, and plain routes added with add_waiting
   };
   std::vector<route> routes_;
 };

@@ -224,10 +224,11 @@ asio::awaitable<void> reject(std::shared_ptr<server::impl> self, tcp::socket soc
 
 // The stream_writer of one connection: a hand-written header, then raw bytes
 // until the handler returns; the end of the body is the connection closing.
+// For a request that may wait long it also watches the client (watch_peer).
 class live_stream final : public stream_writer {
  public:
-  live_stream(connection& c, unsigned version, std::string request_id)
-      : conn_(c), version_(version), request_id_(std::move(request_id)) {}
+  live_stream(connection& c, beast::flat_buffer& buffer, unsigned version, std::string request_id)
+      : conn_(c), buffer_(buffer), version_(version), request_id_(std::move(request_id)), watch_ended_(c.stream.get_executor()) {}
 
   asio::awaitable<bool> start(std::string content_type) override {
     if (started_ || !header_safe(content_type)) co_return false;
@@ -250,12 +251,54 @@ class live_stream final : public stream_writer {
   bool closing() const override { return conn_.owner->stopping; }
   bool started() const { return started_; }
 
+  void watch_peer() override {
+    if (watching_) return;
+    watching_ = true;
+    watch_ended_.expires_at(asio::steady_timer::time_point::max());
+    asio::co_spawn(conn_.stream.get_executor(), watch(), asio::detached);
+  }
+
+  // Ends the watch once the answer is ready, and waits until it has ended
+  // (so the buffer is the session's again).
+  asio::awaitable<void> stop_watching() {
+    if (!watching_) co_return;
+    stopping_watch_ = true;
+    beast::error_code ec;
+    conn_.stream.socket().cancel(ec);
+    if (!watch_over_) co_await watch_ended_.async_wait(use_tuple);
+  }
+
  private:
+  // Reads what the client sends while its request waits: bytes of a
+  // pipelined request stay in the buffer for the next round (up to the
+  // header and body limits; past them the watch just stops reading); the end
+  // of the connection cancels the handler. On the raw socket, so the
+  // stream's write deadline does not cut it.
+  asio::awaitable<void> watch() {
+    const auto& s = conn_.owner->settings;
+    const std::size_t most = s.max_header_bytes + s.max_body_bytes;
+    while (!stopping_watch_ && buffer_.size() < most) {
+      auto [ec, n] = co_await conn_.stream.socket().async_read_some(buffer_.prepare(4096), use_tuple);
+      if (ec) {
+        if (!stopping_watch_) conn_.cancel.emit(asio::cancellation_type::terminal);  // the client left
+        break;
+      }
+      buffer_.commit(n);
+    }
+    watch_over_ = true;
+    watch_ended_.cancel();
+  }
+
   connection& conn_;
+  beast::flat_buffer& buffer_;
   unsigned version_;
   std::string request_id_;
   bool started_ = false;
   bool failed_ = false;
+  bool watching_ = false;
+  bool stopping_watch_ = false;
+  bool watch_over_ = false;
+  asio::steady_timer watch_ended_;
 };
 
 // The steps of one connection's loop. Each is awaited directly by session(),
@@ -377,8 +420,9 @@ asio::awaitable<void> session(std::shared_ptr<connection> conn) {
     const auto start = std::chrono::steady_clock::now();
     const std::string request_id = in->req.request_id;
     const std::string method = in->req.method;
-    live_stream writer(*conn, in->version, request_id);
+    live_stream writer(*conn, buffer, in->version, request_id);
     answer a = co_await respond(self.routes, std::move(in->req), writer);
+    co_await writer.stop_watching();
     if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
       // drain() gave up on this request: nobody is left to answer.
       log::info("http.request_cancelled", {{"request_id", request_id}, {"route", a.route}});

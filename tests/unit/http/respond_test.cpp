@@ -75,7 +75,9 @@ class recording_writer final : public stream_writer {
     co_return started;
   }
   bool closing() const override { return false; }
+  void watch_peer() override { ++watched; }
 
+  int watched = 0;
   bool started = false;
   std::string content_type;
   std::string sent;
@@ -139,6 +141,16 @@ TEST(respond, found_route_answers_with_its_handler_and_names_the_pattern) {
   EXPECT_EQ(a.out.content_type, "text/plain");
   EXPECT_EQ(a.out.body, "GET|/hello/w x|w x|a b|ignored-but-passed");
   EXPECT_EQ(a.route, "/hello/{name}");
+}
+
+TEST(respond, only_a_route_that_waits_has_the_connection_watch_its_client) {
+  auto routes = sample();
+  routes.add_waiting("GET", "/poll", "", echo);
+  recording_writer plain, waiting;
+  EXPECT_EQ(run(routes, make("GET", "/hello/x"), plain).out.status, 200);
+  EXPECT_EQ(plain.watched, 0);
+  EXPECT_EQ(run(routes, make("GET", "/poll"), waiting).out.status, 200);
+  EXPECT_EQ(waiting.watched, 1);
 }
 
 TEST(respond, the_handlers_status_is_kept) {

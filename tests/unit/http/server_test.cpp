@@ -5,6 +5,7 @@
 
 #include "http/errors.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -171,6 +172,19 @@ asio::awaitable<response> events(request req, stream_writer& out) {
 
 asio::awaitable<response> busy(request) { co_return to_response(unavailable("redis unreachable", 7)); }
 
+// A long poll: waits up to ?ms (default 10 s) unless the client goes away.
+std::atomic<int> waits_cancelled{0};
+asio::awaitable<response> long_poll(request req) {
+  const auto ms = std::stoi(req.query.count("ms") ? req.query.at("ms") : "10000");
+  asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
+  co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+  if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+    ++waits_cancelled;
+    co_return response{};
+  }
+  co_return response{200, "text/plain", "waited", {}};
+}
+
 class server_test : public ::testing::Test {
  protected:
   server_test() {
@@ -180,6 +194,7 @@ class server_test : public ::testing::Test {
     routes_.add("GET", "/boom", "", boom);
     routes_.add("GET", "/busy", "", busy);
     routes_.add_stream("GET", "/events", "", events);
+    routes_.add_waiting("GET", "/wait", "", long_poll);
     settings_.listen = "127.0.0.1:0";
     settings_.max_body_bytes = 1024;
     settings_.max_header_bytes = 2048;
@@ -533,6 +548,34 @@ TEST_F(server_test, stream_route_can_answer_an_ordinary_error) {
   auto again = c.read_reply();
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 200);
+}
+
+TEST_F(server_test, a_long_poll_whose_client_leaves_is_cancelled_at_once) {
+  start();
+  const int before = waits_cancelled.load();
+  {
+    client c(port_);
+    ASSERT_TRUE(c.send(get("/wait")));
+    ASSERT_TRUE(wait_open(1));
+  }  // the client closes its socket
+  // The handler would wait 10 s; the connection sees the client leave.
+  ASSERT_TRUE(wait_open(0));
+  for (int i = 0; i < 200 && waits_cancelled.load() == before; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(waits_cancelled.load(), before + 1);
+}
+
+TEST_F(server_test, a_request_pipelined_behind_a_long_poll_is_answered_after_it) {
+  start();
+  client c(port_);
+  ASSERT_TRUE(c.send(get("/wait?ms=100") + get("/hello/after")));
+  auto first = c.read_reply();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(first->body, "waited");
+  auto second = c.read_reply();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 200);
+  EXPECT_TRUE(second->body.starts_with("GET|/hello/after|after|"));
 }
 
 TEST(server_listen, bad_or_busy_address_throws_a_clear_error) {
