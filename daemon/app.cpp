@@ -25,12 +25,16 @@
 #include "counselor/counselor.hpp"
 #include "dispatch/dispatcher.hpp"
 #include "dispatch/reconcile.hpp"
+#include "events/events.hpp"
+#include "host/loop_lag.hpp"
 #include "host/managed_redis.hpp"
 #include "host/systemd.hpp"
 #include "http/codec.hpp"
 #include "http/server.hpp"
 #include "intake/callbacks.hpp"
 #include "intake/intake.hpp"
+#include "live/feed.hpp"
+#include "live/hub.hpp"
 #include "log/log.hpp"
 #include "retention/retention.hpp"
 #include "supervisor/supervisor.hpp"
@@ -113,7 +117,7 @@ constexpr api::route operations[] = {
 }  // namespace
 
 std::vector<std::span<const api::route>> route_tables() {
-  return {intake::routes(), counselor::routes(), supervisor::routes(), operations};
+  return {intake::routes(), counselor::routes(), supervisor::routes(), events::routes(), operations};
 }
 
 void register_routes(http::router& r, api::context& ctx) {
@@ -127,6 +131,11 @@ struct app::runtime {
   store::case_store store;
   store::outbox outbox;
   metrics::registry metrics;
+  live::hub hub;
+  api::waiting waits;
+  // The change feed, on a connection of its own (its blocking XREAD).
+  store::redis_connection feed_redis;
+  live::feed_reader feed;
   api::context ctx;
   dispatch::dispatcher dispatch;
   intake::callback_worker callbacks;
@@ -139,7 +148,11 @@ struct app::runtime {
       : redis(io, ep, cfg->redis.command_timeout),
         store(redis, store::keys(cfg->redis.key_prefix), make_sealer(*cfg)),
         outbox(redis, store::keys(cfg->redis.key_prefix)),
-        ctx{io, cfg, std::make_shared<schedule::roster>(*cfg), redis, store, outbox, metrics, {}, {}, false, false},
+        hub(io),
+        feed_redis(io, ep, cfg->redis.command_timeout),
+        feed(io, feed_redis, store.feed_key(), hub),
+        ctx{io,    cfg,  std::make_shared<schedule::roster>(*cfg), redis, store, outbox, metrics, hub, waits, {}, {},
+            false, false},
         dispatch({io, store, metrics, ctx.cfg, ctx.roster}),
         callbacks(ctx, outbox),
         retention(io, store, metrics, ctx.cfg),
@@ -250,8 +263,11 @@ struct app::runtime {
       host::notify("STOPPING=1");
       ctx.shutting_down = true;
       server.stop_accepting();
+      hub.close();  // long polls answer now, event streams end
       co_await server.drain(ctx.cfg->server.shutdown_grace);
       dispatch.stop();
+      feed.stop();
+      feed_redis.stop();
       callbacks.stop();
       retention.stop();
       redis.stop();
@@ -290,6 +306,9 @@ int app::run() {
     if (e) std::rethrow_exception(e);
   };
   asio::co_spawn(rt.io, rt.redis.run(), rethrow);
+  asio::co_spawn(rt.io, rt.feed_redis.run(), rethrow);
+  asio::co_spawn(rt.io, rt.feed.run(), rethrow);
+  asio::co_spawn(rt.io, host::measure_loop_lag(rt.io, rt.metrics), rethrow);
   asio::co_spawn(rt.io, rt.server.run(), rethrow);
   asio::co_spawn(rt.io, rt.dispatch.run(), rethrow);
   asio::co_spawn(rt.io, rt.callbacks.run(), rethrow);

@@ -1,6 +1,7 @@
 // What every route handler shares: the current config and roster (swapped
-// whole on reload), the store and the callback outbox, metrics, and the
-// kicks that wake the routing and callback loops.
+// whole on reload), the store and the callback outbox, metrics, the change
+// feed's news and the slots of waiting requests, and the kicks that wake the
+// routing and callback loops.
 // Owned by app; handlers take it by reference and copy the shared_ptrs they
 // read so a reload mid-request cannot pull the config from under them.
 #pragma once
@@ -10,7 +11,9 @@
 #include <functional>
 #include <memory>
 
+#include "api/waiting.hpp"
 #include "config/config.hpp"
+#include "live/hub.hpp"
 #include "metrics/metrics.hpp"
 #include "schedule/schedule.hpp"
 #include "store/case_store.hpp"
@@ -26,6 +29,8 @@ struct context {
   store::case_store& store;
   store::outbox& outbox;  // status callbacks owed to platforms
   metrics::registry& metrics;
+  live::hub& hub;                        // news from the change feed: wakes long polls, feeds event streams
+  waiting& waits;                        // slots of long polls and event streams
   std::function<void()> kick_routing;    // run a routing pass soon
   std::function<void()> kick_callbacks;  // deliver status callbacks soon
   // The Redis now connected passed check_server and has our scripts; reset

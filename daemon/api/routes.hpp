@@ -18,6 +18,10 @@
 namespace caseroute::api {
 
 using handler = boost::asio::awaitable<http::response> (*)(context& ctx, caller who, http::request req);
+// A handler that answers with a stream (Server-Sent Events) through `out`;
+// what it returns is sent only when it never started the stream (an error).
+using stream_handler = boost::asio::awaitable<http::response> (*)(context& ctx, caller who, http::request req,
+                                                                  http::stream_writer& out);
 
 struct route {
   std::string_view method;
@@ -26,6 +30,11 @@ struct route {
   handler handle;
   // Called when the caller is refused, before the 401/403 goes out.
   void (*refused)(context& ctx) = nullptr;
+  // The handler may wait long (a long poll): the connection watches the
+  // client meanwhile, and one that leaves cancels the handler.
+  bool waits = false;
+  // Set instead of `handle` for a stream (which always waits).
+  stream_handler stream = nullptr;
 };
 
 // Adds every row of `table` to `r`; handlers get `ctx`, which must outlive `r`.

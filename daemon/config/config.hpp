@@ -148,12 +148,12 @@ struct privacy_settings {
 
 // Push: the change feed every replica follows, long polls and event streams.
 struct live_settings {
-  std::int64_t feed_length = 100000;          // entries the Redis Stream keeps (retention trims it)
-  std::chrono::seconds recheck = 30s;         // a waiting long poll re-reads Redis at least this often
-  std::size_t max_waiting_per_caller = 4;     // long polls + event streams at once per token; more: 429
-  std::size_t max_waiting = 0;                // in total; 0 = half of server.max_connections
-  std::size_t stream_buffer = 1024;           // events queued for one slow stream before it is cut
-  std::chrono::seconds heartbeat = 15s;       // a comment line on an idle event stream
+  std::int64_t feed_length = 100000;       // entries the Redis Stream keeps (retention trims it)
+  std::chrono::seconds recheck = 30s;      // a waiting long poll re-reads Redis at least this often
+  std::size_t max_waiting_per_caller = 4;  // long polls + event streams at once per token; more: 429
+  std::size_t max_waiting = 0;             // in total; 0 = half of server.max_connections
+  std::size_t stream_buffer = 1024;        // events queued for one slow stream before it is cut
+  std::chrono::seconds heartbeat = 15s;    // a comment line on an idle event stream
 
   // The total cap on waiting requests, below max_connections so intake always has room.
   std::size_t waiting_limit(std::size_t max_connections) const {

@@ -502,8 +502,8 @@ void parser::log(const YAML::Node& node) {
 
 // Checks that need every section read, and the warnings.
 void parser::live(const YAML::Node& node) {
-  const fields f = r_.map(node, "live",
-                          {"feed_length", "recheck", "max_waiting_per_caller", "max_waiting", "stream_buffer", "heartbeat"});
+  const fields f = r_.map(
+      node, "live", {"feed_length", "recheck", "max_waiting_per_caller", "max_waiting", "stream_buffer", "heartbeat"});
   live_settings& s = cfg_.live;
   r_.set(f, "feed_length", s.feed_length, 1000, 100'000'000);
   r_.set(f, "recheck", s.recheck, 1s);

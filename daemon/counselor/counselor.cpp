@@ -3,10 +3,14 @@
 // assigned to them; the store's scripts check that atomically.
 #include "counselor/counselor.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string_view>
 
 #include "api/errors.hpp"
 #include "api/input.hpp"
@@ -50,29 +54,95 @@ asio::awaitable<http::response> put_availability(context& ctx, caller who, http:
   co_return http::encode(req, api::roster_entry(*c, ctx.roster->on_duty(now), status, cfg->routing.max_missed_offers));
 }
 
+// The counselor's open offers as an answer shows them.
+asio::awaitable<store::result<v1::OfferList>> open_offers(context& ctx, std::string counselor_id) {
+  auto cases = co_await ctx.store.counselor_cases(std::move(counselor_id));
+  if (!cases) co_return cases.error();
+  v1::OfferList list;
+  for (auto& c : *cases) {
+    if (c.state() != v1::CASE_OFFERED) continue;
+    auto* offer = list.add_offers();
+    offer->set_case_id(c.case_id());
+    *offer->mutable_expires_at() = c.offer_expires_at();
+    api::show(case_view::counselor_offer, c);
+    *offer->mutable_case_() = std::move(c);
+  }
+  co_return list;
+}
+
+// A tag of the list (its case ids and expiries, in order): it changes with
+// every new offer, withdrawal or expiry. FNV-1a, 64 bits, in hex.
+std::string offers_tag(const v1::OfferList& list) {
+  std::uint64_t h = 14695981039346656037ull;
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;  // a separator no id contains
+  };
+  for (const auto& o : list.offers()) {
+    mix(o.case_id());
+    mix(std::to_string(o.expires_at().seconds()) + "." + std::to_string(o.expires_at().nanos()));
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+// The tag of If-None-Match ("" when absent); weak and quoted forms accepted.
+std::string tag_the_client_has(const http::request& req) {
+  std::string_view v = req.header("if-none-match");
+  if (v.starts_with("W/")) v.remove_prefix(2);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  return std::string(v);
+}
+
+asio::awaitable<bool> cancelled() {
+  co_return (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+}
+
+// GET /v1/me/offers?wait=N: the counselor's open offers, with an ETag. With
+// wait, it answers as soon as there is an offer, or, when If-None-Match
+// names the list the client already has, as soon as the list differs (a
+// new offer, a withdrawal, an expiry): within milliseconds of the change on
+// any replica, as the change feed wakes it. While nothing happens it reads
+// Redis once per live.recheck (once a second while the feed is not
+// followed). At the deadline: the list, or 304 when it is still the one
+// the client has. A client that leaves ends it at once.
 asio::awaitable<http::response> get_offers(context& ctx, caller who, http::request req) {
   auto wait = api::query_int(req, "wait", 0, 60, 0, "whole seconds");
   if (!wait) co_return fail(req, wait.error());
+  const std::string client_has = tag_the_client_has(req);
+  std::optional<api::waiting::slot> slot;
+  if (*wait > 0) {
+    auto taken = ctx.waits.take(who, ctx.cfg->live, ctx.cfg->server.max_connections);
+    if (!taken) co_return fail(req, taken.error());
+    slot.emplace(std::move(*taken));
+  }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(*wait);
-  asio::steady_timer timer(ctx.io);
   for (;;) {
-    auto cases = co_await ctx.store.counselor_cases(who.id);
-    if (!cases) co_return fail(req, cases.error());
-    v1::OfferList list;
-    for (auto& c : *cases) {
-      if (c.state() != v1::CASE_OFFERED) continue;
-      auto* offer = list.add_offers();
-      offer->set_case_id(c.case_id());
-      *offer->mutable_expires_at() = c.offer_expires_at();
-      api::show(case_view::counselor_offer, c);
-      *offer->mutable_case_() = std::move(c);
-    }
+    // Read the hub's count first: news that lands during the read is not missed.
+    const auto seen = ctx.hub.counselor_version(who.id);
+    auto list = co_await open_offers(ctx, who.id);
+    if (!list) co_return fail(req, list.error());
+    const std::string tag = offers_tag(*list);
+    // Without a tag the client waits for any offer; with one, for another list.
+    const bool news = client_has.empty() ? list->offers_size() > 0 : tag != client_has;
     const auto left = deadline - std::chrono::steady_clock::now();
-    if (list.offers_size() > 0 || left <= 0s || ctx.shutting_down) co_return http::encode(req, list);
-    // Offers may be made by any replica, so poll Redis; half a second keeps
-    // an offer's wait short without loading Redis.
-    timer.expires_after(std::min<std::chrono::steady_clock::duration>(left, 500ms));
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (news || left <= 0s || ctx.shutting_down) {
+      http::response out;
+      if (!client_has.empty() && tag == client_has) {
+        out.status = 304;
+        out.content_type.clear();
+      } else {
+        out = http::encode(req, *list);
+      }
+      out.headers.emplace_back("ETag", "\"" + tag + "\"");
+      co_return out;
+    }
+    const std::chrono::steady_clock::duration recheck =
+        ctx.hub.following() ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(ctx.cfg->live.recheck)
+                            : std::chrono::steady_clock::duration(1s);
+    co_await ctx.hub.wait_for_counselor(who.id, seen, std::min(left, recheck));
+    if (co_await cancelled()) co_return http::response{};  // the client left: nobody reads this
   }
 }
 
@@ -159,7 +229,7 @@ using api::role;
 
 constexpr api::route table[] = {
     {"PUT", "/v1/me/availability", role::counselor, put_availability},
-    {"GET", "/v1/me/offers", role::counselor, get_offers},
+    {"GET", "/v1/me/offers", role::counselor, get_offers, nullptr, true},
     {"GET", "/v1/me/cases", role::counselor, get_my_cases},
     {"POST", "/v1/cases/{caseId}/accept", role::counselor, accept},
     {"POST", "/v1/cases/{caseId}/decline", role::counselor, decline},

@@ -36,6 +36,9 @@ class stream_writer {
   // away cancels the handler (its coroutine's cancellation state turns
   // terminal), freeing what it holds at once.
   virtual void watch_peer() = 0;
+  // Ends the stream now, even in the middle of a write the client does not
+  // take (a client that fell too far behind): the pending write fails.
+  virtual void abort() = 0;
 };
 
 // Calls start() to stream; if it returns without having called start(), the

@@ -145,7 +145,7 @@ beast_response to_beast(response r, std::string_view request_id, unsigned versio
   }
   beast_response res{static_cast<bhttp::status>(r.status), version};
   res.set(bhttp::field::server, "caseroute");
-  res.set(bhttp::field::content_type, r.content_type);
+  if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
   res.set("X-Request-Id", request_id);
   res.set(bhttp::field::cache_control, "no-store");
   for (const auto& [name, value] : r.headers)
@@ -228,11 +228,20 @@ asio::awaitable<void> reject(std::shared_ptr<server::impl> self, tcp::socket soc
 class live_stream final : public stream_writer {
  public:
   live_stream(connection& c, beast::flat_buffer& buffer, unsigned version, std::string request_id)
-      : conn_(c), buffer_(buffer), version_(version), request_id_(std::move(request_id)), watch_ended_(c.stream.get_executor()) {}
+      : conn_(c),
+        buffer_(buffer),
+        version_(version),
+        request_id_(std::move(request_id)),
+        watch_ended_(c.stream.get_executor()) {}
 
   asio::awaitable<bool> start(std::string content_type) override {
     if (started_ || !header_safe(content_type)) co_return false;
     started_ = true;
+    // A bounded kernel buffer (no autotuning to megabytes): a client that
+    // stops reading blocks our writes soon, and its stream is cut, instead
+    // of the kernel holding everything it did not read.
+    beast::error_code ignored;
+    conn_.stream.socket().set_option(asio::socket_base::send_buffer_size(64 * 1024), ignored);
     std::string head = version_ == 10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n";
     head += "Server: caseroute\r\nContent-Type: " + content_type + "\r\nX-Request-Id: " + request_id_ +
             "\r\nCache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n";
@@ -250,6 +259,12 @@ class live_stream final : public stream_writer {
 
   bool closing() const override { return conn_.owner->stopping; }
   bool started() const { return started_; }
+
+  void abort() override {
+    failed_ = true;
+    beast::error_code ec;
+    conn_.stream.socket().close(ec);
+  }
 
   void watch_peer() override {
     if (watching_) return;

@@ -80,6 +80,7 @@ void feed_reader::stop() {
 
 asio::awaitable<void> feed_reader::run() {
   while (!stopping_) {
+    hub_.set_following(following_);
     if (!redis_.connected()) {
       following_ = false;
       pause_.expires_after(50ms);
@@ -97,6 +98,7 @@ asio::awaitable<void> feed_reader::run() {
     // A failed read means the link dropped: find our place again on the next one.
     following_ = co_await read_more();
   }
+  hub_.set_following(false);
 }
 
 // At start the feed's newest entry is where this replica begins; after a

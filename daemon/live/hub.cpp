@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <utility>
 
 namespace caseroute::live {
 
@@ -15,10 +16,11 @@ subscription::subscription(asio::io_context& io, std::function<bool(const entry&
     : filter_(std::move(filter)), max_queued_(std::max<std::size_t>(1, max_queued)), ready_(io) {}
 
 void subscription::offer(const entry_ptr& e) {
-  if (pending_ == status::overflow) return;
+  if (pending_ == status::overflow || pending_ == status::closed) return;
   if (filter_ && !filter_(*e)) return;
   if (queued_.size() >= max_queued_) {
     mark(status::overflow);
+    if (auto f = std::exchange(on_overflow_, nullptr)) f();
     return;
   }
   queued_.push_back(e);
@@ -26,9 +28,9 @@ void subscription::offer(const entry_ptr& e) {
 }
 
 void subscription::mark(status s) {
-  // An overflow outranks a resync: the stream ends either way.
-  if (pending_ != status::overflow) pending_ = s;
-  if (s == status::overflow) queued_.clear();
+  // An overflow or a close outranks a resync: the stream ends either way.
+  if (pending_ != status::overflow && pending_ != status::closed) pending_ = s;
+  if (s == status::overflow || s == status::closed) queued_.clear();
   ready_.cancel();
 }
 
@@ -38,7 +40,7 @@ asio::awaitable<subscription::status> subscription::next(std::vector<entry_ptr>&
     ready_.expires_after(max);
     co_await ready_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
-  if (pending_ == status::overflow) co_return status::overflow;
+  if (pending_ == status::overflow || pending_ == status::closed) co_return *pending_;
   if (!queued_.empty()) {
     out.insert(out.end(), std::make_move_iterator(queued_.begin()), std::make_move_iterator(queued_.end()));
     queued_.clear();
@@ -92,6 +94,12 @@ void hub::resync(stream_id now_at) {
     return false;
   });
   for (const auto& f : resync_listeners_) f();
+}
+
+void hub::close() {
+  wake_all();
+  for (const auto& w : subscriptions_)
+    if (auto s = w.lock()) s->mark(subscription::status::closed);
 }
 
 std::optional<std::vector<entry_ptr>> hub::since(stream_id after) const {

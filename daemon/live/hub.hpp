@@ -44,9 +44,14 @@ class subscription {
     idle,      // nothing within the wait: time for a heartbeat
     resync,    // the feed had a gap: the client must reload its views
     overflow,  // the client fell more than max_queued entries behind: cut it
+    closed,    // the daemon is shutting down: end the stream
   };
 
   subscription(boost::asio::io_context& io, std::function<bool(const entry&)> filter, std::size_t max_queued);
+
+  // Called (once, synchronously, from the publisher) when the subscription
+  // overflows: e.g. to abort a write the client is not taking.
+  void on_overflow(std::function<void()> f) { on_overflow_ = std::move(f); }
 
   // Waits at most `max` for news. Entries come out in stream order and are
   // moved into `out` (appended).
@@ -61,6 +66,7 @@ class subscription {
   std::size_t max_queued_;
   std::deque<entry_ptr> queued_;
   std::optional<status> pending_;  // resync or overflow, reported once the queue is drained (overflow: at once)
+  std::function<void()> on_overflow_;
   boost::asio::steady_timer ready_;
 };
 
@@ -80,8 +86,15 @@ class hub {
   // everything. Reading goes on from `now_at`.
   void resync(stream_id now_at);
 
+  // Shutting down: every long poll wakes, every stream is told to end.
+  void close();
+
   // The newest entry published (or start_at).
   stream_id last_id() const { return last_; }
+  // Whether the feed reader follows the feed now; while it does not (Redis
+  // down, reconnecting), news may come late: long polls re-read sooner.
+  bool following() const { return following_; }
+  void set_following(bool f) { following_ = f; }
   // Every entry after `after` if memory still holds all of them (an empty
   // vector when there are none yet); nullopt when some are only in Redis.
   std::optional<std::vector<entry_ptr>> since(stream_id after) const;
@@ -121,6 +134,7 @@ class hub {
   std::deque<entry_ptr> recent_;
   stream_id only_in_redis_up_to_{};  // the newest entry not in recent_
   stream_id last_{};
+  bool following_ = false;
   std::vector<std::weak_ptr<subscription>> subscriptions_;
   std::multimap<std::string, waiter> waiters_;
   std::map<std::string, std::uint64_t, std::less<>> counselor_entries_;  // entries about each counselor

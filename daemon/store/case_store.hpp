@@ -112,6 +112,8 @@ class case_store {
 
   // True while the Redis link is up and usable.
   bool connected() const { return redis_.connected(); }
+  // The change feed's key (live/feed.hpp reads it).
+  std::string feed_key() const { return keys_.feed(); }
 
   // Loads the Lua scripts (SCRIPT LOAD); run after every (re)connection.
   asio::awaitable<result<void>> prepare();

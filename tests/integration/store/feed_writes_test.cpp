@@ -34,8 +34,8 @@ std::vector<v1::Event> of_case(const std::vector<v1::Event>& events, const std::
 
 std::string types(const std::vector<v1::Event>& events) {
   std::string out;
-  for (const auto& e : events) out += (out.empty() ? "" : " ") + e.type() + (e.counselor_id().empty() ? "" : ":") +
-                                      e.counselor_id();
+  for (const auto& e : events)
+    out += (out.empty() ? "" : " ") + e.type() + (e.counselor_id().empty() ? "" : ":") + e.counselor_id();
   return out;
 }
 
@@ -102,8 +102,7 @@ TEST_F(feed_writes, sign_ins_and_sign_outs_are_counselor_availability_events) {
     std::vector<v1::Event> availability;
     for (const auto& ev : co_await feed(e.redis))
       if (ev.type() == "counselor.availability") availability.push_back(ev);
-    EXPECT_EQ(types(availability),
-              "counselor.availability:c7 counselor.availability:c7 counselor.availability:c8");
+    EXPECT_EQ(types(availability), "counselor.availability:c7 counselor.availability:c7 counselor.availability:c8");
     CO_ASSERT_TRUE(availability.size() == 3);
     EXPECT_FALSE(availability[0].available());
     EXPECT_EQ(availability[0].actor(), "counselor:c7");

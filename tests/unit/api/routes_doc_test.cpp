@@ -57,8 +57,10 @@ struct idle_daemon {
   store::case_store store{redis, store::keys("test"), store::sealer::from_key(std::string(32, 'k')).value()};
   store::outbox outbox{redis, store::keys("test")};
   metrics::registry metrics;
-  api::context ctx{io,    cfg,  std::make_shared<schedule::roster>(*cfg), redis, store, outbox, metrics, {}, {},
-                   false, false};
+  live::hub hub{io};
+  api::waiting waits;
+  api::context ctx{io,  cfg,   std::make_shared<schedule::roster>(*cfg), redis, store, outbox, metrics, hub, waits, {},
+                   {},  false, false};
 };
 
 TEST(routes, the_router_serves_exactly_the_routes_docs_api_lists) {

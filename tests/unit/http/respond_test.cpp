@@ -76,6 +76,7 @@ class recording_writer final : public stream_writer {
   }
   bool closing() const override { return false; }
   void watch_peer() override { ++watched; }
+  void abort() override { started = false; }
 
   int watched = 0;
   bool started = false;
