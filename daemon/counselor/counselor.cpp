@@ -10,6 +10,7 @@
 
 #include <charconv>
 
+#include "api/views.hpp"
 #include "http/codec.hpp"
 #include "log/log.hpp"
 

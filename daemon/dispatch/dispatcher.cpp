@@ -55,7 +55,7 @@ asio::awaitable<void> dispatcher::run() {
 asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   const auto cfg = s_.cfg;
   const auto roster = s_.roster;
-  const auto now = now();
+  const auto now = caseroute::now();
 
   auto expired = co_await s_.store.expire_offers(now, cfg->routing.max_missed_offers);
   if (!expired) co_return expired.error();

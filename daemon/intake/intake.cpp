@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "http/codec.hpp"
+#include "api/views.hpp"
 #include "intake/validate.hpp"
 #include "log/log.hpp"
 

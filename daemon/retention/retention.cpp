@@ -50,7 +50,7 @@ asio::awaitable<void> purger::run() {
 
 asio::awaitable<boost::system::result<int>> purger::pass() {
   const auto cfg = cfg_;
-  const auto now = now();
+  const auto now = caseroute::now();
   const auto cutoff = now - retention_period(cfg->privacy);
   const auto continuity_cutoff = now - std::chrono::hours(24) * cfg->routing.continuity_days;
   int total = 0;

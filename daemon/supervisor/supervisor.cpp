@@ -9,6 +9,7 @@
 #include <charconv>
 #include <set>
 
+#include "api/views.hpp"
 #include "http/codec.hpp"
 #include "log/log.hpp"
 #include "schedule/coverage.hpp"
