@@ -1,5 +1,5 @@
 // The counselor index: whom to ask about a case. Rules 4 and 2 are settled by
-// whom it lists, the rest is asked of first_failed (rules.cpp); counts of who
+// whom it lists, the rest is asked of first_failed (rules.hpp); counts of who
 // is free and remembered reasons spare the cases nobody can take a list walk.
 #include "routing/candidates.hpp"
 
@@ -116,132 +116,6 @@ int candidate_index::skill(const candidate& who, int specialty) const {
   return skills_[i * specialties_.size() + static_cast<std::size_t>(specialty)];
 }
 
-void candidate_index::record_offer(const candidate& chosen, time_point now, bool crisis) {
-  assert(&chosen >= on_duty_.data() && &chosen < on_duty_.data() + on_duty_.size());
-  const auto i = static_cast<std::size_t>(&chosen - on_duty_.data());
-  counselor_state& state = on_duty_[i].state;
-  count_free(i, -1);
-  ++state.load;
-  if (crisis) ++state.crisis_taken;
-  state.last_offer_at = now;
-  count_free(i, +1);
-}
-
-void candidate_index::count_free(std::size_t i, int delta) {
-  for (int kind = 0; kind < kinds; ++kind) {
-    if (first_failed(kind_needs_[kind], on_duty_[i], settings_) != filter::passed) continue;
-    for (int number : held_[i]) free_[kind][static_cast<std::size_t>(number)] += delta;
-    all_free_[kind] += delta;
-  }
-}
-
-bool candidate_index::free_for_some_kind(const candidate& who) const {
-  for (int kind = 0; kind < kinds; ++kind) {
-    if (first_failed(kind_needs_[kind], who, settings_) == filter::passed) return true;
-  }
-  return false;
-}
-
-bool candidate_index::holds_one_of(std::size_t i, const std::vector<int>& numbers) const {
-  const std::uint8_t* row = skills_.data() + i * specialties_.size();
-  return std::any_of(numbers.begin(), numbers.end(),
-                     [&](int number) { return number >= 0 && row[static_cast<std::size_t>(number)] > 0; });
-}
-
-bool candidate_index::surely_nobody_free(const need& n, const std::vector<int>& numbers) const {
-  const int kind = kind_of(n);
-  if (n.concerns.empty()) return all_free_[kind] == 0;
-  const std::vector<int>& free = free_[kind];
-  return std::none_of(numbers.begin(), numbers.end(),
-                      [&](int number) { return number >= 0 && free[static_cast<std::size_t>(number)] > 0; });
-}
-
-candidate_index::stop& candidate_index::stopped(county_entry* entry, int number, int kind) {
-  stops& memos = entry != nullptr ? entry->stopped : phone_stops_;
-  std::vector<stop>& holders = memos.holders[kind];
-  if (number != everyone && holders.empty()) holders.assign(specialties_.size(), {});
-  stop& memo = number == everyone ? memos.all[kind] : holders[static_cast<std::size_t>(number)];
-  if (memo.known) return memo;
-  memo.known = true;
-  const auto ask = [&](int index) {
-    memo.why.add(first_failed(kind_needs_[kind], on_duty_[static_cast<std::size_t>(index)], settings_));
-  };
-  if (entry != nullptr) {
-    const std::size_t n = specialties_.size();
-    for (int index : entry->near) {
-      if (number == everyone || skills_[static_cast<std::size_t>(index) * n + static_cast<std::size_t>(number)] > 0)
-        ask(index);
-    }
-  } else if (number != everyone) {
-    for (int index : holders_[static_cast<std::size_t>(number)]) ask(index);
-  } else {
-    for (std::size_t i = 0; i < on_duty_.size(); ++i) ask(static_cast<int>(i));
-  }
-  return memo;
-}
-
-std::string candidate_index::reason_nobody_free(const need& n, const std::vector<int>& numbers) {
-  // Nobody on the case's lists is free, so nobody there takes an offer in
-  // this pass: what stops them is fixed, and so is the reason for every case
-  // of the same need. Those are worked out once.
-  county_entry* entry = nullptr;
-  if (n.visit_county != nullptr) {
-    auto it = near_.find(*n.visit_county);
-    if (it == near_.end() || it->second.near.empty()) return reason_for(n, tally{filter::county});
-    entry = &it->second;
-  }
-  const int kind = kind_of(n);
-  // One known concern, or none: the list's stop is the whole reason.
-  stop* whole = nullptr;
-  if (n.concerns.empty()) {
-    whole = &stopped(entry, everyone, kind);
-  } else if (numbers.size() == 1 && numbers.front() >= 0) {
-    whole = &stopped(entry, numbers.front(), kind);
-  }
-  if (whole != nullptr) {
-    if (whole->reason.empty()) whole->reason = reason_for(n, whole->why);
-    return whole->reason;
-  }
-  tally why{filter::concern};
-  for (int number : numbers) {
-    if (number >= 0) why.add(stopped(entry, number, kind).why);
-  }
-  return reason_for(n, why);
-}
-
-template <class Ask>
-filter candidate_index::for_each_listed(const need& n, const std::vector<int>& numbers, Ask ask) {
-  const auto once = [&](int index) {
-    const auto i = static_cast<std::size_t>(index);
-    if (seen_[i] == stamp_) return;
-    seen_[i] = stamp_;
-    ask(i);
-  };
-  if (n.visit_county != nullptr) {
-    auto it = near_.find(*n.visit_county);
-    if (it == near_.end()) return filter::county;
-    for (int index : it->second.near) {
-      if (n.concerns.empty() || holds_one_of(static_cast<std::size_t>(index), numbers)) once(index);
-    }
-    return filter::concern;
-  }
-  // With someone free, only the free lists can hold an eligible counselor
-  // (and no reason is needed); pruning them keeps full counselors from
-  // costing every later case of the pass.
-  const auto free_in = [&](std::vector<int>& list) {
-    std::erase_if(list, [&](int index) { return !free_for_some_kind(on_duty_[static_cast<std::size_t>(index)]); });
-    for (int index : list) once(index);
-  };
-  if (n.concerns.empty()) {
-    free_in(free_all_);
-  } else {
-    for (int number : numbers) {
-      if (number >= 0) free_in(free_holders_[static_cast<std::size_t>(number)]);
-    }
-  }
-  return filter::concern;
-}
-
 eligibility candidate_index::find_eligible(const queued_case& c) {
   eligibility result;
   if (on_duty_.empty()) {
@@ -280,12 +154,141 @@ eligibility candidate_index::find_eligible(const queued_case& c) {
   return result;
 }
 
+bool candidate_index::surely_nobody_free(const need& n, const std::vector<int>& numbers) const {
+  const int kind = kind_of(n);
+  if (n.concerns.empty()) return all_free_[kind] == 0;
+  const std::vector<int>& free = free_[kind];
+  return std::none_of(numbers.begin(), numbers.end(),
+                      [&](int number) { return number >= 0 && free[static_cast<std::size_t>(number)] > 0; });
+}
+
+std::string candidate_index::reason_nobody_free(const need& n, const std::vector<int>& numbers) {
+  // Nobody on the case's lists is free, so nobody there takes an offer in
+  // this pass: what stops them is fixed, and so is the reason for every case
+  // of the same need. Those are worked out once.
+  county_entry* entry = nullptr;
+  if (n.visit_county != nullptr) {
+    auto it = near_.find(*n.visit_county);
+    if (it == near_.end() || it->second.near.empty()) return reason_for(n, tally{filter::county});
+    entry = &it->second;
+  }
+  const int kind = kind_of(n);
+  // One known concern, or none: the list's stop is the whole reason.
+  stop* whole = nullptr;
+  if (n.concerns.empty()) {
+    whole = &stopped(entry, everyone, kind);
+  } else if (numbers.size() == 1 && numbers.front() >= 0) {
+    whole = &stopped(entry, numbers.front(), kind);
+  }
+  if (whole != nullptr) {
+    if (whole->reason.empty()) whole->reason = reason_for(n, whole->why);
+    return whole->reason;
+  }
+  tally why{filter::concern};
+  for (int number : numbers) {
+    if (number >= 0) why.add(stopped(entry, number, kind).why);
+  }
+  return reason_for(n, why);
+}
+
+candidate_index::stop& candidate_index::stopped(county_entry* entry, int number, int kind) {
+  stops& memos = entry != nullptr ? entry->stopped : stops_anywhere_;
+  std::vector<stop>& holders = memos.holders[kind];
+  if (number != everyone && holders.empty()) holders.assign(specialties_.size(), {});
+  stop& memo = number == everyone ? memos.all[kind] : holders[static_cast<std::size_t>(number)];
+  if (memo.known) return memo;
+  memo.known = true;
+  const auto ask = [&](int index) {
+    memo.why.add(first_failed(kind_needs_[kind], on_duty_[static_cast<std::size_t>(index)], settings_));
+  };
+  if (entry != nullptr) {
+    const std::size_t n = specialties_.size();
+    for (int index : entry->near) {
+      if (number == everyone || skills_[static_cast<std::size_t>(index) * n + static_cast<std::size_t>(number)] > 0) {
+        ask(index);
+      }
+    }
+  } else if (number != everyone) {
+    for (int index : holders_[static_cast<std::size_t>(number)]) ask(index);
+  } else {
+    for (std::size_t i = 0; i < on_duty_.size(); ++i) ask(static_cast<int>(i));
+  }
+  return memo;
+}
+
+template <class Ask>
+filter candidate_index::for_each_listed(const need& n, const std::vector<int>& numbers, Ask ask) {
+  const auto once = [&](int index) {
+    const auto i = static_cast<std::size_t>(index);
+    if (seen_[i] == stamp_) return;
+    seen_[i] = stamp_;
+    ask(i);
+  };
+  if (n.visit_county != nullptr) {
+    auto it = near_.find(*n.visit_county);
+    if (it == near_.end()) return filter::county;
+    for (int index : it->second.near) {
+      if (n.concerns.empty() || holds_one_of(static_cast<std::size_t>(index), numbers)) once(index);
+    }
+    return filter::concern;
+  }
+  // With someone free, only the free lists can hold an eligible counselor
+  // (and no reason is needed); pruning them keeps full counselors from
+  // costing every later case of the pass.
+  const auto free_in = [&](std::vector<int>& list) {
+    std::erase_if(list, [&](int index) { return !free_for_some_kind(on_duty_[static_cast<std::size_t>(index)]); });
+    for (int index : list) once(index);
+  };
+  if (n.concerns.empty()) {
+    free_in(free_all_);
+  } else {
+    for (int number : numbers) {
+      if (number >= 0) free_in(free_holders_[static_cast<std::size_t>(number)]);
+    }
+  }
+  return filter::concern;
+}
+
+bool candidate_index::holds_one_of(std::size_t i, const std::vector<int>& numbers) const {
+  const std::uint8_t* row = skills_.data() + i * specialties_.size();
+  return std::any_of(numbers.begin(), numbers.end(),
+                     [&](int number) { return number >= 0 && row[static_cast<std::size_t>(number)] > 0; });
+}
+
+bool candidate_index::free_for_some_kind(const candidate& who) const {
+  for (int kind = 0; kind < kinds; ++kind) {
+    if (first_failed(kind_needs_[kind], who, settings_) == filter::passed) return true;
+  }
+  return false;
+}
+
 // Starts a case's scratch marks.
 void candidate_index::next_stamp() {
   if (++stamp_ != 0) return;
   std::fill(seen_.begin(), seen_.end(), 0);
   std::fill(declined_.begin(), declined_.end(), 0);
   stamp_ = 1;
+}
+
+// A planned offer changes the counts of who is free (and nothing else: the
+// lists are pruned lazily, the memos hold only lists nobody free is on).
+void candidate_index::record_offer(const candidate& chosen, time_point now, bool crisis) {
+  assert(&chosen >= on_duty_.data() && &chosen < on_duty_.data() + on_duty_.size());
+  const auto i = static_cast<std::size_t>(&chosen - on_duty_.data());
+  counselor_state& state = on_duty_[i].state;
+  count_free(i, -1);
+  ++state.load;
+  if (crisis) ++state.crisis_taken;
+  state.last_offer_at = now;
+  count_free(i, +1);
+}
+
+void candidate_index::count_free(std::size_t i, int delta) {
+  for (int kind = 0; kind < kinds; ++kind) {
+    if (first_failed(kind_needs_[kind], on_duty_[i], settings_) != filter::passed) continue;
+    for (int number : held_[i]) free_[kind][static_cast<std::size_t>(number)] += delta;
+    all_free_[kind] += delta;
+  }
 }
 
 }  // namespace caseroute::routing

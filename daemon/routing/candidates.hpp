@@ -67,13 +67,13 @@ class candidate_index {
 
   void number_specialties();
   void add_to_lists(std::size_t i);
-  void count_free(std::size_t i, int delta);
-  bool free_for_some_kind(const candidate& who) const;
-  bool holds_one_of(std::size_t i, const std::vector<int>& numbers) const;
   // Whether the lists of a case surely hold nobody free for it (exact for phone cases).
   bool surely_nobody_free(const need& n, const std::vector<int>& numbers) const;
   // Why nobody can take a case for which surely_nobody_free holds.
   std::string reason_nobody_free(const need& n, const std::vector<int>& numbers);
+  // The stop of the holders of specialty `number` (or everyone) near the
+  // county of `entry` (or anywhere: nullptr), for cases of `kind`.
+  stop& stopped(county_entry* entry, int number, int kind);
   // Calls ask(i) once for each candidate i listed for a case that needs `n`
   // (its concerns' specialty `numbers`): near its county for visits, else
   // free; holding one of its concerns unless rule 2 is dropped. Rules 4 and 2
@@ -81,10 +81,10 @@ class candidate_index {
   // county when nobody is near a visit, else concern.
   template <class Ask>
   filter for_each_listed(const need& n, const std::vector<int>& numbers, Ask ask);
-  // The stop of the holders of specialty `number` (or everyone) near the
-  // county of `entry` (or anywhere: nullptr), for cases of `kind`.
-  stop& stopped(county_entry* entry, int number, int kind);
+  bool holds_one_of(std::size_t i, const std::vector<int>& numbers) const;
+  bool free_for_some_kind(const candidate& who) const;
   void next_stamp();
+  void count_free(std::size_t i, int delta);
 
   const config::routing_settings settings_;
   need kind_needs_[kinds];  // need_of_kind(kind)
@@ -102,7 +102,7 @@ class candidate_index {
   // By kind: holders of each specialty free for such a case, and everyone.
   std::vector<int> free_[kinds];
   int all_free_[kinds] = {};
-  stops phone_stops_;
+  stops stops_anywhere_;  // for lists not tied to a county (phone and online cases)
   // Per-call scratch: the case's specialty numbers, and by candidate the
   // stamps that mark "seen" and "declined it" (rule 5).
   std::vector<int> numbers_;

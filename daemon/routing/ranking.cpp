@@ -1,6 +1,6 @@
-// Ranking of eligible counselors (SPEC section 3): continuity, then skill,
-// then load ratio, then idle time, then id. Exact comparisons only, so every
-// replica picks the same counselor whatever the order of its inputs.
+// Ranking of eligible counselors: continuity, then skill, then load ratio,
+// then idle time, then id. Exact comparisons only, so every replica picks
+// the same counselor whatever the order of its inputs.
 #include "routing/ranking.hpp"
 
 #include <algorithm>

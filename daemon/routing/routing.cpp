@@ -22,6 +22,20 @@ offer make_offer(const queued_case& c, const candidate& who, rule by, bool relax
   return o;
 }
 
+// Speed only. Queue order visits the cases out of memory order, and most
+// cases cost little more than reading them: fetch the ones a few places after
+// `i` (their record, then their concerns) while deciding this one.
+void prefetch_ahead(const std::vector<const queued_case*>& order, std::size_t i) {
+  constexpr std::size_t ahead = 8;
+  if (i + 2 * ahead < order.size()) {
+    const char* next = reinterpret_cast<const char*>(order[i + 2 * ahead]);
+    for (std::size_t line = 0; line < sizeof(queued_case); line += 64) __builtin_prefetch(next + line);
+  }
+  if (i + ahead < order.size() && !order[i + ahead]->concerns.empty()) {
+    __builtin_prefetch(order[i + ahead]->concerns.data());
+  }
+}
+
 }  // namespace
 
 const char* to_string(rule r) {
@@ -58,18 +72,8 @@ std::vector<decision> router::plan(const std::vector<queued_case>& queue) {
   decisions.reserve(queue.size());
   const config::routing_settings settings = snap_.cfg ? snap_.cfg->routing : config::routing_settings{};
   const std::vector<const queued_case*> order = queue_order(queue, now_, settings);
-  // Queue order visits the cases out of memory order, and most cases cost
-  // little more than reading them: fetch the ones a few places ahead (their
-  // record, then their concerns) while deciding this one.
-  constexpr std::size_t ahead = 8;
   for (std::size_t i = 0; i < order.size(); ++i) {
-    if (i + 2 * ahead < order.size()) {
-      const char* next = reinterpret_cast<const char*>(order[i + 2 * ahead]);
-      for (std::size_t line = 0; line < sizeof(queued_case); line += 64) __builtin_prefetch(next + line);
-    }
-    if (i + ahead < order.size() && !order[i + ahead]->concerns.empty()) {
-      __builtin_prefetch(order[i + ahead]->concerns.data());
-    }
+    prefetch_ahead(order, i);
     decisions.push_back(decide(*order[i], true));
   }
   return decisions;
@@ -95,15 +99,13 @@ decision router::decide(const queued_case& c, bool count) {
   // Continuity across shifts: wait for an off-duty continuity counselor
   // unless one is eligible now (then the ranking offers it to them).
   std::string note;
-  if (options_.continuity_roster != nullptr) {
-    bool served_now = false;
-    for (const candidate* who : found.eligible) {
-      served_now = served_now || std::find(continuity.begin(), continuity.end(), who) != continuity.end();
-    }
-    if (!served_now) {
-      if (auto wait = continuity_wait(c)) return std::move(*wait);
-      note = continuity_note(c);
-    }
+  const auto served_before = [&](const candidate* who) {
+    return std::find(continuity.begin(), continuity.end(), who) != continuity.end();
+  };
+  if (options_.continuity_roster != nullptr &&
+      std::none_of(found.eligible.begin(), found.eligible.end(), served_before)) {
+    if (auto wait = continuity_wait(c)) return std::move(*wait);
+    note = continuity_note(c);
   }
 
   const bool crisis = c.level == risk::crisis;

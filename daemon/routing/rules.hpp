@@ -13,7 +13,8 @@
 namespace caseroute::routing {
 
 // A counselor C may be offered case K now when:
-//   1. C is on duty and signed in, and C's offered + active cases are below capacity;
+//   1. C is on duty (the index holds nobody else) and signed in, and C's
+//      offered + active cases are below capacity;
 //   2. C holds K's primary concern (any of K's concerns from escalation level 1;
 //      from level 2 this rule is dropped);
 //   3. a RISK_CRISIS case needs C to be crisis-trained;
@@ -35,14 +36,14 @@ struct need {
 need need_of(const queued_case& c);
 
 // The memo-key invariant. The index answers for many cases at once: it counts
-// who is free, prunes lists of who may be, and remembers why nobody can. It
-// settles rules 4 and 2 by whom it lists (counselors near a county, holders of
-// a concern) and asks first_failed the rest with need_of_kind(kind), so the
-// kind must tell everything else a case asks. Hence: first_failed reads a case
-// only through `need`, and every field of `need` besides `visit_county` and
-// `concerns` is part of the kind. A rule on another field of the case adds it
-// to need and to the kind here; kind_of binds every field of need, so it stops
-// compiling until the new one is counted.
+// who is free, prunes lists of who may be and remembers why nobody can, keyed
+// by (kind, visit county, specialty). It settles rules 4 and 2 by whom it
+// lists and asks first_failed the rest with need_of_kind(kind). So
+// first_failed reads a case only through `need`, and every field of `need`
+// but `visit_county` and `concerns` is part of the kind. A rule on another
+// field of the case adds the field to need and counts it in the kind (kinds,
+// kind_of, need_of_kind); kind_of binds every field of need, so it stops
+// compiling until a new one is counted.
 constexpr int kinds = 2;  // crisis or not
 
 inline int kind_of(const need& n) {
@@ -97,6 +98,11 @@ enum class filter {
 };
 constexpr filter first_own_state = filter::missed;
 
+// A new rule is a filter value at its place in the order, its `if` in
+// first_failed, its words in phrase() (rules.cpp) and a row in
+// tests/unit/routing/rules_test.cpp; one that reads a field of the case not
+// yet in `need` also follows the memo-key invariant above.
+
 // Rule 4's "near": on duty at a site in the county, or visiting homes there.
 bool near(const candidate& who, const std::string& county);
 // Rule 2's "holds": a proficiency above 0 in one of the codes.
@@ -107,15 +113,16 @@ bool holds_any(const config::counselor& who, std::span<const std::string> codes)
 inline filter first_failed(const need& n, const candidate& who, const config::routing_settings& s) {
   const config::counselor& profile = *who.profile;
   const counselor_state& state = who.state;
-  if (n.visit_county != nullptr && !near(who, *n.visit_county)) return filter::county;
-  if (!n.concerns.empty() && !holds_any(profile, n.concerns)) return filter::concern;
-  if (n.crisis && !profile.crisis_trained) return filter::crisis;
-  if (state.missed_out) return filter::missed;
-  if (!state.signed_in) return filter::available;
-  if (state.wrapping_up) return filter::wrap_up;
-  if (n.crisis && s.max_crisis_per_shift > 0 && state.crisis_taken >= s.max_crisis_per_shift)
-    return filter::crisis_limit;
-  if (state.load >= profile.capacity) return filter::capacity;
+  if (n.visit_county != nullptr && !near(who, *n.visit_county)) return filter::county;  // rule 4
+  if (!n.concerns.empty() && !holds_any(profile, n.concerns)) return filter::concern;   // rule 2
+  if (n.crisis && !profile.crisis_trained) return filter::crisis;                       // rule 3
+  if (state.missed_out) return filter::missed;                                          // welfare
+  if (!state.signed_in) return filter::available;                                       // rule 1
+  if (state.wrapping_up) return filter::wrap_up;                                        // welfare
+  if (n.crisis && s.max_crisis_per_shift > 0 && state.crisis_taken >= s.max_crisis_per_shift) {
+    return filter::crisis_limit;  // welfare
+  }
+  if (state.load >= profile.capacity) return filter::capacity;  // rule 1
   return filter::passed;
 }
 

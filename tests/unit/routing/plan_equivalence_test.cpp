@@ -40,7 +40,7 @@ std::string text(const decision& d) {
   return out.str();
 }
 
-// SPEC section 3's queue order, written the plain way.
+// Queue order written the plain way: crisis first, then score, received_at, id.
 std::vector<const routing::queued_case*> reference_order(const random_world& w) {
   std::vector<const routing::queued_case*> order;
   for (const routing::queued_case& c : w.queue) order.push_back(&c);
