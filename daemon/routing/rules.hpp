@@ -38,12 +38,13 @@ need need_of(const queued_case& c);
 // The memo-key invariant. The index answers for many cases at once: it counts
 // who is free, prunes lists of who may be and remembers why nobody can, keyed
 // by (kind, visit county, specialty). It settles rules 4 and 2 by whom it
-// lists and asks first_failed the rest with need_of_kind(kind). So
-// first_failed reads a case only through `need`, and every field of `need`
-// but `visit_county` and `concerns` is part of the kind. A rule on another
-// field of the case adds the field to need and counts it in the kind (kinds,
-// kind_of, need_of_kind); kind_of binds every field of need, so it stops
-// compiling until a new one is counted.
+// lists and asks first_failed the rest with need_of_kind(kind). So only rules
+// 4 and 2 read `visit_county` and `concerns`, first_failed reads nothing of a
+// case but `need`, and every other field of `need` is part of the kind. A
+// rule on anything else of the case adds a field to need and counts it in the
+// kind (kinds, kind_of, need_of_kind); kind_of binds every field of need, so
+// it stops compiling until a new one is counted. The index oracle in
+// tests/unit/routing/plan_equivalence_test.cpp fails when this is broken.
 constexpr int kinds = 2;  // crisis or not
 
 inline int kind_of(const need& n) {
