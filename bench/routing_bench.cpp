@@ -1,6 +1,6 @@
-// Province-scale routing benchmarks (issue 3 point 11): a deterministic
-// world of sites, counselors and queued cases; one decision, a shift-change
-// fill, the snapshot's memory, and how the cost grows. No I/O, no clock.
+// Province-scale routing benchmarks: a deterministic world of sites, counselors
+// and queued cases; one decision, a shift-change fill, the snapshot's memory,
+// and how the cost grows. No I/O, no clock.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 

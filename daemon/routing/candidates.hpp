@@ -1,6 +1,7 @@
-// The counselor index the router builds once per pass from a snapshot, and
-// the eligibility filter of SPEC section 3 rules 1-5 (plus the welfare limits
-// of issue 3). Internal to routing/: plain values over the snapshot, no clock.
+// The counselor index the router builds once per pass from a snapshot: whom
+// to ask about a case. It lists counselors by specialty and by visit county,
+// counts who is free and remembers why nobody can; what it asks them is in
+// rules.hpp. Internal to routing/: plain values over the snapshot, no clock.
 #pragma once
 
 #include <cstdint>
@@ -9,65 +10,19 @@
 #include <unordered_map>
 #include <vector>
 
+#include "routing/code_table.hpp"
 #include "routing/routing.hpp"
+#include "routing/rules.hpp"
 
 namespace caseroute::routing {
 
-bool is_visit(mode m);
-
-// Rule 2 at the case's escalation level, against a counselor's profile.
-bool holds_concern(const queued_case& c, const config::counselor& who);
-
-// Rules 2-4 for `who` rostered in `slots` (their slots of one shift):
-// whether they could take the case, ignoring load and availability.
-bool can_serve(const queued_case& c, const config::counselor& who, const std::vector<schedule::duty_slot>& slots);
-
-// Codes or ids to small numbers: an open-addressing table over string_view
-// keys (cheaper than std::unordered_map<std::string, int> on the per-case
-// path). Keys are copied in.
-class code_table {
- public:
-  void reserve(std::size_t n);
-  // Adds `key` with `value` unless present; returns the value it now has.
-  int emplace(std::string_view key, int value);
-  // The value of `key`, or -1.
-  int find(std::string_view key) const;
-  std::size_t size() const { return keys_.size(); }
-
- private:
-  static std::uint64_t hash(std::string_view key);
-  void rehash(std::size_t slots);
-  std::vector<std::string> keys_;
-  std::vector<int> values_;
-  std::vector<int> slots_;  // index into keys_, or -1
-};
-
-// A counselor on duty now, with everything eligibility and ranking read.
-struct candidate {
-  const config::counselor* profile = nullptr;     // from snapshot.cfg
-  std::vector<const schedule::duty_slot*> slots;  // from snapshot.on_duty, by site id
-  std::vector<int> held;                          // specialty numbers held (proficiency > 0)
-  bool available = true;                          // signed in
-  bool missed_out = false;                        // signed out after missed offers
-  bool wrapping_up = false;                       // within wrap-up after a resolve
-  int crisis_taken = 0;                           // this shift, plus planned in this pass
-  int load = 0;
-  time_point last_offer_at{};
-};
-
-// Why a counselor cannot take a case, in the order reasons are derived from:
-// a case nobody can serve is explained by the filter that removed the last
-// candidates. Geography first because escalation never relaxes it; the
-// counselor's own state (missed .. capacity) last.
-enum class filter { county, concern, crisis, missed, available, wrap_up, crisis_limit, capacity, passed };
-
 struct eligibility {
   std::vector<const candidate*> eligible;  // any order
-  bool relaxed_rule5 = false;              // only counselors in K.excluded were left
+  bool relaxed_rule5 = false;              // only counselors who declined the case were left
   std::string reason;                      // why nobody, when eligible is empty
 };
 
-// Counselors on duty and known to the config, ordered by id, with indexes by
+// Counselors on duty and known to the config, ordered by id, with lists by
 // specialty and by visit county and counts of who is free, so one case costs
 // the counselors who hold its concern, not everyone on duty. Points into the
 // snapshot, so it must not outlive it.
@@ -86,67 +41,74 @@ class candidate_index {
   // it was offered something at `now`.
   void record_offer(const candidate& chosen, time_point now, bool crisis);
 
-  // Rules 1-5 and the welfare limits for case `c` at its escalation level.
-  // When nobody is eligible the reason names what removed the last candidates.
+  // Every rule of rules.hpp for case `c` at its escalation level. When nobody
+  // is eligible the reason names what removed the last candidates.
   eligibility find_eligible(const queued_case& c);
 
  private:
-  filter first_failed(const queued_case& c, const std::vector<int>& concerns, const candidate& who) const;
-  filter own_state(const candidate& who, bool crisis) const;
-  bool free_for(const candidate& who, bool crisis) const;
-  // Whether a phone case's candidates surely include nobody free (exact).
-  bool surely_nobody_free(const queued_case& c, const std::vector<int>& concerns) const;
-  void count_free(const candidate& who, int delta);
+  static constexpr int everyone = -1;  // a list of every counselor, not the holders of one specialty
+
+  // Why the counselors of one list cannot take a case of one kind. Worked
+  // out once nobody listed is free for that kind, after which planned offers
+  // cannot change it (the memo-key invariant in rules.hpp).
+  struct stop {
+    bool known = false;
+    tally why{filter::concern};  // everyone listed passed rules 4 and 2
+    std::string reason;          // for a case of the list's one concern (or none), once asked
+  };
+  struct stops {
+    std::vector<stop> holders[kinds];  // by specialty number, filled on first use
+    stop all[kinds];
+  };
+  struct county_entry {
+    std::vector<int> near;  // candidates rule 4 lets visit the county, by id
+    stops stopped;
+  };
+
+  void number_specialties();
+  void add_to_lists(std::size_t i);
+  // Whether the lists of a case surely hold nobody free for it (exact for phone cases).
+  bool surely_nobody_free(const need& n, const std::vector<int>& numbers) const;
+  // Why nobody can take a case for which surely_nobody_free holds.
+  std::string reason_nobody_free(const need& n, const std::vector<int>& numbers);
+  // The stop of the holders of specialty `number` (or everyone) near the
+  // county of `entry` (or anywhere: nullptr), for cases of `kind`.
+  stop& stopped(county_entry* entry, int number, int kind);
+  // Calls ask(i) once for each candidate i listed for a case that needs `n`
+  // (its concerns' specialty `numbers`): near its county for visits, else
+  // free; holding one of its concerns unless rule 2 is dropped. Rules 4 and 2
+  // hold for them. Returns the furthest rule the listing itself settles:
+  // county when nobody is near a visit, else concern.
+  template <class Ask>
+  filter for_each_listed(const need& n, const std::vector<int>& numbers, Ask ask);
+  bool holds_one_of(std::size_t i, const std::vector<int>& numbers) const;
+  bool free_for_some_kind(const candidate& who) const;
+  void next_stamp();
+  void count_free(std::size_t i, int delta);
 
   const config::routing_settings settings_;
+  need kind_needs_[kinds];  // need_of_kind(kind)
   std::vector<candidate> on_duty_;
   code_table by_id_;
   code_table specialties_;                 // code -> number
+  std::vector<std::vector<int>> held_;     // by candidate: specialty numbers held
   std::vector<std::uint8_t> skills_;       // [candidate * specialties + number]
   std::vector<std::vector<int>> holders_;  // by specialty number: candidates, by id
-  // The same holders and everyone on duty, but only those free for some case
-  // (own state passes); pruned as planned offers fill them.
+  std::unordered_map<std::string, county_entry> near_;
+  // The same holders and everyone on duty, but only those free for some kind
+  // of case; pruned as planned offers fill them.
   std::vector<std::vector<int>> free_holders_;
   std::vector<int> free_all_;
-  std::vector<int> free_;         // by specialty number: holders free for any case
-  std::vector<int> free_crisis_;  // ... crisis-trained holders free for a crisis case
-  int all_free_ = 0;
-  int all_free_crisis_ = 0;
-  // For phone cases whose candidates are all taken: what stopped the holders
-  // of each specialty (and everyone, once rule 2 is dropped), for non-crisis
-  // [0] and crisis [1] cases. Computed once a list has nobody free, after
-  // which planned offers cannot change it.
-  struct stop {
-    bool known = false;
-    filter furthest = filter::concern;
-    unsigned states = 0;
-    std::string reason;  // for a level-0 case of this primary concern, once known
-  };
-  std::vector<stop> holders_stop_[2];
-  stop all_stop_[2];
-  const stop& stopped(const std::vector<int>& list, bool crisis, stop& memo) const;
-  // Candidates near a county for visits, and the same stops for visit cases
-  // of that county (its near holders of each specialty, all near), filled
-  // lazily once nobody they list is free.
-  struct county_entry {
-    std::vector<int> near;
-    std::vector<stop> holders_stop[2];
-    stop all_stop[2];
-  };
-  std::unordered_map<std::string, county_entry> near_;
-  const stop& near_stopped(county_entry& entry, int number, bool crisis);
-  // Why nobody can take `c` once surely_nobody_free(c, concerns) holds.
-  std::string reason_nobody_free(const queued_case& c, const std::vector<int>& concerns);
-  std::vector<int> concerns_;  // per-call scratch: the case's specialty numbers
-  std::vector<int> scratch_;
-  // Per-call scratch, by candidate: stamps mark "seen" and "excluded".
+  // By kind: holders of each specialty free for such a case, and everyone.
+  std::vector<int> free_[kinds];
+  int all_free_[kinds] = {};
+  stops stops_anywhere_;  // for lists not tied to a county (phone and online cases)
+  // Per-call scratch: the case's specialty numbers, and by candidate the
+  // stamps that mark "seen" and "declined it" (rule 5).
+  std::vector<int> numbers_;
   std::vector<std::uint32_t> seen_;
-  std::vector<std::uint32_t> excluded_;
+  std::vector<std::uint32_t> declined_;
   std::uint32_t stamp_ = 0;
 };
-
-// Rule 4's place: a counselor's duty site in the case's county for visits,
-// else their first duty site by id.
-const std::string& offer_site(const queued_case& c, const candidate& chosen);
 
 }  // namespace caseroute::routing

@@ -1,10 +1,10 @@
-// Queue order, escalation levels and offer timeouts (SPEC section 3): pure
-// arithmetic on a case, the time and the routing settings. No clock reads.
+// Queue order, escalation levels and offer timeouts: pure arithmetic on a
+// case, the time and the routing settings. No clock reads.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <utility>
 
+#include "routing/radix_sort.hpp"
 #include "routing/routing.hpp"
 
 namespace caseroute::routing {
@@ -45,44 +45,9 @@ std::chrono::seconds escalation_limit(risk level, const config::escalation_limit
   return e.low;
 }
 
-// What queue order compares, packed once per case into two integers so the
-// sort touches a compact array, not the cases: `first` orders crisis cases
-// first, then higher scores; `second` older received_at. Cases equal on both
-// are ordered by id afterwards, then by position (as a stable sort would keep
-// duplicate ids, a caller bug).
-struct ranked_case {
-  std::uint64_t first;
-  std::uint64_t second;
-  std::size_t position;
-};
-
 // Scores are whole points (weights, bonus, aging) far below 2^53, so the
 // double of priority_score() converts back exactly and orders alike.
 constexpr std::uint64_t score_span = std::uint64_t{1} << 53;
-
-// Stable LSD radix sort on (first, second), 11 bits a pass, skipping the
-// passes where every key has the same digit; ranked arrives in position
-// order, so equal keys stay in position order.
-void sort_by_key(std::vector<ranked_case>& ranked) {
-  constexpr int bits = 11;
-  constexpr std::size_t buckets = std::size_t{1} << bits;
-  constexpr int digits_per_word = (64 + bits - 1) / bits;
-  const auto digit = [](const ranked_case& e, int d) {
-    const std::uint64_t word = d < digits_per_word ? e.second : e.first;
-    return static_cast<std::size_t>((word >> ((d % digits_per_word) * bits)) & (buckets - 1));
-  };
-  std::vector<ranked_case> buffer(ranked.size());
-  std::vector<std::size_t> count(buckets);
-  for (int d = 0; d < 2 * digits_per_word; ++d) {
-    std::fill(count.begin(), count.end(), 0);
-    for (const ranked_case& e : ranked) ++count[digit(e, d)];
-    if (std::find(count.begin(), count.end(), ranked.size()) != count.end()) continue;  // all alike
-    std::size_t start = 0;
-    for (std::size_t& c : count) start += std::exchange(c, start);
-    for (const ranked_case& e : ranked) buffer[count[digit(e, d)]++] = e;
-    ranked.swap(buffer);
-  }
-}
 
 }  // namespace
 
@@ -92,8 +57,11 @@ double priority_score(const queued_case& c, time_point now, const config::routin
 
 std::vector<const queued_case*> queue_order(const std::vector<queued_case>& queue, time_point now,
                                             const config::routing_settings& r) {
-  // Scores are computed once per case, not once per comparison.
-  std::vector<ranked_case> ranked;
+  // Each case packed once into two integers: `first` orders crisis cases
+  // first, then higher scores; `second` older received_at. Cases equal on
+  // both are ordered by id afterwards, then by position (as a stable sort
+  // would keep duplicate ids, a caller bug).
+  std::vector<sort_key> ranked;
   ranked.reserve(queue.size());
   for (const queued_case& c : queue) {
     const double score = priority_score(c, now, r);
@@ -103,9 +71,9 @@ std::vector<const queued_case*> queue_order(const std::vector<queued_case>& queu
         static_cast<std::uint64_t>(c.received_at.time_since_epoch().count()) ^ (std::uint64_t{1} << 63);
     ranked.push_back({tier + (score_span - 1 - points), received, ranked.size()});
   }
-  sort_by_key(ranked);
+  radix_sort(ranked);
   // Runs equal on score and received_at: by id, then position.
-  const auto by_id = [&](const ranked_case& a, const ranked_case& b) {
+  const auto by_id = [&](const sort_key& a, const sort_key& b) {
     if (int ids = queue[a.position].id.compare(queue[b.position].id); ids != 0) return ids < 0;
     return a.position < b.position;
   };
@@ -117,7 +85,7 @@ std::vector<const queued_case*> queue_order(const std::vector<queued_case>& queu
   }
   std::vector<const queued_case*> order;
   order.reserve(ranked.size());
-  for (const ranked_case& entry : ranked) order.push_back(&queue[entry.position]);
+  for (const sort_key& entry : ranked) order.push_back(&queue[entry.position]);
   return order;
 }
 

@@ -1,6 +1,6 @@
-// Ranking of eligible counselors (SPEC section 3): continuity, then skill,
-// then load ratio, then idle time, then id. Exact comparisons only, so every
-// replica picks the same counselor whatever the order of its inputs.
+// Ranking of eligible counselors: continuity, then skill, then load ratio,
+// then idle time, then id. Exact comparisons only, so every replica picks
+// the same counselor whatever the order of its inputs.
 #include "routing/ranking.hpp"
 
 #include <algorithm>
@@ -29,8 +29,8 @@ standing assess(const std::vector<int>& concerns, const candidate& who, const st
 
 // Compares load/capacity as fractions: a/b < c/d  <=>  a*d < c*b (capacities > 0).
 int compare_load(const candidate& a, const candidate& b) {
-  const std::int64_t left = std::int64_t{a.load} * b.profile->capacity;
-  const std::int64_t right = std::int64_t{b.load} * a.profile->capacity;
+  const std::int64_t left = std::int64_t{a.state.load} * b.profile->capacity;
+  const std::int64_t right = std::int64_t{b.state.load} * a.profile->capacity;
   return left < right ? -1 : (left > right ? 1 : 0);
 }
 
@@ -45,8 +45,8 @@ verdict compare(const standing& a, const standing& b) {
   if (a.skill != b.skill) return {rule::skill, a.skill > b.skill};
   if (int load = compare_load(*a.who, *b.who); load != 0) return {rule::load, load < 0};
   // An older last offer means a longer idle time; never offered is the oldest.
-  if (a.who->last_offer_at != b.who->last_offer_at) {
-    return {rule::idle, a.who->last_offer_at < b.who->last_offer_at};
+  if (a.who->state.last_offer_at != b.who->state.last_offer_at) {
+    return {rule::idle, a.who->state.last_offer_at < b.who->state.last_offer_at};
   }
   return {rule::id, a.who->profile->id < b.who->profile->id};
 }

@@ -1,5 +1,5 @@
-// Preference among eligible counselors (SPEC section 3): continuity, skill,
-// load, idle time, id. Internal to routing/; deterministic, no clock.
+// Preference among eligible counselors: continuity, skill, load, idle time, id.
+// Internal to routing/; deterministic, no clock.
 #pragma once
 
 #include <vector>

@@ -58,9 +58,10 @@ std::vector<decision> router::plan(const std::vector<queued_case>& queue) {
   decisions.reserve(queue.size());
   const config::routing_settings settings = snap_.cfg ? snap_.cfg->routing : config::routing_settings{};
   const std::vector<const queued_case*> order = queue_order(queue, now_, settings);
-  // Queue order visits the cases out of memory order, and most cases cost
-  // little more than reading them: fetch the ones a few places ahead (their
-  // record, then their concerns) while deciding this one.
+  // Speed only. Queue order visits the cases out of memory order, and most
+  // cases cost little more than reading them: fetch the ones a few places
+  // ahead (their record, then their concerns) while deciding this one. Kept
+  // inline: g++ 12 deletes a helper holding only __builtin_prefetch calls.
   constexpr std::size_t ahead = 8;
   for (std::size_t i = 0; i < order.size(); ++i) {
     if (i + 2 * ahead < order.size()) {
@@ -95,15 +96,13 @@ decision router::decide(const queued_case& c, bool count) {
   // Continuity across shifts: wait for an off-duty continuity counselor
   // unless one is eligible now (then the ranking offers it to them).
   std::string note;
-  if (options_.continuity_roster != nullptr) {
-    bool served_now = false;
-    for (const candidate* who : found.eligible) {
-      served_now = served_now || std::find(continuity.begin(), continuity.end(), who) != continuity.end();
-    }
-    if (!served_now) {
-      if (auto wait = continuity_wait(c)) return std::move(*wait);
-      note = continuity_note(c);
-    }
+  const auto served_before = [&](const candidate* who) {
+    return std::find(continuity.begin(), continuity.end(), who) != continuity.end();
+  };
+  if (options_.continuity_roster != nullptr &&
+      std::none_of(found.eligible.begin(), found.eligible.end(), served_before)) {
+    if (auto wait = continuity_wait(c)) return std::move(*wait);
+    note = continuity_note(c);
   }
 
   const bool crisis = c.level == risk::crisis;

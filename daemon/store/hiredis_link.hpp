@@ -22,7 +22,9 @@ using boost::system::result;
 void attach(asio::io_context& io, redisAsyncContext* ac);
 
 // One command in flight. The timer doubles as the wake-up signal: the reply
-// callback cancels it; expiry means the command timed out.
+// callback sets `out` and cancels it; expiry means the command timed out.
+// cancel() wakes only a wait already started, so look at `out` before
+// waiting: a reply may have come in the same read as an earlier one.
 struct pending {
   asio::steady_timer done;
   std::optional<result<reply>> out;

@@ -1,22 +1,22 @@
 // redis_connection: one hiredis link at a time (store/hiredis_link.*), the
-// reconnect loop with backoff, Sentinel discovery and failover watch, and
-// WAIT for redis.durability: replicated. It never retries a command itself.
+// reconnect loop, Sentinel discovery and failover watch, and WAIT for
+// redis.durability: replicated. The decisions (backoff, which sentinel, what a
+// reply means) are store/reconnect.*. It never retries a command itself.
 #include "store/redis_connection.hpp"
 
 #include <hiredis/async.h>
 
-#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <charconv>
 #include <optional>
 #include <random>
+#include <utility>
 
-#include "config/backoff.hpp"
 #include "log/log.hpp"
 #include "store/errors.hpp"
 #include "store/hiredis_link.hpp"
+#include "store/reconnect.hpp"
 
 namespace caseroute::store {
 
@@ -38,7 +38,7 @@ struct redis_connection::impl {
   std::shared_ptr<link> current;
   std::shared_ptr<link> probe;  // to one sentinel: discovery, then the failover watch
   std::size_t probe_at = 0;     // which sentinel probe talks to
-  std::size_t sentinel_at = 0;  // the sentinel that answered last, asked first
+  reconnect_plan plan;          // failures in a row, the sentinel asked first
   std::string target_host;      // where current points (a unix socket path when target_port is 0)
   int target_port = 0;
   bool ready = false;
@@ -46,10 +46,17 @@ struct redis_connection::impl {
   int replicas = 0;  // redis.durability: replicated waits for this many
   milliseconds replica_timeout{0};
   bool replicas_missing = false;  // the last WAIT fell short
+  // WAIT rounds on link `on`: `out` is the WAIT in flight, `next` covers the
+  // writes sent since and goes out when `out` answers (see join_wait).
+  struct {
+    std::shared_ptr<link> on;
+    std::shared_ptr<pending> out, next;
+  } rounds;
   asio::steady_timer wake;
   std::mt19937_64 rng{std::random_device{}()};
 
-  impl(asio::io_context& i, endpoint e, milliseconds t) : io(i), ep(std::move(e)), timeout(t), wake(i) {
+  impl(asio::io_context& i, endpoint e, milliseconds t)
+      : io(i), ep(std::move(e)), timeout(t), plan(ep.sentinels.size()), wake(i) {
     target_host = ep.unix_socket.empty() ? ep.host : ep.unix_socket;
     target_port = ep.unix_socket.empty() ? ep.port : 0;
   }
@@ -74,20 +81,35 @@ struct redis_connection::impl {
 
   std::shared_ptr<pending> submit(const std::shared_ptr<link>& l, const std::vector<std::string>& argv,
                                   const asio::any_io_executor& ex);
+  bool submit_into(const std::shared_ptr<link>& l, const std::vector<std::string>& argv,
+                   const std::shared_ptr<pending>& p);
+  asio::awaitable<bool> answered(std::shared_ptr<link> l, std::shared_ptr<pending> p, std::string name);
   asio::awaitable<result<reply>> await_reply(std::shared_ptr<link> l, std::shared_ptr<pending> p, std::string name);
+  std::vector<std::string> wait_command() const;
+  std::shared_ptr<pending> join_wait(const std::shared_ptr<link>& l, const asio::any_io_executor& ex);
+  asio::awaitable<result<reply>> await_wait(std::shared_ptr<link> l, std::shared_ptr<pending> round);
   asio::awaitable<result<reply>> send(std::shared_ptr<link> l, std::vector<std::string> argv);
   asio::awaitable<std::shared_ptr<link>> open(std::string host, int port, bool is_probe);
-  asio::awaitable<std::optional<std::pair<std::string, int>>> ask_sentinel(std::size_t at);
+  asio::awaitable<std::optional<master_address>> ask_sentinel(std::size_t at);
   asio::awaitable<bool> discover();
   asio::awaitable<void> watch(std::shared_ptr<link> l);
   asio::awaitable<std::shared_ptr<link>> connect_once();
 };
 
-// Queues one command on the link; null when it cannot be sent.
+// Queues one command on the link; null when it cannot be sent. Its
+// command timeout starts now.
 std::shared_ptr<pending> redis_connection::impl::submit(const std::shared_ptr<link>& l,
                                                         const std::vector<std::string>& argv,
                                                         const asio::any_io_executor& ex) {
-  if (!l || l->st != link::status::up || !l->ctx || argv.empty()) return nullptr;
+  auto p = std::make_shared<pending>(ex);
+  p->done.expires_after(timeout);
+  return submit_into(l, argv, p) ? p : nullptr;
+}
+
+// Queues one command whose reply goes to p; false when it cannot be sent.
+bool redis_connection::impl::submit_into(const std::shared_ptr<link>& l, const std::vector<std::string>& argv,
+                                         const std::shared_ptr<pending>& p) {
+  if (!l || l->st != link::status::up || !l->ctx || argv.empty()) return false;
   std::vector<const char*> ptrs;
   std::vector<std::size_t> lens;
   ptrs.reserve(argv.size());
@@ -96,28 +118,36 @@ std::shared_ptr<pending> redis_connection::impl::submit(const std::shared_ptr<li
     ptrs.push_back(a.data());
     lens.push_back(a.size());
   }
-  auto p = std::make_shared<pending>(ex);
-  p->done.expires_after(timeout);
   auto* holder = new std::shared_ptr<pending>(p);
   if (redisAsyncCommandArgv(l->ctx, detail::on_reply, holder, static_cast<int>(argv.size()), ptrs.data(),
                             lens.data()) != REDIS_OK) {
     delete holder;
-    return nullptr;
+    return false;
   }
-  return p;
+  return true;
+}
+
+// Waits until p has its reply; false after the command timeout, which also
+// drops the link (no answer in time: treat it as dead rather than wait on it
+// forever).
+asio::awaitable<bool> redis_connection::impl::answered(std::shared_ptr<link> l, std::shared_ptr<pending> p,
+                                                       std::string name) {
+  // Look first: cancel() wakes only a wait already started, and a reply that
+  // came in the same read as an earlier one (WAIT's with its write's) is in
+  // already. Waiting anyway would sleep until the timeout.
+  if (!p->out) co_await p->done.async_wait(await_tuple);
+  if (p->out) co_return true;
+  log::warn("redis.timeout", {{"command", name}, {"timeout_ms", timeout.count()}});
+  drop(l);
+  co_return false;
 }
 
 asio::awaitable<result<reply>> redis_connection::impl::await_reply(std::shared_ptr<link> l, std::shared_ptr<pending> p,
                                                                    std::string name) {
   if (!p) co_return make_error_code(error::unavailable);
-  auto [ec] = co_await p->done.async_wait(await_tuple);
-  if (p->out) co_return std::move(*p->out);
-  if (!ec) {
-    // No answer in time: treat the link as dead rather than wait on it forever.
-    log::warn("redis.timeout", {{"command", name}, {"timeout_ms", timeout.count()}});
-    drop(l);
-  }
-  co_return make_error_code(error::unavailable);
+  const bool ok = co_await answered(std::move(l), p, std::move(name));
+  if (!ok) co_return make_error_code(error::unavailable);
+  co_return std::move(*p->out);
 }
 
 asio::awaitable<result<reply>> redis_connection::impl::send(std::shared_ptr<link> l, std::vector<std::string> argv) {
@@ -164,7 +194,7 @@ asio::awaitable<std::shared_ptr<link>> redis_connection::impl::open(std::string 
 
 // The master's address according to sentinel `at`, over the probe link,
 // which stays open for watch().
-asio::awaitable<std::optional<std::pair<std::string, int>>> redis_connection::impl::ask_sentinel(std::size_t at) {
+asio::awaitable<std::optional<master_address>> redis_connection::impl::ask_sentinel(std::size_t at) {
   const sentinel_address s = ep.sentinels.at(at);
   if (!probe || probe->st != link::status::up || probe_at != at) {
     drop(probe);
@@ -172,12 +202,9 @@ asio::awaitable<std::optional<std::pair<std::string, int>>> redis_connection::im
     if (!co_await open(s.host, s.port, true)) co_return std::nullopt;
   }
   auto r = co_await send(probe, command("SENTINEL", "get-master-addr-by-name", ep.master_name));
-  int port = 0;
-  if (r && r->type == reply::kind::array && r->elements.size() == 2 && !r->elements[0].str.empty() &&
-      std::from_chars(r->elements[1].str.data(), r->elements[1].str.data() + r->elements[1].str.size(), port).ec ==
-          std::errc() &&
-      port > 0)
-    co_return std::make_pair(r->elements[0].str, port);
+  if (r) {
+    if (auto addr = read_master_address(*r)) co_return addr;
+  }
   std::string why = !r ? r.error().message() : r->is_nil() ? "master name unknown to this sentinel" : r->str;
   log::warn("redis.sentinel_failed", {{"sentinel", s.host}, {"port", s.port}, {"error", why}});
   if (!r || r->is_error()) drop(probe);
@@ -187,12 +214,12 @@ asio::awaitable<std::optional<std::pair<std::string, int>>> redis_connection::im
 // Asks the sentinels in turn, the one that answered last first.
 asio::awaitable<bool> redis_connection::impl::discover() {
   for (std::size_t i = 0; i < ep.sentinels.size() && !stopped; ++i) {
-    const std::size_t at = (sentinel_at + i) % ep.sentinels.size();
+    const std::size_t at = plan.sentinel_for(i);
     auto addr = co_await ask_sentinel(at);
     if (!addr) continue;
-    sentinel_at = at;
-    target_host = addr->first;
-    target_port = addr->second;
+    plan.answered(at);
+    target_host = addr->host;
+    target_port = addr->port;
     co_return true;
   }
   co_return false;
@@ -202,14 +229,15 @@ asio::awaitable<bool> redis_connection::impl::discover() {
 // so, and run() reconnects to the new one. A silent sentinel proves nothing;
 // the next one is asked next time.
 asio::awaitable<void> redis_connection::impl::watch(std::shared_ptr<link> l) {
-  auto addr = co_await ask_sentinel(sentinel_at);
+  const std::size_t at = plan.sentinel_for(0);
+  auto addr = co_await ask_sentinel(at);
   if (!addr) {
-    sentinel_at = (sentinel_at + 1) % ep.sentinels.size();
+    plan.silent(at);
     co_return;
   }
-  if (l->st == link::status::up && (addr->first != target_host || addr->second != target_port)) {
+  if (l->st == link::status::up && master_moved(*addr, target_host, target_port)) {
     log::warn("redis.master_moved",
-              {{"from", target_host}, {"from_port", target_port}, {"to", addr->first}, {"to_port", addr->second}});
+              {{"from", target_host}, {"from_port", target_port}, {"to", addr->host}, {"to_port", addr->port}});
     drop(l);
   }
 }
@@ -245,8 +273,7 @@ asio::awaitable<std::shared_ptr<link>> redis_connection::impl::connect_once() {
   // Sentinel may name a master that was just demoted (or not yet promoted).
   if (ep.via_sentinel()) {
     auto r = co_await send(l, command("ROLE"));
-    const bool master = r && r->type == reply::kind::array && !r->elements.empty() && r->elements[0].str == "master";
-    if (!master) {
+    if (!r || !says_master(*r)) {
       log::warn("redis.not_master", {{"host", where()}, {"port", target_port}, {"master", ep.master_name}});
       drop(l);
       co_return nullptr;
@@ -254,6 +281,61 @@ asio::awaitable<std::shared_ptr<link>> redis_connection::impl::connect_once() {
   }
   l->usable = l->st == link::status::up;
   co_return l->usable ? l : nullptr;
+}
+
+std::vector<std::string> redis_connection::impl::wait_command() const {
+  return command("WAIT", std::to_string(replicas),
+                 std::to_string(wait_timeout(replica_timeout, replicas_missing).count()));
+}
+
+// The WAIT that covers a write just sent on l: one sent right behind it when
+// none is in flight, else the next one, which goes out when the one in flight
+// answers and covers every write sent meanwhile. So the link's pipeline holds
+// at most two WAITs, and no command (a read either: WAIT holds the whole
+// connection) waits behind more than two WAIT timeouts, well within its own
+// command timeout, however many requests write at once. Null when it cannot
+// be sent (the link dropped).
+std::shared_ptr<pending> redis_connection::impl::join_wait(const std::shared_ptr<link>& l,
+                                                           const asio::any_io_executor& ex) {
+  if (rounds.on != l) {
+    // A new link: the old one's WAIT in flight is answered by its own drop,
+    // a next one never went out.
+    if (rounds.next) {
+      rounds.next->out = result<reply>(make_error_code(error::unavailable));
+      rounds.next->done.cancel();
+    }
+    rounds.on = l;
+    rounds.out = rounds.next = nullptr;
+  }
+  if (!rounds.out) {
+    rounds.out = submit(l, wait_command(), ex);
+    return rounds.out;
+  }
+  if (!rounds.next) {
+    rounds.next = std::make_shared<pending>(ex);
+    rounds.next->done.expires_after(timeout);  // from now, as for any command
+  }
+  return rounds.next;
+}
+
+// WAIT's answer for one write of the round, a copy: the round's other writes
+// read it too. The first of them to wake sends the next round's WAIT.
+asio::awaitable<result<reply>> redis_connection::impl::await_wait(std::shared_ptr<link> l,
+                                                                  std::shared_ptr<pending> round) {
+  if (!round) co_return make_error_code(error::unavailable);
+  std::string name = "WAIT";  // a named local: see send()
+  const bool ok = co_await answered(l, round, std::move(name));
+  if (rounds.on == l && rounds.out == round) {
+    // On a dropped link the next WAIT cannot go out: its writes fail now.
+    rounds.out = std::exchange(rounds.next, nullptr);
+    if (rounds.out && !submit_into(l, wait_command(), rounds.out)) {
+      rounds.out->out = result<reply>(make_error_code(error::unavailable));
+      rounds.out->done.cancel();
+      rounds.out = nullptr;
+    }
+  }
+  if (!ok) co_return make_error_code(error::unavailable);
+  co_return *round->out;
 }
 
 redis_connection::redis_connection(asio::io_context& io, endpoint ep, milliseconds command_timeout)
@@ -264,9 +346,6 @@ redis_connection::~redis_connection() = default;
 asio::awaitable<void> redis_connection::run() {
   impl& s = *impl_;
   s.stopped = false;
-  // With Sentinel a failover is the usual reason to be down: look again soon.
-  const config::backoff backoff{milliseconds(100), milliseconds(s.ep.via_sentinel() ? 1000 : 5000)};
-  int failures = 0;
   while (!s.stopped) {
     auto l = co_await s.connect_once();
     if (l && on_connect) {
@@ -279,7 +358,7 @@ asio::awaitable<void> redis_connection::run() {
     if (l && l->st == link::status::up) {
       s.ready = true;
       log::info("redis.connected", {{"host", s.where()}, {"port", s.target_port}, {"db", s.ep.db}});
-      failures = 0;
+      s.plan.connected();
       while (l->st == link::status::up && !s.stopped) {
         if (s.ep.via_sentinel())
           l->changed.expires_after(std::chrono::seconds(1));
@@ -292,8 +371,7 @@ asio::awaitable<void> redis_connection::run() {
       log::warn("redis.disconnected", {{"host", s.where()}, {"port", s.target_port}, {"error", l->error}});
     }
     if (s.stopped) break;
-    // Jittered, so replicas do not reconnect in lockstep.
-    s.wake.expires_after(backoff.delay(++failures, s.rng()));
+    s.wake.expires_after(s.plan.retry_after(s.rng()));
     co_await s.wake.async_wait(await_tuple);
   }
   s.ready = false;
@@ -311,22 +389,12 @@ bool redis_connection::connected() const {
   return impl_->ready && impl_->current && impl_->current->usable && !impl_->stopped;
 }
 
-namespace {
-
-// Replies that mean "this node is not (or not yet) the master we want".
-bool not_master_reply(const reply& r) {
-  return r.is_error() && (r.str.find("READONLY") != std::string::npos || r.str.starts_with("LOADING") ||
-                          r.str.starts_with("MASTERDOWN"));
-}
-
-}  // namespace
-
 asio::awaitable<result<reply>> redis_connection::exec(std::vector<std::string> argv) {
   auto l = impl_->current;
   if (!l || !l->usable) co_return make_error_code(error::unavailable);
   auto r = co_await impl_->send(l, std::move(argv));
   // Through Sentinel, a demoted master means a failover: find the new one.
-  if (r && impl_->ep.via_sentinel() && not_master_reply(*r)) {
+  if (r && impl_->ep.via_sentinel() && means_failover(*r)) {
     log::warn("redis.not_master", {{"host", impl_->where()}, {"port", impl_->target_port}, {"error", r->str}});
     impl_->drop(l);
     co_return make_error_code(error::unavailable);
@@ -344,33 +412,32 @@ asio::awaitable<result<reply>> redis_connection::exec_write(std::vector<std::str
   if (s.replicas <= 0) co_return co_await exec(std::move(argv));
   auto l = s.current;
   if (!l || !l->usable) co_return make_error_code(error::unavailable);
-  // After a shortfall, wait only briefly until replicas are back: WAIT holds
-  // every command queued behind it on this connection.
-  const milliseconds t = s.replicas_missing ? std::min(s.replica_timeout, milliseconds(100)) : s.replica_timeout;
   const auto ex = co_await asio::this_coro::executor;
   auto written = s.submit(l, argv, ex);
-  auto waited =
-      written ? s.submit(l, command("WAIT", std::to_string(s.replicas), std::to_string(t.count())), ex) : nullptr;
+  if (!written) co_return make_error_code(error::unavailable);
+  auto round = s.join_wait(l, ex);
   std::string name = argv.empty() ? std::string() : argv[0];  // see send()
   auto r = co_await s.await_reply(l, std::move(written), std::move(name));
-  std::string wait_name = "WAIT";
-  auto w = co_await s.await_reply(l, std::move(waited), std::move(wait_name));
-  if (r && s.ep.via_sentinel() && not_master_reply(*r)) {
+  auto w = co_await s.await_wait(l, std::move(round));
+  if (r && s.ep.via_sentinel() && means_failover(*r)) {
     log::warn("redis.not_master", {{"host", s.where()}, {"port", s.target_port}, {"error", r->str}});
     s.drop(l);
     co_return make_error_code(error::unavailable);
   }
   if (!r || r->is_error()) co_return r;  // nothing written, or the caller reads the error
   if (!w) co_return w.error();
-  if (w->type != reply::kind::integer) {
-    log::error("redis.wait_failed", {{"error", w->str}});
-    co_return make_error_code(error::unavailable);
-  }
-  if (w->integer < s.replicas) {
-    if (!s.replicas_missing)
-      log::warn("redis.replicas_missing", {{"acknowledged", w->integer}, {"required", s.replicas}});
-    s.replicas_missing = true;
-    co_return make_error_code(error::unavailable);
+  switch (read_wait(*w, s.replicas)) {
+    case replication::bad_reply:
+      log::error("redis.wait_failed", {{"error", w->str}});
+      co_return make_error_code(error::unavailable);
+    case replication::missing:
+      // Every write of the round reads the same answer: say it once.
+      if (!s.replicas_missing)
+        log::warn("redis.replicas_missing", {{"acknowledged", w->integer}, {"required", s.replicas}});
+      s.replicas_missing = true;
+      co_return make_error_code(error::unavailable);
+    case replication::acknowledged:
+      break;
   }
   if (s.replicas_missing) log::info("redis.replicas_back", {{"acknowledged", w->integer}});
   s.replicas_missing = false;

@@ -9,26 +9,15 @@
 #include <boost/system/result.hpp>
 
 #include <chrono>
-#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "store/reply.hpp"
+
 namespace caseroute::store {
-
-// A Redis reply, copied out of hiredis.
-struct reply {
-  enum class kind { nil, string, status, error, integer, array };
-  kind type = kind::nil;
-  std::string str;              // string, status, error
-  std::int64_t integer = 0;     // integer
-  std::vector<reply> elements;  // array
-
-  bool is_error() const { return type == kind::error; }
-  bool is_nil() const { return type == kind::nil; }
-};
 
 // One Redis Sentinel to ask where the master is.
 struct sentinel_address {
@@ -99,15 +88,18 @@ class redis_connection {
 
   // redis.durability: replicated. After this, exec_write() waits (WAIT) until
   // `replicas` replicas have every write sent on this connection, for at most
-  // `timeout` (keep it well below the command timeout: WAIT holds the whole
-  // connection). 0 replicas (the default) = local durability.
+  // `timeout` (keep it below half the command timeout: WAIT holds the whole
+  // connection, and a command may sit behind two of them). 0 replicas (the
+  // default) = local durability.
   void require_replicas(int replicas, std::chrono::milliseconds timeout);
 
-  // exec() for a command that changes state. With replicas required, WAIT is
-  // pipelined right behind it on the same link (so a reconnect cannot answer
-  // it for a link that never saw the write), and the call fails with
-  // error::unavailable when fewer replicas acknowledged in time: the write
-  // may or may not survive a failover, and the caller's client retries.
+  // exec() for a command that changes state. With replicas required, a WAIT
+  // follows it on the same link (so a reconnect cannot answer it for a link
+  // that never saw the write): right behind it, or, while another WAIT is in
+  // flight, one WAIT for all the writes sent meanwhile once that one answers.
+  // The call fails with error::unavailable when fewer replicas acknowledged
+  // in time: the write may or may not survive a failover, and the caller's
+  // client retries.
   boost::asio::awaitable<boost::system::result<reply>> exec_write(std::vector<std::string> argv);
 
   // Hook run after each (re)connection, e.g. to check maxmemory-policy.

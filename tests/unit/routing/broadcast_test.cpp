@@ -1,6 +1,6 @@
-// Crisis broadcast (issue 3 point 1): with plan_options::crisis_broadcast a
-// RISK_CRISIS case is offered at once to every eligible crisis-trained
-// counselor on duty, each offer counted against capacity within the pass.
+// Crisis broadcast: with plan_options::crisis_broadcast a RISK_CRISIS case is
+// offered at once to every eligible crisis-trained counselor on duty, each
+// offer counted against capacity within the pass.
 #include <string>
 #include <variant>
 #include <vector>

@@ -1,6 +1,6 @@
-// Continuity across shifts, the other outcome (issue 3 point 4): when a case
-// is offered now although its continuity counselor is off duty, the offer's
-// note says so and why the case did not wait; otherwise the note is empty.
+// Continuity across shifts, the other outcome: when a case is offered now
+// although its continuity counselor is off duty, the offer's note says so and
+// why the case did not wait; otherwise the note is empty.
 #include <functional>
 #include <string>
 #include <variant>

@@ -1,6 +1,6 @@
-// Continuity across shifts (issue 3 point 4): a RISK_LOW/MEDIUM case may wait
-// for its continuity counselor whose next shift starts within
-// routing.continuity_wait of the case being queued; higher risk never waits.
+// Continuity across shifts: a RISK_LOW/MEDIUM case may wait for its continuity
+// counselor whose next shift starts within routing.continuity_wait of the case
+// being queued; higher risk never waits.
 #include <functional>
 #include <string>
 #include <variant>

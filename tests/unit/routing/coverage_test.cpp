@@ -1,6 +1,6 @@
-// Coverage gaps (issue 3 point 9): per day and shift, which specialties,
-// visit counties and crisis-trained cover are rostered, and the gaps, weekly
-// and over dated days with exceptions.
+// Coverage gaps: per day and shift, which specialties, visit counties and
+// crisis-trained cover are rostered, and the gaps, weekly and over dated days
+// with exceptions.
 #include <string>
 #include <vector>
 

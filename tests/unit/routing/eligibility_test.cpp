@@ -1,4 +1,4 @@
-// Eligibility rules 1-5 of SPEC section 3, one table row per behaviour: a
+// Eligibility rules 1-5 (routing/rules.hpp), one table row per behaviour: a
 // world (counselors, duty, status), a case, and the expected decision.
 #include <functional>
 #include <string>

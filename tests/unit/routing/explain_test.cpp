@@ -1,6 +1,6 @@
-// Every waiting case explains itself (issue 3 point 8): wait_reason names
-// what excludes everyone on duty now; next_eligible_at finds when someone who
-// could take it comes on duty, from the rosters and dated exceptions.
+// Every waiting case explains itself: wait_reason names what excludes everyone
+// on duty now; next_eligible_at finds when someone who could take it comes on
+// duty, from the rosters and dated exceptions.
 #include <optional>
 #include <string>
 

@@ -1,6 +1,6 @@
 // Aging never outranks RISK_CRISIS; no unservable case blocks others at any
 // depth; the same inputs in any order give the same decisions; escalation
-// relaxations of SPEC section 3 (issue 3 points 2, 3 and 10).
+// relaxes rule 2 and never rule 4.
 #include <algorithm>
 #include <random>
 #include <string>

@@ -1,7 +1,8 @@
 // plan() against independent oracles on seeded random cities: the queue
-// order of a plain stable sort, and each case routed alone by a fresh router
-// on a snapshot updated after every planned offer. Guards the pass-wide
-// shortcuts (free lists, memoised reasons) from changing any decision.
+// order of a plain stable sort, each case routed alone by a fresh router on a
+// snapshot updated after every planned offer, and the counselor index against
+// the rules asked of everyone on duty. Guards the pass-wide shortcuts (lists,
+// free counts, memoised reasons) from changing any decision.
 #include <algorithm>
 #include <sstream>
 #include <string>
@@ -11,6 +12,8 @@
 #include <gtest/gtest.h>
 
 #include "random_world.hpp"
+#include "routing/candidates.hpp"
+#include "routing/rules.hpp"
 
 namespace caseroute::testing {
 namespace {
@@ -37,7 +40,7 @@ std::string text(const decision& d) {
   return out.str();
 }
 
-// SPEC section 3's queue order, written the plain way.
+// Queue order written the plain way: crisis first, then score, received_at, id.
 std::vector<const routing::queued_case*> reference_order(const random_world& w) {
   std::vector<const routing::queued_case*> order;
   for (const routing::queued_case& c : w.queue) order.push_back(&c);
@@ -120,6 +123,61 @@ TEST_P(plan_equivalence, plan_equals_one_case_at_a_time) {
       EXPECT_GT(other, 0);
     }
   }
+}
+
+std::string joined(std::vector<std::string> ids) {
+  std::sort(ids.begin(), ids.end());
+  std::string out;
+  for (const std::string& id : ids) out += " " + id;
+  return out;
+}
+
+// What the index found for a case, as text.
+std::string text(const routing::eligibility& found) {
+  if (found.eligible.empty()) return "nobody: " + found.reason;
+  std::vector<std::string> ids;
+  for (const routing::candidate* who : found.eligible) ids.push_back(who->profile->id);
+  return (found.relaxed_rule5 ? "relaxed" : "eligible") + joined(ids);
+}
+
+// The same, from first_failed asked of everyone on duty with the case's whole need.
+std::string asked_everyone(const routing::candidate_index& index, const routing::queued_case& c,
+                           const config::routing_settings& s) {
+  if (index.on_duty().empty()) return "nobody: no counselor on duty";
+  const routing::need n = routing::need_of(c);
+  routing::tally why{n.visit_county != nullptr ? routing::filter::county : routing::filter::concern};
+  std::vector<std::string> passed, declined;
+  for (const routing::candidate& who : index.on_duty()) {
+    const routing::filter failed = routing::first_failed(n, who, s);
+    why.add(failed);
+    if (failed == routing::filter::passed)
+      (c.excluded.count(who.profile->id) ? declined : passed).push_back(who.profile->id);
+  }
+  if (!passed.empty()) return "eligible" + joined(passed);
+  if (!declined.empty()) return "relaxed" + joined(declined);
+  return "nobody: " + routing::reason_for(n, why);
+}
+
+TEST_P(plan_equivalence, index_finds_what_asking_everyone_finds) {
+  random_world w(GetParam(), 240, 1500);
+  routing::candidate_index index(w.snap, t0);
+  int found = 0, nobody = 0;
+  for (const routing::queued_case* c : reference_order(w)) {
+    const routing::eligibility result = index.find_eligible(*c);
+    ASSERT_EQ(text(result), asked_everyone(index, *c, w.cfg.routing)) << "case " << c->id;
+    if (result.eligible.empty()) {
+      ++nobody;
+      continue;
+    }
+    ++found;
+    // Plan an offer to the smallest id, as a pass would to its best.
+    const auto* chosen =
+        *std::min_element(result.eligible.begin(), result.eligible.end(),
+                          [](const auto* a, const auto* b) { return a->profile->id < b->profile->id; });
+    index.record_offer(*chosen, t0, c->level == routing::risk::crisis);
+  }
+  EXPECT_GT(found, 50);
+  EXPECT_GT(nobody, 300);
 }
 
 INSTANTIATE_TEST_SUITE_P(seeds, plan_equivalence, ::testing::Values(1u, 2u, 3u));

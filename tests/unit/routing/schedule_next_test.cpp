@@ -1,5 +1,5 @@
 // Dated exceptions at the exact minute, each counselor's next duty, the next
-// shift change and shift windows (issue 3 point 7). Asia/Shanghai, UTC+8.
+// shift change and shift windows. Asia/Shanghai, UTC+8.
 #include <optional>
 #include <string>
 #include <vector>

@@ -1,6 +1,6 @@
-// Missed offers and counselor welfare (issue 3 points 5 and 6): a counselor
-// signed out after missed offers, in wrap-up after a resolve, or at the
-// crisis limit for the shift is not eligible; default statuses exclude nobody.
+// Missed offers and counselor welfare: a counselor signed out after missed
+// offers, in wrap-up after a resolve, or at the crisis limit for the shift is
+// not eligible; default statuses exclude nobody.
 #include <functional>
 #include <string>
 #include <variant>
