@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << text;
-    // Roster gaps (issue 3): warnings, never errors; the same as
+    // Roster gaps: warnings, never errors; the same as
     // GET /v1/coverage?days=7: the coming 7 days, dated exceptions applied.
     const auto& checked = *r.cfg;
     const schedule::roster roster(checked);

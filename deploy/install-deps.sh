@@ -18,8 +18,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   # deploy checks: systemd-analyze verify (systemd), compose file syntax
   systemd docker-compose
-  # the curl walkthrough
-  curl openssl
+  # the curl walkthrough; python3 for bench/durability.py
+  curl openssl python3
 )
 
 missing=()

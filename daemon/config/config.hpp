@@ -1,4 +1,5 @@
-// The configuration as plain structs with their defaults (SPEC section 6).
+// The configuration as plain structs with their defaults (config/example.yaml
+// documents every key).
 // Standard library only: schedule/ and routing/ read these values directly.
 // Secrets are loaded from their files by the loader; the YAML never holds them.
 #pragma once
@@ -62,7 +63,7 @@ struct county {
   std::string name;
 };
 
-// Status callbacks (SPEC 4.2): each failed POST is retried after a random
+// Status callbacks (docs/API.md, "Status callbacks"): each failed POST is retried after a random
 // delay in [0, min(max_backoff, initial_backoff * 2^attempts)] (full jitter);
 // after max_attempts the callback is parked for supervisors.
 struct callback_settings {

@@ -1,4 +1,4 @@
-// Authentication: HMAC-SHA256 signatures from platforms (SPEC 4.2) and bearer
+// Authentication: HMAC-SHA256 signatures from platforms (docs/API.md, "Platform signatures") and bearer
 // tokens from counselors and supervisors (4.3, 4.4). Pure functions of the
 // request, the config and the clock; secrets and tokens are never echoed or logged.
 #pragma once

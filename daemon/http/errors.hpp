@@ -1,4 +1,4 @@
-// The API error (SPEC 4.1): a status, a code, a message and the field at
+// The API error (docs/API.md, "Errors"): a status, a code, a message and the field at
 // fault, rendered as the ErrorBody message. Messages go to the client only;
 // they must not carry secrets, and logs carry the code, never the message.
 #pragma once

@@ -1,4 +1,4 @@
-// Status callbacks to platforms (SPEC 4.2): the delivery loop every replica
+// Status callbacks to platforms (docs/API.md, "Status callbacks"): the delivery loop every replica
 // runs over the Redis outbox, and the HTTP client it posts with (Beast stays
 // in callback_client.cpp). Never logs a body, a secret or anything but ids.
 #pragma once

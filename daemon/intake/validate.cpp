@@ -1,4 +1,4 @@
-// Referral field rules (SPEC 4.2). Messages name the field and never echo
+// Referral field rules (docs/API.md, "POST /v1/referrals"). Messages name the field and never echo
 // personal data (contact, summary) back.
 #include "intake/validate.hpp"
 

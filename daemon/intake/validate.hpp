@@ -1,4 +1,4 @@
-// Validation of a decoded Referral against SPEC 4.2 and the config. Pure:
+// Validation of a decoded Referral against docs/API.md and the config. Pure:
 // the message, the config and the time in; the first problem (naming its
 // field) or nothing out.
 #pragma once

@@ -1,4 +1,4 @@
-// The routing engine of SPEC section 3: eligibility, ranking, queue order and
+// The routing engine (docs/ARCHITECTURE.md, "Routing rules"): eligibility, ranking, queue order and
 // escalation levels. Values in, decisions out: no clock, no I/O, no globals;
 // ties break deterministically so every replica decides alike.
 #pragma once
@@ -19,7 +19,6 @@
 #include "schedule/schedule.hpp"
 
 namespace caseroute::routing {
-
 
 // Numeric values match caseroute.v1.Risk / Mode.
 enum class risk { low = 1, medium = 2, high = 3, crisis = 4 };
@@ -44,7 +43,7 @@ struct queued_case {
 struct counselor_status {
   bool available = true;  // signed in
   // When `available` was last set. Signing in is the default when a shift
-  // starts (SPEC 2): a sign-out from before the current shift has lapsed.
+  // starts: a sign-out from before the current shift has lapsed.
   time_point availability_changed_at{};
   int load = 0;                // offered + active cases
   time_point last_offer_at{};  // epoch when never offered
@@ -117,7 +116,7 @@ struct wait_for_counselor {
 // offer and keep_queued by default; the other two only when plan_options ask.
 using decision = std::variant<offer, keep_queued, broadcast, wait_for_counselor>;
 
-// Behaviour beyond SPEC section 3, off by default.
+// Behaviour beyond the basic rules, off by default.
 struct plan_options {
   bool crisis_broadcast = false;
   // With a roster and routing.continuity_wait > 0, a LOW/MEDIUM case may wait
@@ -125,7 +124,7 @@ struct plan_options {
   const schedule::roster* continuity_roster = nullptr;
 };
 
-// Priority score of SPEC section 3 (risk weight + group bonus + aging).
+// Priority score (risk weight + group bonus + aging; docs/ARCHITECTURE.md, "Queue order").
 // Crisis cases are ordered before all others regardless of score.
 double priority_score(const queued_case& c, time_point now, const config::routing_settings& r);
 

@@ -83,7 +83,7 @@ struct offer_request {
   std::string note;               // for the case.offered event (routing::offer::note)
 };
 
-// A crisis case offered at once to several counselors (issue 3 point 1).
+// A crisis case offered at once to several counselors (a broadcast).
 struct broadcast_target {
   std::string counselor_id;
   std::string site_id;

@@ -1,4 +1,4 @@
-// Crisis broadcasts against a real Redis (issue 3 point 1): one case offered
+// Crisis broadcasts against a real Redis (docs/ARCHITECTURE.md): one case offered
 // to several counselors at once, the first accept winning and withdrawing the
 // others atomically; declines, expiry, withdrawal, cancel and reassignment of
 // a broadcast; and the welfare facts the store keeps for the router.

@@ -1,4 +1,4 @@
-// Continuity waits against a real Redis (issue 3 point 4): wait.lua records a
+// Continuity waits against a real Redis (docs/ARCHITECTURE.md): wait.lua records a
 // queued case's wait for its continuity counselor once, with its history
 // event, refuses a case that is not queued, and records again after an offer
 // ended the wait. Invented data only.
