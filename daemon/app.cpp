@@ -153,7 +153,7 @@ struct app::runtime {
         feed(io, feed_redis, store.feed_key(), hub),
         ctx{io,    cfg,  std::make_shared<schedule::roster>(*cfg), redis, store, outbox, metrics, hub, waits, {}, {},
             false, false},
-        dispatch({io, store, metrics, ctx.cfg, ctx.roster}),
+        dispatch({io, store, metrics, ctx.cfg, ctx.roster, [this] { return hub.following(); }}),
         callbacks(ctx, outbox),
         retention(io, store, metrics, ctx.cfg),
         server(io, cfg->server, router,
@@ -165,6 +165,9 @@ struct app::runtime {
                }}),
         config_path(std::move(path)) {
     ctx.kick_routing = [this] { dispatch.kick(); };
+    // The dispatcher's cache follows the change feed of every replica.
+    hub.on_entry([this](const live::entry& e) { dispatch.changed(e.event); });
+    hub.on_resync([this] { dispatch.resync(); });
     ctx.kick_callbacks = [this] { callbacks.kick(); };
     // Status callbacks follow the live config: a reload may add or drop a callback_url.
     store.set_callback_filter([this](std::string_view platform_id) { return wants_callbacks(platform_id); });
@@ -183,7 +186,7 @@ struct app::runtime {
     auto prepared = co_await store.prepare();
     if (!prepared) co_return prepared;
     ctx.redis_accepted = true;
-    dispatch.kick();
+    dispatch.resync();  // a new connection may be a new master: read everything again
     co_return prepared;
   }
 

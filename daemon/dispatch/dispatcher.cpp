@@ -3,6 +3,7 @@
 #include "dispatch/dispatcher.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -32,22 +33,35 @@ void dispatcher::stop() {
   wake_.cancel();
 }
 
+void dispatcher::changed(const v1::Event& e) {
+  if (!e.case_id().empty()) changed_cases_.insert(e.case_id());
+  if (!e.counselor_id().empty()) changed_counselors_.insert(e.counselor_id());
+  kick();
+}
+
+void dispatcher::resync() {
+  cache_valid_ = false;
+  kick();
+}
+
 asio::awaitable<void> dispatcher::run() {
   while (!stopping_) {
     kicked_ = false;
     if (s_.store.connected()) {
       auto r = co_await pass();
       s_.metrics.inc("caseroute_routing_passes_total", {{"result", r ? "ok" : "unavailable"}});
+      if (!r) cache_valid_ = false;  // what the feed named may not have been read
     }
     if (stopping_) break;
     if (kicked_) continue;  // a kick arrived during the pass
-    // Wake at the next shift start or end if it comes before the tick, so a
-    // shift start routes at once.
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(s_.cfg->routing.tick);
-    if (auto change = s_.roster->next_change(now())) {
-      wait = std::clamp(
-          std::chrono::duration_cast<std::chrono::milliseconds>(*change - now()) + std::chrono::milliseconds(1),
-          std::chrono::milliseconds(1), wait);
+    // Wake at the next shift start or end, or the next escalation, if it
+    // comes before the tick, so a shift start routes at once.
+    const auto tick = std::chrono::duration_cast<std::chrono::milliseconds>(s_.cfg->routing.tick);
+    auto wait = tick;
+    for (auto at : {s_.roster->next_change(now()), cache_.next_escalation()}) {
+      if (!at) continue;
+      wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*at - now()) + std::chrono::milliseconds(1),
+                        std::chrono::milliseconds(1), wait);
     }
     wake_.expires_after(wait);
     co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -59,33 +73,112 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   const auto roster = s_.roster;
   const auto now = caseroute::now();
 
-  auto expired = co_await expire(cfg->routing.max_missed_offers, now);
-  if (!expired) co_return expired.error();
+  // Offers expire on the tick (their timeouts are minutes), not on every
+  // kick: a busy feed would otherwise run the script hundreds of times a second.
+  if (now >= next_expire_) {
+    auto expired = co_await expire(cfg->routing.max_missed_offers, now);
+    if (!expired) co_return expired.error();
+    next_expire_ = now + std::min<std::chrono::milliseconds>(cfg->routing.tick, std::chrono::milliseconds(250));
+  }
 
   auto on_duty = roster->on_duty(now);
   std::set<std::string> duty_ids;
   for (const auto& d : on_duty) duty_ids.insert(d.counselor_id);
+  const bool duty_changed = duty_ids != on_duty_;
   auto withdrawn = co_await withdraw_if_shift_ended(cfg, roster, duty_ids, now);
   if (!withdrawn) co_return withdrawn.error();
 
-  auto state = co_await s_.store.load_routing_state(now, cfg->routing.continuity_window());
-  if (!state) co_return state.error();
-  const auto snap = store::to_snapshot(*state, cfg.get(), std::move(on_duty));
+  // Everything is read again when the cache may be stale (start, a gap in
+  // the feed, the feed not followed, a failed pass), and when what routing
+  // means changed (a shift boundary, a reload); now and then in any case.
+  const bool following = s_.feed_following && s_.feed_following();
+  const bool full = !cache_valid_ || !following || duty_changed || cfg != cached_cfg_ || roster != cached_roster_ ||
+                    now >= next_full_;
+  std::set<std::string> fresh;
+  auto read = co_await refresh(full, cfg, now, fresh);
+  if (!read) co_return read.error();
+  if (full) {
+    cached_cfg_ = cfg;
+    cached_roster_ = roster;
+    next_full_ = now + std::chrono::minutes(10);
+    cache_valid_ = following;
+  }
   s_.metrics.set("caseroute_counselors_on_duty", {}, static_cast<double>(duty_ids.size()));
 
-  auto escalated = co_await escalate_due(state->queued, cfg, now);
+  auto escalated = co_await escalate_due(cfg, now, fresh);
   if (!escalated) co_return escalated.error();
 
+  // What to route: after a full read every case; else the cases that changed
+  // and, when a counselor changed (a slot may have freed) or on the tick
+  // (wrap-ups end, cases age), every case someone on duty could serve.
+  const bool servable = read->counselors || now >= next_servable_;
+  if (servable) next_servable_ = now + cfg->routing.tick;
+  const auto cases = cache_.to_plan(full, fresh, servable);
+  s_.metrics.set("caseroute_queue_unservable", {}, static_cast<double>(cache_.unservable()));
+  if (cases.empty()) co_return boost::system::result<void>{};
+
+  const routing::snapshot& snap = cache_.snapshot(cfg.get(), std::move(on_duty));
   // A crisis case goes to every eligible crisis-trained counselor at once.
   routing::plan_options options;
   options.crisis_broadcast = true;
   // Continuity across shifts: a LOW/MEDIUM case may wait for its counselor's next shift.
   options.continuity_roster = roster.get();
-  const auto decisions = routing::plan(state->queued, snap, now, options);
-  auto done = co_await apply_all(decisions, state->queued, now);
+  const auto decisions = co_await plan(cases, snap, options, now);
+  auto done = co_await apply_all(decisions, cases, now);
   if (!done) co_return done.error();
   if (done->reroute) kick();
   co_return boost::system::result<void>{};
+}
+
+asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(bool full, std::shared_ptr<const config::config> cfg,
+                                                             time_point now, std::set<std::string>& fresh) {
+  if (full) {
+    // What the feed named so far is in this read: it committed before.
+    changed_cases_.clear();
+    changed_counselors_.clear();
+    auto state = co_await s_.store.load_routing_state(now, cfg->routing.continuity_window());
+    if (!state) co_return state.error();
+    cache_.replace(std::move(*state), cfg->routing);
+    s_.metrics.inc("caseroute_routing_reads_total", {{"kind", "full"}});
+    co_return refreshed{.counselors = true};
+  }
+  if (changed_cases_.empty() && changed_counselors_.empty()) co_return refreshed{};
+  std::vector<std::string> case_ids(changed_cases_.begin(), changed_cases_.end());
+  std::vector<std::string> counselor_ids(changed_counselors_.begin(), changed_counselors_.end());
+  changed_cases_.clear();
+  changed_counselors_.clear();
+  const bool counselors = !counselor_ids.empty();
+  auto delta = co_await s_.store.load_routing_delta(now, cfg->routing.continuity_window(), std::move(case_ids),
+                                                    std::move(counselor_ids));
+  if (!delta) co_return delta.error();
+  for (auto& id : cache_.apply(std::move(*delta))) fresh.insert(std::move(id));
+  s_.metrics.inc("caseroute_routing_reads_total", {{"kind", "delta"}});
+  co_return refreshed{.counselors = counselors};
+}
+
+asio::awaitable<std::vector<routing::decision>> dispatcher::plan(const std::vector<routing::queued_case>& cases,
+                                                                 const routing::snapshot& snap,
+                                                                 routing::plan_options options, time_point now) {
+  const auto cfg = s_.cfg;
+  routing::router router(snap, now, options);
+  const auto order = routing::queue_order(cases, now, snap.cfg->routing);
+  std::vector<routing::decision> decisions;
+  decisions.reserve(order.size());
+  constexpr auto slice = std::chrono::milliseconds(2);
+  auto slice_start = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    decisions.push_back(router.route_and_count(*order[i]));
+    if (const auto* kept = std::get_if<routing::keep_queued>(&decisions.back())) {
+      cache_.mark(kept->case_id, kept->nobody_on_duty);
+    }
+    if (i % 64 == 63 && std::chrono::steady_clock::now() - slice_start > slice) {
+      // Let requests and the feed in; nothing they do touches the cache or
+      // the snapshot (they only note what changed for the next pass).
+      co_await asio::post(s_.io, asio::use_awaitable);
+      slice_start = std::chrono::steady_clock::now();
+    }
+  }
+  co_return decisions;
 }
 
 asio::awaitable<dispatcher::result<void>> dispatcher::expire(int max_missed_offers, time_point now) {
@@ -116,22 +209,26 @@ asio::awaitable<dispatcher::result<void>> dispatcher::withdraw_if_shift_ended(
   co_return result<void>{};
 }
 
-asio::awaitable<dispatcher::result<void>> dispatcher::escalate_due(std::vector<routing::queued_case>& queued,
-                                                                   std::shared_ptr<const config::config> cfg,
-                                                                   time_point now) {
+asio::awaitable<dispatcher::result<void>> dispatcher::escalate_due(std::shared_ptr<const config::config> cfg,
+                                                                   time_point now, std::set<std::string>& fresh) {
   // One level per limit passed since the case was queued, each rise its own
   // event (after an outage a case may be due several at once).
-  for (auto& c : queued) {
-    const int due = routing::due_escalation_level(c, now, cfg->routing);
-    for (int level = c.escalation_level + 1; level <= due; ++level) {
-      auto rose = co_await s_.store.escalate(c.id, level, now);
+  for (const std::string& id : cache_.due_escalations(now)) {
+    const routing::queued_case* c = cache_.find(id);
+    if (c == nullptr) continue;
+    const routing::risk level_risk = c->level;
+    const int from = c->escalation_level;
+    const int due = routing::due_escalation_level(*c, now, cfg->routing);
+    for (int level = from + 1; level <= due; ++level) {
+      auto rose = co_await s_.store.escalate(id, level, now);
       if (!rose) co_return rose.error();
       if (*rose) {
-        s_.metrics.inc("caseroute_escalations_total", {{"risk", v1::Risk_Name(static_cast<v1::Risk>(c.level))}});
-        log::warn("case.escalated", {{"case_id", c.id}, {"escalation_level", level}});
+        s_.metrics.inc("caseroute_escalations_total", {{"risk", v1::Risk_Name(static_cast<v1::Risk>(level_risk))}});
+        log::warn("case.escalated", {{"case_id", id}, {"escalation_level", level}});
       }
     }
-    c.escalation_level = std::max(c.escalation_level, due);
+    cache_.escalated(id, due);
+    fresh.insert(id);
   }
   co_return result<void>{};
 }
@@ -177,6 +274,7 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply(routi
     s_.metrics.inc("caseroute_offer_conflicts_total");
     co_return applied{};
   }
+  cache_.forget(req.case_id);
   s_.metrics.inc("caseroute_offers_total", {{"rule", req.rule}});
   s_.metrics.observe("caseroute_referral_to_offer_seconds", {},
                      std::chrono::duration<double>(now - c->created_at).count());
@@ -221,6 +319,7 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply(routi
     s_.metrics.inc("caseroute_offer_conflicts_total");
     co_return applied{};
   }
+  cache_.forget(req.case_id);
   s_.metrics.inc("caseroute_offers_total", {{"rule", "broadcast"}}, static_cast<double>(r->size()));
   s_.metrics.observe("caseroute_referral_to_offer_seconds", {},
                      std::chrono::duration<double>(now - c->created_at).count());

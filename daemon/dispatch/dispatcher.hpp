@@ -1,18 +1,25 @@
 // The dispatch loop: expires offers, raises escalation levels and routes the
-// queue, on every kick (a referral, a decline, a resolve, a sign-in) and on
-// the periodic tick. Any replica may run it at any time: the store's scripts
-// make each offer atomically, so racing replicas never offer a case twice.
+// queue, on every kick (a referral, a decline, a resolve, a sign-in), on each
+// change feed entry from any replica and on the periodic tick. Any replica
+// may run it at any time: the store's scripts make each offer atomically, so
+// racing replicas never offer a case twice.
+//
+// Its routing state is a cache (routing_cache.hpp) read whole at start, after
+// a gap in the feed, at shift boundaries and reloads, and otherwise patched
+// with what the feed names: a pass costs what changed, not the queue.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
+#include "dispatch/routing_cache.hpp"
 #include "metrics/metrics.hpp"
 #include "routing/routing.hpp"
 #include "schedule/schedule.hpp"
@@ -29,6 +36,9 @@ struct services {
   metrics::registry& metrics;
   const std::shared_ptr<const config::config>& cfg;
   const std::shared_ptr<const schedule::roster>& roster;
+  // Whether the change feed is followed now: only then is the cache kept
+  // by deltas (else every pass reads everything). Empty: never.
+  std::function<bool()> feed_following = {};
 };
 
 class dispatcher {
@@ -39,6 +49,11 @@ class dispatcher {
   boost::asio::awaitable<void> run();
   void kick();
   void stop();
+  // The change feed named this event's case and counselor (any replica):
+  // read them again on the next pass, which starts now.
+  void changed(const v1::Event& e);
+  // The feed had a gap: the next pass reads everything.
+  void resync();
 
   // One pass; public for tests. Fails only when Redis is unavailable.
   boost::asio::awaitable<boost::system::result<void>> pass();
@@ -54,8 +69,21 @@ class dispatcher {
   boost::asio::awaitable<result<void>> withdraw_if_shift_ended(std::shared_ptr<const config::config> cfg,
                                                                std::shared_ptr<const schedule::roster> roster,
                                                                std::set<std::string> duty_ids, time_point now);
-  boost::asio::awaitable<result<void>> escalate_due(std::vector<routing::queued_case>& queued,
-                                                    std::shared_ptr<const config::config> cfg, time_point now);
+  // Brings the cache up to date: everything when `full`, else what the feed
+  // named. Adds the queued cases read to `fresh`.
+  struct refreshed {
+    bool counselors = false;  // a counselor's state was read again (a slot may have freed)
+  };
+  boost::asio::awaitable<result<refreshed>> refresh(bool full, std::shared_ptr<const config::config> cfg, time_point now,
+                                               std::set<std::string>& fresh);
+  // Raises the levels due (adding those cases to `fresh`: a level relaxes rules).
+  boost::asio::awaitable<result<void>> escalate_due(std::shared_ptr<const config::config> cfg, time_point now,
+                                                    std::set<std::string>& fresh);
+  // Routes `cases` in queue order, yielding to the event loop every couple
+  // of milliseconds so a large re-plan never stalls it.
+  boost::asio::awaitable<std::vector<routing::decision>> plan(const std::vector<routing::queued_case>& cases,
+                                                              const routing::snapshot& snap,
+                                                              routing::plan_options options, time_point now);
 
   // What applying one decision asks of the pass: route again at once (a
   // crisis case escalated, so rule 2 is relaxed).
@@ -80,6 +108,16 @@ class dispatcher {
   bool stopping_ = false;
   bool reconciled_ = false;        // offers checked against the roster since start
   std::set<std::string> on_duty_;  // counselor ids on duty at the last pass
+
+  routing_cache cache_;
+  bool cache_valid_ = false;  // false: the next pass reads everything
+  std::shared_ptr<const config::config> cached_cfg_;
+  std::shared_ptr<const schedule::roster> cached_roster_;
+  time_point next_full_{};      // a full read now and then, whatever the feed says
+  time_point next_servable_{};  // when queued servable cases are routed again without news
+  time_point next_expire_{};    // offers are expired at most this often
+  std::set<std::string> changed_cases_;
+  std::set<std::string> changed_counselors_;
 };
 
 }  // namespace caseroute::dispatch

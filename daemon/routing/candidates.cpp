@@ -154,6 +154,47 @@ eligibility candidate_index::find_eligible(const queued_case& c) {
   return result;
 }
 
+bool candidate_index::could_serve(const queued_case& c) {
+  if (on_duty_.empty()) return false;
+  const need n = need_of(c);
+  const std::string anywhere;
+  const std::string& county = n.visit_county != nullptr ? *n.visit_county : anywhere;
+  const int kind = kind_of(n);
+  if (n.concerns.empty()) return anyone_passes_case_rules(county, everyone, kind);
+  return std::any_of(n.concerns.begin(), n.concerns.end(), [&](const std::string& code) {
+    const int number = specialty(code);
+    return number >= 0 && anyone_passes_case_rules(county, number, kind);
+  });
+}
+
+bool candidate_index::anyone_passes_case_rules(const std::string& county, int number, int kind) {
+  const auto key = std::make_tuple(county, number, kind);
+  if (auto known = could_serve_.find(key); known != could_serve_.end()) return known->second;
+  // Listed counselors pass rules 4 and 2; the rest of the rules on the case
+  // come before their own state.
+  const auto passes = [&](int index) {
+    return first_failed(kind_needs_[kind], on_duty_[static_cast<std::size_t>(index)], settings_) >= first_own_state;
+  };
+  bool anyone = false;
+  if (!county.empty()) {
+    auto it = near_.find(county);
+    if (it != near_.end()) {
+      const std::size_t n = specialties_.size();
+      anyone = std::any_of(it->second.near.begin(), it->second.near.end(), [&](int index) {
+        return (number == everyone || skills_[static_cast<std::size_t>(index) * n + static_cast<std::size_t>(number)] > 0) &&
+               passes(index);
+      });
+    }
+  } else if (number != everyone) {
+    const auto& holders = holders_[static_cast<std::size_t>(number)];
+    anyone = std::any_of(holders.begin(), holders.end(), passes);
+  } else {
+    for (std::size_t i = 0; i < on_duty_.size() && !anyone; ++i) anyone = passes(static_cast<int>(i));
+  }
+  could_serve_.emplace(key, anyone);
+  return anyone;
+}
+
 bool candidate_index::surely_nobody_free(const need& n, const std::vector<int>& numbers) const {
   const int kind = kind_of(n);
   if (n.concerns.empty()) return all_free_[kind] == 0;

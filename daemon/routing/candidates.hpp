@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -45,6 +47,11 @@ class candidate_index {
   // is eligible the reason names what removed the last candidates.
   eligibility find_eligible(const queued_case& c);
 
+  // Whether anyone on duty passes the rules on case `c` (4, 2 and 3 at its
+  // escalation level), whatever their own state. Remembered per kind, visit
+  // county and specialty: planned offers change only own state.
+  bool could_serve(const queued_case& c);
+
  private:
   static constexpr int everyone = -1;  // a list of every counselor, not the holders of one specialty
 
@@ -64,6 +71,10 @@ class candidate_index {
     std::vector<int> near;  // candidates rule 4 lets visit the county, by id
     stops stopped;
   };
+
+  // could_serve for the holders of specialty `number` (or everyone) listed
+  // near `county` (or anywhere: empty), for cases of `kind`.
+  bool anyone_passes_case_rules(const std::string& county, int number, int kind);
 
   void number_specialties();
   void add_to_lists(std::size_t i);
@@ -103,6 +114,7 @@ class candidate_index {
   std::vector<int> free_[kinds];
   int all_free_[kinds] = {};
   stops stops_anywhere_;  // for lists not tied to a county (phone and online cases)
+  std::map<std::tuple<std::string, int, int>, bool> could_serve_;  // (county, number, kind)
   // Per-call scratch: the case's specialty numbers, and by candidate the
   // stamps that mark "seen" and "declined it" (rule 5).
   std::vector<int> numbers_;

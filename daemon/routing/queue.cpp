@@ -96,6 +96,12 @@ int due_escalation_level(const queued_case& c, time_point now, const config::rou
   return static_cast<int>(std::max<decltype(passed)>(passed, c.escalation_level));
 }
 
+std::optional<time_point> next_escalation_at(const queued_case& c, const config::routing_settings& r) {
+  const std::chrono::seconds limit = escalation_limit(c.level, r.escalation);
+  if (limit <= std::chrono::seconds::zero()) return std::nullopt;
+  return c.created_at + limit * (c.escalation_level + 1);
+}
+
 std::chrono::seconds offer_timeout(risk level, const config::routing_settings& r) {
   return level == risk::crisis ? r.crisis_offer_timeout : r.offer_timeout;
 }

@@ -89,7 +89,7 @@ decision router::decide(const queued_case& c, bool count) {
     // an off-duty continuity counselor when one is due within the limit.
     if (options_.continuity_roster != nullptr)
       if (auto wait = continuity_wait(c)) return std::move(*wait);
-    return keep_queued{c.id, std::move(found.reason)};
+    return keep_queued{c.id, std::move(found.reason), !index_->could_serve(c)};
   }
   const std::vector<const candidate*> continuity = continuity_of(c, snap_, *index_);
 

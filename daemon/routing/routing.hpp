@@ -92,6 +92,10 @@ struct offer {
 struct keep_queued {
   std::string case_id;
   std::string reason;  // one sentence for supervisors, e.g. "no counselor on duty holds grief"
+  // Nobody on duty passes the rules on the case (2-4 at its escalation
+  // level), whatever their load or availability: until the on-duty set, the
+  // configuration or the case changes, no freed slot can serve it.
+  bool nobody_on_duty = false;
 };
 
 // A RISK_CRISIS case offered at once to every eligible crisis-trained
@@ -136,6 +140,10 @@ std::vector<const queued_case*> queue_order(const std::vector<queued_case>& queu
 // The escalation level a case should have now: one level per risk limit passed
 // since created_at (never lower than c.escalation_level).
 int due_escalation_level(const queued_case& c, time_point now, const config::routing_settings& r);
+
+// When due_escalation_level next rises above the case's level; nullopt when
+// its risk never escalates.
+std::optional<time_point> next_escalation_at(const queued_case& c, const config::routing_settings& r);
 
 // Offer expiry for a case of this risk.
 std::chrono::seconds offer_timeout(risk level, const config::routing_settings& r);

@@ -58,6 +58,14 @@ struct routing_state {
   std::map<std::string, std::set<std::string>> continuity;  // youth ref -> counselor ids
 };
 
+// What changed for the router among the cases and counselors the change feed
+// named (routing_delta.lua): `changed` holds the named cases still queued,
+// every named counselor, and who counts for each named case's youth.
+struct routing_delta {
+  routing_state changed;
+  std::vector<std::string> gone;  // named cases no longer queued
+};
+
 // The router's snapshot from a routing state (its maps are moved out) and
 // who is on duty now; each counselor's RISK_CRISIS acceptances count from the
 // start of their current shift (routing.max_crisis_per_shift).
@@ -189,6 +197,11 @@ class case_store {
   // only): a supervisor request does not read the whole queue.
   asio::awaitable<result<routing_state>> load_routing_state(time_point now, std::chrono::hours continuity_window,
                                                             std::optional<std::string> only_case = std::nullopt);
+  // The same rows for the named cases and counselors only: the dispatcher's
+  // cache follows the change feed with it instead of reading the queue.
+  asio::awaitable<result<routing_delta>> load_routing_delta(time_point now, std::chrono::hours continuity_window,
+                                                            std::vector<std::string> case_ids,
+                                                            std::vector<std::string> counselor_ids);
   // Every open offer as {case id, counselor id} (one per counselor of a
   // broadcast), oldest expiry first.
   asio::awaitable<result<std::vector<std::pair<std::string, std::string>>>> offered_cases();

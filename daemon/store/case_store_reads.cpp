@@ -209,22 +209,14 @@ routing::snapshot to_snapshot(routing_state& state, const config::config* cfg,
   return snap;
 }
 
-asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point now,
-                                                                      std::chrono::hours continuity_window,
-                                                                      std::optional<std::string> only_case) {
-  const auto since = now - std::chrono::duration_cast<std::chrono::milliseconds>(continuity_window);
-  auto script_keys = command(keys_.queue(), keys_.counselors());
-  auto script_args = command(keys_.base(), codec::ms_string(since), codec::ms_string(now - std::chrono::hours(24)));
-  if (only_case) script_args.push_back(std::move(*only_case));
-  auto r = co_await run_script(redis_, script_id::routing_state, std::move(script_keys), std::move(script_args));
-  if (!r) co_return r.error();
-  if (!is_array(*r, 3)) co_return make_error_code(error::bad_record);
+namespace {
 
-  routing_state out;
-  for (const auto& row : r->elements[0].elements) {
-    if (!is_array(row, 4)) co_return make_error_code(error::bad_record);
+// The rows routing_state.lua and routing_delta.lua share, into `out`.
+bool read_case_rows(const reply& rows, routing_state& out) {
+  for (const auto& row : rows.elements) {
+    if (!is_array(row, 4)) return false;
     v1::CaseRecord rec;
-    if (!rec.ParseFromString(row.elements[1].str)) co_return make_error_code(error::bad_record);
+    if (!rec.ParseFromString(row.elements[1].str)) return false;
     routing::queued_case q;
     q.id = row.elements[0].str;
     q.level = rec.risk() == v1::RISK_UNSPECIFIED ? routing::risk::low : static_cast<routing::risk>(rec.risk());
@@ -240,8 +232,12 @@ asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point
     for (const auto& e : row.elements[3].elements) q.excluded.insert(e.str);
     out.queued.push_back(std::move(q));
   }
-  for (const auto& row : r->elements[1].elements) {
-    if (!is_array(row, 9)) co_return make_error_code(error::bad_record);
+  return true;
+}
+
+bool read_counselor_rows(const reply& rows, routing_state& out) {
+  for (const auto& row : rows.elements) {
+    if (!is_array(row, 9)) return false;
     routing::counselor_status s;
     s.available = row.elements[1].str != "0";
     s.last_offer_at = codec::from_ms(to_int(row.elements[2].str));
@@ -254,11 +250,55 @@ asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point
     for (const auto& at : row.elements[8].elements) crisis.push_back(codec::from_ms(to_int(at.str)));
     out.counselors[row.elements[0].str] = s;
   }
-  for (const auto& row : r->elements[2].elements) {
-    if (!is_array(row, 2)) co_return make_error_code(error::bad_record);
+  return true;
+}
+
+bool read_continuity_rows(const reply& rows, routing_state& out) {
+  for (const auto& row : rows.elements) {
+    if (!is_array(row, 2)) return false;
     auto& ids = out.continuity[row.elements[0].str];
     for (const auto& e : row.elements[1].elements) ids.insert(e.str);
   }
+  return true;
+}
+
+}  // namespace
+
+asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point now,
+                                                                      std::chrono::hours continuity_window,
+                                                                      std::optional<std::string> only_case) {
+  const auto since = now - std::chrono::duration_cast<std::chrono::milliseconds>(continuity_window);
+  auto script_keys = command(keys_.queue(), keys_.counselors());
+  auto script_args = command(keys_.base(), codec::ms_string(since), codec::ms_string(now - std::chrono::hours(24)));
+  if (only_case) script_args.push_back(std::move(*only_case));
+  auto r = co_await run_script(redis_, script_id::routing_state, std::move(script_keys), std::move(script_args));
+  if (!r) co_return r.error();
+  routing_state out;
+  if (!is_array(*r, 3) || !read_case_rows(r->elements[0], out) || !read_counselor_rows(r->elements[1], out) ||
+      !read_continuity_rows(r->elements[2], out)) {
+    co_return make_error_code(error::bad_record);
+  }
+  co_return out;
+}
+
+asio::awaitable<result<routing_delta>> case_store::load_routing_delta(time_point now,
+                                                                      std::chrono::hours continuity_window,
+                                                                      std::vector<std::string> case_ids,
+                                                                      std::vector<std::string> counselor_ids) {
+  const auto since = now - std::chrono::duration_cast<std::chrono::milliseconds>(continuity_window);
+  auto script_args = command(keys_.base(), codec::ms_string(since), codec::ms_string(now - std::chrono::hours(24)),
+                             std::to_string(case_ids.size()));
+  script_args.reserve(script_args.size() + case_ids.size() + counselor_ids.size());
+  for (auto& id : case_ids) script_args.push_back(std::move(id));
+  for (auto& id : counselor_ids) script_args.push_back(std::move(id));
+  auto r = co_await run_script(redis_, script_id::routing_delta, command(keys_.counselors()), std::move(script_args));
+  if (!r) co_return r.error();
+  routing_delta out;
+  if (!is_array(*r, 4) || !read_case_rows(r->elements[0], out.changed) ||
+      !read_counselor_rows(r->elements[1], out.changed) || !read_continuity_rows(r->elements[2], out.changed)) {
+    co_return make_error_code(error::bad_record);
+  }
+  for (const auto& id : r->elements[3].elements) out.gone.push_back(id.str);
   co_return out;
 }
 

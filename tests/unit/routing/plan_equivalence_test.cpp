@@ -4,6 +4,7 @@
 // the rules asked of everyone on duty. Guards the pass-wide shortcuts (lists,
 // free counts, memoised reasons) from changing any decision.
 #include <algorithm>
+#include <random>
 #include <sstream>
 #include <string>
 #include <variant>
@@ -178,6 +179,65 @@ TEST_P(plan_equivalence, index_finds_what_asking_everyone_finds) {
   }
   EXPECT_GT(found, 50);
   EXPECT_GT(nobody, 300);
+}
+
+// keep_queued's nobody_on_duty is exactly "nobody on duty passes the rules
+// on the case", whatever their own state: the dispatcher skips such cases
+// when a slot frees, so a wrong `true` would strand a servable case.
+TEST_P(plan_equivalence, nobody_on_duty_when_no_one_passes_the_rules_on_the_case) {
+  random_world w(GetParam(), 240, 1500);
+  routing::candidate_index index(w.snap, t0);
+  const std::vector<decision> planned = routing::plan(w.queue, w.snap, t0);
+  const auto order = reference_order(w);
+  int unservable = 0, waiting = 0;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const auto* kept = std::get_if<routing::keep_queued>(&planned[i]);
+    if (kept == nullptr) continue;
+    const routing::need n = routing::need_of(*order[i]);
+    const bool someone = std::any_of(index.on_duty().begin(), index.on_duty().end(), [&](const auto& who) {
+      return routing::first_failed(n, who, w.cfg.routing) >= routing::first_own_state;
+    });
+    ASSERT_EQ(kept->nobody_on_duty, !someone) << "case " << order[i]->id << ": " << kept->reason;
+    ++(someone ? waiting : unservable);
+  }
+  EXPECT_GT(unservable, 50);
+  EXPECT_GT(waiting, 50);
+}
+
+// Cases nobody on duty can serve change no other decision: 20,000 of them
+// (concerns nobody holds, visits to a county nobody covers) mixed into the
+// queue leave every other case's decision as it was.
+TEST_P(plan_equivalence, unservable_cases_change_no_decision) {
+  random_world w(GetParam(), 240, 1500);
+  const std::vector<decision> alone = routing::plan(w.queue, w.snap, t0);
+  std::vector<routing::queued_case> mixed = w.queue;
+  std::mt19937 rng(GetParam());
+  for (int i = 0; i < 20000; ++i) {
+    routing::queued_case k;
+    k.id = "u" + std::to_string(i);
+    k.level = static_cast<routing::risk>(1 + rng() % 4);
+    if (i % 2 == 0) {
+      k.concerns = {"s7"};  // held by nobody
+    } else {
+      k.concerns = {"s" + std::to_string(rng() % 7)};
+      k.contact_mode = routing::mode::home_visit;
+      k.county = "999999";  // covered by nobody
+    }
+    k.created_at = t0 - std::chrono::minutes{static_cast<int>(rng() % 180)};
+    k.received_at = k.created_at;
+    mixed.push_back(std::move(k));
+  }
+  std::vector<std::string> without, with;
+  for (const decision& d : alone) without.push_back(text(d));
+  for (const decision& d : routing::plan(mixed, w.snap, t0)) {
+    const auto* kept = std::get_if<routing::keep_queued>(&d);
+    if (kept != nullptr && kept->case_id.starts_with("u")) {
+      ASSERT_TRUE(kept->nobody_on_duty) << kept->case_id;
+      continue;
+    }
+    with.push_back(text(d));
+  }
+  EXPECT_EQ(with, without);
 }
 
 INSTANTIATE_TEST_SUITE_P(seeds, plan_equivalence, ::testing::Values(1u, 2u, 3u));

@@ -1,0 +1,73 @@
+// The dispatcher's copy of what the router reads: every queued case and
+// every counselor's live state, read whole at start and after a gap in the
+// change feed, then kept by reading only what the feed names. It also knows
+// which cases nobody on duty can serve, so a freed slot never scans them, and
+// when each case's escalation is next due. Values only: no I/O, no clock.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config.hpp"
+#include "routing/routing.hpp"
+#include "schedule/schedule.hpp"
+#include "store/case_store.hpp"
+
+namespace caseroute::dispatch {
+
+class routing_cache {
+ public:
+  // Everything, from a full read; escalations fall due by `settings`.
+  void replace(store::routing_state state, const config::routing_settings& settings);
+  // What the feed named: cases still queued (new, requeued or changed),
+  // cases gone from the queue, counselors and continuity. Returns the ids of
+  // the queued cases it read.
+  std::vector<std::string> apply(store::routing_delta delta);
+  // A case this replica just offered: it left the queue (the feed confirms).
+  void forget(const std::string& case_id);
+
+  // The router's snapshot over the cached states: who is on duty now, and
+  // each counselor's RISK_CRISIS acceptances counted from the start of their
+  // current shift. Valid until the next call that changes the cache.
+  const routing::snapshot& snapshot(const config::config* cfg, std::vector<schedule::duty_slot> on_duty);
+
+  // The cases a pass routes, copied: every queued case (`everything`), or
+  // the `fresh` ones plus, when `servable`, every case not marked unservable.
+  std::vector<routing::queued_case> to_plan(bool everything, const std::set<std::string>& fresh,
+                                            bool servable) const;
+  // After routing a case: whether nobody on duty can serve it (skipped by
+  // to_plan's `servable` until the case changes or the cache is replaced).
+  void mark(const std::string& case_id, bool unservable);
+
+  // Cases whose escalation is due at `now`, soonest first.
+  std::vector<std::string> due_escalations(time_point now) const;
+  // The case's level rose to `level` (by this replica, or seen in Redis).
+  void escalated(const std::string& case_id, int level);
+  const routing::queued_case* find(const std::string& case_id) const;
+  // When the next escalation falls due.
+  std::optional<time_point> next_escalation() const;
+
+  std::size_t queued() const { return cases_.size(); }
+  std::size_t unservable() const { return unservable_.size(); }
+
+ private:
+  void put(routing::queued_case c);
+  // keep_continuity: the case comes straight back (put), so its youth's
+  // continuity stays even when it was the only case of that youth.
+  void erase(const std::string& case_id, bool keep_continuity = false);
+  void put_counselors(store::routing_state& state);
+
+  config::routing_settings settings_;
+  std::map<std::string, routing::queued_case> cases_;
+  std::set<std::string> unservable_;
+  std::set<std::pair<time_point, std::string>> escalations_;  // next due, case id
+  std::map<std::string, int> youth_cases_;                    // youth ref -> cached cases of that youth
+  std::map<std::string, std::vector<time_point>> crisis_accepted_;
+  routing::snapshot snap_;  // status and continuity kept here; on_duty set per pass
+};
+
+}  // namespace caseroute::dispatch
