@@ -60,8 +60,9 @@ asio::awaitable<void> dispatcher::run() {
     auto wait = tick;
     for (auto at : {s_.roster->next_change(now()), cache_.next_escalation()}) {
       if (!at) continue;
-      wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*at - now()) + std::chrono::milliseconds(1),
-                        std::chrono::milliseconds(1), wait);
+      wait =
+          std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*at - now()) + std::chrono::milliseconds(1),
+                     std::chrono::milliseconds(1), wait);
     }
     wake_.expires_after(wait);
     co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -114,7 +115,6 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   const bool servable = read->counselors || now >= next_servable_;
   if (servable) next_servable_ = now + cfg->routing.tick;
   const auto cases = cache_.to_plan(full, fresh, servable);
-  s_.metrics.set("caseroute_queue_unservable", {}, static_cast<double>(cache_.unservable()));
   if (cases.empty()) co_return boost::system::result<void>{};
 
   const routing::snapshot& snap = cache_.snapshot(cfg.get(), std::move(on_duty));
@@ -124,14 +124,16 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   // Continuity across shifts: a LOW/MEDIUM case may wait for its counselor's next shift.
   options.continuity_roster = roster.get();
   const auto decisions = co_await plan(cases, snap, options, now);
+  s_.metrics.inc("caseroute_routing_cases_total", {}, static_cast<double>(cases.size()));
+  s_.metrics.set("caseroute_queue_unservable", {}, static_cast<double>(cache_.unservable()));
   auto done = co_await apply_all(decisions, cases, now);
   if (!done) co_return done.error();
   if (done->reroute) kick();
   co_return boost::system::result<void>{};
 }
 
-asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(bool full, std::shared_ptr<const config::config> cfg,
-                                                             time_point now, std::set<std::string>& fresh) {
+asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
+    bool full, std::shared_ptr<const config::config> cfg, time_point now, std::set<std::string>& fresh) {
   if (full) {
     // What the feed named so far is in this read: it committed before.
     changed_cases_.clear();

@@ -74,8 +74,8 @@ class dispatcher {
   struct refreshed {
     bool counselors = false;  // a counselor's state was read again (a slot may have freed)
   };
-  boost::asio::awaitable<result<refreshed>> refresh(bool full, std::shared_ptr<const config::config> cfg, time_point now,
-                                               std::set<std::string>& fresh);
+  boost::asio::awaitable<result<refreshed>> refresh(bool full, std::shared_ptr<const config::config> cfg,
+                                                    time_point now, std::set<std::string>& fresh);
   // Raises the levels due (adding those cases to `fresh`: a level relaxes rules).
   boost::asio::awaitable<result<void>> escalate_due(std::shared_ptr<const config::config> cfg, time_point now,
                                                     std::set<std::string>& fresh);

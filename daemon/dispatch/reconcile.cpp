@@ -11,9 +11,8 @@
 namespace caseroute::dispatch {
 
 boost::asio::awaitable<boost::system::result<int>> withdraw_off_duty_offers(
-    store::case_store& store, std::shared_ptr<const config::config> cfg,
-    std::shared_ptr<const schedule::roster> roster, time_point now) {
-
+    store::case_store& store, std::shared_ptr<const config::config> cfg, std::shared_ptr<const schedule::roster> roster,
+    time_point now) {
   auto offered = co_await store.offered_cases();
   if (!offered) co_return offered.error();
   if (offered->empty()) co_return 0;

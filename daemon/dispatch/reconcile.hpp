@@ -19,7 +19,7 @@ namespace caseroute::dispatch {
 // that re-checks the case is still offered to that counselor. The caller
 // kicks routing so the cases are offered again.
 boost::asio::awaitable<boost::system::result<int>> withdraw_off_duty_offers(
-    store::case_store& store, std::shared_ptr<const config::config> cfg,
-    std::shared_ptr<const schedule::roster> roster, time_point now);
+    store::case_store& store, std::shared_ptr<const config::config> cfg, std::shared_ptr<const schedule::roster> roster,
+    time_point now);
 
 }  // namespace caseroute::dispatch

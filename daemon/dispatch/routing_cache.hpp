@@ -37,8 +37,7 @@ class routing_cache {
 
   // The cases a pass routes, copied: every queued case (`everything`), or
   // the `fresh` ones plus, when `servable`, every case not marked unservable.
-  std::vector<routing::queued_case> to_plan(bool everything, const std::set<std::string>& fresh,
-                                            bool servable) const;
+  std::vector<routing::queued_case> to_plan(bool everything, const std::set<std::string>& fresh, bool servable) const;
   // After routing a case: whether nobody on duty can serve it (skipped by
   // to_plan's `servable` until the case changes or the cache is replaced).
   void mark(const std::string& case_id, bool unservable);

@@ -78,6 +78,13 @@ registry::registry() {
   describe("caseroute_event_loop_lag_seconds", kind::histogram,
            "How late the event loop ran a timer that was due (stalls of the one I/O thread).", lag_buckets);
   describe("caseroute_routing_passes_total", kind::counter, "Routing passes run, by result (ok, unavailable).");
+  describe("caseroute_routing_reads_total", kind::counter,
+           "Reads of the routing state by the dispatcher, by kind (full: every queued case; delta: what the change "
+           "feed named).");
+  describe("caseroute_routing_cases_total", kind::counter,
+           "Queued cases routed by the dispatcher (a pass routes what changed, not the whole queue).");
+  describe("caseroute_queue_unservable", kind::gauge,
+           "Queued cases nobody on duty can serve (their concern, county or risk), skipped when a slot frees.");
   describe("caseroute_config_reloads_total", kind::counter, "Config reloads by result (ok, rejected).");
   describe("caseroute_callbacks_total", kind::counter,
            "Status callback POSTs by result (delivered, failed: retried later, parked: given up).");

@@ -181,7 +181,8 @@ bool candidate_index::anyone_passes_case_rules(const std::string& county, int nu
     if (it != near_.end()) {
       const std::size_t n = specialties_.size();
       anyone = std::any_of(it->second.near.begin(), it->second.near.end(), [&](int index) {
-        return (number == everyone || skills_[static_cast<std::size_t>(index) * n + static_cast<std::size_t>(number)] > 0) &&
+        return (number == everyone ||
+                skills_[static_cast<std::size_t>(index) * n + static_cast<std::size_t>(number)] > 0) &&
                passes(index);
       });
     }

@@ -1,0 +1,208 @@
+// The dispatcher's routing cache (docs/ARCHITECTURE.md, "The change feed"):
+// after one full read it follows the feed, so a new referral or a freed slot
+// costs what changed, and thousands of cases nobody on duty can serve change
+// neither which case a freed slot takes nor how many cases a pass routes.
+// A real redis-server and feed reader; one counselor on duty all day.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include <memory>
+#include <regex>
+#include <string>
+
+#include "config/loader.hpp"
+#include "config/token.hpp"
+#include "dispatch/dispatcher.hpp"
+#include "live/feed.hpp"
+#include "live/hub.hpp"
+#include "store/store_fixture.hpp"
+
+namespace caseroute::store_test {
+namespace {
+
+std::shared_ptr<const config::config> one_counselor() {
+  std::string days;
+  for (const char* day : {"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
+    days += std::string("      ") + day + ": {all: [c1]}\n";
+  auto loaded = config::parse_config(
+      "timezone: Asia/Shanghai\n"
+      "shifts: {all: \"00:00-24:00\"}\n"
+      "specialties:\n"
+      "  - {code: depression, name: 抑郁}\n"
+      "  - {code: grief, name: 丧失与哀伤}\n"
+      "counselors:\n"
+      "  - id: c1\n"
+      "    name: 甲（虚构）\n"
+      "    token_sha256: " +
+      config::sha256_hex("token-c1") +
+      "\n"
+      "    specialties: {depression: 3}\n"
+      "    capacity: 1\n"
+      "sites:\n"
+      "  - id: s1\n"
+      "    name: 一号点\n"
+      "    county: \"411202\"\n"
+      "    roster:\n" +
+      days +
+      "privacy: {encryption_key_file: data.key}\n"
+      "platforms: [{id: p1, secret_file: p1.key}]\n");
+  if (!loaded.cfg) throw std::runtime_error("the test config does not load");
+  return std::make_shared<const config::config>(std::move(*loaded.cfg));
+}
+
+// A referral of one concern, received now.
+v1::Referral referral_of(const std::string& id, const std::string& concern) {
+  v1::Referral r = referral(id, v1::RISK_MEDIUM, "");
+  r.clear_concerns();
+  r.add_concerns(concern);
+  r.clear_groups();
+  r.mutable_youth()->clear_ref();
+  return r;
+}
+
+// The value of a label-less counter or gauge in a rendering, 0 when absent.
+double metric(const metrics::registry& m, const std::string& series) {
+  std::smatch found;
+  const std::string text = m.render();
+  if (!std::regex_search(
+          text, found,
+          std::regex("\n" + std::regex_replace(series, std::regex(R"([{}"])"), R"(\$&)") + " ([0-9.e+]+)"))) {
+    return 0;
+  }
+  return std::stod(found[1]);
+}
+
+// The dispatcher of one replica with its feed reader, on `e`'s Redis.
+struct replica {
+  std::shared_ptr<const config::config> cfg = one_counselor();
+  std::shared_ptr<const schedule::roster> roster = std::make_shared<schedule::roster>(*cfg);
+  metrics::registry metrics;
+  live::hub hub;
+  store::redis_connection feed_redis;
+  live::feed_reader feed;
+  dispatch::dispatcher dispatcher;
+
+  explicit replica(env& e)
+      : hub(e.io),
+        feed_redis(e.io, store::parse_redis_url(server().url()).value(), 2000ms),
+        feed(e.io, feed_redis, e.store.feed_key(), hub),
+        dispatcher({e.io, e.store, metrics, cfg, roster, [this] { return hub.following(); }}) {
+    hub.on_entry([this](const live::entry& entry) { dispatcher.changed(entry.event); });
+    hub.on_resync([this] { dispatcher.resync(); });
+    asio::co_spawn(e.io, feed_redis.run(), asio::detached);
+    asio::co_spawn(e.io, feed.run(), asio::detached);
+    asio::co_spawn(e.io, dispatcher.run(), asio::detached);
+  }
+  void stop() {
+    dispatcher.stop();
+    feed.stop();
+    feed_redis.stop();
+  }
+};
+
+// The one case c1 holds, once it holds one ("" after `limit`).
+asio::awaitable<std::string> held_by_c1(store::case_store& s, std::chrono::milliseconds limit = 10s) {
+  for (auto waited = 0ms; waited < limit; waited += 20ms) {
+    auto held = co_await s.counselor_cases("c1");
+    if (held && held->size() == 1) co_return held->front().case_id();
+    co_await sleep_for(20ms);
+  }
+  co_return "";
+}
+
+// Until the replica follows the feed and has read everything since: the
+// reads made before it followed are not trusted, so they are made again.
+asio::awaitable<void> settled(replica& r) {
+  for (int waited = 0; waited < 500 && !r.hub.following(); ++waited) co_await sleep_for(20ms);
+  double reads = -1;
+  while (reads != metric(r.metrics, "caseroute_routing_reads_total{kind=\"full\"}")) {
+    reads = metric(r.metrics, "caseroute_routing_reads_total{kind=\"full\"}");
+    co_await sleep_for(500ms);
+  }
+}
+
+class dispatcher_test : public store_test {};
+
+TEST_F(dispatcher_test, unservable_cases_change_neither_the_case_a_freed_slot_takes_nor_the_work) {
+  run(
+      [](env& e) -> asio::awaitable<void> {
+        // 20,000 grief cases (nobody on duty holds grief), then three c1 can serve.
+        for (int i = 0; i < 20000; ++i)
+          (co_await e.store.create(referral_of("u" + std::to_string(i), "grief"), "p1", now())).value();
+        std::vector<std::string> servable;
+        for (const char* id : {"a", "b", "c"}) {
+          servable.push_back((co_await e.store.create(referral_of(id, "depression"), "p1", now())).value().case_id);
+          co_await sleep_for(5ms);  // distinct queue times: a before b before c
+        }
+
+        replica r(e);
+        const std::string first = co_await held_by_c1(e.store);
+        CO_ASSERT_TRUE(first == servable[0]);
+        co_await settled(r);
+        EXPECT_EQ(metric(r.metrics, "caseroute_queue_unservable"), 20000);
+        const double full_reads = metric(r.metrics, "caseroute_routing_reads_total{kind=\"full\"}");
+        const double routed = metric(r.metrics, "caseroute_routing_cases_total");
+
+        // c1 finishes the first case: the freed slot takes the oldest servable case.
+        (co_await e.store.accept(first, "c1", now())).value();
+        (co_await e.store.resolve(first, "c1", v1::OUTCOME_COUNSELED, "", now())).value();
+        std::string next;
+        for (int tries = 0; tries < 500 && (next.empty() || next == first); ++tries)
+          next = co_await held_by_c1(e.store);
+        EXPECT_EQ(next, servable[1]);
+        // Without reading or routing the queue again: the passes since routed
+        // the two servable cases a few times, never the 20,000.
+        EXPECT_EQ(metric(r.metrics, "caseroute_routing_reads_total{kind=\"full\"}"), full_reads);
+        EXPECT_LT(metric(r.metrics, "caseroute_routing_cases_total") - routed, 100);
+        EXPECT_GT(metric(r.metrics, "caseroute_routing_reads_total{kind=\"delta\"}"), 0);
+        r.stop();
+      },
+      120s);
+}
+
+TEST_F(dispatcher_test, a_new_referral_is_routed_alone_without_reading_the_queue) {
+  run(
+      [](env& e) -> asio::awaitable<void> {
+        for (int i = 0; i < 2000; ++i)
+          (co_await e.store.create(referral_of("u" + std::to_string(i), "grief"), "p1", now())).value();
+        replica r(e);
+        co_await settled(r);
+        EXPECT_EQ(metric(r.metrics, "caseroute_queue_unservable"), 2000);
+        const double full_reads = metric(r.metrics, "caseroute_routing_reads_total{kind=\"full\"}");
+        const double routed = metric(r.metrics, "caseroute_routing_cases_total");
+
+        const std::string id = (co_await e.store.create(referral_of("new", "depression"), "p1", now())).value().case_id;
+        EXPECT_EQ(co_await held_by_c1(e.store), id);
+        EXPECT_EQ(metric(r.metrics, "caseroute_routing_reads_total{kind=\"full\"}"), full_reads);
+        EXPECT_LT(metric(r.metrics, "caseroute_routing_cases_total") - routed, 10);
+        r.stop();
+      },
+      60s);
+}
+
+TEST_F(dispatcher_test, a_gap_in_the_feed_reads_everything_again) {
+  run(
+      [](env& e) -> asio::awaitable<void> {
+        replica r(e);
+        for (int waited = 0; waited < 500 && metric(r.metrics, "caseroute_routing_reads_total{kind=\"full\"}") < 1;
+             ++waited) {
+          co_await sleep_for(20ms);
+        }
+        const double full_reads = metric(r.metrics, "caseroute_routing_reads_total{kind=\"full\"}");
+        EXPECT_GE(full_reads, 1);
+        // The feed reader found a gap (entries lost in a failover, trimmed):
+        // the hub tells its listeners, and the dispatcher reads everything.
+        r.hub.resync(r.hub.last_id());
+        const std::string id =
+            (co_await e.store.create(referral_of("after-gap", "depression"), "p1", now())).value().case_id;
+        EXPECT_EQ(co_await held_by_c1(e.store), id);
+        EXPECT_GT(metric(r.metrics, "caseroute_routing_reads_total{kind=\"full\"}"), full_reads);
+        r.stop();
+      },
+      30s);
+}
+
+}  // namespace
+}  // namespace caseroute::store_test
