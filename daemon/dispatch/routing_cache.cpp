@@ -8,8 +8,8 @@ namespace caseroute::dispatch {
 
 void routing_cache::replace(store::routing_state state, const config::routing_settings& settings) {
   settings_ = settings;
+  servable_.clear();
   cases_.clear();
-  unservable_.clear();
   escalations_.clear();
   youth_cases_.clear();
   crisis_accepted_.clear();
@@ -44,17 +44,18 @@ void routing_cache::forget(const std::string& case_id) { erase(case_id); }
 
 void routing_cache::put(routing::queued_case c) {
   erase(c.id, /*keep_continuity=*/true);
-  if (auto due = routing::next_escalation_at(c, settings_)) escalations_.emplace(*due, c.id);
   if (!c.youth_ref.empty()) ++youth_cases_[c.youth_ref];
-  const std::string id = c.id;
-  cases_.emplace(id, std::move(c));
+  const routing::queued_case& in = *cases_.insert(std::move(c)).first;
+  if (auto due = routing::next_escalation_at(in, settings_)) escalations_.emplace(*due, in.id);
+  servable_.insert(in.id);  // until routing says otherwise
 }
 
 void routing_cache::erase(const std::string& case_id, bool keep_continuity) {
   auto it = cases_.find(case_id);
   if (it == cases_.end()) return;
-  const routing::queued_case& c = it->second;
+  const routing::queued_case& c = *it;
   if (auto due = routing::next_escalation_at(c, settings_)) escalations_.erase({*due, c.id});
+  servable_.erase(c.id);
   if (!c.youth_ref.empty()) {
     auto refs = youth_cases_.find(c.youth_ref);
     if (--refs->second == 0 && !keep_continuity) {
@@ -62,7 +63,6 @@ void routing_cache::erase(const std::string& case_id, bool keep_continuity) {
       youth_cases_.erase(refs);
     }
   }
-  unservable_.erase(case_id);
   cases_.erase(it);
 }
 
@@ -87,24 +87,24 @@ const routing::snapshot& routing_cache::snapshot(const config::config* cfg, std:
 std::vector<routing::queued_case> routing_cache::to_plan(bool everything, const std::set<std::string>& fresh,
                                                          bool servable) const {
   std::vector<routing::queued_case> out;
-  if (everything || servable) {
-    for (const auto& [id, c] : cases_) {
-      if (everything || !unservable_.contains(id) || fresh.contains(id)) out.push_back(c);
-    }
-    return out;
+  if (everything) return {cases_.begin(), cases_.end()};
+  if (servable) {
+    for (std::string_view id : servable_) out.push_back(*cases_.find(id));
   }
   for (const std::string& id : fresh) {
-    if (auto it = cases_.find(id); it != cases_.end()) out.push_back(it->second);
+    if (servable && servable_.contains(id)) continue;  // already in
+    if (auto it = cases_.find(id); it != cases_.end()) out.push_back(*it);
   }
   return out;
 }
 
 void routing_cache::mark(const std::string& case_id, bool unservable) {
-  if (!cases_.contains(case_id)) return;
+  auto it = cases_.find(case_id);
+  if (it == cases_.end()) return;
   if (unservable) {
-    unservable_.insert(case_id);
+    servable_.erase(it->id);
   } else {
-    unservable_.erase(case_id);
+    servable_.insert(it->id);
   }
 }
 
@@ -112,22 +112,22 @@ std::vector<std::string> routing_cache::due_escalations(time_point now) const {
   std::vector<std::string> due;
   for (const auto& [at, id] : escalations_) {
     if (at > now) break;
-    due.push_back(id);
+    due.emplace_back(id);
   }
   return due;
 }
 
 void routing_cache::escalated(const std::string& case_id, int level) {
   auto it = cases_.find(case_id);
-  if (it == cases_.end() || level <= it->second.escalation_level) return;
-  routing::queued_case c = it->second;
+  if (it == cases_.end() || level <= it->escalation_level) return;
+  routing::queued_case c = *it;
   c.escalation_level = level;
   put(std::move(c));  // a higher level relaxes rules: no longer known unservable
 }
 
 const routing::queued_case* routing_cache::find(const std::string& case_id) const {
   auto it = cases_.find(case_id);
-  return it == cases_.end() ? nullptr : &it->second;
+  return it == cases_.end() ? nullptr : &*it;
 }
 
 std::optional<time_point> routing_cache::next_escalation() const {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -51,7 +52,7 @@ class routing_cache {
   std::optional<time_point> next_escalation() const;
 
   std::size_t queued() const { return cases_.size(); }
-  std::size_t unservable() const { return unservable_.size(); }
+  std::size_t unservable() const { return cases_.size() - servable_.size(); }
 
  private:
   void put(routing::queued_case c);
@@ -60,11 +61,20 @@ class routing_cache {
   void erase(const std::string& case_id, bool keep_continuity = false);
   void put_counselors(store::routing_state& state);
 
+  // By id. A queue of 100,000 costs about 1 KB a case here: ids are held
+  // once (the views below point into the cases, whose nodes never move),
+  // and only the few servable cases are listed, not the many unservable.
+  struct by_id {
+    using is_transparent = void;
+    bool operator()(const routing::queued_case& a, const routing::queued_case& b) const { return a.id < b.id; }
+    bool operator()(const routing::queued_case& a, std::string_view b) const { return a.id < b; }
+    bool operator()(std::string_view a, const routing::queued_case& b) const { return a < b.id; }
+  };
   config::routing_settings settings_;
-  std::map<std::string, routing::queued_case> cases_;
-  std::set<std::string> unservable_;
-  std::set<std::pair<time_point, std::string>> escalations_;  // next due, case id
-  std::map<std::string, int> youth_cases_;                    // youth ref -> cached cases of that youth
+  std::set<routing::queued_case, by_id> cases_;
+  std::set<std::string_view> servable_;                            // not marked unservable
+  std::set<std::pair<time_point, std::string_view>> escalations_;  // next due, case id
+  std::map<std::string, int> youth_cases_;                         // youth ref -> cached cases of that youth
   std::map<std::string, std::vector<time_point>> crisis_accepted_;
   routing::snapshot snap_;  // status and continuity kept here; on_duty set per pass
 };
