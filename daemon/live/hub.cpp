@@ -18,7 +18,11 @@ subscription::subscription(asio::io_context& io, std::function<bool(const entry&
 void subscription::offer(const entry_ptr& e) {
   if (pending_ == status::overflow || pending_ == status::closed) return;
   if (filter_ && !filter_(*e)) return;
-  if (queued_.size() >= max_queued_) {
+  // The feed reader publishes a whole XREAD batch at once, so a client that
+  // keeps up may briefly have more than max_queued waiting: it is cut when
+  // its writer took nothing for a while, or when far too many wait.
+  const bool stalled = std::chrono::steady_clock::now() - drained_at_ > patience;
+  if (queued_.size() >= max_queued_ && (stalled || queued_.size() >= 8 * max_queued_)) {
     mark(status::overflow);
     if (auto f = std::exchange(on_overflow_, nullptr)) f();
     return;
@@ -44,6 +48,7 @@ asio::awaitable<subscription::status> subscription::next(std::vector<entry_ptr>&
   if (!queued_.empty()) {
     out.insert(out.end(), std::make_move_iterator(queued_.begin()), std::make_move_iterator(queued_.end()));
     queued_.clear();
+    drained_at_ = std::chrono::steady_clock::now();
     co_return status::entries;
   }
   if (pending_) {

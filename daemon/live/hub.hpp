@@ -43,7 +43,7 @@ class subscription {
     entries,   // `out` got one or more entries
     idle,      // nothing within the wait: time for a heartbeat
     resync,    // the feed had a gap: the client must reload its views
-    overflow,  // the client fell more than max_queued entries behind: cut it
+    overflow,  // the client fell behind (see offer): cut it
     closed,    // the daemon is shutting down: end the stream
   };
 
@@ -63,7 +63,12 @@ class subscription {
   void mark(status s);
 
   std::function<bool(const entry&)> filter_;
+  // More than max_queued waiting is an overflow once the writer took
+  // nothing for `patience` (a batch from the feed can exceed it for a
+  // moment), and at once at 8 x max_queued.
+  static constexpr std::chrono::seconds patience{1};
   std::size_t max_queued_;
+  std::chrono::steady_clock::time_point drained_at_ = std::chrono::steady_clock::now();
   std::deque<entry_ptr> queued_;
   std::optional<status> pending_;  // resync or overflow, reported once the queue is drained (overflow: at once)
   std::function<void()> on_overflow_;

@@ -108,12 +108,25 @@ TEST(hub, a_subscription_that_falls_behind_is_cut_and_others_are_not) {
   auto slow = h.subscribe({}, 3);
   auto fast = h.subscribe({}, 100);
   run(io, [&]() -> asio::awaitable<void> {
-    for (std::uint64_t i = 1; i <= 5; ++i) h.publish(make_entry(i, 0, "case.created"));
+    for (std::uint64_t i = 1; i <= 30; ++i) h.publish(make_entry(i, 0, "case.created"));
     std::vector<entry_ptr> got;
     EXPECT_EQ(co_await slow->next(got, 1s), subscription::status::overflow);
     EXPECT_TRUE(got.empty());
     EXPECT_EQ(co_await fast->next(got, 1s), subscription::status::entries);
-    EXPECT_EQ(got.size(), 5u);
+    EXPECT_EQ(got.size(), 30u);
+  });
+}
+
+TEST(hub, a_batch_larger_than_the_buffer_reaches_a_client_that_keeps_up) {
+  asio::io_context io;
+  hub h(io);
+  auto sub = h.subscribe({}, 16);
+  run(io, [&]() -> asio::awaitable<void> {
+    // One XREAD batch, published at once, then the writer takes it.
+    for (std::uint64_t i = 1; i <= 40; ++i) h.publish(make_entry(i, 0, "case.created"));
+    std::vector<entry_ptr> got;
+    EXPECT_EQ(co_await sub->next(got, 1s), subscription::status::entries);
+    EXPECT_EQ(got.size(), 40u);
   });
 }
 
