@@ -59,6 +59,7 @@ asio::awaitable<boost::system::result<int>> purger::pass() {
     auto purged = co_await store_.purge_closed(cutoff, batch_size, continuity_cutoff);
     if (!purged) co_return purged.error();
     total += *purged;
+    if (*purged > 0) aof_rewrite_owed_ = true;
     if (*purged < batch_size) break;
   }
   if (total > 0) {
@@ -75,7 +76,6 @@ asio::awaitable<boost::system::result<int>> purger::pass() {
     if (!trimmed) co_return trimmed.error();
     if (*trimmed > 0) log::info("retention.audit_trimmed", {{"count", *trimmed}});
   }
-  if (total > 0) aof_rewrite_owed_ = true;
   if (aof_rewrite_owed_ && aof_ != nullptr) co_await rewrite_aof();
   co_return total;
 }
