@@ -60,7 +60,7 @@ TEST_F(audit, a_supervisor_reading_a_case_writes_one_entry_with_who_what_and_whe
   EXPECT_EQ(e.principal(), "supervisor:s1");
   EXPECT_EQ(e.case_id(), case_id);
   EXPECT_EQ(fields_of(e), (std::vector<std::string>{"contact", "summary"}));
-  EXPECT_EQ(e.remote(), "127.0.0.1");
+  EXPECT_TRUE(e.remote().starts_with("127.0.0.1")) << e.remote();  // the peer address as the listener saw it
   EXPECT_EQ(e.request_id(), "audit-req-1");
   EXPECT_LT(std::chrono::abs(to_ms(e.at()) - now_ms()), std::chrono::seconds(30));
   EXPECT_EQ(redis_->cli({"XLEN", audit_key}), "1");
@@ -225,8 +225,10 @@ std::string aof_bytes(const std::filesystem::path& data_dir) {
 
 class managed_aof : public generated_config_test {};
 
-TEST_F(managed_aof, a_purge_pass_rewrites_the_aof_so_the_purged_case_leaves_the_disk_and_its_audit_stays) {
-  const auto data_dir = dir_ / "redis";
+TEST_F(managed_aof, a_purge_pass_rewrites_the_aof_and_the_purged_case_leaves_the_disk) {
+  // Short: a unix socket path has at most 107 bytes, and dir_ holds the test's name.
+  const auto data_dir = std::filesystem::path(::testing::TempDir()) / ("cr-aof-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(data_dir);
   auto yaml = read_text(test_config());
   yaml = replace_once(yaml, "listen: \"127.0.0.1:18355\"", "listen: \"127.0.0.1:" + std::to_string(port_) + "\"");
   yaml = replace_once(yaml, "data_dir: var/test-redis", "data_dir: \"" + data_dir.string() + "\"");
@@ -258,6 +260,9 @@ TEST_F(managed_aof, a_purge_pass_rewrites_the_aof_so_the_purged_case_leaves_the_
   auto log = parse<v1::AccessEventList>(api_->as("s1", "GET", "/v1/audit?caseId=" + case_id).body);
   ASSERT_EQ(log.events_size(), 1);
   EXPECT_EQ(log.events(0).principal(), "supervisor:s1");
+  proc_->signal(SIGTERM);
+  proc_->wait(std::chrono::seconds(20));
+  std::filesystem::remove_all(data_dir);
 }
 
 }  // namespace
