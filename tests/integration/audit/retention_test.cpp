@@ -108,7 +108,6 @@ TEST_F(audit_retention, a_pass_that_purged_rewrites_the_aof_so_the_purged_case_l
     metrics::registry metrics;
     retention::purger p(e.io, e.store, metrics, cfg);
     p.rewrite_aof_after_purge(e.redis);
-    // Nothing purged yet (a case still open): no rewrite.
     EXPECT_NE(aof_bytes().find(marker), std::string::npos) << "the AOF should hold the case before the purge";
     EXPECT_EQ((co_await p.pass()).value(), 1);
   });
