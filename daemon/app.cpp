@@ -21,6 +21,8 @@
 
 #include "api/context.hpp"
 #include "api/routes.hpp"
+#include "audit/routes.hpp"
+#include "audit/trail.hpp"
 #include "config/loader.hpp"
 #include "counselor/counselor.hpp"
 #include "dispatch/dispatcher.hpp"
@@ -117,7 +119,7 @@ constexpr api::route operations[] = {
 }  // namespace
 
 std::vector<std::span<const api::route>> route_tables() {
-  return {intake::routes(), counselor::routes(), supervisor::routes(), events::routes(), operations};
+  return {intake::routes(), counselor::routes(), supervisor::routes(), events::routes(), audit::routes(), operations};
 }
 
 void register_routes(http::router& r, api::context& ctx) {
@@ -172,6 +174,7 @@ struct app::runtime {
     // Status callbacks follow the live config: a reload may add or drop a callback_url.
     store.set_callback_filter([this](std::string_view platform_id) { return wants_callbacks(platform_id); });
     redis.on_connect = [this] { return on_redis_connect(); };
+    retention.keep_audit(audit::trail(redis, store::keys(cfg->redis.key_prefix)));
     apply_durability(redis, cfg->redis);
     register_routes(router, ctx);
   }
@@ -300,6 +303,8 @@ int app::run() {
   if (cfg.redis.url == "managed") {
     rt.managed.emplace(rt.io, cfg.redis.server_binary, cfg.redis.data_dir);
     rt.managed->start();
+    // Purged cases leave the AOF only when it is rewritten.
+    rt.retention.rewrite_aof_after_purge(rt.redis);
   }
   rt.server.listen();
 

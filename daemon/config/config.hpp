@@ -145,6 +145,17 @@ struct privacy_settings {
   int retention_days = 365;
   // For tests and soaks: when set, overrides retention_days (e.g. "10m").
   std::optional<std::chrono::milliseconds> retention;
+  // How long an entry of the access log of sealed data is kept; longer than
+  // a case (the loader refuses less). Unset: the case retention plus 365 days.
+  std::optional<std::chrono::milliseconds> audit_retention;
+
+  // How long a closed case is kept: retention when set, else retention_days.
+  std::chrono::milliseconds case_retention() const {
+    return retention ? *retention : std::chrono::milliseconds(std::chrono::hours(24) * retention_days);
+  }
+  std::chrono::milliseconds audit_retention_period() const {
+    return audit_retention ? *audit_retention : case_retention() + std::chrono::hours(24) * 365;
+  }
 };
 
 // Push: the change feed every replica follows, long polls and event streams.

@@ -464,13 +464,23 @@ void parser::routing(const YAML::Node& node) {
 }
 
 void parser::privacy(const YAML::Node& node) {
-  const fields f = r_.map(node, "privacy", {"encryption_key_file", "retention_days", "retention"});
+  const fields f = r_.map(node, "privacy", {"encryption_key_file", "retention_days", "retention", "audit_retention"});
   if (const entry* e = r_.set(f, "encryption_key_file", cfg_.privacy.encryption_key_file, true)) {
     p_.encryption_key_file = where(e->value);
   }
   r_.set(f, "retention_days", cfg_.privacy.retention_days, 1, 36'500);
   if (const entry* e = f.get("retention")) {
     if (auto v = r_.duration(e->value, f.child("retention"), 1s)) cfg_.privacy.retention = *v;
+  }
+  // Who read a case must be answerable for as long as the case exists.
+  if (const entry* e = f.get("audit_retention")) {
+    if (auto v = r_.duration(e->value, f.child("audit_retention"), 1s)) {
+      cfg_.privacy.audit_retention = *v;
+      if (*v <= cfg_.privacy.case_retention())
+        r_.error(where(e->value), f.child("audit_retention") +
+                                      ": must be longer than the case retention (retention_days or retention): "
+                                      "the access log outlives the cases it tells about");
+    }
   }
 }
 

@@ -15,6 +15,7 @@
 #include "api/errors.hpp"
 #include "api/input.hpp"
 #include "api/views.hpp"
+#include "audit/reads.hpp"
 #include "http/codec.hpp"
 #include "log/log.hpp"
 
@@ -133,6 +134,10 @@ asio::awaitable<http::response> get_offers(context& ctx, caller who, http::reque
         out.status = 304;
         out.content_type.clear();
       } else {
+        // Who read which case's sealed fields is recorded before they go out.
+        std::vector<audit::access> reads;
+        for (const auto& o : list->offers()) audit::add_read(reads, who, req, o.case_());
+        if (auto e = co_await audit::record(ctx, std::move(reads))) co_return fail(req, *e);
         out = http::encode(req, *list);
       }
       out.headers.emplace_back("ETag", "\"" + tag + "\"");
@@ -154,6 +159,9 @@ asio::awaitable<http::response> get_my_cases(context& ctx, caller who, http::req
     api::show(api::counselor_view_of(c), c);
     *list.add_cases() = std::move(c);
   }
+  std::vector<audit::access> reads;
+  for (const auto& c : list.cases()) audit::add_read(reads, who, req, c);
+  if (auto e = co_await audit::record(ctx, std::move(reads))) co_return fail(req, *e);
   co_return http::encode(req, list);
 }
 
@@ -164,6 +172,11 @@ asio::awaitable<http::response> accept(context& ctx, caller who, http::request r
   ctx.metrics.observe("caseroute_offer_to_accept_seconds", {}, seconds_between(c->offered_at(), c->accepted_at()));
   log::info("case.accepted", {{"request_id", req.request_id}, {"case_id", case_id}, {"counselor_id", who.id}});
   api::show(case_view::counselor_case, *c);
+  // When the read cannot be recorded the accept still stands: the 503 asks
+  // for a retry, and a repeated accept by the owner answers again.
+  std::vector<audit::access> reads;
+  audit::add_read(reads, who, req, *c);
+  if (auto e = co_await audit::record(ctx, std::move(reads))) co_return fail(req, *e);
   co_return http::encode(req, *c);
 }
 

@@ -1,5 +1,6 @@
-// The retention loop: computes the cutoff from the current config (a reload
-// may change it) and lets the store purge closed cases in bounded batches.
+// The retention loop: computes the cutoffs from the current config (a reload
+// may change them), lets the store purge closed cases in bounded batches,
+// trims the change feed and the access log, and rewrites a managed AOF.
 #include "retention/retention.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -58,6 +59,7 @@ asio::awaitable<boost::system::result<int>> purger::pass() {
     auto purged = co_await store_.purge_closed(cutoff, batch_size, continuity_cutoff);
     if (!purged) co_return purged.error();
     total += *purged;
+    if (*purged > 0) aof_rewrite_owed_ = true;
     if (*purged < batch_size) break;
   }
   if (total > 0) {
@@ -67,7 +69,30 @@ asio::awaitable<boost::system::result<int>> purger::pass() {
   // The change feed keeps its newest live.feed_length entries.
   if (auto trimmed = co_await store_.trim_feed(static_cast<std::uint64_t>(cfg->live.feed_length)); !trimmed)
     co_return trimmed.error();
+  // The access log keeps who read a case longer than the case itself (the
+  // loader refuses an audit_retention that is not longer).
+  if (audit_) {
+    auto trimmed = co_await audit_->trim(now - cfg->privacy.audit_retention_period());
+    if (!trimmed) co_return trimmed.error();
+    if (*trimmed > 0) log::info("retention.audit_trimmed", {{"count", *trimmed}});
+  }
+  if (aof_rewrite_owed_ && aof_ != nullptr) co_await rewrite_aof();
   co_return total;
+}
+
+asio::awaitable<void> purger::rewrite_aof() {
+  auto r = co_await aof_->exec(store::command("BGREWRITEAOF"));
+  if (!r) {
+    log::warn("retention.aof_rewrite_deferred", {{"reason", r.error().message()}});
+    co_return;
+  }
+  if (r->is_error()) {
+    // Typically a rewrite already running, which may have started before the purge.
+    log::warn("retention.aof_rewrite_deferred", {{"reason", r->str}});
+    co_return;
+  }
+  aof_rewrite_owed_ = false;
+  log::info("retention.aof_rewrite_started");
 }
 
 }  // namespace caseroute::retention

@@ -44,6 +44,7 @@ std::string keys::outbox_lease(std::string_view id) const { return join(base_, "
 std::string keys::outbox_attempts() const { return join(base_, "outbox_attempts"); }
 std::string keys::callbacks_parked() const { return join(base_, "callbacks_parked"); }
 std::string keys::feed() const { return join(base_, "feed"); }
+std::string keys::audit() const { return join(base_, "audit"); }
 std::string keys::closed() const { return join(base_, "closed"); }
 std::string keys::stats_month(std::string_view yyyy_mm) const { return join(base_, "stats:", yyyy_mm); }
 

@@ -50,6 +50,9 @@ namespace caseroute::store {
 //   feed                      stream the city's change feed: field "e" = an Event (as in a
 //                                    history, with the case's risk and concerns stamped);
 //                                    every replica follows it; retention trims it
+//   audit                     stream who opened minors' sealed data: fields principal, case,
+//                                    fields, remote, request (audit/trail.hpp); append-only,
+//                                    retention trims it by age (privacy.audit_retention)
 class keys {
  public:
   explicit keys(std::string prefix);
@@ -80,6 +83,8 @@ class keys {
   std::string callbacks_parked() const;
   // The change feed (live/feed.hpp follows it).
   std::string feed() const;
+  // The access log of sealed data (audit/trail.hpp writes and reads it).
+  std::string audit() const;
   std::string closed() const;
   std::string stats_month(std::string_view yyyy_mm) const;
 

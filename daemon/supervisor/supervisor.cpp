@@ -11,6 +11,7 @@
 #include "api/errors.hpp"
 #include "api/input.hpp"
 #include "api/views.hpp"
+#include "audit/reads.hpp"
 #include "http/codec.hpp"
 #include "log/log.hpp"
 #include "schedule/coverage.hpp"
@@ -129,13 +130,17 @@ asio::awaitable<http::response> get_case(context& ctx, caller who, http::request
                                             (c->state() == v1::CASE_OFFERED || c->state() == v1::CASE_ACTIVE));
     if (!theirs) co_return fail(req, http::permission_denied("the case is not offered or assigned to you"));
     api::show(api::counselor_view_of(*c), *c);
-    co_return http::encode(req, *c);
+  } else {
+    api::show(case_view::supervisor_case, *c);
+    if (c->state() == v1::CASE_QUEUED) {
+      auto explained = co_await explain_wait(ctx, *c);
+      if (!explained) co_return fail(req, explained.error());
+    }
   }
-  api::show(case_view::supervisor_case, *c);
-  if (c->state() == v1::CASE_QUEUED) {
-    auto explained = co_await explain_wait(ctx, *c);
-    if (!explained) co_return fail(req, explained.error());
-  }
+  // Who read which case's sealed fields is recorded before they go out.
+  std::vector<audit::access> reads;
+  audit::add_read(reads, who, req, *c);
+  if (auto e = co_await audit::record(ctx, std::move(reads))) co_return fail(req, *e);
   co_return http::encode(req, *c);
 }
 
@@ -211,6 +216,9 @@ asio::awaitable<http::response> assign(context& ctx, caller who, http::request r
   auto c = co_await ctx.store.get(case_id, api::reads(role::supervisor));
   if (!c) co_return fail(req, c.error());
   api::show(case_view::supervisor_case, *c);
+  std::vector<audit::access> reads;
+  audit::add_read(reads, who, req, *c);
+  if (auto e = co_await audit::record(ctx, std::move(reads))) co_return fail(req, *e);
   co_return http::encode(req, *c);
 }
 

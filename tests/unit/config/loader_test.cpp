@@ -98,6 +98,22 @@ TEST(parse_config, retention_override_is_off_by_default_and_read_as_a_duration) 
   EXPECT_EQ(r.cfg->privacy.retention_days, 365);  // kept; the override wins where it is read
 }
 
+TEST(parse_config, the_access_log_outlives_cases_by_default_and_when_configured) {
+  const load_result plain = parse_config(base_yaml());
+  ASSERT_TRUE(plain.cfg) << all_problems(plain);
+  EXPECT_FALSE(plain.cfg->privacy.audit_retention.has_value());
+  EXPECT_EQ(plain.cfg->privacy.case_retention(), 365 * 24h);
+  EXPECT_EQ(plain.cfg->privacy.audit_retention_period(), 730 * 24h);
+  const load_result soak =
+      parse_config(testing::edited("encryption_key_file: data.key", "encryption_key_file: data.key, retention: 2m"));
+  ASSERT_TRUE(soak.cfg) << all_problems(soak);
+  EXPECT_EQ(soak.cfg->privacy.audit_retention_period(), 2min + 365 * 24h);
+  const load_result set = parse_config(
+      testing::edited("encryption_key_file: data.key", "encryption_key_file: data.key, audit_retention: 1000d"));
+  ASSERT_TRUE(set.cfg) << all_problems(set);
+  EXPECT_EQ(set.cfg->privacy.audit_retention_period(), 1000 * 24h);
+}
+
 TEST(parse_config, reads_rosters_and_exceptions) {
   const std::string yaml = testing::inserted(20, "    exceptions:\n      \"2026-10-01\": {am: [], pm: [c1]}\n");
   const load_result r = parse_config(yaml);

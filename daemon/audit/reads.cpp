@@ -1,0 +1,57 @@
+// Which sealed fields an answer carries, and recording them before it goes
+// out. Nothing personal is logged or stored here: ids and field names only.
+#include "audit/reads.hpp"
+
+#include <algorithm>
+
+#include "log/log.hpp"
+
+namespace caseroute::audit {
+
+std::vector<std::string> sealed_fields_in(const v1::Case& c) {
+  std::vector<std::string> out;
+  if (c.has_contact()) out.emplace_back("contact");
+  if (!c.summary().empty()) out.emplace_back("summary");
+  const auto& h = c.history();
+  // Routing notes on case.offered are not personal; a resolve note may be.
+  if (std::any_of(h.begin(), h.end(),
+                  [](const v1::Event& e) { return e.type() == "case.resolved" && !e.note().empty(); }))
+    out.emplace_back("notes");
+  if (std::any_of(h.begin(), h.end(), [](const v1::Event& e) { return !e.reason().empty(); }))
+    out.emplace_back("reasons");
+  return out;
+}
+
+void add_read(std::vector<access>& reads, const api::caller& who, const http::request& req, const v1::Case& c) {
+  auto fields = sealed_fields_in(c);
+  if (fields.empty()) return;
+  reads.push_back(access{std::string(api::to_string(who.as)) + ":" + who.id, c.case_id(), std::move(fields), req.remote,
+                         req.request_id});
+}
+
+boost::asio::awaitable<std::optional<http::api_error>> record(api::context& ctx, std::vector<access> reads) {
+  if (reads.empty()) co_return std::nullopt;
+  const auto cfg = ctx.cfg;
+  trail t(ctx.redis, store::keys(cfg->redis.key_prefix));
+  for (auto& a : reads) {
+    std::string fields;
+    for (const auto& f : a.fields) fields += (fields.empty() ? "" : ",") + f;
+    auto id = co_await t.record(a);
+    if (!id) {
+      log::error("audit.record_failed", {{"request_id", a.request_id},
+                                         {"principal", a.principal},
+                                         {"case_id", a.case_id},
+                                         {"error", id.error().message()}});
+      co_return http::unavailable("the read could not be recorded in the audit log; nothing was sent, retry", 2);
+    }
+    log::info("audit.read", {{"request_id", a.request_id},
+                             {"principal", a.principal},
+                             {"case_id", a.case_id},
+                             {"fields", fields},
+                             {"remote", a.remote},
+                             {"audit_id", *id}});
+  }
+  co_return std::nullopt;
+}
+
+}  // namespace caseroute::audit

@@ -1,0 +1,36 @@
+// What a handler calls before its answer carries minors' sealed data: the
+// fields a case view shows that are sealed at rest (contact, summary, resolve
+// notes, reasons), and the recording of each such read in the audit stream.
+// Fail closed: when recording fails, the handler answers 503 instead.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/access.hpp"
+#include "api/context.hpp"
+#include "audit/trail.hpp"
+#include "caseroute/v1/caseroute.pb.h"
+#include "http/errors.hpp"
+#include "http/message.hpp"
+
+namespace caseroute::audit {
+
+// The sealed fields `c` carries as it is about to be sent, in a fixed order:
+// "contact", "summary", "notes" (resolve notes in its history), "reasons"
+// (decline, release and cancel reasons in its history). Empty: nothing to record.
+std::vector<std::string> sealed_fields_in(const v1::Case& c);
+
+// Adds to `reads` the access of `who` to `c` (as shown, after api::show)
+// when it carries sealed fields.
+void add_read(std::vector<access>& reads, const api::caller& who, const http::request& req, const v1::Case& c);
+
+// Records every access in `reads` and logs each at info (ids and field names
+// only). The 503 to answer instead of the sealed data when Redis did not
+// take them all; nullopt when recorded (or nothing to record).
+boost::asio::awaitable<std::optional<http::api_error>> record(api::context& ctx, std::vector<access> reads);
+
+}  // namespace caseroute::audit
