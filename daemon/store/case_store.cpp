@@ -78,6 +78,13 @@ asio::awaitable<result<data_key>> case_store::pseudonym_key() {
   co_return *k;
 }
 
+asio::awaitable<result<std::string>> case_store::youth_key(std::string youth_ref) {
+  if (youth_ref.empty()) co_return std::string();
+  auto pseudonym = co_await pseudonym_key();
+  if (!pseudonym) co_return pseudonym.error();
+  co_return config::hmac_sha256_hex(pseudonym->raw(), youth_ref);
+}
+
 asio::awaitable<result<case_keys>> case_store::keys_of_case(std::string case_id) {
   auto wrapped = co_await case_field(redis_, keys_.case_hash(case_id), "key");
   if (!wrapped) co_return wrapped.error();
@@ -85,8 +92,9 @@ asio::awaitable<result<case_keys>> case_store::keys_of_case(std::string case_id)
 }
 
 asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::string platform_id, time_point now) {
-  auto pseudonym = co_await pseudonym_key();
-  if (!pseudonym) co_return pseudonym.error();
+  auto youth_key_of = co_await youth_key(referral.youth().ref());
+  if (!youth_key_of) co_return youth_key_of.error();
+  const std::string youth_key = std::move(*youth_key_of);
   const std::string id = codec::new_case_id(now);
   const std::int64_t received =
       referral.has_received_at() ? codec::timestamp_ms(referral.received_at()) : codec::to_ms(now);
@@ -95,9 +103,6 @@ asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::
   const std::string wrapped = seal_.wrap(data_key::random(), id);
   auto keys = seal_.for_case(id, wrapped);
   if (!keys) co_return keys.error();
-  const std::string youth_key = referral.youth().ref().empty()
-                                    ? std::string()
-                                    : config::hmac_sha256_hex(pseudonym->raw(), referral.youth().ref());
 
   v1::CaseRecord rec;
   rec.set_case_id(id);

@@ -116,6 +116,10 @@ class case_store {
   // The change feed's key (live/feed.hpp reads it).
   std::string feed_key() const { return keys_.feed(); }
 
+  // A youth ref as Redis and the router name it: hex HMAC-SHA256 under the
+  // city's pseudonym key ("" for ""). Continuity compares these.
+  asio::awaitable<result<std::string>> youth_key(std::string youth_ref);
+
   // Loads the Lua scripts (SCRIPT LOAD) and the pseudonym key (made on first
   // use); run after every (re)connection. error::bad_config when the keyring
   // was wrapped by a master key that is not configured (logged).
