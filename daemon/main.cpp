@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   auto* key_rotate =
       key->add_subcommand("rotate", "rewrap every case key under the current master key (daemons keep running)");
   key->require_subcommand(1);
+  key->fallthrough();  // caseroute key rotate -c FILE
+  key_rotate->fallthrough();
   CLI11_PARSE(cli, argc, argv);
 
   if (*token_new) {
