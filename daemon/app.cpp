@@ -63,6 +63,9 @@ void apply_durability(store::redis_connection& redis, const config::redis_settin
 store::sealer make_sealer(const config::config& cfg) {
   auto s = store::sealer::from_key(cfg.privacy.encryption_key);
   if (!s) throw std::runtime_error("privacy.encryption_key_file: not a 32-byte AES-256 key");
+  for (const auto& previous : cfg.privacy.previous_encryption_keys)
+    if (!s->add_previous(previous))
+      throw std::runtime_error("privacy.previous_encryption_key_files: not a 32-byte key");
   return *s;
 }
 

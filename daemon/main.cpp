@@ -8,6 +8,7 @@
 #include "app.hpp"
 #include "config/loader.hpp"
 #include "config/token.hpp"
+#include "key_rotate.hpp"
 #include "log/log.hpp"
 #include "schedule/coverage.hpp"
 #include "schedule/schedule.hpp"
@@ -26,12 +27,19 @@ int main(int argc, char** argv) {
   auto* token = cli.add_subcommand("token", "bearer tokens for counselors and supervisors");
   auto* token_new = token->add_subcommand("new", "print a fresh random token and its token_sha256 config line");
   token->require_subcommand(1);
+  auto* key = cli.add_subcommand("key", "the master key of sealed data");
+  auto* key_rotate =
+      key->add_subcommand("rotate", "rewrap every case key under the current master key (daemons keep running)");
+  key->require_subcommand(1);
+  key->fallthrough();  // caseroute key rotate -c FILE
+  key_rotate->fallthrough();
   CLI11_PARSE(cli, argc, argv);
 
   if (*token_new) {
     std::cout << config::render_new_token();
     return 0;
   }
+  if (*key_rotate) return run_key_rotate(config_path);
   if (!check_path.empty()) {
     const auto r = config::load_config(check_path);
     const auto text = config::format_problems(check_path, r);

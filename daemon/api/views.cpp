@@ -20,16 +20,23 @@ constexpr fields of(std::initializer_list<int> numbers) {
 
 // The parts of a case, by what they tell.
 constexpr fields identity = of({C::kCaseIdFieldNumber, C::kReferralIdFieldNumber, C::kPlatformIdFieldNumber});
-constexpr fields routing_facts = of({C::kRiskFieldNumber, C::kConcernsFieldNumber, C::kGroupsFieldNumber,
-                                     C::kModeFieldNumber, C::kCountyFieldNumber, C::kYouthFieldNumber});
+// What routing needs, kept in clear in Redis.
+constexpr fields routing_facts = of(
+    {C::kRiskFieldNumber, C::kConcernsFieldNumber, C::kModeFieldNumber, C::kCountyFieldNumber, C::kAgeBandFieldNumber});
 constexpr fields progress =
     of({C::kStateFieldNumber, C::kEscalationLevelFieldNumber, C::kReceivedAtFieldNumber, C::kCreatedAtFieldNumber,
         C::kOfferedAtFieldNumber, C::kOfferExpiresAtFieldNumber, C::kAcceptedAtFieldNumber, C::kResolvedAtFieldNumber,
         C::kCancelledAtFieldNumber, C::kOutcomeFieldNumber});
 // Who holds the case or is offered it, and at which site.
 constexpr fields holder = of({C::kCounselorIdFieldNumber, C::kSiteIdFieldNumber, C::kOfferedToFieldNumber});
-// Minors' sensitive data.
-constexpr fields personal = of({C::kContactFieldNumber, C::kSummaryFieldNumber});
+// What an offer tells before anyone accepts.
+constexpr fields offer = identity | routing_facts | progress | holder;
+// Minors' sensitive data, sealed in Redis: contact, summary and the
+// quasi-identifiers (youth ref, age, gender, priority groups).
+constexpr fields contact = of({C::kContactFieldNumber});
+constexpr fields summary = of({C::kSummaryFieldNumber});
+constexpr fields quasi_identifiers = of({C::kYouthFieldNumber, C::kGroupsFieldNumber});
+constexpr fields personal = contact | summary | quasi_identifiers;
 // Every event, resolve notes included.
 constexpr fields history = of({C::kHistoryFieldNumber});
 // Why a queued case waits, and until when.
@@ -42,9 +49,10 @@ struct view_rule {
 };
 
 constexpr view_rule views[] = {
-    {case_view::platform, role::platform,
-     identity | routing_facts | progress | of({C::kSiteIdFieldNumber, C::kOfferedToFieldNumber})},
-    {case_view::counselor_offer, role::counselor, identity | routing_facts | progress | holder | personal},
+    // The platform sees state, times, level and outcome: never who or where.
+    {case_view::platform, role::platform, identity | progress},
+    {case_view::counselor_offer, role::counselor, offer},
+    {case_view::counselor_offer_summary, role::counselor, offer | summary},
     {case_view::counselor_case, role::counselor, identity | routing_facts | progress | holder | personal},
     {case_view::counselor_closed, role::counselor, identity | routing_facts | progress | holder},
     {case_view::supervisor_row, role::supervisor, identity | routing_facts | progress | holder},
@@ -87,8 +95,9 @@ store::view_options reads(role who) {
   return store::view_options{.personal = (shown & personal) != 0, .history = (shown & history) != 0};
 }
 
-case_view counselor_view_of(const v1::Case& c) {
-  return c.state() == v1::CASE_OFFERED ? case_view::counselor_offer : case_view::counselor_case;
+case_view counselor_view_of(const v1::Case& c, bool summary_in_offers) {
+  if (c.state() != v1::CASE_OFFERED) return case_view::counselor_case;
+  return summary_in_offers ? case_view::counselor_offer_summary : case_view::counselor_offer;
 }
 
 google::protobuf::Timestamp to_timestamp(time_point t) {

@@ -18,12 +18,13 @@
 namespace caseroute::api {
 
 enum class case_view {
-  platform,          // the referring platform: GET /v1/referrals/{referralId}
-  counselor_offer,   // a counselor, of a case offered to them
-  counselor_case,    // a counselor, of a case they hold
-  counselor_closed,  // a counselor, of the case they just resolved
-  supervisor_row,    // a supervisor, of a case among others (lists, the queue's escalated) and the answer to cancel
-  supervisor_case,   // a supervisor, of the whole case: GET /v1/cases/{caseId}, the answer to assign
+  platform,                 // the referring platform: GET /v1/referrals/{referralId}
+  counselor_offer,          // a counselor, of a case offered to them: routing facts, no personal data
+  counselor_offer_summary,  // the same with the summary (privacy.summary_in_offers)
+  counselor_case,           // a counselor, of a case they hold
+  counselor_closed,         // a counselor, of the case they just resolved
+  supervisor_row,   // a supervisor, of a case among others (lists, the queue's escalated) and the answer to cancel
+  supervisor_case,  // a supervisor, of the whole case: GET /v1/cases/{caseId}, the answer to assign
 };
 
 // Clears every field of `c` that `view` does not show.
@@ -33,8 +34,10 @@ void show(case_view view, v1::Case& c);
 // view of theirs shows them.
 store::view_options reads(role who);
 
-// A counselor's view of a case offered to them or held by them.
-case_view counselor_view_of(const v1::Case& c);
+// A counselor's view of a case offered to them or held by them: contact and
+// the sealed facts only once they hold it, the summary before that only when
+// the configuration says so (privacy.summary_in_offers).
+case_view counselor_view_of(const v1::Case& c, bool summary_in_offers = false);
 
 // The roster entry of one counselor (GET /v1/counselors, PUT /v1/me/availability).
 v1::Counselor roster_entry(const config::counselor& c, const std::vector<schedule::duty_slot>& on_duty,

@@ -142,6 +142,12 @@ struct routing_settings {
 struct privacy_settings {
   std::string encryption_key_file;
   std::string encryption_key;  // 32 raw bytes, loaded by the loader
+  // Master keys being rotated away from: they still unwrap case keys until
+  // `caseroute key rotate` has rewrapped everything (docs/ARCHITECTURE.md).
+  std::vector<std::string> previous_encryption_key_files;
+  std::vector<std::string> previous_encryption_keys;  // 32 raw bytes each, loaded by the loader
+  // Offers show the summary before anyone accepts (contact never).
+  bool summary_in_offers = false;
   int retention_days = 365;
   // For tests and soaks: when set, overrides retention_days (e.g. "10m").
   std::optional<std::chrono::milliseconds> retention;

@@ -464,10 +464,23 @@ void parser::routing(const YAML::Node& node) {
 }
 
 void parser::privacy(const YAML::Node& node) {
-  const fields f = r_.map(node, "privacy", {"encryption_key_file", "retention_days", "retention", "audit_retention"});
+  const fields f = r_.map(node, "privacy",
+                          {"encryption_key_file", "retention_days", "retention", "audit_retention",
+                           "previous_encryption_key_files", "summary_in_offers"});
   if (const entry* e = r_.set(f, "encryption_key_file", cfg_.privacy.encryption_key_file, true)) {
     p_.encryption_key_file = where(e->value);
   }
+  if (const entry* e = f.get("previous_encryption_key_files")) {
+    const std::string path = f.child("previous_encryption_key_files");
+    const auto items = r_.sequence(e->value, path);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (auto name = r_.string(items[i], path + "[" + std::to_string(i) + "]")) {
+        cfg_.privacy.previous_encryption_key_files.push_back(*name);
+        p_.previous_encryption_key_files.push_back(where(items[i]));
+      }
+    }
+  }
+  r_.set(f, "summary_in_offers", cfg_.privacy.summary_in_offers);
   r_.set(f, "retention_days", cfg_.privacy.retention_days, 1, 36'500);
   if (const entry* e = f.get("retention")) {
     if (auto v = r_.duration(e->value, f.child("retention"), 1s)) cfg_.privacy.retention = *v;

@@ -1,10 +1,17 @@
 // load_config: the file-reading half of the loader. Reads the config file and
-// the secret files it names; never logs or echoes a secret, only file names.
+// the secret files it names, refusing weak ones (open to group or others, a
+// short HMAC secret, a key of the wrong size); never logs or echoes a secret,
+// only file names.
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/loader.hpp"
 #include "config/parsed.hpp"
@@ -16,6 +23,8 @@ namespace fs = std::filesystem;
 
 constexpr std::uintmax_t max_config_bytes = 16 * 1024 * 1024;
 constexpr std::uintmax_t max_secret_bytes = 64 * 1024;
+// A platform's HMAC-SHA256 secret: at least the hash's own size.
+constexpr std::size_t min_hmac_secret_bytes = 32;
 
 // The whole file, or nullopt with the reason in `why`.
 std::optional<std::string> read_file(const fs::path& path, std::uintmax_t max_bytes, std::string& why) {
@@ -59,6 +68,26 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+// Like ssh with a private key: a secret others on the host can read (or
+// replace) is refused, with what to do about it. One exception, as
+// PostgreSQL makes for its keys: a root-owned file that a non-root daemon
+// reads through its group (Kubernetes mounts secrets root:fsGroup 0440).
+std::optional<std::string> too_open(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;  // read_file reports it
+  const mode_t mode = st.st_mode & 07777;
+  const bool through_group = st.st_uid == 0 && ::geteuid() != 0 && (mode & 0037) == 0;
+  if ((mode & 0077) == 0 || through_group) return std::nullopt;
+  char octal[8];
+  std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode));
+  return path.string() + " is accessible by group or others (mode " + octal +
+         "); a secret must be readable by the daemon's user only: chmod 600 " + path.string();
+}
+
+bool all_hex(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return hex_value(c) >= 0; });
 }
 
 // 64 hex characters -> 32 bytes; nullopt otherwise.
@@ -105,28 +134,50 @@ load_result load_config(const fs::path& file) {
     const std::optional<std::string> secret = read_file(path, max_secret_bytes, why);
     if (!secret) {
       add_error(r, at, key + ": cannot read " + path.string() + ": " + why);
+    } else if (auto open = too_open(path)) {
+      add_error(r, at, key + ": " + *open);
     } else if ((pf.secret = trim_right(*secret)).empty()) {
       add_error(r, at, key + ": " + path.string() + " is empty");
+    } else if (pf.secret.size() < min_hmac_secret_bytes) {
+      add_error(r, at,
+                key + ": " + path.string() + " holds " + std::to_string(pf.secret.size()) +
+                    " bytes; an HMAC secret needs at least " + std::to_string(min_hmac_secret_bytes) +
+                    " (e.g. openssl rand -hex 32)");
     }
   }
 
   privacy_settings& privacy = p.partial.privacy;
-  if (!privacy.encryption_key_file.empty()) {
-    const detail::position at = p.encryption_key_file;
-    const fs::path path = resolve(privacy.encryption_key_file);
+  // One data key file: 64 hex characters, or exactly 32 raw bytes (not 32
+  // hex characters: that is a 128-bit key written as text).
+  const auto read_key = [&](const std::string& name, detail::position at, const std::string& what) {
+    const fs::path path = resolve(name);
     const std::optional<std::string> content = read_file(path, max_secret_bytes, why);
+    std::optional<std::string> key;
     if (!content) {
-      add_error(r, at, "privacy.encryption_key_file: cannot read " + path.string() + ": " + why);
-    } else if (content->size() == 32) {
-      privacy.encryption_key = *content;  // exactly 32 raw bytes
-    } else if (auto key = decode_key_hex(trim_right(*content))) {
-      privacy.encryption_key = std::move(*key);
-    } else {
+      add_error(r, at, what + ": cannot read " + path.string() + ": " + why);
+    } else if (auto open = too_open(path)) {
+      add_error(r, at, what + ": " + *open);
+    } else if (content->size() == 32 && !all_hex(*content)) {
+      key = *content;  // exactly 32 raw bytes
+    } else if (!(key = decode_key_hex(trim_right(*content)))) {
       add_error(r, at,
-                "privacy.encryption_key_file: " + path.string() +
+                what + ": " + path.string() +
                     " must hold 64 hex characters or exactly 32 raw bytes "
                     "(e.g. openssl rand -hex 32)");
     }
+    return key;
+  };
+  if (!privacy.encryption_key_file.empty()) {
+    if (auto key = read_key(privacy.encryption_key_file, p.encryption_key_file, "privacy.encryption_key_file"))
+      privacy.encryption_key = std::move(*key);
+  }
+  privacy.previous_encryption_keys.clear();
+  for (std::size_t i = 0; i < privacy.previous_encryption_key_files.size(); ++i) {
+    const detail::position at =
+        i < p.previous_encryption_key_files.size() ? p.previous_encryption_key_files[i] : detail::position{};
+    const std::string what = "privacy.previous_encryption_key_files[" + std::to_string(i) + "]";
+    if (auto key = read_key(privacy.previous_encryption_key_files[i], at, what))
+      privacy.previous_encryption_keys.push_back(std::move(*key));
   }
 
   detail::sort_problems(r);

@@ -65,7 +65,7 @@ asio::awaitable<store::result<v1::OfferList>> open_offers(context& ctx, std::str
     auto* offer = list.add_offers();
     offer->set_case_id(c.case_id());
     *offer->mutable_expires_at() = c.offer_expires_at();
-    api::show(case_view::counselor_offer, c);
+    api::show(api::counselor_view_of(c, ctx.cfg->privacy.summary_in_offers), c);
     *offer->mutable_case_() = std::move(c);
   }
   co_return list;
@@ -156,7 +156,7 @@ asio::awaitable<http::response> get_my_cases(context& ctx, caller who, http::req
   if (!cases) co_return fail(req, cases.error());
   v1::CaseList list;
   for (auto& c : *cases) {
-    api::show(api::counselor_view_of(c), c);
+    api::show(api::counselor_view_of(c, ctx.cfg->privacy.summary_in_offers), c);
     *list.add_cases() = std::move(c);
   }
   std::vector<audit::access> reads;

@@ -95,6 +95,7 @@ std::string frame(const live::entry& e) {
   shown.clear_reason();
   shown.clear_note();
   shown.clear_sealed_note();
+  shown.clear_sealed_reason();
   return "id: " + e.id.str() + "\nevent: " + shown.type() + "\ndata: " + http::to_json(shown) + "\n\n";
 }
 

@@ -156,6 +156,29 @@ api_error json_error(std::string_view text) {
   return invalid_argument(field + ": " + tidy(reason), field);
 }
 
+// Binary protobuf keeps fields the schema does not define; JSON refuses
+// them, and so do we: the path of the first one ("youth.7"), "" if none.
+std::string unknown_field_path(const google::protobuf::Message& m, const std::string& at) {
+  const auto* reflection = m.GetReflection();
+  const auto& unknown = reflection->GetUnknownFields(m);
+  if (!unknown.empty()) return (at.empty() ? "" : at + ".") + std::to_string(unknown.field(0).number());
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(m, &fields);
+  for (const auto* f : fields) {
+    if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    const std::string path = at.empty() ? f->json_name() : at + "." + f->json_name();
+    if (!f->is_repeated()) {
+      if (auto found = unknown_field_path(reflection->GetMessage(m, f), path); !found.empty()) return found;
+      continue;
+    }
+    for (int i = 0; i < reflection->FieldSize(m, f); ++i) {
+      const auto item = path + "[" + std::to_string(i) + "]";
+      if (auto found = unknown_field_path(reflection->GetRepeatedMessage(m, f, i), item); !found.empty()) return found;
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::variant<format, api_error> request_format(const request& req) {
@@ -202,6 +225,10 @@ std::optional<api_error> decode(const request& req, google::protobuf::Message& o
     if (!out.ParseFromString(req.body)) {
       out.Clear();
       return invalid_argument("malformed protobuf body for " + out.GetDescriptor()->name());
+    }
+    if (auto path = unknown_field_path(out, ""); !path.empty()) {
+      out.Clear();
+      return invalid_argument(path + ": unknown field (field number not in " + out.GetDescriptor()->name() + ")", path);
     }
     return std::nullopt;
   }

@@ -4,10 +4,12 @@
 // get them from a read first and re-check them, returning "retry" if changed.
 #include "store/case_store.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
 #include "config/digest.hpp"
+#include "log/log.hpp"
 #include "store/codec.hpp"
 #include "store/outbox.hpp"
 #include "store/scripts.hpp"
@@ -47,13 +49,60 @@ asio::awaitable<result<std::string>> case_field(redis_connection& redis, std::st
 case_store::case_store(redis_connection& redis, keys k, sealer seal)
     : redis_(redis), keys_(std::move(k)), seal_(std::move(seal)) {}
 
-asio::awaitable<result<void>> case_store::prepare() { co_return co_await load_scripts(redis_); }
+asio::awaitable<result<void>> case_store::prepare() {
+  auto loaded = co_await load_scripts(redis_);
+  if (!loaded) co_return loaded;
+  pseudonym_.reset();
+  auto k = co_await pseudonym_key();
+  if (!k) co_return k.error();
+  co_return result<void>{};
+}
+
+asio::awaitable<result<data_key>> case_store::pseudonym_key() {
+  if (pseudonym_) co_return *pseudonym_;
+  // The first replica to get here makes the city's key; the others read it.
+  auto made = co_await redis_.exec(
+      command("HSETNX", keys_.keyring(), "pseudonym", seal_.wrap(data_key::random(), "pseudonym")));
+  if (!made) co_return made.error();
+  auto wrapped = co_await redis_.exec(command("HGET", keys_.keyring(), "pseudonym"));
+  if (!wrapped) co_return wrapped.error();
+  if (wrapped->is_error() || wrapped->is_nil()) co_return make_error_code(error::redis_error);
+  auto k = seal_.unwrap(wrapped->str, "pseudonym");
+  if (!k) {
+    log::error("store.keyring_closed", {{"key_id", sealer::wrapped_key_id(wrapped->str).value_or("?")},
+                                        {"configured", seal_.key_id()},
+                                        {"problem", "the keyring was wrapped by a master key that is not configured"}});
+    co_return make_error_code(error::bad_config);
+  }
+  pseudonym_ = *k;
+  co_return *k;
+}
+
+asio::awaitable<result<std::string>> case_store::youth_key(std::string youth_ref) {
+  if (youth_ref.empty()) co_return std::string();
+  auto pseudonym = co_await pseudonym_key();
+  if (!pseudonym) co_return pseudonym.error();
+  co_return config::hmac_sha256_hex(pseudonym->raw(), youth_ref);
+}
+
+asio::awaitable<result<case_keys>> case_store::keys_of_case(std::string case_id) {
+  auto wrapped = co_await case_field(redis_, keys_.case_hash(case_id), "key");
+  if (!wrapped) co_return wrapped.error();
+  co_return seal_.for_case(case_id, *wrapped);
+}
 
 asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::string platform_id, time_point now) {
-  const std::string digest = codec::referral_digest(referral);
+  auto youth_key_of = co_await youth_key(referral.youth().ref());
+  if (!youth_key_of) co_return youth_key_of.error();
+  const std::string youth_key = std::move(*youth_key_of);
   const std::string id = codec::new_case_id(now);
   const std::int64_t received =
       referral.has_received_at() ? codec::timestamp_ms(referral.received_at()) : codec::to_ms(now);
+  // A new case gets its own data key; the record keeps only what routing
+  // needs in clear, the rest (and the referral's digest) goes in the seal.
+  const std::string wrapped = seal_.wrap(data_key::random(), id);
+  auto keys = seal_.for_case(id, wrapped);
+  if (!keys) co_return keys.error();
 
   v1::CaseRecord rec;
   rec.set_case_id(id);
@@ -61,17 +110,21 @@ asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::
   rec.set_platform_id(platform_id);
   rec.set_risk(referral.risk());
   *rec.mutable_concerns() = referral.concerns();
-  *rec.mutable_groups() = referral.groups();
+  rec.set_priority(std::any_of(referral.groups().begin(), referral.groups().end(),
+                               [](int g) { return g != v1::GROUP_UNSPECIFIED; }));
   rec.set_mode(referral.mode());
   rec.set_county(referral.county());
-  *rec.mutable_youth() = referral.youth();
+  rec.set_age_band(codec::age_band(referral.youth()));
+  rec.set_youth_key(youth_key);
   codec::set_time(rec.mutable_received_at(), received);
   codec::set_time(rec.mutable_created_at(), codec::to_ms(now));
   v1::PersonalData personal;
   *personal.mutable_contact() = referral.contact();
   personal.set_summary(referral.summary());
-  rec.set_sealed_personal(seal_.seal(serialize(personal), id));
-  rec.set_referral_digest(digest);
+  if (referral.has_youth()) *personal.mutable_youth() = referral.youth();
+  *personal.mutable_groups() = referral.groups();
+  personal.set_referral_digest(codec::referral_digest(referral));
+  rec.set_sealed_personal(keys->seal(serialize(personal), "personal"));
 
   const std::string primary = referral.concerns().empty() ? std::string() : referral.concerns(0);
   std::string concerns;  // validated codes: no commas
@@ -86,7 +139,7 @@ asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::
   call.add_keys(keys_.referral(platform_id, referral.referral_id()), keys_.queue(), keys_.cases(), keys_.open(),
                 keys_.stats());
   call.add_args(std::to_string(referral.risk()), std::to_string(received), serialize(rec), platform_id,
-                referral.referral_id(), referral.youth().ref(), primary, config::hex(digest), concerns);
+                referral.referral_id(), youth_key, primary, wrapped, concerns);
   auto r = co_await run_script(redis_, script_id::create, std::move(call));
   auto st = status_of(r);
   if (!st) co_return st.error();
@@ -95,12 +148,22 @@ asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::
 
   // The referral id was used before: same content is a duplicate delivery.
   const std::string existing = st->reason;
-  auto f = co_await redis_.exec(command("HMGET", keys_.case_hash(existing), "digest", "state"));
+  auto f = co_await redis_.exec(command("HMGET", keys_.case_hash(existing), "record", "key", "state"));
   if (!f) co_return f.error();
-  if (f->type != reply::kind::array || f->elements.size() != 2 || f->elements[0].is_nil())
+  if (f->type != reply::kind::array || f->elements.size() != 3 || f->elements[0].is_nil())
     co_return make_error_code(error::bad_record);
-  if (f->elements[0].str != config::hex(digest)) co_return make_error_code(error::referral_conflict);
-  const int state = std::atoi(f->elements[1].str.c_str());
+  v1::CaseRecord found;
+  if (!found.ParseFromString(f->elements[0].str)) co_return make_error_code(error::bad_record);
+  std::string digest = found.legacy_referral_digest();  // a case stored before the seal held it
+  if (digest.empty()) {
+    auto existing_keys = seal_.for_case(existing, f->elements[1].str);
+    if (!existing_keys) co_return existing_keys.error();
+    auto pd = codec::open_personal(found, *existing_keys);
+    if (!pd) co_return pd.error();
+    digest = pd->referral_digest();
+  }
+  if (digest != codec::referral_digest(referral)) co_return make_error_code(error::referral_conflict);
+  const int state = std::atoi(f->elements[2].str.c_str());
   co_return created{existing, v1::CaseState_IsValid(state) ? static_cast<v1::CaseState>(state) : v1::CASE_QUEUED, true};
 }
 
@@ -193,7 +256,9 @@ asio::awaitable<result<void>> case_store::decline(std::string case_id, std::stri
                                                   time_point now) {
   auto event = codec::make_event("case.declined", "counselor:" + counselor_id, case_id, now, v1::CASE_QUEUED);
   event.set_counselor_id(counselor_id);
-  event.set_reason(reason);
+  auto sealed = co_await seal_reason(case_id, std::move(reason));
+  if (!sealed) co_return sealed.error();
+  event.set_sealed_reason(std::move(*sealed));
   auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.declined", v1::CASE_QUEUED, now);
   if (!cb) co_return cb.error();
   auto call = transition_call(keys_, case_id, now, event, std::move(*cb));
@@ -211,7 +276,11 @@ asio::awaitable<result<v1::Case>> case_store::resolve(std::string case_id, std::
   auto event = codec::make_event("case.resolved", "counselor:" + counselor_id, case_id, now, v1::CASE_RESOLVED);
   event.set_counselor_id(counselor_id);
   event.set_outcome(outcome);
-  if (!note.empty()) event.set_sealed_note(seal_.seal(note, case_id));
+  if (!note.empty()) {
+    auto keys = co_await keys_of_case(case_id);
+    if (!keys) co_return keys.error();
+    event.set_sealed_note(keys->seal(note, "note"));
+  }
   auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.resolved", v1::CASE_RESOLVED, now, outcome);
   if (!cb) co_return cb.error();
   auto call = transition_call(keys_, case_id, now, event, std::move(*cb));
@@ -227,7 +296,9 @@ asio::awaitable<result<void>> case_store::release(std::string case_id, std::stri
                                                   time_point now) {
   auto event = codec::make_event("case.released", "counselor:" + counselor_id, case_id, now, v1::CASE_QUEUED);
   event.set_counselor_id(counselor_id);
-  event.set_reason(reason);
+  auto sealed = co_await seal_reason(case_id, std::move(reason));
+  if (!sealed) co_return sealed.error();
+  event.set_sealed_reason(std::move(*sealed));
   auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.released", v1::CASE_QUEUED, now);
   if (!cb) co_return cb.error();
   auto call = transition_call(keys_, case_id, now, event, std::move(*cb));
@@ -239,12 +310,14 @@ asio::awaitable<result<void>> case_store::release(std::string case_id, std::stri
 
 asio::awaitable<result<v1::Case>> case_store::cancel(std::string case_id, std::string actor, std::string reason,
                                                      time_point now) {
+  auto sealed_reason = co_await seal_reason(case_id, std::move(reason));
+  if (!sealed_reason) co_return sealed_reason.error();
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
     auto holder = co_await case_field(redis_, keys_.case_hash(case_id), "counselor");
     if (!holder) co_return holder.error();
     auto event = codec::make_event("case.cancelled", actor, case_id, now, v1::CASE_CANCELLED);
     event.set_counselor_id(*holder);
-    event.set_reason(reason);
+    event.set_sealed_reason(*sealed_reason);
     auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.cancelled", v1::CASE_CANCELLED, now);
     if (!cb) co_return cb.error();
     auto call = transition_call(keys_, case_id, now, event, std::move(*cb));
@@ -259,6 +332,13 @@ asio::awaitable<result<v1::Case>> case_store::cancel(std::string case_id, std::s
     co_return co_await get(case_id, view_options{});
   }
   co_return make_error_code(error::wrong_state);
+}
+
+asio::awaitable<result<std::string>> case_store::seal_reason(std::string case_id, std::string reason) {
+  if (reason.empty()) co_return std::string();
+  auto keys = co_await keys_of_case(case_id);
+  if (!keys) co_return keys.error();
+  co_return keys->seal(reason, "reason");
 }
 
 asio::awaitable<result<bool>> case_store::escalate(std::string case_id, int level, time_point now) {

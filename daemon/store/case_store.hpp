@@ -1,7 +1,8 @@
 // Cases, offers and their history in Redis. Every state change is one atomic
 // Lua script that checks the expected state, applies the change and appends
 // the event to the case's history, so replicas racing cannot both win.
-// Contact and summary are sealed (AES-256-GCM) before they leave this class.
+// Everything but the routing facts is sealed (AES-256-GCM, a data key per
+// case wrapped by the master key; crypto.hpp) before it leaves this class.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -37,8 +38,8 @@ struct created {
 
 // Which parts of a case a viewer may see.
 struct view_options {
-  bool personal = false;  // contact and summary (the case's counselor, supervisors)
-  bool history = false;   // the event history (supervisors)
+  bool personal = false;  // contact, summary, youth and groups (the case's counselor, supervisors)
+  bool history = false;   // the event history with the reasons people typed (supervisors)
 };
 
 struct case_filter {
@@ -123,7 +124,13 @@ class case_store {
   // The change feed's key (live/feed.hpp reads it).
   std::string feed_key() const { return keys_.feed(); }
 
-  // Loads the Lua scripts (SCRIPT LOAD); run after every (re)connection.
+  // A youth ref as Redis and the router name it: hex HMAC-SHA256 under the
+  // city's pseudonym key ("" for ""). Continuity compares these.
+  asio::awaitable<result<std::string>> youth_key(std::string youth_ref);
+
+  // Loads the Lua scripts (SCRIPT LOAD) and the pseudonym key (made on first
+  // use); run after every (re)connection. error::bad_config when the keyring
+  // was wrapped by a master key that is not configured (logged).
   asio::awaitable<result<void>> prepare();
 
   // Which platforms get status callbacks: each transition of their cases
@@ -153,6 +160,8 @@ class case_store {
   // withdraws its other offers (their accept then fails with not_yours).
   // Returns the case with personal data.
   asio::awaitable<result<v1::Case>> accept(std::string case_id, std::string counselor_id, time_point now);
+  // Reasons people type (decline, release, cancel) are sealed like resolve
+  // notes and open only in views with history.
   // CASE_OFFERED -> CASE_QUEUED; the counselor is excluded (rule 5). One
   // offer of a broadcast: the case stays offered to the others, if any.
   asio::awaitable<result<void>> decline(std::string case_id, std::string counselor_id, std::string reason,
@@ -221,9 +230,16 @@ class case_store {
                                             std::string reason, time_point now);
 
  private:
+  // The key that names youth refs (keyring "pseudonym"), cached after the first read.
+  asio::awaitable<result<data_key>> pseudonym_key();
+  asio::awaitable<result<case_keys>> keys_of_case(std::string case_id);
+  // "" for an empty reason.
+  asio::awaitable<result<std::string>> seal_reason(std::string case_id, std::string reason);
+
   redis_connection& redis_;
   keys keys_;
   sealer seal_;
+  std::optional<data_key> pseudonym_;
   callback_filter callbacks_;
 };
 

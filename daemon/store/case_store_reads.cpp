@@ -41,7 +41,14 @@ asio::awaitable<result<v1::Case>> case_store::get(std::string case_id, view_opti
   auto st = codec::read_status(*r);
   if (!st.ok) co_return st.error();
   if (!is_array(*r, 3)) co_return make_error_code(error::bad_record);
-  auto c = codec::to_case(codec::to_fields(r->elements[1]), seal_, view.personal);
+  const auto h = codec::to_fields(r->elements[1]);
+  std::optional<case_keys> keys;
+  if (view.personal || view.history) {
+    auto k = codec::keys_of(h, seal_);
+    if (!k) co_return k.error();
+    keys = std::move(*k);
+  }
+  auto c = codec::to_case(h, view.personal ? &*keys : nullptr);
   if (!c) co_return c.error();
   for (const auto& e : r->elements[2].elements) {
     auto* event = c->add_history();
@@ -49,11 +56,18 @@ asio::awaitable<result<v1::Case>> case_store::get(std::string case_id, view_opti
     // A sealed resolve note opens only for views with personal data.
     if (!event->sealed_note().empty()) {
       if (view.personal) {
-        auto note = seal_.open(event->sealed_note(), case_id);
+        auto note = keys->open(event->sealed_note(), "note");
         if (!note) co_return note.error();
         event->set_note(std::move(*note));
       }
       event->clear_sealed_note();
+    }
+    // A reason someone typed: history views only (supervisors).
+    if (!event->sealed_reason().empty()) {
+      auto reason = keys->open(event->sealed_reason(), "reason");
+      if (!reason) co_return reason.error();
+      event->set_reason(std::move(*reason));
+      event->clear_sealed_reason();
     }
   }
   co_return c;
@@ -125,7 +139,7 @@ asio::awaitable<result<v1::CaseList>> case_store::list(case_filter f) {
   v1::CaseList out;
   for (const auto& row : r->elements[0].elements) {
     if (!is_array(row, 2)) co_return make_error_code(error::bad_record);
-    auto c = codec::to_case(codec::to_fields(row.elements[1]), seal_, false);
+    auto c = codec::to_case(codec::to_fields(row.elements[1]), nullptr);
     if (!c) co_return c.error();
     *out.add_cases() = std::move(*c);
   }
@@ -214,18 +228,18 @@ namespace {
 // The rows routing_state.lua and routing_delta.lua share, into `out`.
 bool read_case_rows(const reply& rows, routing_state& out) {
   for (const auto& row : rows.elements) {
-    if (!is_array(row, 4)) return false;
+    if (!is_array(row, 5)) return false;
     v1::CaseRecord rec;
     if (!rec.ParseFromString(row.elements[1].str)) return false;
     routing::queued_case q;
     q.id = row.elements[0].str;
     q.level = rec.risk() == v1::RISK_UNSPECIFIED ? routing::risk::low : static_cast<routing::risk>(rec.risk());
     q.concerns.assign(rec.concerns().begin(), rec.concerns().end());
-    q.priority_group =
-        std::any_of(rec.groups().begin(), rec.groups().end(), [](int g) { return g != v1::GROUP_UNSPECIFIED; });
+    q.priority_group = rec.priority() || std::any_of(rec.legacy_groups().begin(), rec.legacy_groups().end(),
+                                                     [](int g) { return g != v1::GROUP_UNSPECIFIED; });
     q.contact_mode = rec.mode() == v1::MODE_UNSPECIFIED ? routing::mode::phone : static_cast<routing::mode>(rec.mode());
     q.county = rec.county();
-    q.youth_ref = rec.youth().ref();
+    q.youth_ref = row.elements[4].str;  // the keyed ref, as continuity names it
     q.received_at = codec::from_ms(codec::timestamp_ms(rec.received_at()));
     q.created_at = codec::from_ms(codec::timestamp_ms(rec.created_at()));
     q.escalation_level = static_cast<int>(row.elements[2].integer);

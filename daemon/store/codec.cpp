@@ -4,6 +4,7 @@
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <charconv>
@@ -63,6 +64,14 @@ std::string serialize(const google::protobuf::MessageLite& m) {
 
 std::string referral_digest(const v1::Referral& r) { return config::sha256(serialize(r)); }
 
+std::string age_band(const v1::Youth& y) {
+  if (!y.has_age()) return {};
+  if (y.age() < 12) return "<12";
+  if (y.age() < 15) return "12-14";
+  if (y.age() < 18) return "15-17";
+  return "18+";
+}
+
 std::string new_case_id(time_point now) {
   static constexpr char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
   unsigned char rnd[10];
@@ -96,7 +105,25 @@ hash_fields to_fields(const reply& r) {
   return h;
 }
 
-boost::system::result<v1::Case> to_case(const hash_fields& h, const sealer& seal, bool personal) {
+boost::system::result<case_keys> keys_of(const hash_fields& h, const sealer& seal) {
+  auto id = h.find("record");
+  v1::CaseRecord rec;
+  if (id == h.end() || !rec.ParseFromString(id->second)) return make_error_code(error::bad_record);
+  return seal.for_case(rec.case_id(), to_str(h, "key"));
+}
+
+boost::system::result<v1::PersonalData> open_personal(const v1::CaseRecord& rec, const case_keys& keys) {
+  v1::PersonalData pd;
+  if (rec.sealed_personal().empty()) return pd;
+  auto plain = keys.open(rec.sealed_personal(), "personal");
+  if (!plain) return plain.error();
+  const bool parsed = pd.ParseFromString(*plain);
+  OPENSSL_cleanse(plain->data(), plain->size());
+  if (!parsed) return make_error_code(error::bad_record);
+  return pd;
+}
+
+boost::system::result<v1::Case> to_case(const hash_fields& h, const case_keys* personal) {
   v1::CaseRecord rec;
   auto rit = h.find("record");
   if (rit == h.end() || !rec.ParseFromString(rit->second)) return make_error_code(error::bad_record);
@@ -110,10 +137,10 @@ boost::system::result<v1::Case> to_case(const hash_fields& h, const sealer& seal
   c.set_state(static_cast<v1::CaseState>(state));
   c.set_risk(rec.risk());
   *c.mutable_concerns() = rec.concerns();
-  *c.mutable_groups() = rec.groups();
   c.set_mode(rec.mode());
   c.set_county(rec.county());
-  *c.mutable_youth() = rec.youth();
+  // A record written before the seal held them keeps youth and groups in clear.
+  c.set_age_band(rec.has_legacy_youth() ? age_band(rec.legacy_youth()) : rec.age_band());
   c.set_escalation_level(static_cast<std::int32_t>(to_int(h, "escalation")));
   c.set_counselor_id(to_str(h, "counselor"));
   c.set_site_id(to_str(h, "site"));
@@ -132,13 +159,14 @@ boost::system::result<v1::Case> to_case(const hash_fields& h, const sealer& seal
   const auto outcome = to_int(h, "outcome");
   if (v1::Outcome_IsValid(static_cast<int>(outcome))) c.set_outcome(static_cast<v1::Outcome>(outcome));
 
-  if (personal && !rec.sealed_personal().empty()) {
-    auto plain = seal.open(rec.sealed_personal(), rec.case_id());
-    if (!plain) return plain.error();
-    v1::PersonalData pd;
-    if (!pd.ParseFromString(*plain)) return make_error_code(error::bad_record);
-    *c.mutable_contact() = std::move(*pd.mutable_contact());
-    c.set_summary(std::move(*pd.mutable_summary()));
+  if (personal) {
+    auto pd = open_personal(rec, *personal);
+    if (!pd) return pd.error();
+    *c.mutable_contact() = std::move(*pd->mutable_contact());
+    c.set_summary(std::move(*pd->mutable_summary()));
+    if (rec.has_legacy_youth()) *c.mutable_youth() = rec.legacy_youth();
+    if (pd->has_youth()) *c.mutable_youth() = std::move(*pd->mutable_youth());
+    *c.mutable_groups() = rec.legacy_groups_size() > 0 ? rec.legacy_groups() : pd->groups();
   }
   return c;
 }

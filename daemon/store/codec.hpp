@@ -11,13 +11,12 @@
 #include <string>
 #include <string_view>
 
-#include "schedule/time.hpp"
 #include "caseroute/v1/caseroute.pb.h"
+#include "schedule/time.hpp"
 #include "store/crypto.hpp"
 #include "store/redis_connection.hpp"
 
 namespace caseroute::store::codec {
-
 
 std::int64_t to_ms(time_point t);
 time_point from_ms(std::int64_t ms);
@@ -27,8 +26,11 @@ std::int64_t timestamp_ms(const google::protobuf::Timestamp& ts);
 
 // Deterministic protobuf bytes (stable map order), for digests and storage.
 std::string serialize(const google::protobuf::MessageLite& m);
-// SHA-256 of the referral's deterministic bytes, raw 32 bytes.
+// SHA-256 of the referral's deterministic bytes, raw 32 bytes: kept only
+// inside the seal (PersonalData), never beside it.
 std::string referral_digest(const v1::Referral& r);
+// The age band an offer shows ("<12", "12-14", "15-17", "18+"; "" without an age).
+std::string age_band(const v1::Youth& y);
 
 // A new case id: 26 characters of Crockford base32 (48-bit time, 80 random
 // bits), so ids sort by creation time and never collide in practice.
@@ -42,9 +44,16 @@ using hash_fields = std::map<std::string, std::string>;
 // A flat HGETALL reply (field, value, field, value, ...).
 hash_fields to_fields(const reply& r);
 
-// Builds the case view from its hash. Personal data is opened only when
-// `personal` is set; failures there (or an unparsable record) are bad_record.
-boost::system::result<v1::Case> to_case(const hash_fields& h, const sealer& seal, bool personal);
+// The keys that open a case's sealed fields, from its hash field "key".
+boost::system::result<case_keys> keys_of(const hash_fields& h, const sealer& seal);
+
+// Builds the case view from its hash. Sealed data (contact, summary, youth,
+// groups) is opened only when `personal` is given; failures there (or an
+// unparsable record) are bad_record.
+boost::system::result<v1::Case> to_case(const hash_fields& h, const case_keys* personal);
+
+// The sealed part of a record: opened, or for a record without one, empty.
+boost::system::result<v1::PersonalData> open_personal(const v1::CaseRecord& rec, const case_keys& keys);
 
 // The first element of a script's answer: "ok" -> success; "err" with a
 // reason -> the matching error; "retry" -> error::wrong_state with retry set.

@@ -14,11 +14,14 @@ namespace caseroute::store {
 // starts with "{P}:v1:"). Times are integer milliseconds since the epoch.
 //
 //   case:<id>                 hash   state, risk, created, received, escalation,
-//                                    record (CaseRecord bytes; personal data sealed),
-//                                    digest (hex SHA-256 of the referral), platform,
-//                                    referral, youth, concern (primary), counselor,
-//                                    site, offered, offer_expires, accepted,
-//                                    resolved, cancelled, outcome
+//                                    record (CaseRecord bytes; all but the routing
+//                                    facts sealed), key (the case's data key, wrapped
+//                                    by the master key: deleting it shreds the case),
+//                                    platform, referral, youth (the keyed youth ref),
+//                                    concern (primary), counselor, site, offered,
+//                                    offer_expires, accepted, resolved, cancelled,
+//                                    outcome; cases stored before per-case keys have
+//                                    no key and a digest (hex SHA-256 of the referral)
 //   case:<id>:history         list   binary Event messages, oldest first
 //   case:<id>:excluded        set    counselor ids who declined, let an offer
 //                                    expire or released the case (rule 5)
@@ -32,8 +35,11 @@ namespace caseroute::store {
 //                                    missed_offers (consecutive expired offers)
 //   counselor:<id>:cases      set    the counselor's offered + active case ids (load)
 //   counselors                set    counselor ids with live state
-//   youth:<ref>               zset   counselor id -> ms of their last resolution
-//                                    for this youth (continuity)
+//   youth:<key>               zset   counselor id -> ms of their last resolution
+//                                    for this youth (continuity); <key> is the hex
+//                                    HMAC-SHA256 of the youth ref under the pseudonym key
+//   keyring                   hash   pseudonym -> the pseudonym key, wrapped by the
+//                                    master key (crypto.hpp; caseroute key rotate rewraps it)
 //   closed                    zset   resolved and cancelled case ids, score = closed ms
 //                                    (retention purges them; purge.lua)
 //   stats:<yyyy-mm>           hash   anonymous counts of purged cases by close month
@@ -74,7 +80,9 @@ class keys {
   std::string counselor_cases(std::string_view counselor_id) const;
   std::string counselor_crisis(std::string_view counselor_id) const;
   std::string counselors() const;
-  std::string youth(std::string_view youth_ref) const;
+  // youth_key: the keyed youth ref (case_store), never the ref itself.
+  std::string youth(std::string_view youth_key) const;
+  std::string keyring() const;
   // Status callbacks (intake/callbacks.*, store/outbox.*).
   std::string outbox(std::string_view case_id) const;
   std::string outbox_due() const;

@@ -129,7 +129,7 @@ asio::awaitable<http::response> get_case(context& ctx, caller who, http::request
     const bool theirs = offered_to_them || (c->counselor_id() == who.id &&
                                             (c->state() == v1::CASE_OFFERED || c->state() == v1::CASE_ACTIVE));
     if (!theirs) co_return fail(req, http::permission_denied("the case is not offered or assigned to you"));
-    api::show(api::counselor_view_of(*c), *c);
+    api::show(api::counselor_view_of(*c, ctx.cfg->privacy.summary_in_offers), *c);
   } else {
     api::show(case_view::supervisor_case, *c);
     if (c->state() == v1::CASE_QUEUED) {

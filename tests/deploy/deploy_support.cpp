@@ -60,6 +60,8 @@ command_result check_config(const std::string& config_text, const std::vector<st
     const std::string key = dir + "/secret-" + std::to_string(n++) + ".key";
     // 32 bytes as 64 hex characters: what openssl rand -hex 32 writes.
     write_file(key, std::string(64, 'a') + "\n");
+    // Private to the daemon's user, as the loader requires of a secret.
+    std::filesystem::permissions(key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     if (text.find(secret) == std::string::npos) return {-1, "the config does not name " + secret};
     text = replace_all(text, secret, key);
   }

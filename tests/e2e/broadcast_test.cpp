@@ -102,6 +102,19 @@ TEST_F(broadcast, crisis_case_is_offered_to_every_eligible_at_once_and_the_first
   EXPECT_EQ(offered.state(), v1::CASE_OFFERED);
   EXPECT_TRUE(offered.counselor_id().empty()) << offered.counselor_id();
   EXPECT_EQ(as_set(offered.offered_to()), (std::set<std::string>{"c1", "c5"}));
+  // The platform never learns who holds an offer, nor where.
+  auto platform_view = api_->platform("GET", "/v1/referrals/ref-bc-1");
+  ASSERT_EQ(platform_view.status, 200) << platform_view.body;
+  EXPECT_EQ(platform_view.body.find("offeredTo"), std::string::npos) << platform_view.body;
+  EXPECT_EQ(platform_view.body.find("siteId"), std::string::npos) << platform_view.body;
+  EXPECT_EQ(platform_view.body.find("c5"), std::string::npos) << platform_view.body;
+  EXPECT_EQ(parse<v1::Case>(platform_view.body).state(), v1::CASE_OFFERED);
+  // Every recipient of the broadcast sees routing facts, no contact or summary.
+  auto c1_offers = parse<v1::OfferList>(api_->as("c1", "GET", "/v1/me/offers").body);
+  for (const auto& o : c1_offers.offers()) {
+    EXPECT_FALSE(o.case_().has_contact()) << o.case_().DebugString();
+    EXPECT_TRUE(o.case_().summary().empty());
+  }
   EXPECT_FALSE(has_offer("c2", case_id));  // holds depression, not crisis-trained
   EXPECT_FALSE(has_offer("c4", case_id));  // crisis-trained, does not hold depression
   const auto at_offer = loads();

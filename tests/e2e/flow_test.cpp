@@ -27,12 +27,22 @@ TEST_F(flow, referral_is_offered_to_best_counselor_accepted_resolved_and_platfor
 
   auto offers = parse<v1::OfferList>(api_->as("c1", "GET", "/v1/me/offers").body);
   ASSERT_EQ(offers.offers_size(), 1);
-  EXPECT_EQ(offers.offers(0).case_().contact().phone(), "13900000000");  // the case's counselor sees contact
+  // An offer carries routing facts only: contact, summary and youth after accept.
+  const auto& offered = offers.offers(0).case_();
+  EXPECT_FALSE(offered.has_contact()) << offered.DebugString();
+  EXPECT_TRUE(offered.summary().empty());
+  EXPECT_FALSE(offered.has_youth());
+  EXPECT_EQ(offered.risk(), v1::RISK_MEDIUM);
+  EXPECT_EQ(offered.age_band(), "15-17");
   EXPECT_TRUE(offers.offers(0).has_expires_at());
+  auto before = parse<v1::Case>(api_->as("c1", "GET", "/v1/cases/" + case_id).body);
+  EXPECT_FALSE(before.has_contact()) << before.DebugString();
 
   auto accepted = api_->as("c1", "POST", "/v1/cases/" + case_id + "/accept");
   ASSERT_EQ(accepted.status, 200) << accepted.body;
   EXPECT_EQ(parse<v1::Case>(accepted.body).state(), v1::CASE_ACTIVE);
+  EXPECT_EQ(parse<v1::Case>(accepted.body).contact().phone(), "13900000000");  // the case's counselor sees contact
+  EXPECT_EQ(parse<v1::Case>(accepted.body).youth().age(), 15u);
 
   auto mine = parse<v1::CaseList>(api_->as("c1", "GET", "/v1/me/cases").body);
   ASSERT_EQ(mine.cases_size(), 1);

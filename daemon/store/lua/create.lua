@@ -4,15 +4,15 @@
 --         9 open, 10 stats
 --   args  1-4 the transition head: the new case id, now ms (its created time),
 --         event case.created; 5 risk, 6 received ms, 7 record, 8 platform,
---         9 referral id, 10 youth ref, 11 primary concern, 12 referral
---         digest (hex), 13 every concern code, comma-separated (the feed
---         stamps them on the case's events)
+--         9 referral id, 10 youth key (the keyed youth ref), 11 primary
+--         concern, 12 the case's data key, wrapped, 13 every concern code,
+--         comma-separated (the feed stamps them on the case's events)
 -- Output: {'ok', case id}, or {'dup', existing case id}: the caller compares
---   digests (same content is a duplicate, else a conflict)
+--   the sealed digests (same content is a duplicate, else a conflict)
 transition()
 local referral, queue, cases, open, stats = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local risk, received, record, platform = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local referral_id, youth, concern, digest, concerns = ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
+local referral_id, youth, concern, wrapped_key, concerns = ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
 
 local existing = redis.call('GET', referral)
 if existing then return {'dup', existing} end
@@ -20,7 +20,7 @@ redis.call('SET', referral, case_id)
 redis.call('HSET', case_key,
   'state', QUEUED, 'risk', risk, 'created', now, 'received', received,
   'escalation', 0, 'record', record, 'platform', platform, 'referral', referral_id,
-  'youth', youth, 'concern', concern, 'concerns', concerns, 'digest', digest)
+  'youth', youth, 'concern', concern, 'concerns', concerns, 'key', wrapped_key)
 redis.call('ZADD', queue, now, case_id)
 redis.call('ZADD', cases, now, case_id)
 redis.call('SADD', open, case_id)

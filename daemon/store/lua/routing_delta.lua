@@ -21,7 +21,7 @@ for i = 5, 4 + case_count do
   local id = ARGV[i]
   local f = redis.call('HMGET', keys.case_hash(id), 'state', 'record', 'escalation', 'youth')
   if tonumber(f[1]) == QUEUED and f[2] then
-    cases[#cases + 1] = {id, f[2], tonumber(f[3]) or 0, redis.call('SMEMBERS', keys.excluded(id))}
+    cases[#cases + 1] = {id, f[2], tonumber(f[3]) or 0, redis.call('SMEMBERS', keys.excluded(id)), f[4] or ''}
   else
     gone[#gone + 1] = id
   end

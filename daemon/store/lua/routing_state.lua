@@ -7,11 +7,11 @@
 --         since ms, 4 (optional) the one case to read ('' = none; absent =
 --         every queued case)
 -- Output: {cases, counselors, continuity}:
---   cases:       {id, record, escalation, {excluded ids}} per queued case
+--   cases:       {id, record, escalation, {excluded ids}, youth key} per queued case
 --   counselors:  {id, available, last_offer ms, load, available_at ms, missed offers,
 --                last resolved ms, last crisis resolved ms, {crisis accepted ms}}
 --                per counselor with state
---   continuity:  {youth ref, {counselor ids}} per queued youth ref
+--   continuity:  {youth key, {counselor ids}} per queued youth key
 local queue, counselors_set = KEYS[1], KEYS[2]
 local keys, continuity_since, crisis_since, only_case = keys_from(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
 
@@ -25,7 +25,7 @@ end
 for _, id in ipairs(ids) do
   local f = redis.call('HMGET', keys.case_hash(id), 'state', 'record', 'escalation', 'youth')
   if tonumber(f[1]) == QUEUED and f[2] then
-    cases[#cases + 1] = {id, f[2], tonumber(f[3]) or 0, redis.call('SMEMBERS', keys.excluded(id))}
+    cases[#cases + 1] = {id, f[2], tonumber(f[3]) or 0, redis.call('SMEMBERS', keys.excluded(id)), f[4] or ''}
     if f[4] and f[4] ~= '' then refs[f[4]] = true end
   end
 end

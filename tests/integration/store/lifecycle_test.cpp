@@ -36,7 +36,9 @@ TEST_F(lifecycle, create_offer_accept_resolve_records_history_and_times) {
     EXPECT_EQ(c.counselor_id(), "c001");
     EXPECT_EQ(c.site_id(), "hubin-01");
     EXPECT_EQ(c.concerns_size(), 2);
-    EXPECT_EQ(c.youth().ref(), "y-1");
+    EXPECT_FALSE(c.has_youth());  // sealed: opened only for views with personal data
+    EXPECT_EQ(c.age_band(), "15-17");
+    EXPECT_EQ((co_await s.get(id, {.personal = true})).value().youth().ref(), "y-1");
     EXPECT_EQ(c.created_at().seconds(), seconds_of(at()));
     EXPECT_EQ(c.offered_at().seconds(), seconds_of(at(1s)));
     EXPECT_EQ(c.accepted_at().seconds(), seconds_of(at(5s)));
@@ -56,7 +58,11 @@ TEST_F(lifecycle, create_offer_accept_resolve_records_history_and_times) {
     EXPECT_TRUE(co_await s.resolve(id, "c001", v1::OUTCOME_COUNSELED, "", at(61s)));
     EXPECT_EQ((co_await s.get(id, {.history = true})).value().history_size(), 4);
   });
-  EXPECT_EQ(server().cli({"ZCARD", "{test:city}:v1:youth:y-1"}), "1");
+  // Continuity is recorded under the keyed youth ref, never the ref itself.
+  EXPECT_EQ(server().cli({"EXISTS", "{test:city}:v1:youth:y-1"}), "0");
+  const auto youth_keys = server().cli({"KEYS", "{test:city}:v1:youth:*"});
+  EXPECT_EQ(youth_keys.size(), std::string("{test:city}:v1:youth:").size() + 64) << youth_keys;
+  EXPECT_EQ(server().cli({"ZCARD", youth_keys}), "1");
 }
 
 // A counselor may write the youth's details into a resolve note: it is sealed

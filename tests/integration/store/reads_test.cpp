@@ -39,6 +39,9 @@ TEST_F(reads, routing_state_has_queued_cases_counselors_and_continuity) {
     (co_await s.set_availability("c001", true, at(24h))).value();
 
     auto st = (co_await s.load_routing_state(at(24h + 10s), std::chrono::hours(24 * 90))).value();
+    // The router sees keyed youth refs (continuity compares them).
+    const auto y9 = (co_await s.youth_key("y-9")).value(), y7 = (co_await s.youth_key("y-7")).value();
+    const auto y6 = (co_await s.youth_key("y-6")).value();
     std::map<std::string, const routing::queued_case*> q;
     for (const auto& c : st.queued) q[c.id] = &c;
     EXPECT_EQ(q.size(), 3u);
@@ -49,7 +52,7 @@ TEST_F(reads, routing_state_has_queued_cases_counselors_and_continuity) {
     EXPECT_TRUE(q[q9]->priority_group);
     EXPECT_EQ(q[q9]->contact_mode, routing::mode::phone);
     EXPECT_EQ(q[q9]->county, "411202");
-    EXPECT_EQ(q[q9]->youth_ref, "y-9");
+    EXPECT_EQ(q[q9]->youth_ref, y9);
     EXPECT_EQ(q[q9]->created_at, at(24h));
     EXPECT_EQ(q[q9]->received_at, time_point(std::chrono::seconds(1'772'440'000)));
     EXPECT_EQ(q[declined]->excluded, (std::set<std::string>{"c002"}));
@@ -66,13 +69,13 @@ TEST_F(reads, routing_state_has_queued_cases_counselors_and_continuity) {
     EXPECT_FALSE(st.counselors["c004"].available);
     EXPECT_EQ(st.counselors["c004"].load, 0);
 
-    EXPECT_EQ(st.continuity["y-9"], (std::set<std::string>{"c001"}));
-    EXPECT_EQ(st.continuity["y-7"], (std::set<std::string>{"c003"}));
-    EXPECT_FALSE(st.continuity.count("y-6"));  // not queued
+    EXPECT_EQ(st.continuity[y9], (std::set<std::string>{"c001"}));
+    EXPECT_EQ(st.continuity[y7], (std::set<std::string>{"c003"}));
+    EXPECT_FALSE(st.continuity.count(y6));  // not queued
 
     // Outside the window the old resolution no longer counts.
     auto later = (co_await s.load_routing_state(at(24h + 10s), std::chrono::hours(12))).value();
-    EXPECT_TRUE(later.continuity["y-9"].empty());
+    EXPECT_TRUE(later.continuity[y9].empty());
 
     // A supervisor request reads one case, or none, with the same counselors.
     std::optional<std::string> one = q9;
@@ -80,7 +83,7 @@ TEST_F(reads, routing_state_has_queued_cases_counselors_and_continuity) {
     CO_ASSERT_TRUE(single.queued.size() == 1);
     EXPECT_EQ(single.queued[0].id, q9);
     EXPECT_EQ(single.continuity.size(), 1u);
-    EXPECT_EQ(single.continuity["y-9"], (std::set<std::string>{"c001"}));
+    EXPECT_EQ(single.continuity[y9], (std::set<std::string>{"c001"}));
     std::optional<std::string> not_queued = offered;
     auto gone = (co_await s.load_routing_state(at(24h + 10s), std::chrono::hours(24 * 90), not_queued)).value();
     EXPECT_TRUE(gone.queued.empty());

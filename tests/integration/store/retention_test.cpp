@@ -46,7 +46,7 @@ asio::awaitable<std::string> resolved_case(store::case_store& s, const std::stri
 using retention = store_test;
 
 TEST_F(retention, purges_old_closed_cases_and_keeps_new_and_open_ones) {
-  std::string old_resolved, old_cancelled, new_resolved, open_case;
+  std::string old_resolved, old_cancelled, new_resolved, open_case, y1, y3;
   run([&](env& e) -> asio::awaitable<void> {
     auto& s = e.store;
     // An old case that was declined once (excluded set), then resolved.
@@ -63,6 +63,8 @@ TEST_F(retention, purges_old_closed_cases_and_keeps_new_and_open_ones) {
 
     // Cutoff: one day after the start; the continuity window starts after the old resolution (1h).
     const auto cutoff = at(24h);
+    y1 = (co_await s.youth_key("y-1")).value();
+    y3 = (co_await s.youth_key("y-3")).value();
     EXPECT_EQ((co_await s.purge_closed(cutoff, 100, at(2h))).value(), 2);
     // A second pass finds nothing left to purge.
     EXPECT_EQ((co_await s.purge_closed(cutoff, 100, at(2h))).value(), 0);
@@ -114,12 +116,13 @@ TEST_F(retention, purges_old_closed_cases_and_keeps_new_and_open_ones) {
     EXPECT_EQ(all.find(secret), std::string::npos) << secret;
 
   // Continuity: the youth zset stays, but entries older than the window are trimmed.
-  EXPECT_EQ(server().cli({"EXISTS", "{test:city}:v1:youth:y-1"}), "0");  // its one entry was before the window
-  EXPECT_EQ(server().cli({"ZCARD", "{test:city}:v1:youth:y-3"}), "1");   // untouched
+  EXPECT_EQ(server().cli({"EXISTS", "{test:city}:v1:youth:" + y1}), "0");  // its one entry was before the window
+  EXPECT_EQ(server().cli({"ZCARD", "{test:city}:v1:youth:" + y3}), "1");   // untouched
 }
 
 TEST_F(retention, batches_are_bounded_and_the_rest_goes_next_time) {
-  run([](env& e) -> asio::awaitable<void> {
+  std::string yb;
+  run([&yb](env& e) -> asio::awaitable<void> {
     auto& s = e.store;
     for (int i = 0; i < 5; ++i)
       co_await resolved_case(s, "R-b" + std::to_string(i), at(std::chrono::minutes(30 + i)), "y-b");
@@ -128,12 +131,13 @@ TEST_F(retention, batches_are_bounded_and_the_rest_goes_next_time) {
     EXPECT_EQ((co_await s.purge_closed(at(24h), 2)).value(), 1);
     const store::case_filter all;
     EXPECT_EQ((co_await s.list(all)).value().cases_size(), 0);
+    yb = (co_await s.youth_key("y-b")).value();
   });
   EXPECT_EQ(server().cli({"ZCARD", "{test:city}:v1:closed"}), "0");
   EXPECT_EQ(server().cli({"HGET", "{test:city}:v1:stats:2026-03", "purged"}), "5");
   EXPECT_EQ(server().cli({"HGET", "{test:city}:v1:stats:2026-03", "outcome:OUTCOME_HOME_VISIT"}), "5");
   // The continuity cutoff defaults to the epoch: the youth's entry stays.
-  EXPECT_EQ(server().cli({"ZCARD", "{test:city}:v1:youth:y-b"}), "1");
+  EXPECT_EQ(server().cli({"ZCARD", "{test:city}:v1:youth:" + yb}), "1");
 }
 
 }  // namespace

@@ -16,41 +16,45 @@ constexpr bool _ = false;  // cleared
 
 struct row {
   const char* field;
-  bool platform, offer, held, closed, list_row, whole;
+  bool platform, offer, offer_summary, held, closed, list_row, whole;
 };
 
 // clang-format off
-// offer: counselor_offer, held: counselor_case, closed: counselor_closed,
-// list_row: supervisor_row, whole: supervisor_case.
+// offer: counselor_offer, offer_summary: counselor_offer_summary (the
+// configuration shows the summary in offers), held: counselor_case, closed:
+// counselor_closed, list_row: supervisor_row, whole: supervisor_case.
+// The platform sees state, times, level and outcome, never who or where; an
+// offer shows routing facts only (no contact, youth or groups).
 const row table[] = {
-    // field             platform offer held closed list_row whole
-    {"case_id",             X,     X,    X,    X,     X,      X},
-    {"referral_id",         X,     X,    X,    X,     X,      X},
-    {"platform_id",         X,     X,    X,    X,     X,      X},
-    {"state",               X,     X,    X,    X,     X,      X},
-    {"risk",                X,     X,    X,    X,     X,      X},
-    {"concerns",            X,     X,    X,    X,     X,      X},
-    {"groups",              X,     X,    X,    X,     X,      X},
-    {"mode",                X,     X,    X,    X,     X,      X},
-    {"county",              X,     X,    X,    X,     X,      X},
-    {"youth",               X,     X,    X,    X,     X,      X},
-    {"escalation_level",    X,     X,    X,    X,     X,      X},
-    {"counselor_id",        _,     X,    X,    X,     X,      X},
-    {"site_id",             X,     X,    X,    X,     X,      X},
-    {"offered_to",          X,     X,    X,    X,     X,      X},
-    {"received_at",         X,     X,    X,    X,     X,      X},
-    {"created_at",          X,     X,    X,    X,     X,      X},
-    {"offered_at",          X,     X,    X,    X,     X,      X},
-    {"offer_expires_at",    X,     X,    X,    X,     X,      X},
-    {"accepted_at",         X,     X,    X,    X,     X,      X},
-    {"resolved_at",         X,     X,    X,    X,     X,      X},
-    {"cancelled_at",        X,     X,    X,    X,     X,      X},
-    {"outcome",             X,     X,    X,    X,     X,      X},
-    {"contact",             _,     X,    X,    _,     _,      X},
-    {"summary",             _,     X,    X,    _,     _,      X},
-    {"history",             _,     _,    _,    _,     _,      X},
-    {"wait_reason",         _,     _,    _,    _,     _,      X},
-    {"next_eligible_at",    _,     _,    _,    _,     _,      X},
+    // field            platform offer +summary held closed list_row whole
+    {"case_id",             X,     X,     X,     X,    X,     X,      X},
+    {"referral_id",         X,     X,     X,     X,    X,     X,      X},
+    {"platform_id",         X,     X,     X,     X,    X,     X,      X},
+    {"state",               X,     X,     X,     X,    X,     X,      X},
+    {"risk",                _,     X,     X,     X,    X,     X,      X},
+    {"concerns",            _,     X,     X,     X,    X,     X,      X},
+    {"groups",              _,     _,     _,     X,    _,     _,      X},
+    {"mode",                _,     X,     X,     X,    X,     X,      X},
+    {"county",              _,     X,     X,     X,    X,     X,      X},
+    {"age_band",            _,     X,     X,     X,    X,     X,      X},
+    {"youth",               _,     _,     _,     X,    _,     _,      X},
+    {"escalation_level",    X,     X,     X,     X,    X,     X,      X},
+    {"counselor_id",        _,     X,     X,     X,    X,     X,      X},
+    {"site_id",             _,     X,     X,     X,    X,     X,      X},
+    {"offered_to",          _,     X,     X,     X,    X,     X,      X},
+    {"received_at",         X,     X,     X,     X,    X,     X,      X},
+    {"created_at",          X,     X,     X,     X,    X,     X,      X},
+    {"offered_at",          X,     X,     X,     X,    X,     X,      X},
+    {"offer_expires_at",    X,     X,     X,     X,    X,     X,      X},
+    {"accepted_at",         X,     X,     X,     X,    X,     X,      X},
+    {"resolved_at",         X,     X,     X,     X,    X,     X,      X},
+    {"cancelled_at",        X,     X,     X,     X,    X,     X,      X},
+    {"outcome",             X,     X,     X,     X,    X,     X,      X},
+    {"contact",             _,     _,     _,     X,    _,     _,      X},
+    {"summary",             _,     _,     X,     X,    _,     _,      X},
+    {"history",             _,     _,     _,     _,    _,     _,      X},
+    {"wait_reason",         _,     _,     _,     _,    _,     _,      X},
+    {"next_eligible_at",    _,     _,     _,     _,    _,     _,      X},
 };
 // clang-format on
 
@@ -63,6 +67,7 @@ struct column {
 const column columns[] = {
     {case_view::platform, "platform", &row::platform},
     {case_view::counselor_offer, "counselor_offer", &row::offer},
+    {case_view::counselor_offer_summary, "counselor_offer_summary", &row::offer_summary},
     {case_view::counselor_case, "counselor_case", &row::held},
     {case_view::counselor_closed, "counselor_closed", &row::closed},
     {case_view::supervisor_row, "supervisor_row", &row::list_row},
@@ -89,6 +94,7 @@ v1::Case full_case() {
   c.set_county("410102");
   c.mutable_youth()->set_ref("y-1");
   c.mutable_youth()->set_age(15);
+  c.set_age_band("15-17");
   c.set_escalation_level(1);
   c.set_counselor_id("c1");
   c.set_site_id("s1");
@@ -164,6 +170,7 @@ TEST(case_views, a_counselor_sees_an_offer_until_the_case_is_theirs) {
   auto c = full_case();
   c.set_state(v1::CASE_OFFERED);
   EXPECT_EQ(counselor_view_of(c), case_view::counselor_offer);
+  EXPECT_EQ(counselor_view_of(c, true), case_view::counselor_offer_summary);
   c.set_state(v1::CASE_ACTIVE);
   EXPECT_EQ(counselor_view_of(c), case_view::counselor_case);
 }

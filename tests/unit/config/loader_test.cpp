@@ -237,13 +237,17 @@ class load_config_test : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() /
            ("caseroute-config-test-" + std::to_string(rd()) + std::to_string(rd()));
     std::filesystem::create_directories(dir_);
-    write("p1.key", "platform-secret\n");
+    write("p1.key", std::string(platform_secret) + "\n");
     write("data.key", std::string(64, 'a') + "\n");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
+  // Secrets are written private to their owner, as the loader requires.
   void write(const std::string& name, const std::string& content) {
     std::ofstream(dir_ / name, std::ios::binary) << content;
+    std::filesystem::permissions(dir_ / name, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   }
+  void fs_remove(const std::string& name) { std::filesystem::remove(dir_ / name); }
+  static constexpr const char* platform_secret = "platform-secret-of-at-least-32-bytes";
   load_result load(const std::string& yaml) {
     write("caseroute.yaml", yaml);
     return load_config(dir_ / "caseroute.yaml");
@@ -254,7 +258,7 @@ class load_config_test : public ::testing::Test {
 TEST_F(load_config_test, reads_secrets_relative_to_the_config_file) {
   const load_result r = load(base_yaml());
   ASSERT_TRUE(r.cfg) << all_problems(r);
-  EXPECT_EQ(r.cfg->platforms[0].secret, "platform-secret");
+  EXPECT_EQ(r.cfg->platforms[0].secret, platform_secret);
   EXPECT_EQ(r.cfg->platforms[0].secret_file, "p1.key");
   EXPECT_EQ(r.cfg->privacy.encryption_key, std::string(32, '\xaa'));
 }
@@ -289,6 +293,52 @@ TEST_F(load_config_test, reports_secret_problems_together_with_parse_errors) {
   const load_result r = load(base_yaml() + "log: {level: loud}\n");
   EXPECT_TRUE(has_problem(r.errors, 20, "cannot read")) << all_problems(r);
   EXPECT_TRUE(has_problem(r.errors, 22, "log.level")) << all_problems(r);
+}
+
+TEST_F(load_config_test, refuses_secret_files_that_group_or_others_can_read) {
+  namespace fs = std::filesystem;
+  fs::permissions(dir_ / "p1.key", fs::perms::group_read, fs::perm_options::add);
+  fs::permissions(dir_ / "data.key", fs::perms::others_read, fs::perm_options::add);
+  const load_result r = load(base_yaml());
+  EXPECT_FALSE(r.cfg);
+  EXPECT_TRUE(has_problem(r.errors, 21, "accessible by group or others (mode 0640)")) << all_problems(r);
+  EXPECT_TRUE(has_problem(r.errors, 21, "chmod 600")) << all_problems(r);
+  EXPECT_TRUE(has_problem(r.errors, 20, "accessible by group or others (mode 0604)")) << all_problems(r);
+}
+
+TEST_F(load_config_test, refuses_an_hmac_secret_shorter_than_32_bytes) {
+  write("p1.key", std::string(31, 's') + "\n");
+  const load_result r = load(base_yaml());
+  EXPECT_FALSE(r.cfg);
+  EXPECT_TRUE(has_problem(r.errors, 21, "holds 31 bytes; an HMAC secret needs at least 32")) << all_problems(r);
+  write("p1.key", std::string(32, 's') + "\n");
+  EXPECT_TRUE(load(base_yaml()).cfg);
+}
+
+TEST_F(load_config_test, refuses_a_data_key_of_32_hex_characters_or_any_other_size) {
+  for (const std::string& bad : {std::string(32, 'a'), std::string(32, 'a') + "\n", std::string(63, 'a'),
+                                 std::string(65, 'a'), std::string(31, 'x'), std::string(33, 'x')}) {
+    write("data.key", bad);
+    const load_result r = load(base_yaml());
+    EXPECT_FALSE(r.cfg) << bad.size() << " bytes";
+    EXPECT_TRUE(has_problem(r.errors, 20, "64 hex characters or exactly 32 raw bytes")) << all_problems(r);
+  }
+}
+
+TEST_F(load_config_test, reads_previous_keys_for_a_rotation) {
+  write("old.key", std::string(64, 'b') + "\n");
+  const load_result r = load(testing::edited(
+      "encryption_key_file: data.key", "encryption_key_file: data.key, previous_encryption_key_files: [old.key]"));
+  ASSERT_TRUE(r.cfg) << all_problems(r);
+  ASSERT_EQ(r.cfg->privacy.previous_encryption_keys.size(), 1u);
+  EXPECT_EQ(r.cfg->privacy.previous_encryption_keys[0], std::string(32, '\xbb'));
+  EXPECT_FALSE(r.cfg->privacy.summary_in_offers);
+  fs_remove("old.key");
+  EXPECT_TRUE(
+      has_problem(load(testing::edited("encryption_key_file: data.key",
+                                       "encryption_key_file: data.key, previous_encryption_key_files: [old.key]"))
+                      .errors,
+                  20, "privacy.previous_encryption_key_files[0]: cannot read"));
 }
 
 TEST_F(load_config_test, reports_a_missing_config_file) {

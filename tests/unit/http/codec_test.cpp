@@ -132,6 +132,30 @@ TEST(codec, binary_protobuf_round_trips) {
   EXPECT_EQ(again.referral_id(), "r-9");
 }
 
+// Field 99 inside youth, then field 98 at the top: a binary body with fields
+// the schema does not define is refused as JSON would be, naming the path.
+TEST(codec, binary_protobuf_with_unknown_fields_is_rejected_like_json) {
+  Referral in;
+  in.set_referral_id("r-9");
+  in.mutable_youth()->set_ref("y-1");
+  const std::string extra_youth = std::string("\x9a\x06\x04", 3) + "IDXX";  // field 99, wire type 2
+  std::string youth = in.youth().SerializeAsString() + extra_youth;
+  in.clear_youth();
+  const std::string body = in.SerializeAsString() + "\x42" + static_cast<char>(youth.size()) + youth;
+  Referral out;
+  auto e = decode(json_request(body, "application/x-protobuf"), out);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->status, 400);
+  EXPECT_EQ(e->field, "youth.99");
+  EXPECT_NE(e->message.find("unknown field"), std::string::npos) << e->message;
+  EXPECT_FALSE(out.has_youth());
+
+  auto top =
+      decode(json_request(in.SerializeAsString() + std::string("\x90\x06\x01", 3), "application/x-protobuf"), out);
+  ASSERT_TRUE(top);
+  EXPECT_EQ(top->field, "98");
+}
+
 TEST(codec, malformed_binary_is_rejected) {
   Referral out;
   auto e = decode(json_request("\x0a\xff\xff\xff", "application/x-protobuf"), out);
