@@ -92,6 +92,9 @@ class edge : public generated_config_test {
   // config/test.yaml with `server` and `limits` lines added.
   void start_with(const std::string& server_lines, const std::string& limits_block = "") {
     auto yaml = replace_once(test_yaml(), "server:\n", "server:\n" + server_lines);
+    // config/test.yaml ends with its limits: block (the per-address rate off);
+    // a test's own block replaces it.
+    if (const auto at = yaml.find("\nlimits:\n"); !limits_block.empty() && at != std::string::npos) yaml.resize(at + 1);
     write_config(yaml + limits_block);
     start();
   }
