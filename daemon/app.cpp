@@ -98,7 +98,11 @@ asio::awaitable<http::response> readyz(api::context& ctx, api::caller, http::req
 asio::awaitable<http::response> scrape(api::context& ctx, api::caller, http::request) {
   auto& metrics = ctx.metrics;
   metrics.set("caseroute_redis_up", {}, ctx.redis.connected() ? 1 : 0);
-  if (ctx.redis.connected()) {
+  // The case gauges walk every open case: anonymous scrapes read a snapshot
+  // at most limits.metrics_refresh old (stamped first, so scrapes meanwhile do too).
+  const auto at = std::chrono::steady_clock::now();
+  if (ctx.redis.connected() && at - ctx.gauges_read_at >= ctx.cfg->limits.metrics_refresh) {
+    ctx.gauges_read_at = at;
     auto view = co_await ctx.store.queue_view(now());
     if (view) {
       metrics.clear("caseroute_cases");
@@ -136,6 +140,7 @@ struct app::runtime {
   store::case_store store;
   store::outbox outbox;
   metrics::registry metrics;
+  http::rate_limiter limits;
   live::hub hub;
   api::waiting waits;
   // The change feed, on a connection of its own (its blocking XREAD).
@@ -153,6 +158,7 @@ struct app::runtime {
       : redis(io, ep, cfg->redis.command_timeout),
         store(redis, store::keys(cfg->redis.key_prefix), make_sealer(*cfg)),
         outbox(redis, store::keys(cfg->redis.key_prefix)),
+        limits(cfg->limits),
         hub(io),
         feed_redis(io, ep, cfg->redis.command_timeout),
         feed(io, feed_redis, store.feed_key(), hub),
@@ -162,13 +168,20 @@ struct app::runtime {
         callbacks(ctx, outbox),
         retention(io, store, metrics, ctx.cfg),
         server(io, cfg->server, router,
-               http::server_hooks{[this](std::string_view route, std::string_view method, int status, double secs) {
-                 metrics.inc("caseroute_http_requests_total", {{"route", std::string(route)},
-                                                               {"method", std::string(method)},
-                                                               {"status", std::to_string(status)}});
-                 metrics.observe("caseroute_http_request_duration_seconds", {{"route", std::string(route)}}, secs);
-               }}),
+               http::server_hooks{
+                   [this](std::string_view route, std::string_view method, int status, double secs) {
+                     metrics.inc("caseroute_http_requests_total", {{"route", std::string(route)},
+                                                                   {"method", std::string(method)},
+                                                                   {"status", std::to_string(status)}});
+                     metrics.observe("caseroute_http_request_duration_seconds", {{"route", std::string(route)}}, secs);
+                   },
+                   [this](std::string_view address) {
+                     const int wait = limits.admit_address(address, http::limit_clock::now());
+                     if (wait > 0) metrics.inc("caseroute_rate_limited_total", {{"limit", "address"}});
+                     return wait;
+                   }}),
         config_path(std::move(path)) {
+    ctx.limits = &limits;
     ctx.kick_routing = [this] { dispatch.kick(); };
     // The dispatcher's cache follows the change feed of every replica.
     hub.on_entry([this](const live::entry& e) { dispatch.changed(e.event); });
@@ -232,6 +245,7 @@ struct app::runtime {
       return;
     }
     apply_durability(redis, ctx.cfg->redis);
+    limits.configure(ctx.cfg->limits);
     metrics.inc("caseroute_config_reloads_total", {{"result", "ok"}});
     log::info("config.reloaded", {{"counselors", ctx.cfg->counselors.size()}, {"sites", ctx.cfg->sites.size()}});
     // Offers to counselors the new roster drops are withdrawn, then re-routed.
@@ -264,6 +278,7 @@ struct app::runtime {
       if (ec) co_return;
       if (sig == SIGHUP) {
         host::notify("RELOADING=1");
+        server.reload_tls();  // certificate and key rotated on disk
         reload();
         host::notify("READY=1");
         continue;

@@ -35,6 +35,9 @@ boost::system::result<caller, http::api_error> authorize(const config::config& c
                                                          time_point now) {
   if (who == role::anyone) return caller{};
   if (who == role::platform) {
+    // server.tls.client_ca_file: platforms also prove themselves with a certificate.
+    if (cfg.server.tls && !cfg.server.tls->client_ca_file.empty() && !req.client_certified)
+      return http::unauthenticated("a client certificate signed by server.tls.client_ca_file is required");
     auto platform = http::verify_platform(req, cfg.platforms, unix_seconds(now));
     if (auto* e = std::get_if<http::api_error>(&platform)) return *e;
     return caller{role::platform, std::get<const config::platform*>(platform)->id};

@@ -8,11 +8,13 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 
 #include "api/waiting.hpp"
 #include "config/config.hpp"
+#include "http/rate_limit.hpp"
 #include "live/hub.hpp"
 #include "metrics/metrics.hpp"
 #include "schedule/schedule.hpp"
@@ -37,6 +39,11 @@ struct context {
   // on every reconnection (GET /readyz).
   bool redis_accepted = false;
   bool shutting_down = false;
+  // Rate limits per token and per platform, and the throttle on logging
+  // refused credentials (config limits:); null: no limits (tests).
+  http::rate_limiter* limits = nullptr;
+  // When GET /metrics last read its gauges from Redis (limits.metrics_refresh).
+  std::chrono::steady_clock::time_point gauges_read_at{};
 };
 
 }  // namespace caseroute::api

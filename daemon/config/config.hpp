@@ -18,19 +18,43 @@ namespace caseroute::config {
 
 using namespace std::chrono_literals;
 
+// HTTPS on the listener (TLS 1.2 and 1.3). The files are read at start and
+// again on SIGHUP; a client_ca_file makes the server ask for a client
+// certificate, which platform requests must then present.
 struct tls_settings {
-  std::string cert_file;
-  std::string key_file;
+  std::string cert_file;       // PEM, the chain: the server certificate first
+  std::string key_file;        // PEM private key
+  std::string client_ca_file;  // PEM CAs that sign platform client certificates; "" = none asked
 };
 
 struct server_settings {
   std::string listen = "127.0.0.1:8355";
   std::size_t max_body_bytes = 65536;
   std::size_t max_header_bytes = 16384;
-  std::chrono::seconds read_timeout = 30s;    // whole request, headers and body
+  std::chrono::seconds read_timeout = 30s;    // the body, and an idle keep-alive connection
+  std::chrono::seconds header_timeout = 10s;  // from a request's first byte to its last header line
   std::chrono::seconds shutdown_grace = 10s;  // SIGTERM: drain in-flight requests
   std::size_t max_connections = 1024;
+  // Connections open at once from one remote address; 0 = no cap (behind a
+  // proxy every client shares its address).
+  std::size_t max_connections_per_address = 128;
   std::optional<tls_settings> tls;
+};
+
+// Token buckets (docs/API.md, "Rate limits"): `rate` requests per second on
+// average, bursts of `burst`; over it the answer is 429 with Retry-After.
+// A rate of 0 turns that limit off.
+struct bucket_settings {
+  std::int64_t rate = 0;
+  std::int64_t burst = 0;
+};
+
+struct limit_settings {
+  bucket_settings per_address{50, 200};     // every request, by remote address
+  bucket_settings per_token{20, 100};       // counselor and supervisor requests, by principal
+  bucket_settings per_platform{100, 1000};  // signed platform requests, by platform id
+  // Refresh of the gauges GET /metrics reads from Redis (cases by state, by risk).
+  std::chrono::seconds metrics_refresh = 5s;
 };
 
 struct redis_settings {
@@ -200,6 +224,7 @@ struct config {
   log_settings log;
   callback_settings callbacks;
   live_settings live;
+  limit_settings limits;
 
   // Look-ups by id; nullptr when absent. Linear: these lists are short.
   const counselor* find_counselor(const std::string& id) const;

@@ -31,6 +31,8 @@ class parser {
 
  private:
   void server(const YAML::Node& node);
+  void tls(const YAML::Node& node);
+  void limits(const YAML::Node& node);
   void redis(const YAML::Node& node);
   void shifts(const YAML::Node& node);
   void specialties(const YAML::Node& node);
@@ -65,9 +67,10 @@ class parser {
 };
 
 void parser::run(const YAML::Node& root) {
-  const fields f = r_.map(root, "",
-                          {"server", "redis", "timezone", "shifts", "specialties", "counties", "platforms",
-                           "counselors", "supervisors", "sites", "routing", "privacy", "log", "callbacks", "live"});
+  const fields f =
+      r_.map(root, "",
+             {"server", "redis", "timezone", "shifts", "specialties", "counties", "platforms", "counselors",
+              "supervisors", "sites", "routing", "privacy", "log", "callbacks", "live", "limits"});
   if (!f.is_map) return;
   // Dependency order, not file order: references are checked as they are read.
   if (const entry* e = f.get("server")) server(e->value);
@@ -103,13 +106,14 @@ void parser::run(const YAML::Node& root) {
     r_.missing(f, "privacy");
   if (const entry* e = f.get("log")) log(e->value);
   if (const entry* e = f.get("live")) live(e->value);
+  if (const entry* e = f.get("limits")) limits(e->value);
   finish();
 }
 
 void parser::server(const YAML::Node& node) {
-  const fields f = r_.map(
-      node, "server",
-      {"listen", "max_body_bytes", "max_header_bytes", "read_timeout", "shutdown_grace", "max_connections", "tls"});
+  const fields f = r_.map(node, "server",
+                          {"listen", "max_body_bytes", "max_header_bytes", "read_timeout", "header_timeout",
+                           "shutdown_grace", "max_connections", "max_connections_per_address", "tls"});
   server_settings& s = cfg_.server;
   if (const entry* e = r_.set(f, "listen", s.listen)) {
     if (e->value.IsScalar() && !is_listen(s.listen)) {
@@ -119,16 +123,66 @@ void parser::server(const YAML::Node& node) {
   r_.set(f, "max_body_bytes", s.max_body_bytes, 1, 1 << 30);
   r_.set(f, "max_header_bytes", s.max_header_bytes, 1, 1 << 30);
   r_.set(f, "read_timeout", s.read_timeout, 1s);
+  r_.set(f, "header_timeout", s.header_timeout, 1s);
   r_.set(f, "shutdown_grace", s.shutdown_grace, 0s);
   r_.set(f, "max_connections", s.max_connections, 1, 1'000'000);
-  // HTTPS is not implemented yet: refuse the key at its line rather than
-  // start a plain-HTTP listener for someone who asked for TLS.
-  if (const entry* e = f.get("tls")) {
-    r_.error(where(e->key_node),
-             "server.tls: not supported yet; listen on 127.0.0.1 and terminate TLS in a reverse proxy in front "
-             "of caseroute");
-  }
+  r_.set(f, "max_connections_per_address", s.max_connections_per_address, 0, 1'000'000);
+  if (const entry* e = f.get("tls")) tls(e->value);
 }
+
+void parser::tls(const YAML::Node& node) {
+  const fields f = r_.map(node, "server.tls", {"cert_file", "key_file", "client_ca_file"});
+  if (!f.is_map) return;
+  tls_settings t;
+  r_.set(f, "cert_file", t.cert_file, true);
+  r_.set(f, "key_file", t.key_file, true);
+  r_.set(f, "client_ca_file", t.client_ca_file, false);
+  cfg_.server.tls = t;
+}
+
+void parser::limits(const YAML::Node& node) {
+  const fields f = r_.map(node, "limits", {"per_address", "per_token", "per_platform", "metrics_refresh"});
+  limit_settings& s = cfg_.limits;
+  const auto bucket = [&](std::string_view key, bucket_settings& b) {
+    const entry* e = f.get(key);
+    if (e == nullptr) return;
+    const fields g = r_.map(e->value, f.child(key), {"rate", "burst"});
+    r_.set(g, "rate", b.rate, 0, 1'000'000);
+    r_.set(g, "burst", b.burst, 1, 1'000'000'000);
+    if (b.rate > 0 && b.burst < b.rate && g.get("burst") != nullptr)
+      r_.error(where(g.get("burst")->value), g.child("burst") + ": must be at least the rate");
+    if (b.burst < b.rate) b.burst = b.rate;
+  };
+  bucket("per_address", s.per_address);
+  bucket("per_token", s.per_token);
+  bucket("per_platform", s.per_platform);
+  r_.set(f, "metrics_refresh", s.metrics_refresh, 1s);
+}
+
+// The hosts of a redis:// or sentinel:// URL ("" for managed and unix://).
+std::vector<std::string> redis_hosts(std::string_view url) {
+  std::vector<std::string> hosts;
+  std::string_view rest;
+  for (std::string_view scheme : {"redis://", "sentinel://"})
+    if (url.substr(0, scheme.size()) == scheme) rest = url.substr(scheme.size());
+  if (rest.empty()) return hosts;
+  rest = rest.substr(0, rest.find_first_of("/?"));
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
+  while (!rest.empty()) {
+    auto item = rest.substr(0, rest.find(','));
+    rest.remove_prefix(std::min(rest.size(), item.size() + 1));
+    std::string_view host = item;
+    if (!host.empty() && host.front() == '[') {
+      host = host.substr(1, host.find(']') - 1);
+    } else if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
+      host = host.substr(0, colon);
+    }
+    hosts.emplace_back(host);
+  }
+  return hosts;
+}
+
+bool is_loopback_host(std::string_view h) { return h == "localhost" || h == "::1" || h.substr(0, 4) == "127."; }
 
 void parser::redis(const YAML::Node& node) {
   const fields f =
@@ -140,6 +194,16 @@ void parser::redis(const YAML::Node& node) {
                "redis.url: expected \"managed\", \"redis://host:port/db\", "
                "\"unix:///path/to/socket\" or \"sentinel://h1:26379,h2:26379/name\", got " +
                    quote(s.url));
+    }
+    // hiredis 0.14 speaks no TLS: everything caseroute stores crosses that hop in clear.
+    for (const auto& host : redis_hosts(s.url)) {
+      if (!is_loopback_host(host)) {
+        r_.warning(where(e->value), "redis.url: " + quote(host) +
+                                        " is not loopback and caseroute cannot speak TLS to Redis: case data, "
+                                        "tokens' effects and the Redis password cross the network in clear; "
+                                        "use a local TLS tunnel (README, \"Security\")");
+        break;
+      }
     }
   }
   r_.set(f, "data_dir", s.data_dir, false);

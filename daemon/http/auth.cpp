@@ -50,20 +50,24 @@ std::variant<const config::platform*, api_error> verify_platform(const request& 
   if (ts.empty()) return unauthenticated("missing X-Timestamp header");
   if (sig.empty()) return unauthenticated("missing X-Signature header");
 
-  const config::platform* p = nullptr;
-  for (const auto& candidate : platforms)
-    if (candidate.id == id) p = &candidate;
-  // A platform without a loaded secret can never sign: treat it as unknown.
-  if (!p || p->secret.empty()) return unauthenticated("unknown platform");
-
+  // The timestamp and the signature's form first, and one message for an
+  // unknown platform and a wrong signature, with the HMAC computed either
+  // way: neither the answer nor its timing tells which platform ids exist.
   std::int64_t t = 0;
   if (!parse_unix_seconds(ts, t)) return unauthenticated("X-Timestamp must be decimal Unix seconds");
   if (t > now + max_clock_skew_seconds || t < now - max_clock_skew_seconds)
     return unauthenticated("X-Timestamp is more than 300 s from the server clock");
-
   if (sig.size() != 64 || !is_lower_hex(sig)) return unauthenticated("X-Signature must be 64 lowercase hex digits");
-  auto expected = config::hmac_sha256_hex(p->secret, signing_payload(ts, req.method, req.target, req.body));
-  if (!equal_constant_time(expected, sig)) return unauthenticated("signature does not match");
+
+  const config::platform* p = nullptr;
+  for (const auto& candidate : platforms)
+    if (candidate.id == id) p = &candidate;
+  // A platform without a loaded secret can never sign: treat it as unknown.
+  const bool known = p != nullptr && !p->secret.empty();
+  static const std::string no_secret(32, '\0');
+  auto expected =
+      config::hmac_sha256_hex(known ? p->secret : no_secret, signing_payload(ts, req.method, req.target, req.body));
+  if (!equal_constant_time(expected, sig) || !known) return unauthenticated("signature does not match");
   return p;
 }
 

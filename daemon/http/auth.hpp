@@ -26,6 +26,7 @@ inline constexpr std::int64_t max_clock_skew_seconds = 300;
 // Checks X-Platform-Id, X-Timestamp (decimal Unix seconds, within 300 s of
 // now) and X-Signature (lowercase hex, constant-time compare) against the
 // request's method, raw target and body. The pointer refers into `platforms`.
+// An unknown platform id gets the same 401 as a wrong signature.
 std::variant<const config::platform*, api_error> verify_platform(const request& req,
                                                                  const std::vector<config::platform>& platforms,
                                                                  std::int64_t now_unix_seconds);

@@ -21,6 +21,9 @@ struct request {
   std::string body;
   std::string request_id;  // X-Request-Id or a generated one; safe to log
   std::string remote;      // peer address
+  // TLS with server.tls.client_ca_file: the client presented a certificate
+  // those CAs sign (checked in the handshake).
+  bool client_certified = false;
 
   // First header with this (case-insensitive) name, or "".
   std::string_view header(std::string_view name) const;

@@ -10,10 +10,13 @@
 #include "http/respond.hpp"
 #include "log/log.hpp"
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -24,6 +27,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/system/result.hpp>
 
 #include <array>
@@ -33,8 +37,10 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <system_error>
+#include <type_traits>
 
 namespace caseroute::http {
 
@@ -48,10 +54,20 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 using beast_response = bhttp::response<bhttp::string_body>;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
-struct connection;
+struct connection_base;
 
 }  // namespace
+
+std::string_view method_label(std::string_view method) {
+  static constexpr std::string_view known[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
+                                               "OPTIONS", "CONNECT", "TRACE", "PATCH"};
+  if (method.empty()) return method;
+  for (auto k : known)
+    if (k == method) return k;
+  return "_OTHER";
+}
 
 struct server::impl {
   impl(asio::io_context& io_, const config::server_settings& s, const router& r, server_hooks h)
@@ -64,7 +80,8 @@ struct server::impl {
   tcp::acceptor acceptor;
   bool stopping = false;
   bool draining = false;
-  std::map<std::uint64_t, connection*> open;  // registered and unregistered by connection
+  std::map<std::uint64_t, connection_base*> open;               // registered and unregistered by connection
+  std::map<std::string, std::size_t, std::less<>> per_address;  // open connections by remote address
   std::atomic<std::size_t> open_count{0};
   std::size_t rejecting = 0;
   std::size_t lingering = 0;  // open connections only draining an answered 413/431/400 (linger_close)
@@ -72,6 +89,9 @@ struct server::impl {
   std::uint64_t next_id = 0;
   asio::steady_timer drained;  // drain() waits on it; the last connection to close cancels it
   std::mt19937_64 rng{std::random_device{}()};
+  // server.tls: the context new connections use; reload_tls() swaps it, and
+  // each connection keeps the one it started with.
+  std::shared_ptr<asio::ssl::context> tls;
 
   // At the connection limit; lingering and evicted connections hold no slot.
   bool full() const { return open.size() - lingering - evicting >= settings.max_connections; }
@@ -79,14 +99,28 @@ struct server::impl {
   std::chrono::steady_clock::duration read_timeout() const {
     return std::max(settings.read_timeout, std::chrono::seconds(1));
   }
+  // From a request's first byte to the end of its header: short, so a client
+  // trickling a header cannot hold a slot for the whole read_timeout.
+  std::chrono::steady_clock::duration header_timeout() const {
+    return std::clamp<std::chrono::steady_clock::duration>(settings.header_timeout, std::chrono::seconds(1),
+                                                           read_timeout());
+  }
+
+  bool address_full(const std::string& address) const {
+    if (settings.max_connections_per_address == 0) return false;
+    const auto it = per_address.find(address);
+    return it != per_address.end() && it->second >= settings.max_connections_per_address;
+  }
 
   std::string new_request_id() {
     const std::uint64_t v = rng();
     return config::hex(std::string_view(reinterpret_cast<const char*>(&v), sizeof v));
   }
 
-  void report(std::string_view route, std::string_view method, int status, double seconds,
+  void report(std::string_view route, std::string_view raw_method, int status, double seconds,
               std::string_view request_id) const {
+    // The method is client text: only the standard ones become a label value.
+    const std::string_view method = method_label(raw_method);
     if (hooks.on_response) hooks.on_response(route, method, status, seconds);
     if (log::enabled(log::level::debug))
       log::debug("http.response", {{"request_id", request_id},
@@ -100,15 +134,19 @@ struct server::impl {
 namespace {
 
 // One accepted connection, shared by its coroutine and that coroutine's
-// completion handler; the last owner to let go unregisters it.
-struct connection {
-  connection(std::shared_ptr<server::impl> o, tcp::socket s, std::uint64_t i)
-      : owner(std::move(o)), stream(std::move(s)), id(i) {
+// completion handler; the last owner to let go unregisters it. The server's
+// table sees this part; connection<Stream> adds the stream (plain or TLS).
+struct connection_base {
+  connection_base(std::shared_ptr<server::impl> o, std::uint64_t i, std::string a)
+      : owner(std::move(o)), id(i), address(std::move(a)) {
     owner->open.emplace(id, this);
+    ++owner->per_address[address];
     ++owner->open_count;
   }
-  ~connection() {
+  virtual ~connection_base() {
     if (evicted) --owner->evicting;
+    if (auto it = owner->per_address.find(address); it != owner->per_address.end() && --it->second == 0)
+      owner->per_address.erase(it);
     owner->open.erase(id);
     --owner->open_count;
     if (owner->open.empty() && owner->draining) {
@@ -118,15 +156,36 @@ struct connection {
       }
     }
   }
-  connection(const connection&) = delete;
-  connection& operator=(const connection&) = delete;
+  connection_base(const connection_base&) = delete;
+  connection_base& operator=(const connection_base&) = delete;
+
+  // The TCP layer under the stream: deadlines, cancel, close.
+  virtual beast::tcp_stream& tcp() = 0;
 
   std::shared_ptr<server::impl> owner;
-  beast::tcp_stream stream;
   std::uint64_t id;
+  std::string address;               // remote address without the port
   asio::cancellation_signal cancel;  // drain() past its deadline cancels the handler
   bool idle = true;                  // waiting for the first byte of a request
+  bool in_header = false;            // a request (or TLS handshake) started, its header not complete yet
   bool evicted = false;              // closed to make room for a new connection
+  bool client_certified = false;     // TLS: the client presented a certificate of server.tls.client_ca_file
+};
+
+template <class Stream>
+struct connection final : connection_base {
+  static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+
+  connection(std::shared_ptr<server::impl> o, std::uint64_t i, std::string a, tcp::socket s) requires(!is_tls)
+      : connection_base(std::move(o), i, std::move(a)), stream(std::move(s)) {}
+  connection(std::shared_ptr<server::impl> o, std::uint64_t i, std::string a, tcp::socket s,
+             std::shared_ptr<asio::ssl::context> c) requires(is_tls)
+      : connection_base(std::move(o), i, std::move(a)), context(std::move(c)), stream(std::move(s), *context) {}
+
+  beast::tcp_stream& tcp() override { return beast::get_lowest_layer(stream); }
+
+  std::shared_ptr<asio::ssl::context> context;  // TLS: kept alive while the connection uses it
+  Stream stream;
 };
 
 bool sane_request_id(std::string_view s) {
@@ -210,12 +269,12 @@ asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
 }
 
 // Over the connection limit: answer 503 at once and close.
-asio::awaitable<void> reject(std::shared_ptr<server::impl> self, tcp::socket socket) {
+asio::awaitable<void> reject(std::shared_ptr<server::impl> self, tcp::socket socket, std::string why) {
   ++self->rejecting;
   beast::tcp_stream stream(std::move(socket));
   stream.expires_after(2s);
   auto id = self->new_request_id();
-  auto res = to_beast(to_response(unavailable("too many open connections", 1)), id, 11, false, false);
+  auto res = to_beast(to_response(unavailable(std::move(why), 1)), id, 11, false, false);
   auto [ec, n] = co_await bhttp::async_write(stream, res, use_tuple);
   if (!ec) co_await linger_close(stream);
   --self->rejecting;
@@ -225,14 +284,15 @@ asio::awaitable<void> reject(std::shared_ptr<server::impl> self, tcp::socket soc
 // The stream_writer of one connection: a hand-written header, then raw bytes
 // until the handler returns; the end of the body is the connection closing.
 // For a request that may wait long it also watches the client (watch_peer).
+template <class Stream>
 class live_stream final : public stream_writer {
  public:
-  live_stream(connection& c, beast::flat_buffer& buffer, unsigned version, std::string request_id)
+  live_stream(connection<Stream>& c, beast::flat_buffer& buffer, unsigned version, std::string request_id)
       : conn_(c),
         buffer_(buffer),
         version_(version),
         request_id_(std::move(request_id)),
-        watch_ended_(c.stream.get_executor()) {}
+        watch_ended_(c.tcp().get_executor()) {}
 
   asio::awaitable<bool> start(std::string content_type) override {
     if (started_ || !header_safe(content_type)) co_return false;
@@ -241,7 +301,7 @@ class live_stream final : public stream_writer {
     // stops reading blocks our writes soon, and its stream is cut, instead
     // of the kernel holding everything it did not read.
     beast::error_code ignored;
-    conn_.stream.socket().set_option(asio::socket_base::send_buffer_size(64 * 1024), ignored);
+    conn_.tcp().socket().set_option(asio::socket_base::send_buffer_size(64 * 1024), ignored);
     std::string head = version_ == 10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n";
     head += "Server: caseroute\r\nContent-Type: " + content_type + "\r\nX-Request-Id: " + request_id_ +
             "\r\nCache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n";
@@ -251,7 +311,7 @@ class live_stream final : public stream_writer {
   asio::awaitable<bool> write(std::string chunk) override {
     if (!started_ || failed_) co_return false;
     // A reader too slow to take a chunk within the deadline is dropped.
-    conn_.stream.expires_after(conn_.owner->read_timeout());
+    conn_.tcp().expires_after(conn_.owner->read_timeout());
     auto [ec, n] = co_await asio::async_write(conn_.stream, asio::buffer(chunk), use_tuple);
     failed_ = static_cast<bool>(ec);
     co_return !failed_;
@@ -263,14 +323,17 @@ class live_stream final : public stream_writer {
   void abort() override {
     failed_ = true;
     beast::error_code ec;
-    conn_.stream.socket().close(ec);
+    conn_.tcp().socket().close(ec);
   }
 
+  // Over TLS the raw socket carries records, not requests: no watch there
+  // (a client that left is seen at the next write, or when the wait ends).
   void watch_peer() override {
+    if constexpr (connection<Stream>::is_tls) return;
     if (watching_) return;
     watching_ = true;
     watch_ended_.expires_at(asio::steady_timer::time_point::max());
-    asio::co_spawn(conn_.stream.get_executor(), watch(), asio::detached);
+    asio::co_spawn(conn_.tcp().get_executor(), watch(), asio::detached);
   }
 
   // Ends the watch once the answer is ready, and waits until it has ended
@@ -279,7 +342,7 @@ class live_stream final : public stream_writer {
     if (!watching_) co_return;
     stopping_watch_ = true;
     beast::error_code ec;
-    conn_.stream.socket().cancel(ec);
+    conn_.tcp().socket().cancel(ec);
     if (!watch_over_) co_await watch_ended_.async_wait(use_tuple);
   }
 
@@ -293,7 +356,7 @@ class live_stream final : public stream_writer {
     const auto& s = conn_.owner->settings;
     const std::size_t most = s.max_header_bytes + s.max_body_bytes;
     while (!stopping_watch_ && buffer_.size() < most) {
-      auto [ec, n] = co_await conn_.stream.socket().async_read_some(buffer_.prepare(4096), use_tuple);
+      auto [ec, n] = co_await conn_.tcp().socket().async_read_some(buffer_.prepare(4096), use_tuple);
       if (ec) {
         if (!stopping_watch_) conn_.cancel.emit(asio::cancellation_type::terminal);  // the client left
         break;
@@ -304,7 +367,7 @@ class live_stream final : public stream_writer {
     watch_ended_.cancel();
   }
 
-  connection& conn_;
+  connection<Stream>& conn_;
   beast::flat_buffer& buffer_;
   unsigned version_;
   std::string request_id_;
@@ -331,11 +394,12 @@ std::string peer_address(const tcp::socket& socket) {
 // Idle between requests until the first byte of the next one; false when
 // the server is stopping (stop_accepting() cancels this wait) or the peer
 // closed or kept silent past the read timeout.
-asio::awaitable<bool> wait_for_request(connection& conn, beast::flat_buffer& buffer) {
+template <class Stream>
+asio::awaitable<bool> wait_for_request(connection<Stream>& conn, beast::flat_buffer& buffer) {
   if (buffer.size() == 0) {
     if (conn.owner->stopping) co_return false;
     conn.idle = true;
-    conn.stream.expires_after(conn.owner->read_timeout());
+    conn.tcp().expires_after(conn.owner->read_timeout());
     auto [ec, n] = co_await conn.stream.async_read_some(buffer.prepare(4096), use_tuple);
     conn.idle = false;
     if (ec) co_return false;
@@ -353,17 +417,23 @@ struct incoming {
   bool head = false;
 };
 
-// Reads one request within the limits: the header, then (after a "100
-// Continue" when the client waits for one) the body. One deadline covers
-// both: slow-loris protection. The error is the read's (see refuse()).
-asio::awaitable<boost::system::result<incoming>> read_request(connection& conn, beast::flat_buffer& buffer,
+// Reads one request within the limits: the header within header_timeout of
+// its first byte, then (after a "100 Continue" when the client waits for
+// one) the body within read_timeout: slow-loris protection. While the header
+// is incomplete the connection may be evicted to make room (make_room). The
+// error is the read's (see refuse()).
+template <class Stream>
+asio::awaitable<boost::system::result<incoming>> read_request(connection<Stream>& conn, beast::flat_buffer& buffer,
                                                               std::string remote) {
   auto& self = *conn.owner;
   bhttp::request_parser<bhttp::string_body> parser;
   apply_limits(parser, self.settings);
-  conn.stream.expires_after(self.read_timeout());
+  conn.tcp().expires_after(self.header_timeout());
+  conn.in_header = true;
   auto [ec, n] = co_await bhttp::async_read_header(conn.stream, buffer, parser, use_tuple);
+  conn.in_header = false;
   if (ec) co_return ec;
+  conn.tcp().expires_after(self.read_timeout());
   if (!parser.is_done()) {
     if (parser.get().version() >= 11 && beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
       static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -380,14 +450,16 @@ asio::awaitable<boost::system::result<incoming>> read_request(connection& conn, 
   in.head = msg.method() == bhttp::verb::head;
   in.req = to_request(std::move(msg));
   in.req.remote = std::move(remote);
+  in.req.client_certified = conn.client_certified;
   const auto rid = in.req.header("x-request-id");
   in.req.request_id = sane_request_id(rid) ? std::string(rid) : self.new_request_id();
   co_return std::move(in);
 }
 
 // Writes one response; false when the client is gone or too slow to take it.
-asio::awaitable<bool> write_response(connection& conn, beast_response res) {
-  conn.stream.expires_after(conn.owner->read_timeout());
+template <class Stream>
+asio::awaitable<bool> write_response(connection<Stream>& conn, beast_response res) {
+  conn.tcp().expires_after(conn.owner->read_timeout());
   auto [ec, n] = co_await bhttp::async_write(conn.stream, res, use_tuple);
   co_return !ec;
 }
@@ -395,7 +467,8 @@ asio::awaitable<bool> write_response(connection& conn, beast_response res) {
 // After a failed read: answers the failures that deserve it (413, 431, 400)
 // and lingers so the answer is not lost to a reset. The rest (peer gone,
 // deadline, cancelled) get no answer.
-asio::awaitable<void> refuse(connection& conn, beast::error_code ec) {
+template <class Stream>
+asio::awaitable<void> refuse(connection<Stream>& conn, beast::error_code ec) {
   auto& self = *conn.owner;
   const auto err = read_error(ec, self.settings);
   if (!err) co_return;
@@ -406,7 +479,7 @@ asio::awaitable<void> refuse(connection& conn, beast::error_code ec) {
   // oversized request must not fill the connection table.
   if (written && self.lingering < self.settings.max_connections) {
     ++self.lingering;
-    co_await linger_close(conn.stream);
+    co_await linger_close(conn.tcp());
     --self.lingering;
   }
 }
@@ -417,12 +490,43 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 // One connection's requests in turn: wait, read, respond, write, until the
 // client or the server ends it.
-asio::awaitable<void> session(std::shared_ptr<connection> conn) {
+// TLS: the handshake, within the header deadline (the connection may be
+// evicted meanwhile, like one sending its header). A client speaking plain
+// HTTP, or with a certificate server.tls.client_ca_file does not vouch for,
+// fails here and is closed.
+asio::awaitable<bool> handshake(connection<tls_stream>& conn) {
+  conn.idle = false;
+  conn.in_header = true;
+  conn.tcp().expires_after(conn.owner->header_timeout());
+  auto [ec] = co_await conn.stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+  conn.in_header = false;
+  if (ec) {
+    if (log::enabled(log::level::debug))
+      log::debug("http.tls_handshake_failed", {{"remote", conn.address}, {"error", ec.message()}});
+    co_return false;
+  }
+  SSL* ssl = conn.stream.native_handle();
+  if (X509* cert = SSL_get_peer_certificate(ssl)) {
+    conn.client_certified = SSL_get_verify_result(ssl) == X509_V_OK;
+    X509_free(cert);
+  }
+  co_return true;
+}
+
+template <class Stream>
+asio::awaitable<void> session(std::shared_ptr<connection<Stream>> conn) {
   // After drain() cancels us, later I/O fails on the closed socket with an
   // error code we handle, rather than throwing.
   co_await asio::this_coro::throw_if_cancelled(false);
   auto& self = *conn->owner;
-  const std::string remote = peer_address(conn->stream.socket());
+  const std::string remote = peer_address(conn->tcp().socket());
+  if constexpr (connection<Stream>::is_tls) {
+    if (!co_await handshake(*conn)) {
+      beast::error_code ec;
+      conn->tcp().socket().close(ec);
+      co_return;
+    }
+  }
   beast::flat_buffer buffer;
   bool graceful = true;
   while (co_await wait_for_request(*conn, buffer)) {
@@ -435,10 +539,23 @@ asio::awaitable<void> session(std::shared_ptr<connection> conn) {
     const auto start = std::chrono::steady_clock::now();
     const std::string request_id = in->req.request_id;
     const std::string method = in->req.method;
-    live_stream writer(*conn, buffer, in->version, request_id);
+    if (const int wait = self.hooks.admit_address ? self.hooks.admit_address(conn->address) : 0; wait > 0) {
+      // Over the address's request rate: 429 without reading further into it.
+      const bool keep = in->keep_alive && !self.stopping;
+      auto out = to_response(resource_exhausted("too many requests from this address", wait), in->req);
+      const bool written =
+          co_await write_response(*conn, to_beast(std::move(out), request_id, in->version, keep, in->head));
+      self.report("limited", method, 429, seconds_since(start), request_id);
+      if (!written) graceful = false;
+      if (!written || !keep) break;
+      continue;
+    }
+    live_stream<Stream> writer(*conn, buffer, in->version, request_id);
     answer a = co_await respond(self.routes, std::move(in->req), writer);
     co_await writer.stop_watching();
-    if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+    // A plain statement: g++ 12 cannot parse this co_await inside the condition in a template.
+    const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
+    if (cancel_state.cancelled() != asio::cancellation_type::none) {
       // drain() gave up on this request: nobody is left to answer.
       log::info("http.request_cancelled", {{"request_id", request_id}, {"route", a.route}});
       graceful = false;
@@ -458,8 +575,17 @@ asio::awaitable<void> session(std::shared_ptr<connection> conn) {
     if (!written || !keep) break;
   }
   beast::error_code ec;
-  if (graceful) conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  conn->stream.socket().close(ec);
+  if constexpr (connection<Stream>::is_tls) {
+    // close_notify, briefly: a client that does not answer it is not waited for.
+    if (graceful) {
+      conn->tcp().expires_after(1s);
+      auto [sec] = co_await conn->stream.async_shutdown(use_tuple);
+      (void)sec;
+    }
+  } else {
+    if (graceful) conn->tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+  conn->tcp().socket().close(ec);
 }
 
 void log_connection_end(std::exception_ptr e) {
@@ -498,6 +624,42 @@ std::optional<tcp::endpoint> parse_listen(const std::string& s) {
   auto addr = asio::ip::make_address(host, aec);
   if (aec) return std::nullopt;
   return tcp::endpoint(addr, static_cast<unsigned short>(p));
+}
+
+// TLS 1.2 and 1.3 only, forward-secret AEAD suites only. Throws
+// std::runtime_error naming the file that could not be used.
+std::shared_ptr<asio::ssl::context> make_tls_context(const config::tls_settings& t) {
+  namespace ssl = asio::ssl;
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use |
+                   ssl::context::no_compression);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_cipher_list(native,
+                          "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                          "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                          "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+  SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
+  const auto load = [](const std::string& what, const std::string& file, auto&& step) {
+    boost::system::error_code ec;
+    step(ec);
+    if (ec) throw std::runtime_error("http: server.tls." + what + " \"" + file + "\": " + ec.message());
+  };
+  load("cert_file", t.cert_file, [&](auto& ec) { ctx->use_certificate_chain_file(t.cert_file, ec); });
+  load("key_file", t.key_file, [&](auto& ec) { ctx->use_private_key_file(t.key_file, ssl::context::pem, ec); });
+  if (SSL_CTX_check_private_key(native) != 1)
+    throw std::runtime_error("http: server.tls.key_file \"" + t.key_file + "\" does not match the certificate");
+  if (X509* cert = SSL_CTX_get0_certificate(native); cert && X509_cmp_current_time(X509_get0_notAfter(cert)) < 0)
+    log::warn("http.tls_certificate_expired", {{"cert_file", t.cert_file}});
+  if (!t.client_ca_file.empty()) {
+    load("client_ca_file", t.client_ca_file, [&](auto& ec) { ctx->load_verify_file(t.client_ca_file, ec); });
+    // Asked for, not required: staff clients have none; platform routes
+    // refuse a request without one (api/access.cpp).
+    ctx->set_verify_mode(ssl::verify_peer);
+    SSL_CTX_set_client_CA_list(native, SSL_load_client_CA_file(t.client_ca_file.c_str()));
+  }
+  return ctx;
 }
 
 }  // namespace
@@ -542,9 +704,7 @@ server::~server() {
 
 void server::listen() {
   auto& s = impl_->settings;
-  if (s.tls)
-    throw std::system_error(std::make_error_code(std::errc::operation_not_supported),
-                            "http: server.tls is not supported yet; terminate TLS in a proxy");
+  if (s.tls) impl_->tls = make_tls_context(*s.tls);
   auto ep = parse_listen(s.listen);
   if (!ep)
     throw std::system_error(std::make_error_code(std::errc::invalid_argument),
@@ -563,6 +723,19 @@ void server::listen() {
   log::info("http.listening", {{"address", local_endpoint().address().to_string()}, {"port", local_endpoint().port()}});
 }
 
+bool server::reload_tls() {
+  auto& s = impl_->settings;
+  if (!s.tls) return true;
+  try {
+    impl_->tls = make_tls_context(*s.tls);
+    log::info("http.tls_reloaded", {{"cert_file", s.tls->cert_file}});
+    return true;
+  } catch (const std::exception& e) {
+    log::error("http.tls_reload_failed", {{"problem", e.what()}});
+    return false;
+  }
+}
+
 tcp::endpoint server::local_endpoint() const {
   boost::system::error_code ec;
   return impl_->acceptor.local_endpoint(ec);
@@ -571,18 +744,29 @@ tcp::endpoint server::local_endpoint() const {
 namespace {
 
 // Closes the oldest connection that has not started a request (ids grow, so
-// the map's first idle entry is the oldest), so a flood of silent connections
-// cannot lock other clients out. False when every connection is busy.
+// the map's first idle entry is the oldest), else the oldest whose request
+// header is still incomplete, so neither a flood of silent connections nor
+// one trickling headers can lock other clients out (a client with a whole
+// header has it in well under a round trip). False when every connection
+// is busy with a request.
 bool make_room(server::impl& self) {
-  for (auto& [id, c] : self.open) {
-    if (c->idle && !c->evicted) {
+  for (bool header : {false, true}) {
+    for (auto& [id, c] : self.open) {
+      if (c->evicted || !(header ? c->in_header : c->idle)) continue;
       c->evicted = true;
       ++self.evicting;
-      c->stream.cancel();
+      c->tcp().cancel();
       return true;
     }
   }
   return false;
+}
+
+template <class Stream>
+void start_session(const std::shared_ptr<server::impl>& self, std::shared_ptr<connection<Stream>> conn) {
+  auto slot = conn->cancel.slot();
+  asio::co_spawn(self->io, session(conn),
+                 asio::bind_cancellation_slot(slot, [conn](std::exception_ptr e) { log_connection_end(e); }));
 }
 
 asio::awaitable<void> accept_loop(std::shared_ptr<server::impl> self) {
@@ -597,17 +781,27 @@ asio::awaitable<void> accept_loop(std::shared_ptr<server::impl> self) {
       co_await pause.async_wait(use_tuple);
       continue;
     }
-    if (self->full() && !make_room(*self)) {
-      // Every slot is busy with a request: answer the flood cheaply; past a
-      // bound, just drop (closing the socket).
+    beast::error_code aec;
+    const auto peer = socket.remote_endpoint(aec);
+    std::string address = aec ? std::string() : peer.address().to_string();
+    const bool address_full = self->address_full(address);
+    if (address_full || (self->full() && !make_room(*self))) {
+      // Every slot is busy with a request, or this address holds its share:
+      // answer the flood cheaply; past a bound, just drop (closing the socket).
       if (self->rejecting < std::max<std::size_t>(16, self->settings.max_connections))
-        asio::co_spawn(self->io, reject(self, std::move(socket)), asio::detached);
+        asio::co_spawn(
+            self->io,
+            reject(self, std::move(socket),
+                   address_full ? "too many open connections from this address" : "too many open connections"),
+            asio::detached);
       continue;
     }
-    auto conn = std::make_shared<connection>(self, std::move(socket), ++self->next_id);
-    auto slot = conn->cancel.slot();
-    asio::co_spawn(self->io, session(conn),
-                   asio::bind_cancellation_slot(slot, [conn](std::exception_ptr e) { log_connection_end(e); }));
+    if (self->tls)
+      start_session(self, std::make_shared<connection<tls_stream>>(self, ++self->next_id, std::move(address),
+                                                                   std::move(socket), self->tls));
+    else
+      start_session(self, std::make_shared<connection<beast::tcp_stream>>(self, ++self->next_id, std::move(address),
+                                                                          std::move(socket)));
   }
 }
 
@@ -621,7 +815,7 @@ void server::stop_accepting() {
   beast::error_code ec;
   self.acceptor.close(ec);
   for (auto& [id, c] : self.open)
-    if (c->idle) c->stream.cancel();
+    if (c->idle) c->tcp().cancel();
 }
 
 std::size_t server::open_connections() const { return impl_->open_count.load(); }
@@ -639,7 +833,7 @@ asio::awaitable<void> drain_connections(std::shared_ptr<server::impl> self,
     for (auto& [id, c] : self->open) {
       c->cancel.emit(asio::cancellation_type::terminal);
       beast::error_code ec;
-      c->stream.socket().close(ec);
+      c->tcp().socket().close(ec);
     }
     // Let the cancelled coroutines unwind before the caller tears things down.
     self->drained.expires_after(2s);

@@ -30,8 +30,16 @@ struct server_hooks {
   // Called once per response written. `route` is the route name (pattern),
   // "unmatched" for 404/405 and "-" when no request could be read (400, 413,
   // 431, 503 over the connection limit). Never a raw path.
+  // `method` is the request's when standard (GET, POST, ...), else "_OTHER".
   std::function<void(std::string_view route, std::string_view method, int status, double seconds)> on_response;
+  // Per-address request rate (http/rate_limit.hpp): 0 to serve the request,
+  // else the Retry-After of the 429 it gets. Unset: no limit.
+  std::function<int(std::string_view address)> admit_address;
 };
+
+// The label value of an HTTP method: the method itself when it is one of the
+// standard ones, else "_OTHER" (no label value ever comes from client text).
+std::string_view method_label(std::string_view method);
 
 class server {
  public:
@@ -43,8 +51,15 @@ class server {
 
   // Binds and listens on s.listen ("host:port", "[v6]:port"; port 0 picks a
   // free one). Throws std::system_error with the address in the message.
+  // With server.tls it also loads the certificate, key and client CAs, and
+  // throws std::runtime_error naming the file that failed.
   void listen();
   boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+  // Reads server.tls's files again (SIGHUP): new connections use them,
+  // open ones keep theirs. On failure logs why, keeps the old ones and
+  // returns false. Without server.tls, true.
+  bool reload_tls();
 
   // The accept loop; returns once stop_accepting() closed the acceptor.
   // Connections run as their own coroutines on the io_context, keeping the

@@ -55,8 +55,9 @@ registry::registry() {
   describe("caseroute_referrals_total", kind::counter,
            "Referrals received, by platform and outcome (created, duplicate, conflict, invalid, unauthenticated, "
            "unavailable).");
-  describe("caseroute_cases", kind::gauge, "Cases by state, read from Redis at each scrape.");
-  describe("caseroute_open_cases", kind::gauge, "Open (queued, offered, active) cases by risk, read at each scrape.");
+  describe("caseroute_cases", kind::gauge, "Cases by state, read from Redis at most every limits.metrics_refresh.");
+  describe("caseroute_open_cases", kind::gauge,
+           "Open (queued, offered, active) cases by risk, read at most every limits.metrics_refresh.");
   describe("caseroute_referral_to_offer_seconds", kind::histogram, "Time from a case being queued to its first offer.",
            wait_buckets);
   describe("caseroute_offer_to_accept_seconds", kind::histogram, "Time from an offer to its acceptance.", wait_buckets);
@@ -90,6 +91,10 @@ registry::registry() {
            "Status callback POSTs by result (delivered, failed: retried later, parked: given up).");
   describe("caseroute_callbacks_parked", kind::gauge,
            "Status callbacks parked after max_attempts (supervisors see them).");
+  describe("caseroute_auth_failures_total", kind::counter,
+           "Requests refused for a wrong, unknown or missing credential, by kind (signature, bearer).");
+  describe("caseroute_rate_limited_total", kind::counter,
+           "Requests answered 429 by a rate limit of config limits:, by limit (address, token, platform).");
 }
 
 void registry::describe(std::string name, kind type, std::string help, std::vector<double> buckets) {

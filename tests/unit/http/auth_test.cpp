@@ -108,14 +108,15 @@ TEST(platform_signature, missing_headers_are_named) {
 TEST(platform_signature, unknown_platform_is_rejected) {
   auto r = signed_request(now);
   set_header(r, "x-platform-id", "nobody");
-  EXPECT_EQ(error_message(verify_platform(r, platforms(), now)), "unknown platform");
+  // The same message as a wrong signature: ids cannot be probed.
+  EXPECT_EQ(error_message(verify_platform(r, platforms(), now)), "signature does not match");
 }
 
 TEST(platform_signature, platform_without_secret_never_verifies) {
   auto ps = platforms();
   ps[1].secret.clear();
   auto r = signed_request(now, "");
-  EXPECT_EQ(error_message(verify_platform(r, ps, now)), "unknown platform");
+  EXPECT_EQ(error_message(verify_platform(r, ps, now)), "signature does not match");
 }
 
 TEST(platform_signature, tampered_body_is_rejected) {
@@ -213,6 +214,29 @@ TEST(bearer, missing_or_malformed_header_is_rejected) {
     auto v = verify_bearer(with_authorization(h), cfg);
     ASSERT_TRUE(std::holds_alternative<api_error>(v)) << h;
     EXPECT_EQ(std::get<api_error>(v).code, "UNAUTHENTICATED");
+  }
+}
+
+}  // namespace
+}  // namespace caseroute::http
+
+namespace caseroute::http {
+namespace {
+
+// Every check on the request's own headers comes before the platform look-up,
+// so an unknown id and a known one answer alike whatever else is wrong.
+TEST(platform_signature, unknown_and_known_ids_get_the_same_answers) {
+  for (const std::string& ts : {std::to_string(now), std::to_string(now - 1000), std::string("x")}) {
+    for (const std::string& sig : {std::string(64, 'a'), std::string("ABC")}) {
+      auto known = signed_request(now);
+      set_header(known, "x-timestamp", ts);
+      set_header(known, "x-signature", sig);
+      auto unknown = known;
+      set_header(unknown, "x-platform-id", "nobody");
+      EXPECT_EQ(error_message(verify_platform(known, platforms(), now)),
+                error_message(verify_platform(unknown, platforms(), now)))
+          << ts << " " << sig;
+    }
   }
 }
 

@@ -46,11 +46,19 @@ struct reply {
 // instead of hanging it.
 class client {
  public:
-  explicit client(unsigned short port, int timeout_ms = 5000) {
+  // `source`: a loopback address to connect from ("127.0.0.2"), for tests
+  // of per-address limits.
+  explicit client(unsigned short port, int timeout_ms = 5000, const char* source = nullptr) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (source != nullptr) {
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      ::inet_pton(AF_INET, source, &from.sin_addr);
+      ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from);
+    }
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
@@ -208,6 +216,7 @@ class server_test : public ::testing::Test {
       std::lock_guard lock(mu_);
       seen_.push_back(std::string(method) + " " + std::string(route) + " " + std::to_string(status));
     };
+    hooks.admit_address = admit_;
     srv_ = std::make_unique<server>(io_, settings_, routes_, std::move(hooks));
     srv_->listen();
     port_ = srv_->local_endpoint().port();
@@ -254,6 +263,7 @@ class server_test : public ::testing::Test {
   asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
   router routes_;
   config::server_settings settings_;
+  std::function<int(std::string_view)> admit_;  // the per-address rate hook, when a test sets one
   std::unique_ptr<server> srv_;
   std::thread thread_;
   unsigned short port_ = 0;
@@ -427,9 +437,10 @@ TEST_F(server_test, over_the_connection_limit_answers_503_with_retry_after) {
   settings_.max_connections = 2;
   start();
   client a(port_), b(port_);
-  // Both are in the middle of a request, so neither can be closed for room.
-  a.send("GET /hello/a HTTP/1.1\r\nHost: x\r\n");
-  b.send("GET /hello/b HTTP/1.1\r\nHost: x\r\n");
+  // Both are in the middle of a request (header read, body awaited), so
+  // neither can be closed for room.
+  a.send("POST /hello/a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n");
+  b.send("POST /hello/b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n");
   ASSERT_TRUE(wait_open(2));
   std::this_thread::sleep_for(100ms);
   client c(port_);
@@ -441,7 +452,7 @@ TEST_F(server_test, over_the_connection_limit_answers_503_with_retry_after) {
   EXPECT_NE(r->body.find("\"code\":\"UNAVAILABLE\""), std::string::npos);
   EXPECT_TRUE(c.closed_by_peer());
   // The connections already open are still served.
-  a.send("\r\n");
+  a.send("hi");
   auto ra = a.read_reply();
   ASSERT_TRUE(ra);
   EXPECT_EQ(ra->status, 200);
@@ -601,6 +612,140 @@ TEST(server_listen, bad_or_busy_address_throws_a_clear_error) {
   } catch (const std::system_error& e) {
     EXPECT_NE(std::string(e.what()).find(s.listen), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace caseroute::http
+
+namespace caseroute::http {
+namespace {
+
+TEST_F(server_test, a_header_trickled_byte_by_byte_is_cut_at_the_header_timeout) {
+  settings_.read_timeout = 5s;
+  settings_.header_timeout = 1s;
+  start();
+  client slow(port_, 8000);
+  ASSERT_TRUE(slow.send("GET /hello/x HTTP/1.1\r\nHost: t\r\nX-Trickle: "));
+  const auto t0 = std::chrono::steady_clock::now();
+  bool cut = false;
+  while (std::chrono::steady_clock::now() - t0 < 4s) {
+    std::this_thread::sleep_for(200ms);
+    if (!slow.send("a")) {
+      cut = true;
+      break;
+    }
+  }
+  EXPECT_TRUE(cut || slow.closed_by_peer());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+}
+
+TEST_F(server_test, the_body_still_gets_the_read_timeout) {
+  settings_.read_timeout = 3s;
+  settings_.header_timeout = 1s;
+  start();
+  client c(port_);
+  ASSERT_TRUE(c.send("POST /hello/b HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nab"));
+  std::this_thread::sleep_for(1500ms);  // past the header timeout, inside the read timeout
+  ASSERT_TRUE(c.send("cd"));
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(server_test, at_the_limit_the_oldest_incomplete_header_makes_room) {
+  settings_.max_connections = 3;
+  settings_.read_timeout = 30s;
+  settings_.header_timeout = 30s;
+  start();
+  client a(port_), b(port_), c(port_);
+  for (auto* x : {&a, &b, &c}) ASSERT_TRUE(x->send("GET /hello/a HTTP/1.1\r\nHost: t\r\nX-Half: "));
+  ASSERT_TRUE(wait_open(3));
+  std::this_thread::sleep_for(100ms);
+  for (int i = 0; i < 3; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    client well_behaved(port_);
+    well_behaved.send(get("/hello/probe"));
+    auto r = well_behaved.read_reply();
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->status, 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  }
+  EXPECT_TRUE(a.closed_by_peer());  // the oldest went first
+}
+
+TEST_F(server_test, one_address_holds_at_most_its_share_of_connections) {
+  settings_.max_connections = 8;
+  settings_.max_connections_per_address = 2;
+  start();
+  client a(port_, 5000, "127.0.0.2"), b(port_, 5000, "127.0.0.2");
+  ASSERT_TRUE(a.connected() && b.connected());
+  ASSERT_TRUE(wait_open(2));
+  client c(port_, 5000, "127.0.0.2");
+  c.send(get("/hello/c"));
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_NE(r->body.find("from this address"), std::string::npos);
+  // Another address is served, and so are the two already open.
+  client d(port_, 5000, "127.0.0.3");
+  d.send(get("/hello/d"));
+  auto rd = d.read_reply();
+  ASSERT_TRUE(rd);
+  EXPECT_EQ(rd->status, 200);
+  a.send(get("/hello/a"));
+  auto ra = a.read_reply();
+  ASSERT_TRUE(ra);
+  EXPECT_EQ(ra->status, 200);
+}
+
+TEST_F(server_test, invented_methods_share_one_label_value) {
+  start();
+  client c(port_);
+  for (const std::string& m : {std::string("FOO"), std::string("BREW"), std::string(300, 'X')}) {
+    c.send(m + " /hello/x HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto r = c.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 405);
+  }
+  c.send(get("/hello/y"));
+  ASSERT_TRUE(c.read_reply());
+  // Reported just after the write: wait for the last one.
+  for (int i = 0; i < 100 && seen().size() < 4; ++i) std::this_thread::sleep_for(10ms);
+  auto s = seen();
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_EQ(s[0], "_OTHER unmatched 405");
+  EXPECT_EQ(s[1], "_OTHER unmatched 405");
+  EXPECT_EQ(s[2], "_OTHER unmatched 405");
+  EXPECT_EQ(s[3], "GET /hello/{name} 200");
+  EXPECT_EQ(method_label("PATCH"), "PATCH");
+  EXPECT_EQ(method_label("get"), "_OTHER");
+}
+
+TEST_F(server_test, over_the_address_rate_answers_429_with_retry_after) {
+  int allowed = 2;
+  std::string address;
+  admit_ = [&](std::string_view a) {
+    address = std::string(a);
+    return allowed-- > 0 ? 0 : 7;
+  };
+  start();
+  client c(port_);
+  for (int i = 0; i < 2; ++i) {
+    c.send(get("/hello/x"));
+    auto r = c.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  c.send(get("/hello/x"));
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 429);
+  EXPECT_EQ(r->headers["retry-after"], "7");
+  EXPECT_NE(r->body.find("RESOURCE_EXHAUSTED"), std::string::npos);
+  EXPECT_EQ(address, "127.0.0.1");
+  // The connection stays usable.
+  c.send(get("/hello/x"));
+  ASSERT_TRUE(c.read_reply());
 }
 
 }  // namespace
