@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "api/context.hpp"
@@ -90,21 +91,54 @@ asio::awaitable<http::response> readyz(api::context& ctx, api::caller, http::req
   co_return r;
 }
 
-asio::awaitable<http::response> scrape(api::context& ctx, api::caller, http::request) {
+// Gauges read from Redis and /proc rather than counted as things happen: the
+// queue by state and risk, the oldest waits, who is available. GET /metrics
+// calls this; it reads the queue's counts in one script and counselor states
+// in one more, never a case.
+asio::awaitable<void> refresh_gauges(api::context& ctx) {
   auto& metrics = ctx.metrics;
+  metrics.sample_process();
   metrics.set("caseroute_redis_up", {}, ctx.redis.connected() ? 1 : 0);
-  if (ctx.redis.connected()) {
-    auto view = co_await ctx.store.queue_view(now());
-    if (view) {
-      metrics.clear("caseroute_cases");
-      for (const auto& [state, n] : view->by_state()) metrics.set("caseroute_cases", {{"state", state}}, n);
-      metrics.clear("caseroute_open_cases");
-      for (const auto& [risk, n] : view->by_risk()) metrics.set("caseroute_open_cases", {{"risk", risk}}, n);
-    }
+  if (!ctx.redis.connected()) co_return;
+  const auto at = now();
+  auto gauges = co_await ctx.store.queue_gauges_at(at);
+  if (gauges) {
+    metrics.clear("caseroute_cases");
+    for (const auto& [state, n] : gauges->by_state)
+      metrics.set("caseroute_cases", {{"state", state}}, static_cast<double>(n));
+    metrics.clear("caseroute_open_cases");
+    for (const auto& [risk, n] : gauges->by_risk)
+      metrics.set("caseroute_open_cases", {{"risk", risk}}, static_cast<double>(n));
+    for (const auto& [risk, secs] : gauges->oldest_queued)
+      metrics.set("caseroute_oldest_queued_seconds", {{"risk", risk}}, secs);
+    for (const auto& [risk, secs] : gauges->oldest_unaccepted)
+      metrics.set("caseroute_oldest_unaccepted_seconds", {{"risk", risk}}, secs);
   }
+  // On duty and available as GET /v1/queue counts them: each rostered
+  // counselor once; available = signed in with free capacity.
+  const auto cfg = ctx.cfg;
+  const auto roster = ctx.roster;
+  auto state = co_await ctx.store.load_routing_state(at, cfg->routing.continuity_window(), "");
+  if (!state) co_return;
+  std::set<std::string> seen;
+  int on_duty = 0, available = 0;
+  for (const auto& d : roster->on_duty(at)) {
+    const auto* c = cfg->find_counselor(d.counselor_id);
+    if (c == nullptr || !seen.insert(d.counselor_id).second) continue;
+    ++on_duty;
+    routing::counselor_status s;
+    if (auto it = state->counselors.find(d.counselor_id); it != state->counselors.end()) s = it->second;
+    if (s.load < c->capacity && routing::signed_in(s, d)) ++available;
+  }
+  metrics.set("caseroute_counselors_on_duty", {}, on_duty);
+  metrics.set("caseroute_counselors_available", {}, available);
+}
+
+asio::awaitable<http::response> scrape(api::context& ctx, api::caller, http::request) {
+  co_await refresh_gauges(ctx);
   http::response r;
   r.content_type = "text/plain; version=0.0.4";
-  r.body = metrics.render();
+  r.body = ctx.metrics.render();
   co_return r;
 }
 
