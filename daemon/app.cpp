@@ -23,6 +23,7 @@
 #include "api/context.hpp"
 #include "api/routes.hpp"
 #include "config/loader.hpp"
+#include "config/reload.hpp"
 #include "counselor/counselor.hpp"
 #include "dispatch/dispatcher.hpp"
 #include "dispatch/reconcile.hpp"
@@ -177,8 +178,10 @@ struct app::runtime {
   http::router router;
   http::server server;
   std::filesystem::path config_path;
+  config::overrides overrides;
 
-  runtime(std::filesystem::path path, std::shared_ptr<const config::config> cfg, store::endpoint ep)
+  runtime(std::filesystem::path path, config::overrides o, std::shared_ptr<const config::config> cfg,
+          store::endpoint ep)
       : redis(io, ep, cfg->redis.command_timeout),
         store(redis, store::keys(cfg->redis.key_prefix), make_sealer(*cfg)),
         outbox(redis, store::keys(cfg->redis.key_prefix)),
@@ -197,7 +200,8 @@ struct app::runtime {
                                                                {"status", std::to_string(status)}});
                  metrics.observe("caseroute_http_request_duration_seconds", {{"route", std::string(route)}}, secs);
                }}),
-        config_path(std::move(path)) {
+        config_path(std::move(path)),
+        overrides(std::move(o)) {
     ctx.kick_routing = [this] { dispatch.kick(); };
     ctx.kick_callbacks = [this] { callbacks.kick(); };
     // Status callbacks follow the live config: a reload may add or drop a callback_url.
@@ -236,17 +240,13 @@ struct app::runtime {
       return;
     }
     auto next = std::make_shared<config::config>(std::move(*loaded.cfg));
-    // What the process is bound to cannot change without a restart.
-    const auto& cur = *ctx.cfg;
-    if (next->server.listen != cur.server.listen || next->redis.url != cur.redis.url ||
-        next->redis.key_prefix != cur.redis.key_prefix || next->privacy.encryption_key != cur.privacy.encryption_key) {
-      log::warn("config.reload_partial", {{"kept",
-                                           "server.listen, redis.url, redis.key_prefix and the encryption key "
-                                           "need a restart; the rest is applied"}});
-      next->server = cur.server;
-      next->redis = cur.redis;
-      next->privacy = cur.privacy;
-    }
+    // The command line and the environment still win over the file, so only
+    // what the file itself changed counts as a change.
+    config::apply(*next, overrides);
+    // What the process is bound to keeps its running value until a restart.
+    const auto kept = config::keep_restart_only(*next, *ctx.cfg);
+    const bool retention_changed = caseroute::retention::retention_period(next->privacy) !=
+                                   caseroute::retention::retention_period(ctx.cfg->privacy);
     try {
       auto roster = std::make_shared<schedule::roster>(*next);
       ctx.cfg = next;
@@ -257,8 +257,19 @@ struct app::runtime {
       return;
     }
     apply_durability(redis, ctx.cfg->redis);
+    log::configure(ctx.cfg->log.level, ctx.cfg->log.format);
     metrics.inc("caseroute_config_reloads_total", {{"result", "ok"}});
+    if (!kept.empty())
+      log::warn("config.reload_partial", {{"restart_needed", config::join(kept)},
+                                          {"kept",
+                                           "the running values of these fields until a restart; the rest "
+                                           "of the file is applied"}});
     log::info("config.reloaded", {{"counselors", ctx.cfg->counselors.size()}, {"sites", ctx.cfg->sites.size()}});
+    // A changed retention applies now, not at the next minute's pass.
+    if (retention_changed)
+      asio::co_spawn(io, retention.pass(), [](std::exception_ptr e, boost::system::result<int>) {
+        if (e) std::rethrow_exception(e);
+      });
     // Offers to counselors the new roster drops are withdrawn, then re-routed.
     asio::co_spawn(io, withdraw_after_reload(), [](std::exception_ptr e) {
       if (e) std::rethrow_exception(e);
@@ -312,8 +323,10 @@ struct app::runtime {
   }
 };
 
-app::app(std::filesystem::path config_path, config::config cfg)
-    : config_path_(std::move(config_path)), cfg_(std::make_shared<const config::config>(std::move(cfg))) {}
+app::app(std::filesystem::path config_path, config::config cfg, config::overrides overrides)
+    : config_path_(std::move(config_path)),
+      overrides_(std::move(overrides)),
+      cfg_(std::make_shared<const config::config>(std::move(cfg))) {}
 
 app::~app() = default;
 
@@ -326,7 +339,7 @@ int app::run() {
     ep = redis_endpoint(cfg.redis);  // redis://, unix:// or sentinel://
   }
 
-  rt_ = std::make_unique<runtime>(config_path_, cfg_, ep);
+  rt_ = std::make_unique<runtime>(config_path_, overrides_, cfg_, ep);
   auto& rt = *rt_;
   if (cfg.redis.url == "managed") {
     rt.managed.emplace(rt.io, cfg.redis.server_binary, cfg.redis.data_dir);
