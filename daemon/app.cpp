@@ -50,6 +50,7 @@ namespace {
 store::endpoint redis_endpoint(const config::redis_settings& r) {
   auto ep = store::parse_redis_url(r.url);
   if (!ep) throw std::runtime_error("redis.url: cannot parse \"" + r.url + "\"");
+  if (!r.password.empty()) ep->password = r.password;  // redis.password_file
   return *ep;
 }
 

@@ -44,6 +44,11 @@ struct redis_settings {
   // "local": a write is acknowledged once the Redis it was sent to has it.
   // "replicated": also once one replica has it (WAIT 1) — for Sentinel setups.
   std::string durability = "local";
+  // A file holding the Redis password (e.g. a systemd credential or a
+  // Kubernetes Secret), so it never sits in redis.url; it must not be
+  // readable by group or others. Overrides a password inside redis.url.
+  std::string password_file;
+  std::string password;  // file contents, loaded by the loader (trailing newline trimmed)
 };
 
 // A named daily window [start, end) in minutes after local midnight; end <= 1440.

@@ -132,7 +132,8 @@ void parser::server(const YAML::Node& node) {
 
 void parser::redis(const YAML::Node& node) {
   const fields f =
-      r_.map(node, "redis", {"url", "data_dir", "key_prefix", "server_binary", "command_timeout", "durability"});
+      r_.map(node, "redis",
+             {"url", "data_dir", "key_prefix", "server_binary", "command_timeout", "durability", "password_file"});
   redis_settings& s = cfg_.redis;
   if (const entry* e = r_.set(f, "url", s.url)) {
     if (e->value.IsScalar() && !is_redis_url(s.url)) {
@@ -156,6 +157,7 @@ void parser::redis(const YAML::Node& node) {
     }
   }
   r_.set(f, "server_binary", s.server_binary, false);
+  if (const entry* e = r_.set(f, "password_file", s.password_file, false)) p_.redis_password_file = where(e->value);
   r_.set(f, "command_timeout", s.command_timeout, 1ms);
   if (const entry* e = r_.set(f, "durability", s.durability)) {
     if (e->value.IsScalar() && s.durability != "local" && s.durability != "replicated") {

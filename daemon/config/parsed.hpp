@@ -20,6 +20,7 @@ struct parsed {
   config partial;                               // everything that could be read, even with errors
   std::vector<position> platform_secret_files;  // index-aligned with partial.platforms
   position encryption_key_file;
+  position redis_password_file;
 };
 
 parsed parse(std::string_view yaml_text);

@@ -37,6 +37,11 @@ std::vector<std::string> keep_restart_only(config& next, const config& running) 
   keep(next.redis.key_prefix, running.redis.key_prefix, "redis.key_prefix", kept);
   keep(next.redis.server_binary, running.redis.server_binary, "redis.server_binary", kept);
   keep(next.redis.command_timeout, running.redis.command_timeout, "redis.command_timeout", kept);
+  if (next.redis.password != running.redis.password || next.redis.password_file != running.redis.password_file) {
+    next.redis.password = running.redis.password;
+    next.redis.password_file = running.redis.password_file;
+    kept.emplace_back("redis.password_file");
+  }
   // The sealer holds the data key; another file with the same key is fine.
   if (next.privacy.encryption_key != running.privacy.encryption_key) {
     next.privacy.encryption_key = running.privacy.encryption_key;
