@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "api/context.hpp"
@@ -24,6 +25,7 @@
 #include "audit/routes.hpp"
 #include "audit/trail.hpp"
 #include "config/loader.hpp"
+#include "config/reload.hpp"
 #include "counselor/counselor.hpp"
 #include "dispatch/dispatcher.hpp"
 #include "dispatch/reconcile.hpp"
@@ -50,6 +52,7 @@ namespace {
 store::endpoint redis_endpoint(const config::redis_settings& r) {
   auto ep = store::parse_redis_url(r.url);
   if (!ep) throw std::runtime_error("redis.url: cannot parse \"" + r.url + "\"");
+  if (!r.password.empty()) ep->password = r.password;  // redis.password_file
   return *ep;
 }
 
@@ -95,25 +98,60 @@ asio::awaitable<http::response> readyz(api::context& ctx, api::caller, http::req
   co_return r;
 }
 
-asio::awaitable<http::response> scrape(api::context& ctx, api::caller, http::request) {
+// Gauges read from Redis and /proc rather than counted as things happen: the
+// queue by state and risk, the oldest waits, who is available. GET /metrics
+// calls this; it reads the queue's counts in one script and counselor states
+// in one more, never a case.
+asio::awaitable<void> refresh_gauges(api::context& ctx) {
   auto& metrics = ctx.metrics;
+  metrics.sample_process();
   metrics.set("caseroute_redis_up", {}, ctx.redis.connected() ? 1 : 0);
-  // The case gauges walk every open case: anonymous scrapes read a snapshot
-  // at most limits.metrics_refresh old (stamped first, so scrapes meanwhile do too).
-  const auto at = std::chrono::steady_clock::now();
-  if (ctx.redis.connected() && at - ctx.gauges_read_at >= ctx.cfg->limits.metrics_refresh) {
-    ctx.gauges_read_at = at;
-    auto view = co_await ctx.store.queue_view(now());
-    if (view) {
-      metrics.clear("caseroute_cases");
-      for (const auto& [state, n] : view->by_state()) metrics.set("caseroute_cases", {{"state", state}}, n);
-      metrics.clear("caseroute_open_cases");
-      for (const auto& [risk, n] : view->by_risk()) metrics.set("caseroute_open_cases", {{"risk", risk}}, n);
-    }
+  if (!ctx.redis.connected()) co_return;
+  // Redis is read at most every limits.metrics_refresh: anonymous scrapes in
+  // between render the last snapshot (stamped first, so scrapes meanwhile do too).
+  const auto read_at = std::chrono::steady_clock::now();
+  if (read_at - ctx.gauges_read_at < ctx.cfg->limits.metrics_refresh) co_return;
+  ctx.gauges_read_at = read_at;
+  if (!ctx.redis.connected()) co_return;
+  const auto at = now();
+  auto gauges = co_await ctx.store.queue_gauges_at(at);
+  if (gauges) {
+    metrics.clear("caseroute_cases");
+    for (const auto& [state, n] : gauges->by_state)
+      metrics.set("caseroute_cases", {{"state", state}}, static_cast<double>(n));
+    metrics.clear("caseroute_open_cases");
+    for (const auto& [risk, n] : gauges->by_risk)
+      metrics.set("caseroute_open_cases", {{"risk", risk}}, static_cast<double>(n));
+    for (const auto& [risk, secs] : gauges->oldest_queued)
+      metrics.set("caseroute_oldest_queued_seconds", {{"risk", risk}}, secs);
+    for (const auto& [risk, secs] : gauges->oldest_unaccepted)
+      metrics.set("caseroute_oldest_unaccepted_seconds", {{"risk", risk}}, secs);
   }
+  // On duty and available as GET /v1/queue counts them: each rostered
+  // counselor once; available = signed in with free capacity.
+  const auto cfg = ctx.cfg;
+  const auto roster = ctx.roster;
+  auto state = co_await ctx.store.load_routing_state(at, cfg->routing.continuity_window(), "");
+  if (!state) co_return;
+  std::set<std::string> seen;
+  int on_duty = 0, available = 0;
+  for (const auto& d : roster->on_duty(at)) {
+    const auto* c = cfg->find_counselor(d.counselor_id);
+    if (c == nullptr || !seen.insert(d.counselor_id).second) continue;
+    ++on_duty;
+    routing::counselor_status s;
+    if (auto it = state->counselors.find(d.counselor_id); it != state->counselors.end()) s = it->second;
+    if (s.load < c->capacity && routing::signed_in(s, d)) ++available;
+  }
+  metrics.set("caseroute_counselors_on_duty", {}, on_duty);
+  metrics.set("caseroute_counselors_available", {}, available);
+}
+
+asio::awaitable<http::response> scrape(api::context& ctx, api::caller, http::request) {
+  co_await refresh_gauges(ctx);
   http::response r;
   r.content_type = "text/plain; version=0.0.4";
-  r.body = metrics.render();
+  r.body = ctx.metrics.render();
   co_return r;
 }
 
@@ -153,8 +191,10 @@ struct app::runtime {
   http::router router;
   http::server server;
   std::filesystem::path config_path;
+  config::overrides overrides;
 
-  runtime(std::filesystem::path path, std::shared_ptr<const config::config> cfg, store::endpoint ep)
+  runtime(std::filesystem::path path, config::overrides o, std::shared_ptr<const config::config> cfg,
+          store::endpoint ep)
       : redis(io, ep, cfg->redis.command_timeout),
         store(redis, store::keys(cfg->redis.key_prefix), make_sealer(*cfg)),
         outbox(redis, store::keys(cfg->redis.key_prefix)),
@@ -176,11 +216,13 @@ struct app::runtime {
                      metrics.observe("caseroute_http_request_duration_seconds", {{"route", std::string(route)}}, secs);
                    },
                    [this](std::string_view address) {
+                     if (!ctx.cfg->limits.limit_loopback && http::is_loopback(address)) return 0;
                      const int wait = limits.admit_address(address, http::limit_clock::now());
                      if (wait > 0) metrics.inc("caseroute_rate_limited_total", {{"limit", "address"}});
                      return wait;
                    }}),
-        config_path(std::move(path)) {
+        config_path(std::move(path)),
+        overrides(std::move(o)) {
     ctx.limits = &limits;
     ctx.kick_routing = [this] { dispatch.kick(); };
     // The dispatcher's cache follows the change feed of every replica.
@@ -224,17 +266,13 @@ struct app::runtime {
       return;
     }
     auto next = std::make_shared<config::config>(std::move(*loaded.cfg));
-    // What the process is bound to cannot change without a restart.
-    const auto& cur = *ctx.cfg;
-    if (next->server.listen != cur.server.listen || next->redis.url != cur.redis.url ||
-        next->redis.key_prefix != cur.redis.key_prefix || next->privacy.encryption_key != cur.privacy.encryption_key) {
-      log::warn("config.reload_partial", {{"kept",
-                                           "server.listen, redis.url, redis.key_prefix and the encryption key "
-                                           "need a restart; the rest is applied"}});
-      next->server = cur.server;
-      next->redis = cur.redis;
-      next->privacy = cur.privacy;
-    }
+    // The command line and the environment still win over the file, so only
+    // what the file itself changed counts as a change.
+    config::apply(*next, overrides);
+    // What the process is bound to keeps its running value until a restart.
+    const auto kept = config::keep_restart_only(*next, *ctx.cfg);
+    const bool retention_changed = caseroute::retention::retention_period(next->privacy) !=
+                                   caseroute::retention::retention_period(ctx.cfg->privacy);
     try {
       auto roster = std::make_shared<schedule::roster>(*next);
       ctx.cfg = next;
@@ -246,8 +284,19 @@ struct app::runtime {
     }
     apply_durability(redis, ctx.cfg->redis);
     limits.configure(ctx.cfg->limits);
+    log::configure(ctx.cfg->log.level, ctx.cfg->log.format);
     metrics.inc("caseroute_config_reloads_total", {{"result", "ok"}});
+    if (!kept.empty())
+      log::warn("config.reload_partial", {{"restart_needed", config::join(kept)},
+                                          {"kept",
+                                           "the running values of these fields until a restart; the rest "
+                                           "of the file is applied"}});
     log::info("config.reloaded", {{"counselors", ctx.cfg->counselors.size()}, {"sites", ctx.cfg->sites.size()}});
+    // A changed retention applies now, not at the next minute's pass.
+    if (retention_changed)
+      asio::co_spawn(io, retention.pass(), [](std::exception_ptr e, boost::system::result<int>) {
+        if (e) std::rethrow_exception(e);
+      });
     // Offers to counselors the new roster drops are withdrawn, then re-routed.
     asio::co_spawn(io, withdraw_after_reload(), [](std::exception_ptr e) {
       if (e) std::rethrow_exception(e);
@@ -302,8 +351,10 @@ struct app::runtime {
   }
 };
 
-app::app(std::filesystem::path config_path, config::config cfg)
-    : config_path_(std::move(config_path)), cfg_(std::make_shared<const config::config>(std::move(cfg))) {}
+app::app(std::filesystem::path config_path, config::config cfg, config::overrides overrides)
+    : config_path_(std::move(config_path)),
+      overrides_(std::move(overrides)),
+      cfg_(std::make_shared<const config::config>(std::move(cfg))) {}
 
 app::~app() = default;
 
@@ -316,7 +367,7 @@ int app::run() {
     ep = redis_endpoint(cfg.redis);  // redis://, unix:// or sentinel://
   }
 
-  rt_ = std::make_unique<runtime>(config_path_, cfg_, ep);
+  rt_ = std::make_unique<runtime>(config_path_, overrides_, cfg_, ep);
   auto& rt = *rt_;
   if (cfg.redis.url == "managed") {
     rt.managed.emplace(rt.io, cfg.redis.server_binary, cfg.redis.data_dir);

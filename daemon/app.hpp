@@ -11,6 +11,7 @@
 #include "api/context.hpp"
 #include "api/routes.hpp"
 #include "config/config.hpp"
+#include "config/overrides.hpp"
 #include "http/router.hpp"
 
 namespace caseroute {
@@ -25,7 +26,9 @@ void register_routes(http::router& r, api::context& ctx);
 
 class app {
  public:
-  app(std::filesystem::path config_path, config::config cfg);
+  // `cfg` is the file with `overrides` applied; a reload reads the file
+  // again and applies the same overrides before comparing.
+  app(std::filesystem::path config_path, config::config cfg, config::overrides overrides = {});
   ~app();
 
   // Runs until SIGTERM/SIGINT; returns the process exit code.
@@ -34,6 +37,7 @@ class app {
  private:
   struct runtime;
   std::filesystem::path config_path_;
+  config::overrides overrides_;
   std::shared_ptr<const config::config> cfg_;
   std::unique_ptr<runtime> rt_;
 };

@@ -3,10 +3,12 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 
 #include "app.hpp"
 #include "config/loader.hpp"
+#include "config/overrides.hpp"
 #include "config/token.hpp"
 #include "key_rotate.hpp"
 #include "log/log.hpp"
@@ -19,11 +21,16 @@ int main(int argc, char** argv) {
   std::string config_path = "config/example.yaml";
   std::string check_path;
   std::string listen, redis_url, data_dir;
-  cli.add_option("-c,--config", config_path, "config file (YAML)")->capture_default_str();
+  // The command line wins over the environment, which wins over the file.
+  cli.add_option("-c,--config", config_path, "config file (YAML)")->capture_default_str()->envname("CASEROUTE_CONFIG");
   cli.add_option("--check-config", check_path, "validate FILE, print every problem with its line, and exit");
-  cli.add_option("--listen", listen, "override server.listen (host:port)");
-  cli.add_option("--redis-url", redis_url, "override redis.url (managed, redis://host:port/db)");
+  cli.add_option("--listen", listen, "override server.listen (host:port; env CASEROUTE_LISTEN)");
+  cli.add_option("--redis-url", redis_url,
+                 "override redis.url (managed, redis://host:port/db; env CASEROUTE_REDIS_URL)");
   cli.add_option("--data-dir", data_dir, "override redis.data_dir (managed Redis)");
+  cli.footer(
+      "Environment: CASEROUTE_CONFIG, CASEROUTE_LISTEN, CASEROUTE_REDIS_URL, CASEROUTE_LOG_LEVEL "
+      "(trace, debug, info, warn, error) override the file; a flag overrides the environment.");
   auto* token = cli.add_subcommand("token", "bearer tokens for counselors and supervisors");
   auto* token_new = token->add_subcommand("new", "print a fresh random token and its token_sha256 config line");
   token->require_subcommand(1);
@@ -65,16 +72,23 @@ int main(int argc, char** argv) {
     std::cerr << config::format_problems(config_path, loaded);
     return 2;
   }
+  config::overrides overrides;
+  if (!listen.empty()) overrides.listen = listen;
+  if (!redis_url.empty()) overrides.redis_url = redis_url;
+  if (!data_dir.empty()) overrides.data_dir = data_dir;
+  config::add_environment(overrides, [](const char* name) { return std::getenv(name); });
+  if (const auto problem = config::check(overrides); !problem.empty()) {
+    std::cerr << "caseroute: " << problem << '\n';
+    return 2;
+  }
   auto cfg = std::move(*loaded.cfg);
-  if (!listen.empty()) cfg.server.listen = listen;
-  if (!redis_url.empty()) cfg.redis.url = redis_url;
-  if (!data_dir.empty()) cfg.redis.data_dir = data_dir;
+  config::apply(cfg, overrides);
   log::configure(cfg.log.level, cfg.log.format);
   for (const auto& w : loaded.warnings) log::warn("config.warning", {{"line", w.line}, {"problem", w.message}});
 
   std::signal(SIGPIPE, SIG_IGN);
   try {
-    app a(config_path, std::move(cfg));
+    app a(config_path, std::move(cfg), overrides);
     return a.run();
   } catch (const std::exception& e) {
     log::error("daemon.failed", {{"problem", e.what()}});

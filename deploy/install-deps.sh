@@ -16,8 +16,10 @@ packages=(
   redis-server redis-tools redis-sentinel
   # tests and benchmarks; clang + its runtime for the libFuzzer targets
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
-  # deploy checks: systemd-analyze verify (systemd), compose file syntax
-  systemd docker-compose
+  # deploy checks: systemd-analyze verify (systemd), compose file syntax,
+  # promtool (prometheus: alert rules, their unit tests, scrapes), the config
+  # JSON Schema (python3-jsonschema)
+  systemd docker-compose prometheus python3-jsonschema
   # the curl walkthrough; python3 for bench/durability.py
   curl openssl python3
 )

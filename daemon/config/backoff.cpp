@@ -12,7 +12,8 @@ std::chrono::milliseconds backoff::delay(int failures, std::uint64_t random) con
   for (int i = 1; i < failures && cap < last; ++i) cap *= 2;
   cap = std::min(cap, last);
   const std::int64_t half = cap / 2;
-  return std::chrono::milliseconds(half + static_cast<std::int64_t>(random % static_cast<std::uint64_t>(cap - half + 1)));
+  return std::chrono::milliseconds(half +
+                                   static_cast<std::int64_t>(random % static_cast<std::uint64_t>(cap - half + 1)));
 }
 
 }  // namespace caseroute::config

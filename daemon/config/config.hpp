@@ -50,9 +50,13 @@ struct bucket_settings {
 };
 
 struct limit_settings {
-  bucket_settings per_address{50, 200};     // every request, by remote address
-  bucket_settings per_token{20, 100};       // counselor and supervisor requests, by principal
-  bucket_settings per_platform{100, 1000};  // signed platform requests, by platform id
+  bucket_settings per_address{50, 200};        // every request, by remote address
+  bucket_settings per_token{500, 2000};        // counselor and supervisor requests, by principal
+  bucket_settings per_platform{5000, 20000};   // signed platform requests, by platform id
+  // Whether per_address counts loopback clients too (127.0.0.0/8, ::1): a
+  // proxy, a sidecar or the operator's own tools on the host, which are
+  // limited per token and platform instead. Default false.
+  bool limit_loopback = false;
   // Refresh of the gauges GET /metrics reads from Redis (cases by state, by risk).
   std::chrono::seconds metrics_refresh = 5s;
 };
@@ -68,6 +72,11 @@ struct redis_settings {
   // "local": a write is acknowledged once the Redis it was sent to has it.
   // "replicated": also once one replica has it (WAIT 1) — for Sentinel setups.
   std::string durability = "local";
+  // A file holding the Redis password (e.g. a systemd credential or a
+  // Kubernetes Secret), so it never sits in redis.url; it must not be
+  // readable by group or others. Overrides a password inside redis.url.
+  std::string password_file;
+  std::string password;  // file contents, loaded by the loader (trailing newline trimmed)
 };
 
 // A named daily window [start, end) in minutes after local midnight; end <= 1440.

@@ -141,7 +141,7 @@ void parser::tls(const YAML::Node& node) {
 }
 
 void parser::limits(const YAML::Node& node) {
-  const fields f = r_.map(node, "limits", {"per_address", "per_token", "per_platform", "metrics_refresh"});
+  const fields f = r_.map(node, "limits", {"per_address", "per_token", "per_platform", "limit_loopback", "metrics_refresh"});
   limit_settings& s = cfg_.limits;
   const auto bucket = [&](std::string_view key, bucket_settings& b) {
     const entry* e = f.get(key);
@@ -156,6 +156,7 @@ void parser::limits(const YAML::Node& node) {
   bucket("per_address", s.per_address);
   bucket("per_token", s.per_token);
   bucket("per_platform", s.per_platform);
+  r_.set(f, "limit_loopback", s.limit_loopback);
   r_.set(f, "metrics_refresh", s.metrics_refresh, 1s);
 }
 
@@ -186,7 +187,8 @@ bool is_loopback_host(std::string_view h) { return h == "localhost" || h == "::1
 
 void parser::redis(const YAML::Node& node) {
   const fields f =
-      r_.map(node, "redis", {"url", "data_dir", "key_prefix", "server_binary", "command_timeout", "durability"});
+      r_.map(node, "redis",
+             {"url", "data_dir", "key_prefix", "server_binary", "command_timeout", "durability", "password_file"});
   redis_settings& s = cfg_.redis;
   if (const entry* e = r_.set(f, "url", s.url)) {
     if (e->value.IsScalar() && !is_redis_url(s.url)) {
@@ -220,6 +222,7 @@ void parser::redis(const YAML::Node& node) {
     }
   }
   r_.set(f, "server_binary", s.server_binary, false);
+  if (const entry* e = r_.set(f, "password_file", s.password_file, false)) p_.redis_password_file = where(e->value);
   r_.set(f, "command_timeout", s.command_timeout, 1ms);
   if (const entry* e = r_.set(f, "durability", s.durability)) {
     if (e->value.IsScalar() && s.durability != "local" && s.durability != "replicated") {

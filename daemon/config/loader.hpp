@@ -37,6 +37,8 @@ load_result parse_config(std::string_view yaml_text);
 // platform::secret (trailing whitespace trimmed; must not be empty) and
 // privacy.encryption_key_file into privacy_settings::encryption_key (the file
 // holds 64 hex characters or exactly 32 raw bytes; 32 raw bytes are stored).
+// redis.password_file into redis_settings::password (trimmed; refused when
+// group or others may read it, like ssh does a private key).
 // A bad secret file is an error at the line of its key. Other paths
 // (redis.data_dir, server.tls files) are left as written.
 load_result load_config(const std::filesystem::path& file);

@@ -21,6 +21,7 @@ struct parsed {
   std::vector<position> platform_secret_files;  // index-aligned with partial.platforms
   position encryption_key_file;
   std::vector<position> previous_encryption_key_files;  // index-aligned with the privacy list
+  position redis_password_file;
 };
 
 parsed parse(std::string_view yaml_text);

@@ -103,6 +103,19 @@ std::optional<std::string> decode_key_hex(std::string_view text) {
   return key;
 }
 
+// Like ssh with a private key: a password file others can read is refused.
+// Empty when the mode is fine (or the file is missing: read_file says so).
+std::string readable_by_others(const fs::path& path) {
+  std::error_code ec;
+  const auto perms = fs::status(path, ec).permissions();
+  if (ec || !fs::exists(path, ec)) return {};
+  const auto loose = fs::perms::group_all | fs::perms::others_all;
+  if ((perms & loose) == fs::perms::none) return {};
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(perms & fs::perms::mask));
+  return std::string("is accessible by group or others (mode ") + mode + "); run chmod 600 on it";
+}
+
 void add_error(load_result& r, detail::position at, std::string message) {
   r.errors.push_back({at.line, at.column, std::move(message)});
 }
@@ -143,6 +156,19 @@ load_result load_config(const fs::path& file) {
                 key + ": " + path.string() + " holds " + std::to_string(pf.secret.size()) +
                     " bytes; an HMAC secret needs at least " + std::to_string(min_hmac_secret_bytes) +
                     " (e.g. openssl rand -hex 32)");
+    }
+  }
+
+  redis_settings& redis = p.partial.redis;
+  if (!redis.password_file.empty()) {
+    const detail::position at = p.redis_password_file;
+    const fs::path path = resolve(redis.password_file);
+    if (const std::string loose = readable_by_others(path); !loose.empty()) {
+      add_error(r, at, "redis.password_file: " + path.string() + " " + loose);
+    } else if (const std::optional<std::string> content = read_file(path, max_secret_bytes, why); !content) {
+      add_error(r, at, "redis.password_file: cannot read " + path.string() + ": " + why);
+    } else if ((redis.password = trim_right(*content)).empty()) {
+      add_error(r, at, "redis.password_file: " + path.string() + " is empty");
     }
   }
 

@@ -28,6 +28,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// redis.log and redis.log.1 together stay under 20 MiB.
+constexpr std::uintmax_t max_log_bytes = 10 * 1024 * 1024;
+
 bool alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
 
 // A daemon killed with -9 leaves its redis-server shutting down (it got
@@ -62,6 +65,16 @@ void managed_redis::start() {
   std::filesystem::permissions(dir_, std::filesystem::perms::owner_all, ec);
   wait_for_previous(dir_ / "redis.pid");
   spawn();
+}
+
+bool rotate_log(const std::filesystem::path& log, std::uintmax_t max_bytes) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(log, ec);
+  if (ec || size <= max_bytes) return false;
+  auto old = log;
+  old += ".1";
+  std::filesystem::rename(log, old, ec);
+  return !ec;
 }
 
 void managed_redis::spawn() {
@@ -103,7 +116,7 @@ void managed_redis::spawn() {
     if (::getppid() != parent) ::_exit(1);
     ::setpgid(0, 0);  // keep terminal signals (Ctrl-C) for the daemon to handle in order
     ::execvp(argv[0], argv.data());
-    std::fprintf(stderr, "caseroute: cannot exec %s: %s\n", argv[0], std::strerror(errno));
+    log::error("redis.exec_failed", {{"binary", argv[0]}, {"error", std::strerror(errno)}});
     ::_exit(127);
   }
   pid_ = pid;
@@ -115,9 +128,12 @@ asio::awaitable<void> managed_redis::supervise() {
   const config::backoff backoff{200ms, 5000ms};
   std::mt19937_64 random{std::random_device{}()};
   int failures = 0;
+  int rounds = 0;
   while (!stopping_) {
     timer.expires_after(200ms);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (++rounds % 150 == 0 && rotate_log(dir_ / "redis.log", max_log_bytes))
+      log::info("redis.log_rotated", {{"log", (dir_ / "redis.log").string()}});
     if (stopping_ || pid_ <= 0) continue;
     int status = 0;
     const pid_t r = ::waitpid(pid_, &status, WNOHANG);

@@ -7,10 +7,17 @@
 #include <boost/asio/io_context.hpp>
 
 #include <sys/types.h>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
 namespace caseroute::host {
+
+// redis-server opens its --logfile for every line it writes, so renaming the
+// file is a safe rotation: when `log` is larger than max_bytes it becomes
+// `log`.1 (replacing an older one) and Redis starts a new file. At most twice
+// max_bytes on disk. Returns whether it rotated.
+bool rotate_log(const std::filesystem::path& log, std::uintmax_t max_bytes);
 
 class managed_redis {
  public:
@@ -26,7 +33,8 @@ class managed_redis {
   std::string socket_path() const { return socket_path_for(dir_); }
   static std::string socket_path_for(const std::filesystem::path& data_dir);
 
-  // Restarts the server with backoff whenever it exits, until stop().
+  // Restarts the server with backoff whenever it exits, until stop(); keeps
+  // its redis.log bounded (rotate_log, checked every 30 s).
   boost::asio::awaitable<void> supervise();
 
   // SIGTERM (Redis flushes its AOF), wait up to 10 s, then SIGKILL.

@@ -86,4 +86,10 @@ std::string_view address_of(std::string_view remote) {
   return colon == std::string_view::npos ? remote : remote.substr(0, colon);
 }
 
+bool is_loopback(std::string_view address) {
+  if (address.starts_with("[") && address.ends_with("]")) address = address.substr(1, address.size() - 2);
+  if (address.starts_with("::ffff:")) address.remove_prefix(7);
+  return address.starts_with("127.") || address == "::1";
+}
+
 }  // namespace caseroute::http

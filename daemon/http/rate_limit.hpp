@@ -69,6 +69,10 @@ class rate_limiter {
   std::uint64_t suppressed_ = 0;
 };
 
+// Whether a client address (as address_of gives it) is loopback: 127.0.0.0/8,
+// ::1 or an IPv4-mapped 127.x.
+bool is_loopback(std::string_view address);
+
 // The address part of "address:port" or "[v6]:port" (what request::remote holds).
 std::string_view address_of(std::string_view remote);
 

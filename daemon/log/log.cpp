@@ -1,12 +1,18 @@
 // Renders structured log lines and hands them to spdlog (stderr, thread safe).
+// Every line is valid UTF-8 JSON whatever a field holds; under systemd each
+// line starts with its syslog priority (<3> error .. <7> debug), which
+// journald strips and records, so `journalctl -p err` finds the errors.
 #include "log/log.hpp"
 
+#include <google/protobuf/stubs/logging.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <type_traits>
 
 namespace caseroute::log {
@@ -14,6 +20,7 @@ namespace {
 
 std::atomic<int> threshold{static_cast<int>(level::info)};
 std::atomic<bool> as_json{true};
+std::atomic<bool> priority_prefix{false};
 
 spdlog::logger& sink() {
   static auto logger = [] {
@@ -40,6 +47,29 @@ const char* name(level l) {
       return "error";
   }
   return "info";
+}
+
+// sd-daemon(3) prefixes: error 3, warning 4, info 6, debug 7.
+const char* priority(level l) {
+  switch (l) {
+    case level::error:
+      return "<3>";
+    case level::warn:
+      return "<4>";
+    case level::info:
+      return "<6>";
+    default:
+      return "<7>";
+  }
+}
+
+// libprotobuf's own messages (e.g. invalid UTF-8 in a string field of a
+// binary body) as structured lines instead of its plain-text stderr output.
+void protobuf_handler(google::protobuf::LogLevel l, const char* file, int line, const std::string& message) {
+  const level ours = l >= google::protobuf::LOGLEVEL_ERROR     ? level::error
+                     : l == google::protobuf::LOGLEVEL_WARNING ? level::warn
+                                                               : level::info;
+  write(ours, "protobuf.log", {{"problem", message}, {"source", file != nullptr ? file : ""}, {"line", line}});
 }
 
 std::string now_rfc3339() {
@@ -90,6 +120,20 @@ void configure(std::string_view level_name, std::string_view format) {
     l = level::error;
   threshold = static_cast<int>(l);
   as_json = format != "text";
+  priority_prefix = stderr_is_journal(std::getenv("JOURNAL_STREAM"));
+  google::protobuf::SetLogHandler(protobuf_handler);
+}
+
+bool stderr_is_journal(const char* journal_stream) {
+  // systemd sets JOURNAL_STREAM=<device>:<inode> of the stream it connected;
+  // it is ours only if stderr still is that stream (not redirected since).
+  if (journal_stream == nullptr) return false;
+  unsigned long long dev = 0, ino = 0;
+  char tail = 0;
+  if (std::sscanf(journal_stream, "%llu:%llu%c", &dev, &ino, &tail) != 2) return false;
+  struct stat st {};
+  if (::fstat(2, &st) != 0) return false;
+  return static_cast<unsigned long long>(st.st_dev) == dev && static_cast<unsigned long long>(st.st_ino) == ino;
 }
 
 bool enabled(level l) { return static_cast<int>(l) >= threshold.load(); }
@@ -98,6 +142,7 @@ void write(level l, std::string_view event, std::initializer_list<field> fields)
   if (!enabled(l)) return;
   std::string line;
   line.reserve(128);
+  if (priority_prefix) line += priority(l);
   if (as_json) {
     line += R"({"ts":")" + now_rfc3339() + R"(","level":")" + name(l) + R"(","event":")";
     line += escape_json(event);
@@ -110,10 +155,10 @@ void write(level l, std::string_view event, std::initializer_list<field> fields)
     }
     line += '}';
   } else {
-    line += now_rfc3339() + " " + name(l) + " " + std::string(event);
+    line += now_rfc3339() + " " + name(l) + " " + escape_json(event);
     for (const auto& f : fields) {
       line += ' ';
-      line += f.key;
+      line += escape_json(f.key);
       line += '=';
       append_value(line, f.val, false);
     }
@@ -121,34 +166,73 @@ void write(level l, std::string_view event, std::initializer_list<field> fields)
   sink().info(line);
 }
 
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], 0 when it is not one
+// (overlong forms, surrogates and code points above U+10FFFF are invalid).
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = at(i);
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  if (at(i + 1) < lo || at(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k)
+    if (at(i + k) < 0x80 || at(i + k) > 0xBF) return 0;
+  return n;
+}
+
+}  // namespace
+
 std::string escape_json(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (unsigned char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"':
         out += "\\\"";
-        break;
+        continue;
       case '\\':
         out += "\\\\";
-        break;
+        continue;
       case '\n':
         out += "\\n";
-        break;
+        continue;
       case '\r':
         out += "\\r";
-        break;
+        continue;
       case '\t':
         out += "\\t";
-        break;
+        continue;
       default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
+        break;
+    }
+    if (c < 0x20 || c == 0x7F) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else if (const std::size_t n = utf8_length(s, i); n > 0) {
+      out.append(s.substr(i, n));
+      i += n - 1;
+    } else {
+      // Not UTF-8: one U+FFFD per bad byte, so every line stays valid JSON.
+      out += "\xEF\xBF\xBD";
     }
   }
   return out;

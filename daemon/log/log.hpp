@@ -29,6 +29,8 @@ struct field {
 };
 
 // Sets the threshold and the format ("json" or "text"); default info, json.
+// Also decides the journald priority prefix (stderr_is_journal) and routes
+// libprotobuf's log messages through write() (event protobuf.log).
 void configure(std::string_view level_name, std::string_view format);
 bool enabled(level l);
 
@@ -39,7 +41,12 @@ inline void info(std::string_view event, std::initializer_list<field> f = {}) { 
 inline void warn(std::string_view event, std::initializer_list<field> f = {}) { write(level::warn, event, f); }
 inline void error(std::string_view event, std::initializer_list<field> f = {}) { write(level::error, event, f); }
 
-// JSON string escaping, exposed for tests.
+// JSON string escaping, exposed for tests. Invalid UTF-8 becomes U+FFFD
+// (one per bad byte); control characters and DEL become \u00XX.
 std::string escape_json(std::string_view s);
+
+// Whether JOURNAL_STREAM (its value, or nullptr when unset) names the
+// stream on file descriptor 2, i.e. journald reads our stderr.
+bool stderr_is_journal(const char* journal_stream);
 
 }  // namespace caseroute::log

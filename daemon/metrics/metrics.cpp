@@ -1,18 +1,26 @@
 // The metric families caseroute exports and their text rendering.
 #include "metrics/metrics.hpp"
 
+#include <charconv>
 #include <cstdint>
-#include <cstdio>
+#include <limits>
 #include <stdexcept>
 
 namespace caseroute::metrics {
-namespace {
 
 std::string format_number(double v) {
+  if (v == std::numeric_limits<double>::infinity()) return "+Inf";
+  if (v == -std::numeric_limits<double>::infinity()) return "-Inf";
+  if (v != v) return "NaN";
+  // The shortest text that reads back as the same double: le="0.1", not
+  // 0.10000000000000001, so a query for le="0.1" finds the bucket.
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  if (ec != std::errc{}) return "NaN";
+  return std::string(buf, end);
 }
+
+namespace {
 
 std::string escape_label(std::string_view v) {
   std::string out;
@@ -47,6 +55,9 @@ std::string render_labels(const labels& l, std::string_view extra_key = {}, std:
 
 const std::vector<double> latency_buckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 const std::vector<double> lag_buckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1};
+// caseroute.v1.Risk names, the values of every risk label.
+constexpr const char* risk_names[] = {"RISK_LOW", "RISK_MEDIUM", "RISK_HIGH", "RISK_CRISIS"};
+
 const std::vector<double> wait_buckets = {1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 14400, 86400};
 
 }  // namespace
@@ -95,7 +106,43 @@ registry::registry() {
            "Requests refused for a wrong, unknown or missing credential, by kind (signature, bearer).");
   describe("caseroute_rate_limited_total", kind::counter,
            "Requests answered 429 by a rate limit of config limits:, by limit (address, token, platform).");
+  describe("caseroute_oldest_queued_seconds", kind::gauge,
+           "Age of the oldest queued case by risk (since it was queued; 0 when none is queued).");
+  describe("caseroute_oldest_unaccepted_seconds", kind::gauge,
+           "Age of the oldest queued or offered case by risk (since it was queued; 0 when none).");
+  describe("caseroute_build_info", kind::gauge, "Always 1; the version and git commit of this binary as labels.");
+  describe("process_start_time_seconds", kind::gauge, "Start time of the process since the Unix epoch, in seconds.");
+  describe("process_resident_memory_bytes", kind::gauge, "Resident memory size in bytes.");
+  describe("process_open_fds", kind::gauge, "Number of open file descriptors.");
+
+  // Series whose labels are known up front exist from the start at 0, so
+  // increase() and rate() see their first event (a series that appears at 1
+  // has no earlier sample to compare with).
+  for (const char* name : {"caseroute_offers_expired_total", "caseroute_offer_conflicts_total",
+                           "caseroute_cases_purged_total", "caseroute_continuity_waits_total"})
+    set(name, {}, 0);
+  for (const char* result : {"ok", "rejected"}) set("caseroute_config_reloads_total", {{"result", result}}, 0);
+  for (const char* result : {"ok", "unavailable"}) set("caseroute_routing_passes_total", {{"result", result}}, 0);
+  for (const char* result : {"delivered", "failed", "parked"})
+    set("caseroute_callbacks_total", {{"result", result}}, 0);
+  for (const char* risk : risk_names) {
+    set("caseroute_escalations_total", {{"risk", risk}}, 0);
+    set("caseroute_oldest_queued_seconds", {{"risk", risk}}, 0);
+    set("caseroute_oldest_unaccepted_seconds", {{"risk", risk}}, 0);
+  }
+  set("caseroute_counselors_on_duty", {}, 0);
+  set("caseroute_counselors_available", {}, 0);
+  set("caseroute_callbacks_parked", {}, 0);
+  set("caseroute_build_info", {{"version", std::string(build_version())}, {"commit", std::string(build_commit())}}, 1);
+  set("process_start_time_seconds", {}, process_start_time());
+  for (const char* name : {"caseroute_referral_to_offer_seconds", "caseroute_offer_to_accept_seconds",
+                           "caseroute_event_loop_lag_seconds"}) {
+    histograms_[name][labels{}].counts.assign(find(name).buckets.size(), 0);
+  }
 }
+
+std::string_view build_version() { return CASEROUTE_VERSION; }
+std::string_view build_commit() { return CASEROUTE_COMMIT; }
 
 void registry::describe(std::string name, kind type, std::string help, std::vector<double> buckets) {
   families_.emplace(std::move(name), family{type, std::move(help), std::move(buckets)});

@@ -13,6 +13,18 @@ namespace caseroute::metrics {
 
 using labels = std::vector<std::pair<std::string, std::string>>;
 
+// A sample value as the text format wants it: the shortest form that reads
+// back as the same double (0.1, not 0.10000000000000001), +Inf, -Inf, NaN.
+std::string format_number(double v);
+
+// The project version and the git commit the build was configured from
+// ("unknown" outside a git checkout); caseroute_build_info's labels.
+std::string_view build_version();
+std::string_view build_commit();
+
+// When this process started, in seconds since the Unix epoch (from /proc).
+double process_start_time();
+
 // Single-threaded: used only from the io_context thread.
 class registry {
  public:
@@ -25,6 +37,10 @@ class registry {
   void clear(std::string_view name);
 
   std::string render() const;
+
+  // process_resident_memory_bytes and process_open_fds from /proc/self
+  // (a few system calls: call it where gauges are refreshed, not per event).
+  void sample_process();
 
  private:
   enum class kind { counter, gauge, histogram };

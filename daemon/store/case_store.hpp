@@ -42,6 +42,14 @@ struct view_options {
   bool history = false;   // the event history with the reasons people typed (supervisors)
 };
 
+// The queue as GET /metrics needs it: counts and ages, no case read.
+struct queue_gauges {
+  std::map<std::string, std::int64_t> by_state;     // CaseState name -> cases (closed ones from the lifetime counters)
+  std::map<std::string, std::int64_t> by_risk;      // Risk name -> open cases
+  std::map<std::string, double> oldest_queued;      // Risk name -> seconds since the oldest queued case was created
+  std::map<std::string, double> oldest_unaccepted;  // the same over queued and offered cases
+};
+
 struct case_filter {
   std::optional<v1::CaseState> state;
   std::optional<v1::Risk> risk;
@@ -221,6 +229,9 @@ class case_store {
   asio::awaitable<result<v1::CaseList>> list(case_filter f);
   // Counts for GET /v1/queue (state, risk, site, concern, oldest wait, escalated).
   asio::awaitable<result<v1::QueueView>> queue_view(time_point now);
+  // Counts and the oldest waits by risk for GET /metrics: the queue view's
+  // read alone (no escalated case is opened). Every state and risk is present.
+  asio::awaitable<result<queue_gauges>> queue_gauges_at(time_point now);
 
   // Continuity across shifts: records once that a CASE_QUEUED case waits for
   // `counselor_id` until `until` (case field waiting_for, event case.waiting

@@ -147,6 +147,40 @@ asio::awaitable<result<v1::CaseList>> case_store::list(case_filter f) {
   co_return out;
 }
 
+asio::awaitable<result<queue_gauges>> case_store::queue_gauges_at(time_point now) {
+  auto script_keys = command(keys_.open(), keys_.stats());
+  auto script_args = command(keys_.base());
+  auto r = co_await run_script(redis_, script_id::queue_view, std::move(script_keys), std::move(script_args));
+  if (!r) co_return r.error();
+  if (!is_array(*r, 2)) co_return make_error_code(error::bad_record);
+
+  queue_gauges g;
+  for (int s = v1::CASE_QUEUED; s <= v1::CASE_CANCELLED; ++s) g.by_state[v1::CaseState_Name(s)] = 0;
+  for (int k = v1::RISK_LOW; k <= v1::RISK_CRISIS; ++k) {
+    g.by_risk[v1::Risk_Name(k)] = 0;
+    g.oldest_queued[v1::Risk_Name(k)] = 0;
+    g.oldest_unaccepted[v1::Risk_Name(k)] = 0;
+  }
+  const auto now_ms = codec::to_ms(now);
+  for (const auto& row : r->elements[0].elements) {
+    if (!is_array(row, 7)) co_return make_error_code(error::bad_record);
+    const auto state = static_cast<int>(to_int(row.elements[1].str));
+    const auto risk = static_cast<int>(to_int(row.elements[2].str));
+    if (v1::CaseState_IsValid(state)) ++g.by_state[v1::CaseState_Name(state)];
+    if (!v1::Risk_IsValid(risk) || risk == v1::RISK_UNSPECIFIED) continue;
+    const auto& name = v1::Risk_Name(risk);
+    ++g.by_risk[name];
+    const double waited = static_cast<double>(std::max<std::int64_t>(0, now_ms - to_int(row.elements[5].str))) / 1000;
+    if (state == v1::CASE_QUEUED) g.oldest_queued[name] = std::max(g.oldest_queued[name], waited);
+    if (state == v1::CASE_QUEUED || state == v1::CASE_OFFERED)
+      g.oldest_unaccepted[name] = std::max(g.oldest_unaccepted[name], waited);
+  }
+  const auto stats = codec::to_fields(r->elements[1]);
+  if (auto it = stats.find("resolved"); it != stats.end()) g.by_state["CASE_RESOLVED"] = to_int(it->second);
+  if (auto it = stats.find("cancelled"); it != stats.end()) g.by_state["CASE_CANCELLED"] = to_int(it->second);
+  co_return g;
+}
+
 asio::awaitable<result<v1::QueueView>> case_store::queue_view(time_point now) {
   auto script_keys = command(keys_.open(), keys_.stats());
   auto script_args = command(keys_.base());

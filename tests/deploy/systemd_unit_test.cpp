@@ -108,14 +108,24 @@ TEST(systemd_unit_file, keeps_the_required_directives) {
     for (auto it = lo; it != hi; ++it) found = found || it->second == value;
     EXPECT_TRUE(found) << key << "=" << value << " is missing from " << unit_path;
   }
+  // Every secret file the production config names comes as a credential.
+  const auto example = read_file(source_path("deploy/systemd/caseroute.yaml.example"));
+  for (const char* name : {"data.key", "henan-12355.key"}) {
+    EXPECT_NE(example.find(std::string("/run/credentials/caseroute.service/") + name), std::string::npos) << name;
+    const auto [lo, hi] = svc.equal_range("LoadCredential");
+    bool loaded = false;
+    for (auto it = lo; it != hi; ++it) loaded = loaded || it->second.rfind(std::string(name) + ":", 0) == 0;
+    EXPECT_TRUE(loaded) << "LoadCredential=" << name << ":... is missing from " << unit_path;
+  }
   // ProtectSystem=strict leaves only StateDirectory writable; keep it so.
   EXPECT_EQ(svc.count("ReadWritePaths"), 0u) << "only StateDirectory should be writable";
 }
 
 TEST(systemd_config_example, passes_check_config) {
   const auto dir = make_temp_dir();
-  const auto r = check_config(read_file(source_path("deploy/systemd/caseroute.yaml.example")),
-                              {"/etc/caseroute/secrets/data.key", "/etc/caseroute/secrets/henan-12355.key"}, dir);
+  const auto r = check_config(
+      read_file(source_path("deploy/systemd/caseroute.yaml.example")),
+      {"/run/credentials/caseroute.service/data.key", "/run/credentials/caseroute.service/henan-12355.key"}, dir);
   std::filesystem::remove_all(dir);
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find(": OK"), std::string::npos) << r.output;

@@ -211,7 +211,7 @@ TEST_F(edge, invented_methods_do_not_grow_the_metrics) {
 }
 
 TEST_F(edge, request_floods_get_429_with_retry_after_per_address_token_and_platform) {
-  start_with("", "limits:\n  per_address: {rate: 5, burst: 20}\n");
+  start_with("", "limits:\n  per_address: {rate: 5, burst: 20}\n  limit_loopback: true\n");
   std::map<int, int> statuses;
   bool retry_after = true;
   int fd = connect_to(port_);

@@ -172,5 +172,70 @@ TEST_F(reload, sigterm_answers_an_in_flight_long_poll_and_exits_zero) {
   }
 }
 
+// Started with --listen and --redis-url, as deployments do: the file's own
+// server.listen and redis.url differ from what runs, and a reload must still
+// apply the rest (here a shorter retention) and name only what needs a restart.
+class reload_with_overrides : public generated_config_test {
+ protected:
+  void SetUp() override {
+    generated_config_test::SetUp();
+    // The file names another port and the managed Redis; the flags win.
+    base_ = replace_once(
+        replace_once(test_yaml(), "listen: \"127.0.0.1:" + std::to_string(port_) + "\"", "listen: \"127.0.0.1:1\""),
+        "url: \"" + redis_->url() + "\"", "url: managed");
+    write_config(base_);
+    proc_ = std::make_unique<testing::process>(
+        std::vector<std::string>{CASEROUTE_BIN, "--config", config_path().string(), "--listen",
+                                 "127.0.0.1:" + std::to_string(port_), "--redis-url", redis_->url()},
+        (dir_ / "caseroute.log").string());
+    ASSERT_TRUE(testing::wait_for_http(port_, "/readyz", 20s)) << proc_->output();
+    api_ = std::make_unique<client>(port_);
+  }
+
+  // The log lines with this event, in order.
+  std::vector<std::string> events(const std::string& name) {
+    std::vector<std::string> out;
+    std::istringstream lines(proc_->output());
+    for (std::string line; std::getline(lines, line);)
+      if (line.find("\"event\":\"" + name + "\"") != std::string::npos) out.push_back(line);
+    return out;
+  }
+
+  std::string base_;
+};
+
+TEST_F(reload_with_overrides, a_shorter_retention_is_applied_and_restart_only_fields_are_named) {
+  auto r = api_->platform("POST", "/v1/referrals", referral_json("ref-retention-1", "RISK_MEDIUM", "depression"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto case_id = parse<v1::ReferralAccepted>(r.body).case_id();
+  ASSERT_TRUE(wait_for_offer(*api_, "c1", case_id));
+  ASSERT_EQ(api_->as("c1", "POST", "/v1/cases/" + case_id + "/accept").status, 200);
+  ASSERT_EQ(api_->as("c1", "POST", "/v1/cases/" + case_id + "/resolve",
+                     R"({"outcome":"OUTCOME_COUNSELED","note":"invented test note"})")
+                .status,
+            200);
+
+  // Closed cases are kept 30 days (retention_days: 30); now 1 second.
+  write_config(replace_once(base_, "  retention_days: 30\n", "  retention_days: 30\n  retention: 1s\n"));
+  proc_->signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return !events("config.reloaded").empty(); }, 10s)) << proc_->output();
+  EXPECT_TRUE(events("config.reload_partial").empty())
+      << "the overridden listen and redis.url are no change of the file: " << proc_->output();
+  EXPECT_TRUE(wait_until([&] { return api_->as("s1", "GET", "/v1/cases/" + case_id).status == 404; }, 15s))
+      << "the shorter retention was not applied: the resolved case is still there";
+  EXPECT_EQ(testing::http_call(port_, "GET", "/readyz").status, 200);
+
+  // A field the listener copied at start: kept, and named exactly.
+  write_config(replace_once(base_, "  max_body_bytes: 65536\n", "  max_body_bytes: 1000\n"));
+  proc_->signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return events("config.reloaded").size() == 2; }, 10s)) << proc_->output();
+  const auto partial = events("config.reload_partial");
+  ASSERT_EQ(partial.size(), 1u) << proc_->output();
+  EXPECT_NE(partial[0].find("\"restart_needed\":\"server.max_body_bytes\""), std::string::npos) << partial[0];
+  // Still answering on the port the flag gave, with the running body limit.
+  const std::string big = referral_json("ref-retention-2", "RISK_LOW", "anxiety") + std::string(2000, ' ');
+  EXPECT_EQ(api_->platform("POST", "/v1/referrals", big).status, 202);
+}
+
 }  // namespace
 }  // namespace caseroute::e2e
