@@ -64,7 +64,9 @@ def world(work, http_port, redis_url, counselors, capacity=1000, extra_specialty
                     "--redis", redis_url, "--counselors", str(counselors), "--capacity", str(capacity),
                     "--offer-timeout", "60m"], check=True, stdout=subprocess.DEVNULL)
     cfg = os.path.join(d, "caseroute.yaml")
-    text = open(cfg).read().replace("max_connections: 4096", f"max_connections: {2 * counselors + 2000}")
+    # Every poll comes from this host: room for all of them, none capped per address.
+    text = open(cfg).read().replace(
+        "max_connections: 4096", f"max_connections: {2 * counselors + 2000}\n  max_connections_per_address: 0")
     if extra_specialty:  # a concern nobody holds, for cases nobody can serve
         text = text.replace("specialties:\n", "specialties:\n  - {code: legal_aid, name: legal_aid}\n", 1)
     open(cfg, "w").write(text)
