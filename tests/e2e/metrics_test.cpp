@@ -90,12 +90,23 @@ TEST_F(metrics, queue_ages_and_availability_follow_the_queue_and_the_counselors)
   // Offered (broadcast to c5 once signed in): no longer queued, still unaccepted.
   ASSERT_EQ(api_->as("c5", "PUT", "/v1/me/availability", R"({"available":true})").status, 200);
   ASSERT_TRUE(wait_for_offer(*api_, "c5", case_id));
-  m = scrape();
-  EXPECT_EQ(sample(m, "caseroute_oldest_queued_seconds{risk=\"RISK_CRISIS\"}"), 0) << m;
+  // The gauges are a snapshot refreshed every limits.metrics_refresh.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        m = scrape();
+        return sample(m, "caseroute_oldest_queued_seconds{risk=\"RISK_CRISIS\"}") == 0;
+      },
+      10s))
+      << m;
   EXPECT_GE(sample(m, "caseroute_oldest_unaccepted_seconds{risk=\"RISK_CRISIS\"}"), 1.5) << m;
   ASSERT_EQ(api_->as("c5", "POST", "/v1/cases/" + case_id + "/accept").status, 200);
-  m = scrape();
-  EXPECT_EQ(sample(m, "caseroute_oldest_unaccepted_seconds{risk=\"RISK_CRISIS\"}"), 0) << m;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        m = scrape();
+        return sample(m, "caseroute_oldest_unaccepted_seconds{risk=\"RISK_CRISIS\"}") == 0;
+      },
+      10s))
+      << m;
   EXPECT_EQ(sample(m, "caseroute_offer_to_accept_seconds_count"), 1) << m;
 }
 

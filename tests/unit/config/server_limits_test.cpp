@@ -22,8 +22,9 @@ TEST(server_limits, defaults_are_sane) {
   EXPECT_FALSE(c.server.tls);
   EXPECT_EQ(c.limits.per_address.rate, 50);
   EXPECT_EQ(c.limits.per_address.burst, 200);
-  EXPECT_EQ(c.limits.per_token.rate, 20);
-  EXPECT_EQ(c.limits.per_platform.rate, 100);
+  EXPECT_FALSE(c.limits.limit_loopback);
+  EXPECT_EQ(c.limits.per_token.rate, 500);
+  EXPECT_EQ(c.limits.per_platform.rate, 5000);
   EXPECT_EQ(c.limits.metrics_refresh, 5s);
 }
 
