@@ -126,9 +126,12 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   // Continuity across shifts: a LOW/MEDIUM case may wait for its counselor's next shift.
   options.continuity_roster = roster.get();
   const auto decisions = co_await plan(cases, snap, options, now);
-  s_.metrics.inc("caseroute_routing_cases_total", {}, static_cast<double>(cases.size()));
+  s_.metrics.inc("caseroute_routing_cases_total", {}, static_cast<double>(decisions.size()));
   s_.metrics.set("caseroute_queue_unservable", {}, static_cast<double>(cache_.unservable()));
   auto done = co_await apply_all(decisions, cases, now);
+  // Only now: the decisions pointed into the cache while they were applied.
+  for (const std::string& id : left_queue_) cache_.forget(id);
+  left_queue_.clear();
   if (!done) co_return done.error();
   if (done->reroute) kick();
   co_return boost::system::result<void>{};
@@ -163,10 +166,9 @@ asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
   co_return refreshed{.counselors = counselors};
 }
 
-asio::awaitable<std::vector<routing::decision>> dispatcher::plan(const std::vector<routing::queued_case>& cases,
+asio::awaitable<std::vector<routing::decision>> dispatcher::plan(const std::vector<const routing::queued_case*>& cases,
                                                                  const routing::snapshot& snap,
                                                                  routing::plan_options options, time_point now) {
-  const auto cfg = s_.cfg;
   routing::router router(snap, now, options);
   const auto order = routing::queue_order(cases, now, snap.cfg->routing);
   std::vector<routing::decision> decisions;
@@ -174,9 +176,17 @@ asio::awaitable<std::vector<routing::decision>> dispatcher::plan(const std::vect
   constexpr auto slice = std::chrono::milliseconds(2);
   auto slice_start = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < order.size(); ++i) {
-    decisions.push_back(router.route_and_count(*order[i]));
-    if (const auto* kept = std::get_if<routing::keep_queued>(&decisions.back())) {
-      cache_.mark(kept->case_id, kept->nobody_on_duty);
+    // Once nobody on duty is free, no later case gets an offer: the rest
+    // stay queued as they are, only sorted into servable or not (crisis
+    // cases come first and are all decided: one nobody can take escalates
+    // at once).
+    if (order[i]->level != routing::risk::crisis && !router.anyone_free()) {
+      cache_.mark(order[i]->id, !router.could_serve(*order[i]));
+    } else {
+      decisions.push_back(router.route_and_count(*order[i]));
+      if (const auto* kept = std::get_if<routing::keep_queued>(&decisions.back())) {
+        cache_.mark(kept->case_id, kept->nobody_on_duty);
+      }
     }
     if (i % 64 == 63 && std::chrono::steady_clock::now() - slice_start > slice) {
       // Let requests and the feed in; nothing they do touches the cache or
@@ -241,10 +251,11 @@ asio::awaitable<dispatcher::result<void>> dispatcher::escalate_due(std::shared_p
 }
 
 asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_all(
-    const std::vector<routing::decision>& decisions, const std::vector<routing::queued_case>& queued, time_point now) {
+    const std::vector<routing::decision>& decisions, const std::vector<const routing::queued_case*>& queued,
+    time_point now) {
   std::unordered_map<std::string_view, const routing::queued_case*> by_id;  // keys point into queued
   by_id.reserve(queued.size());
-  for (const auto& c : queued) by_id.emplace(c.id, &c);
+  for (const auto* c : queued) by_id.emplace(c->id, c);
   // The overload for the decision's kind; one missing is a compile error.
   auto apply_one = [&](const auto& kind) { return apply(kind, by_id.at(kind.case_id), now); };
   applied all;
@@ -281,7 +292,7 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply(routi
     s_.metrics.inc("caseroute_offer_conflicts_total");
     co_return applied{};
   }
-  cache_.forget(req.case_id);
+  left_queue_.push_back(req.case_id);
   s_.metrics.inc("caseroute_offers_total", {{"rule", req.rule}});
   s_.metrics.observe("caseroute_referral_to_offer_seconds", {},
                      std::chrono::duration<double>(now - c->created_at).count());
@@ -326,7 +337,7 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply(routi
     s_.metrics.inc("caseroute_offer_conflicts_total");
     co_return applied{};
   }
-  cache_.forget(req.case_id);
+  left_queue_.push_back(req.case_id);
   s_.metrics.inc("caseroute_offers_total", {{"rule", "broadcast"}}, static_cast<double>(r->size()));
   s_.metrics.observe("caseroute_referral_to_offer_seconds", {},
                      std::chrono::duration<double>(now - c->created_at).count());

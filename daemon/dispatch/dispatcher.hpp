@@ -81,7 +81,7 @@ class dispatcher {
                                                     std::set<std::string>& fresh);
   // Routes `cases` in queue order, yielding to the event loop every couple
   // of milliseconds so a large re-plan never stalls it.
-  boost::asio::awaitable<std::vector<routing::decision>> plan(const std::vector<routing::queued_case>& cases,
+  boost::asio::awaitable<std::vector<routing::decision>> plan(const std::vector<const routing::queued_case*>& cases,
                                                               const routing::snapshot& snap,
                                                               routing::plan_options options, time_point now);
 
@@ -91,7 +91,8 @@ class dispatcher {
     bool reroute = false;
   };
   boost::asio::awaitable<result<applied>> apply_all(const std::vector<routing::decision>& decisions,
-                                                    const std::vector<routing::queued_case>& queued, time_point now);
+                                                    const std::vector<const routing::queued_case*>& queued,
+                                                    time_point now);
   // One apply() per kind of routing::decision, picked by std::visit, so a
   // new kind without its overload does not compile. Each fails only when
   // Redis is unavailable (a case changed meanwhile is left to the next
@@ -118,6 +119,7 @@ class dispatcher {
   time_point next_expire_{};    // offers are expired at most this often
   std::set<std::string> changed_cases_;
   std::set<std::string> changed_counselors_;
+  std::vector<std::string> left_queue_;  // offered by this pass: dropped from the cache once applied
 };
 
 }  // namespace caseroute::dispatch

@@ -84,16 +84,20 @@ const routing::snapshot& routing_cache::snapshot(const config::config* cfg, std:
   return snap_;
 }
 
-std::vector<routing::queued_case> routing_cache::to_plan(bool everything, const std::set<std::string>& fresh,
-                                                         bool servable) const {
-  std::vector<routing::queued_case> out;
-  if (everything) return {cases_.begin(), cases_.end()};
+std::vector<const routing::queued_case*> routing_cache::to_plan(bool everything, const std::set<std::string>& fresh,
+                                                                bool servable) const {
+  std::vector<const routing::queued_case*> out;
+  if (everything) {
+    out.reserve(cases_.size());
+    for (const auto& c : cases_) out.push_back(&c);
+    return out;
+  }
   if (servable) {
-    for (std::string_view id : servable_) out.push_back(*cases_.find(id));
+    for (std::string_view id : servable_) out.push_back(&*cases_.find(id));
   }
   for (const std::string& id : fresh) {
     if (servable && servable_.contains(id)) continue;  // already in
-    if (auto it = cases_.find(id); it != cases_.end()) out.push_back(*it);
+    if (auto it = cases_.find(id); it != cases_.end()) out.push_back(&*it);
   }
   return out;
 }

@@ -36,9 +36,11 @@ class routing_cache {
   // current shift. Valid until the next call that changes the cache.
   const routing::snapshot& snapshot(const config::config* cfg, std::vector<schedule::duty_slot> on_duty);
 
-  // The cases a pass routes, copied: every queued case (`everything`), or
+  // The cases a pass routes: every queued case (`everything`), or
   // the `fresh` ones plus, when `servable`, every case not marked unservable.
-  std::vector<routing::queued_case> to_plan(bool everything, const std::set<std::string>& fresh, bool servable) const;
+  // Valid until the next call that changes the cache.
+  std::vector<const routing::queued_case*> to_plan(bool everything, const std::set<std::string>& fresh,
+                                                   bool servable) const;
   // After routing a case: whether nobody on duty can serve it (skipped by
   // to_plan's `servable` until the case changes or the cache is replaced).
   void mark(const std::string& case_id, bool unservable);

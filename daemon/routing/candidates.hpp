@@ -4,7 +4,9 @@
 // rules.hpp. Internal to routing/: plain values over the snapshot, no clock.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <string>
 #include <string_view>
@@ -51,6 +53,10 @@ class candidate_index {
   // escalation level), whatever their own state. Remembered per kind, visit
   // county and specialty: planned offers change only own state.
   bool could_serve(const queued_case& c);
+  // Whether anyone on duty is free for some kind of case.
+  bool anyone_free() const {
+    return std::any_of(std::begin(all_free_), std::end(all_free_), [](int n) { return n > 0; });
+  }
 
  private:
   static constexpr int everyone = -1;  // a list of every counselor, not the holders of one specialty

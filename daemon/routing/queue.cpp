@@ -55,7 +55,7 @@ double priority_score(const queued_case& c, time_point now, const config::routin
   return static_cast<double>(risk_weight(c.level) + (c.priority_group ? 10 : 0) + aging_points(c, now, r));
 }
 
-std::vector<const queued_case*> queue_order(const std::vector<queued_case>& queue, time_point now,
+std::vector<const queued_case*> queue_order(std::vector<const queued_case*> queue, time_point now,
                                             const config::routing_settings& r) {
   // Each case packed once into two integers: `first` orders crisis cases
   // first, then higher scores; `second` older received_at. Cases equal on
@@ -63,18 +63,18 @@ std::vector<const queued_case*> queue_order(const std::vector<queued_case>& queu
   // would keep duplicate ids, a caller bug).
   std::vector<sort_key> ranked;
   ranked.reserve(queue.size());
-  for (const queued_case& c : queue) {
-    const double score = priority_score(c, now, r);
+  for (const queued_case* c : queue) {
+    const double score = priority_score(*c, now, r);
     const std::uint64_t points = score <= 0 ? 0 : std::min(static_cast<std::uint64_t>(score), score_span - 1);
-    const std::uint64_t tier = c.level == risk::crisis ? 0 : score_span;
+    const std::uint64_t tier = c->level == risk::crisis ? 0 : score_span;
     const auto received =
-        static_cast<std::uint64_t>(c.received_at.time_since_epoch().count()) ^ (std::uint64_t{1} << 63);
+        static_cast<std::uint64_t>(c->received_at.time_since_epoch().count()) ^ (std::uint64_t{1} << 63);
     ranked.push_back({tier + (score_span - 1 - points), received, ranked.size()});
   }
   radix_sort(ranked);
   // Runs equal on score and received_at: by id, then position.
   const auto by_id = [&](const sort_key& a, const sort_key& b) {
-    if (int ids = queue[a.position].id.compare(queue[b.position].id); ids != 0) return ids < 0;
+    if (int ids = queue[a.position]->id.compare(queue[b.position]->id); ids != 0) return ids < 0;
     return a.position < b.position;
   };
   for (auto run = ranked.begin(); run != ranked.end();) {
@@ -85,8 +85,16 @@ std::vector<const queued_case*> queue_order(const std::vector<queued_case>& queu
   }
   std::vector<const queued_case*> order;
   order.reserve(ranked.size());
-  for (const sort_key& entry : ranked) order.push_back(&queue[entry.position]);
+  for (const sort_key& entry : ranked) order.push_back(queue[entry.position]);
   return order;
+}
+
+std::vector<const queued_case*> queue_order(const std::vector<queued_case>& queue, time_point now,
+                                            const config::routing_settings& r) {
+  std::vector<const queued_case*> all;
+  all.reserve(queue.size());
+  for (const queued_case& c : queue) all.push_back(&c);
+  return queue_order(std::move(all), now, r);
 }
 
 int due_escalation_level(const queued_case& c, time_point now, const config::routing_settings& r) {

@@ -76,6 +76,10 @@ std::vector<decision> router::plan(const std::vector<queued_case>& queue) {
   return decisions;
 }
 
+bool router::anyone_free() const { return index_->anyone_free(); }
+
+bool router::could_serve(const queued_case& c) { return index_->could_serve(c); }
+
 std::string router::wait_reason(const queued_case& c) {
   eligibility found = index_->find_eligible(c);
   if (found.eligible.empty()) return found.reason;

@@ -136,6 +136,9 @@ double priority_score(const queued_case& c, time_point now, const config::routin
 // older received_at, then smaller id.
 std::vector<const queued_case*> queue_order(const std::vector<queued_case>& queue, time_point now,
                                             const config::routing_settings& r);
+// The same over cases held elsewhere (the dispatcher's cache).
+std::vector<const queued_case*> queue_order(std::vector<const queued_case*> queue, time_point now,
+                                            const config::routing_settings& r);
 
 // The escalation level a case should have now: one level per risk limit passed
 // since created_at (never lower than c.escalation_level).
@@ -166,6 +169,12 @@ class router {
   decision route_and_count(const queued_case& c);
   // Every case in queue order, counting each planned offer.
   std::vector<decision> plan(const std::vector<queued_case>& queue);
+  // Whether anyone on duty is still free for some case (planned offers
+  // counted): when nobody is, no later case of a pass gets an offer.
+  bool anyone_free() const;
+  // Whether anyone on duty passes the rules on the case, whatever their own
+  // state (keep_queued::nobody_on_duty is its negation).
+  bool could_serve(const queued_case& c);
   // Why nobody on duty can take the case now (see wait_reason below).
   std::string wait_reason(const queued_case& c);
 
