@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/install-deps.sh
 bash deploy/build.sh caseroute
+# git checks the development secrets out 0644; the daemon refuses secret
+# files others can read (as ssh does), so make them the owner's alone.
+chmod 600 config/secrets/*.key
 config="${1:-config/example.yaml}"
 listen=$(sed -n 's/^ *listen: *"\{0,1\}\([^" #]*\)"\{0,1\}.*/\1/p' "$config" | head -n1)
 cat <<BANNER
