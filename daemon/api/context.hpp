@@ -44,6 +44,11 @@ struct context {
   http::rate_limiter* limits = nullptr;
   // When GET /metrics last read its gauges from Redis (limits.metrics_refresh).
   std::chrono::steady_clock::time_point gauges_read_at{};
+  // Each counselor's offers list as last read here: the hub's version for
+  // that counselor before the read, and the list's tag. A long poll whose
+  // client holds that tag, with no news about the counselor since, reads
+  // nothing (docs/API.md, "Long polls").
+  std::unordered_map<std::string, std::pair<std::uint64_t, std::string>> offer_tags{};
 };
 
 }  // namespace caseroute::api

@@ -104,9 +104,10 @@ asio::awaitable<bool> cancelled() {
 // wait, it answers as soon as there is an offer, or, when If-None-Match
 // names the list the client already has, as soon as the list differs (a
 // new offer, a withdrawal, an expiry): within milliseconds of the change on
-// any replica, as the change feed wakes it. While nothing happens it reads
-// Redis once per live.recheck (once a second while the feed is not
-// followed). At the deadline: the list, or 304 when it is still the one
+// any replica, as the change feed wakes it. While the feed is followed and
+// names the counselor nowhere, a client holding the list as last read here
+// costs no read at all; otherwise it reads Redis once per live.recheck (once
+// a second while the feed is not followed). At the deadline: the list, or 304 when it is still the one
 // the client has. A client that leaves ends it at once.
 asio::awaitable<http::response> get_offers(context& ctx, caller who, http::request req) {
   auto wait = api::query_int(req, "wait", 0, 60, 0, "whole seconds");
@@ -122,9 +123,27 @@ asio::awaitable<http::response> get_offers(context& ctx, caller who, http::reque
   for (;;) {
     // Read the hub's count first: news that lands during the read is not missed.
     const auto seen = ctx.hub.counselor_version(who.id);
+    // The client holds the list as last read here and the feed has named
+    // this counselor nowhere since: the list is the same, nothing to read.
+    if (const auto known = ctx.offer_tags.find(who.id); !client_has.empty() && ctx.hub.following() &&
+                                                        known != ctx.offer_tags.end() && known->second.first == seen &&
+                                                        known->second.second == client_has) {
+      const auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= 0s || ctx.shutting_down) {
+        http::response out;
+        out.status = 304;
+        out.content_type.clear();
+        out.headers.emplace_back("ETag", "\"" + client_has + "\"");
+        co_return out;
+      }
+      co_await ctx.hub.wait_for_counselor(who.id, seen, left);
+      if (co_await cancelled()) co_return http::response{};  // the client left: nobody reads this
+      continue;
+    }
     auto list = co_await open_offers(ctx, who.id);
     if (!list) co_return fail(req, list.error());
     const std::string tag = offers_tag(*list);
+    ctx.offer_tags[who.id] = {seen, tag};
     // Without a tag the client waits for any offer; with one, for another list.
     const bool news = client_has.empty() ? list->offers_size() > 0 : tag != client_has;
     const auto left = deadline - std::chrono::steady_clock::now();

@@ -244,6 +244,32 @@ TEST_F(live, waiting_long_polls_read_nothing_from_redis) {
   EXPECT_LT(evalsha_calls() - before, 20);
 }
 
+TEST_F(live, a_poll_holding_the_current_list_reads_nothing_while_nothing_happens) {
+  start_two();
+  // Each counselor's list once (its tag), then polls that hold it.
+  std::map<std::string, std::string> tags;
+  for (const char* who : {"c1", "c2", "c3"}) {
+    auto r = api_->as(who, "GET", "/v1/me/offers");
+    ASSERT_EQ(r.status, 200);
+    tags[who] = r.header("etag");
+    ASSERT_FALSE(tags[who].empty());
+  }
+  const long before = evalsha_calls();
+  std::vector<std::thread> polls;
+  for (const char* who : {"c1", "c2", "c3"})
+    polls.emplace_back([&, who] {
+      for (int i = 0; i < 3; ++i) {
+        auto r = testing::http_call(
+            port_, "GET", "/v1/me/offers?wait=1", "",
+            {{"Authorization", "Bearer " + test_tokens().at(who)}, {"If-None-Match", tags.at(who)}}, 5s);
+        EXPECT_EQ(r.status, 304) << who;
+      }
+    });
+  for (auto& t : polls) t.join();
+  // Nine polls of a second, nothing happening: no script ran for them.
+  EXPECT_EQ(evalsha_calls() - before, 0);
+}
+
 TEST_F(live, a_long_poll_whose_client_left_frees_its_slot_and_one_token_cannot_hold_them_all) {
   start_two();
   std::vector<std::unique_ptr<raw_connection>> held;
