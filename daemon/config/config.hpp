@@ -50,9 +50,9 @@ struct bucket_settings {
 };
 
 struct limit_settings {
-  bucket_settings per_address{50, 200};        // every request, by remote address
-  bucket_settings per_token{500, 2000};        // counselor and supervisor requests, by principal
-  bucket_settings per_platform{5000, 20000};   // signed platform requests, by platform id
+  bucket_settings per_address{50, 200};       // every request, by remote address
+  bucket_settings per_token{500, 2000};       // counselor and supervisor requests, by principal
+  bucket_settings per_platform{5000, 20000};  // signed platform requests, by platform id
   // Whether per_address counts loopback clients too (127.0.0.0/8, ::1): a
   // proxy, a sidecar or the operator's own tools on the host, which are
   // limited per token and platform instead. Default false.

@@ -141,7 +141,8 @@ void parser::tls(const YAML::Node& node) {
 }
 
 void parser::limits(const YAML::Node& node) {
-  const fields f = r_.map(node, "limits", {"per_address", "per_token", "per_platform", "limit_loopback", "metrics_refresh"});
+  const fields f =
+      r_.map(node, "limits", {"per_address", "per_token", "per_platform", "limit_loopback", "metrics_refresh"});
   limit_settings& s = cfg_.limits;
   const auto bucket = [&](std::string_view key, bucket_settings& b) {
     const entry* e = f.get(key);

@@ -59,8 +59,9 @@ struct idle_daemon {
   metrics::registry metrics;
   live::hub hub{io};
   api::waiting waits;
-  api::context ctx{io,  cfg,   std::make_shared<schedule::roster>(*cfg), redis, store, outbox, metrics, hub, waits, {},
-                   {},  false, false};
+  api::context ctx{
+      io,    cfg,  std::make_shared<schedule::roster>(*cfg), redis, store, outbox, metrics, hub, waits, {}, {},
+      false, false};
 };
 
 TEST(routes, the_router_serves_exactly_the_routes_docs_api_lists) {
