@@ -48,6 +48,19 @@ local function keys_from(base)
   }
 end
 
+-- The routing reads (routing_state, routing_delta): each youth ref's row
+-- {ref, {counselor ids}}: who resolved one of its cases since `since` (the
+-- youth's set) and who holds one now (`holders`: ref -> counselor ids).
+local function continuity_rows(keys, refs, holders, since)
+  local rows = {}
+  for ref in pairs(refs) do
+    local ids = redis.call('ZRANGEBYSCORE', keys.youth(ref), since, '+inf')
+    for _, cid in ipairs(holders[ref] or {}) do ids[#ids + 1] = cid end
+    rows[#rows + 1] = {ref, ids}
+  end
+  return rows
+end
+
 -- requeue: the case goes back to QUEUED (queue order by its created time),
 -- dropping the given fields of its hash.
 local function requeue(queue, created, ...)

@@ -59,10 +59,5 @@ if any_ref then
   end
 end
 
-local continuity = {}
-for ref in pairs(refs) do
-  local ids = redis.call('ZRANGEBYSCORE', keys.youth(ref), continuity_since, '+inf')
-  for _, cid in ipairs(holders[ref] or {}) do ids[#ids + 1] = cid end
-  continuity[#continuity + 1] = {ref, ids}
-end
+local continuity = continuity_rows(keys, refs, holders, continuity_since)
 return {cases, counselors, continuity, gone}
