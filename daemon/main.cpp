@@ -8,6 +8,7 @@
 
 #include "app.hpp"
 #include "config/loader.hpp"
+#include "config/messages.hpp"
 #include "config/overrides.hpp"
 #include "config/token.hpp"
 #include "key_rotate.hpp"
@@ -20,10 +21,12 @@ int main(int argc, char** argv) {
   CLI::App cli{"caseroute: routes 12355 youth mental-health referrals to on-duty counselors"};
   std::string config_path = "config/example.yaml";
   std::string check_path;
-  std::string listen, redis_url, data_dir;
+  std::string listen, redis_url, data_dir, lang;
   // The command line wins over the environment, which wins over the file.
   cli.add_option("-c,--config", config_path, "config file (YAML)")->capture_default_str()->envname("CASEROUTE_CONFIG");
   cli.add_option("--check-config", check_path, "validate FILE, print every problem with its line, and exit");
+  cli.add_option("--lang", lang, "language of --check-config: en or zh (default: LC_ALL, LC_MESSAGES, LANG)")
+      ->check(CLI::IsMember({"en", "zh"}));
   cli.add_option("--listen", listen, "override server.listen (host:port; env CASEROUTE_LISTEN)");
   cli.add_option("--redis-url", redis_url,
                  "override redis.url (managed, redis://host:port/db; env CASEROUTE_REDIS_URL)");
@@ -49,7 +52,9 @@ int main(int argc, char** argv) {
   if (*key_rotate) return run_key_rotate(config_path);
   if (!check_path.empty()) {
     const auto r = config::load_config(check_path);
-    const auto text = config::format_problems(check_path, r);
+    const auto language = config::language_named(lang).value_or(
+        config::language_from_environment([](const char* name) { return std::getenv(name); }));
+    const auto text = config::format_problems(check_path, r, language);
     if (!r.cfg) {
       std::cerr << text;
       return 1;
@@ -61,7 +66,7 @@ int main(int argc, char** argv) {
     const schedule::roster roster(checked);
     const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
     for (const auto& gap : schedule::describe_gaps(checked, schedule::dated_coverage(checked, roster, now, 7))) {
-      std::cout << check_path << ": warning: coverage (next 7 days): " << gap << '\n';
+      std::cout << config::format_coverage_gap(check_path, gap, language) << '\n';
     }
     std::cout << check_path << ": OK\n";
     return 0;

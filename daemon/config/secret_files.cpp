@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config/loader.hpp"
+#include "config/messages.hpp"
 #include "config/parsed.hpp"
 
 namespace caseroute::config {
@@ -213,22 +214,7 @@ load_result load_config(const fs::path& file) {
 }
 
 std::string format_problems(const fs::path& file, const load_result& r) {
-  std::string out;
-  const auto add = [&](const problem& pr, std::string_view kind) {
-    out += file.string();
-    if (pr.line > 0) {
-      out += ':' + std::to_string(pr.line);
-      if (pr.column > 0) out += ':' + std::to_string(pr.column);
-    }
-    out += ": ";
-    out += kind;
-    out += ": ";
-    out += pr.message;
-    out += '\n';
-  };
-  for (const problem& pr : r.errors) add(pr, "error");
-  for (const problem& pr : r.warnings) add(pr, "warning");
-  return out;
+  return format_problems(file, r, language::en);
 }
 
 }  // namespace caseroute::config

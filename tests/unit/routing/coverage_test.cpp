@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "config/messages.hpp"
 #include "fixtures.hpp"
 #include "schedule/coverage.hpp"
 
@@ -77,6 +78,23 @@ TEST(coverage, gaps_collapse_into_readable_lines) {
                    "nobody rostered holds sleep: every shift",
                    "nobody rostered can visit county 411202 (湖滨): tue, wed, thu, fri, sat, sun",
                    "nobody rostered can visit county 411203: mon pm, tue, wed, thu, fri, sat, sun"}));
+}
+
+// --check-config prints these lines in Chinese when asked (config/messages.hpp):
+// every kind of gap line has its rendering, names and codes kept.
+TEST(coverage, gap_lines_read_in_chinese) {
+  const config::config cfg = city();
+  lines zh;
+  for (const auto& line : schedule::describe_gaps(cfg, schedule::weekly_coverage(cfg))) {
+    EXPECT_FALSE(config::message_code(line).empty()) << line;
+    zh.push_back(config::translate(line, config::language::zh));
+  }
+  EXPECT_EQ(
+      zh, (lines{"排班中没有受过危机干预培训的咨询员：mon pm, tue, wed, thu, fri, sat, sun",
+                 "排班中无人具备专长 depression：mon pm, tue, wed, thu, fri, sat, sun",
+                 "排班中无人具备专长 grief：mon am, tue, wed, thu, fri, sat, sun", "排班中无人具备专长 sleep：所有班次",
+                 "排班中无人能上门走访区县 411202（湖滨）：tue, wed, thu, fri, sat, sun",
+                 "排班中无人能上门走访区县 411203：mon pm, tue, wed, thu, fri, sat, sun"}));
 }
 
 TEST(coverage, counties_default_to_the_sites) {
