@@ -288,7 +288,7 @@ TEST(messages, chinese_keeps_positions_names_and_values) {
   EXPECT_EQ(format_problems("c.yaml", r, language::zh),
             "c.yaml:3:5: 错误: server.listen：应为 host:port 形式，例如 127.0.0.1:8355，实际为 \"nope\"\n"
             "c.yaml: 错误: 缺少必需的顶层键 \"sites\"\n"
-            "c.yaml:9:5: 警告: 咨询员 c3 不在任何站点的排班表中；他/她永远不会在岗\n");
+            "c.yaml:9:5: 警告: 咨询员 c3 不在任何站点的排班表中；永远不会在岗\n");
   EXPECT_EQ(format_problems("c.yaml", r, language::en), format_problems("c.yaml", r));
   EXPECT_EQ(format_problems("c.yaml", r),
             "c.yaml:3:5: error: server.listen: expected host:port such as 127.0.0.1:8355, got \"nope\"\n"
@@ -310,7 +310,7 @@ TEST(messages, parts_inside_a_message_are_translated_too) {
             "排班中无人能上门走访区县 411202（湖滨）：所有班次");
   // A counselor id that reads like a phrase stays an id.
   EXPECT_EQ(translate("counselor site holds no specialty; only escalated cases can reach them", language::zh),
-            "咨询员 site 没有任何专长；只有已上报（escalated）的个案才会派给他/她");
+            "咨询员 site 没有任何专长；只有已上报（escalated）的个案才会派给该咨询员");
 }
 
 TEST(messages, unknown_text_and_english_come_back_unchanged) {
