@@ -176,7 +176,7 @@ template <class Table>
 std::string find_name(const Table& table, std::string_view prefix, std::string_view typed) {
   const auto u = upper(typed);
   for (const auto& t : table) {
-    if (u == t.api || u == std::string(prefix) + upper(t.en) || typed == t.zh) return std::string(t.api);
+    if (u == t.api || std::string(prefix) + u == t.api || typed == t.zh) return std::string(t.api);
   }
   return {};
 }

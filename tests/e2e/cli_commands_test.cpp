@@ -53,6 +53,46 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
+// caseroute ARGS with stdout and stderr apart (files in `dir`); killed after 30 s.
+ran run_cli(const fs::path& dir, std::vector<std::string> args, const env_list& env = {}) {
+  args.insert(args.begin(), CASEROUTE_BIN);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  auto vars = child_environment(env);
+  std::vector<char*> envp;
+  for (auto& v : vars) envp.push_back(v.data());
+  envp.push_back(nullptr);
+  const auto out = dir / "out", err = dir / "err";
+  const int fo = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  const int fe = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fo, 1);
+    ::dup2(fe, 2);
+    ::execve(argv[0], argv.data(), envp.data());
+    std::_Exit(127);
+  }
+  ::close(fo);
+  ::close(fe);
+  ran r;
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      ADD_FAILURE() << "caseroute did not finish";
+      break;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  r.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
 class cli_commands : public e2e_test {
  protected:
   void SetUp() override {
@@ -78,45 +118,7 @@ class cli_commands : public e2e_test {
     return p.string();
   }
 
-  // caseroute ARGS with stdout and stderr apart; killed after 30 s.
-  ran cli(std::vector<std::string> args, const env_list& env = {}) {
-    args.insert(args.begin(), CASEROUTE_BIN);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    auto vars = child_environment(env);
-    std::vector<char*> envp;
-    for (auto& v : vars) envp.push_back(v.data());
-    envp.push_back(nullptr);
-    const auto out = dir_ / "out", err = dir_ / "err";
-    const int fo = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int fe = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      ::dup2(fo, 1);
-      ::dup2(fe, 2);
-      ::execve(argv[0], argv.data(), envp.data());
-      std::_Exit(127);
-    }
-    ::close(fo);
-    ::close(fe);
-    ran r;
-    int status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (::waitpid(pid, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        ADD_FAILURE() << "caseroute did not finish";
-        break;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    r.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
-  }
+  ran cli(std::vector<std::string> args, const env_list& env = {}) { return run_cli(dir_, std::move(args), env); }
 
   // A supervisor's command on this test's daemon.
   ran as_supervisor(std::vector<std::string> args, const env_list& env = {}) {
@@ -144,7 +146,7 @@ TEST_F(cli_commands, queue_cases_counselors_and_coverage_print_tables_with_their
   auto r = as_supervisor({"queue"});
   EXPECT_EQ(r.exit, 0) << r.err;
   EXPECT_TRUE(has(r.out, "by state")) << r.out;
-  EXPECT_TRUE(has(r.out, "on duty 2")) << r.out;  // c1 and c2 every day
+  EXPECT_TRUE(has(r.out, "on duty 5")) << r.out;  // c1-c5 every day, all day
   r = as_supervisor({"cases"});
   EXPECT_EQ(r.exit, 0) << r.err;
   EXPECT_TRUE(has(r.out, "CASE")) << r.out;
@@ -190,7 +192,7 @@ TEST_F(cli_commands, json_prints_the_daemons_answer_which_parses) {
   EXPECT_EQ(list.cases(0).case_id(), id);
   r = as_supervisor({"queue", "--json"});
   ASSERT_EQ(r.exit, 0) << r.err;
-  EXPECT_EQ(parse<v1::QueueView>(r.out).counselors_on_duty(), 2);
+  EXPECT_EQ(parse<v1::QueueView>(r.out).counselors_on_duty(), 5);
   r = as_supervisor({"counselors", "--json"});
   EXPECT_EQ(parse<v1::CounselorList>(r.out).counselors_size(), 6);
   r = as_supervisor({"coverage", "--json", "--days", "3"});
@@ -399,6 +401,57 @@ TEST_F(cli_commands, events_ends_with_4_for_a_bad_token_and_3_when_never_reached
   EXPECT_EQ(r.exit, 3) << r.err;
   r = as_supervisor({"events", "--types", "case.nope"});
   EXPECT_EQ(r.exit, 1) << r.err;
+}
+
+// HTTPS: the daemon with server.tls and a certificate of a private CA,
+// trusted with --cacert; -c FILE with server.tls means https.
+class cli_tls : public generated_config_test {
+ protected:
+  ran sh(const std::string& command) {
+    ran r;
+    r.exit = std::system(("cd '" + dir_.string() + "' && " + command + " >/dev/null 2>&1").c_str());
+    return r;
+  }
+};
+
+TEST_F(cli_tls, https_with_a_private_ca_from_cacert) {
+  ASSERT_EQ(sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem "
+               "-days 2 -subj /CN=caseroute-cli-test-ca")
+                .exit,
+            0);
+  std::ofstream(dir_ / "server.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
+  ASSERT_EQ(sh("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr "
+               "-subj /CN=server && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+               "-out server.pem -days 2 -extfile server.ext")
+                .exit,
+            0);
+  write_config(replace_once(test_yaml(), "server:\n",
+                            "server:\n  tls:\n    cert_file: \"" + (dir_ / "server.pem").string() +
+                                "\"\n    key_file: \"" + (dir_ / "server.key").string() + "\"\n"));
+  proc_ = std::make_unique<testing::process>(
+      std::vector<std::string>{CASEROUTE_BIN, "--config", config_path().string()}, (dir_ / "caseroute.log").string());
+  const auto url = "https://127.0.0.1:" + std::to_string(port_);
+  const auto ca = (dir_ / "ca.pem").string();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return run_cli(dir_, {"healthcheck", "--url", url, "--cacert", ca}).exit == 0;
+      },
+      20s))
+      << proc_->output();
+  const env_list token{{"CASEROUTE_TOKEN", test_tokens().at("s1")}};
+  auto r = run_cli(dir_, {"queue", "--url", url, "--cacert", ca}, token);
+  EXPECT_EQ(r.exit, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "by state")) << r.out;
+  r = run_cli(dir_, {"counselors", "--url", "https://localhost:" + std::to_string(port_), "--cacert", ca}, token);
+  EXPECT_EQ(r.exit, 0) << r.err;
+  r = run_cli(dir_, {"queue", "-c", config_path().string(), "--cacert", ca}, token);
+  EXPECT_EQ(r.exit, 0) << r.err;
+  // Not trusted without the CA, and plain HTTP gets no answer.
+  r = run_cli(dir_, {"queue", "--url", url}, token);
+  EXPECT_EQ(r.exit, 3);
+  EXPECT_TRUE(has(r.err, "TLS handshake")) << r.err;
+  r = run_cli(dir_, {"queue", "--url", "http://127.0.0.1:" + std::to_string(port_)}, token);
+  EXPECT_EQ(r.exit, 3) << r.err;
 }
 
 }  // namespace
