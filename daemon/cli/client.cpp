@@ -79,7 +79,8 @@ asio::awaitable<answer> exchange(Stream& stream, exchange_plan& plan) {
     parser.get().body().data = piece;
     parser.get().body().size = sizeof piece;
     lowest.expires_after(status == 200 ? plan.idle : plan.timeout);
-    auto [re, rn] = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    // read_some: hand over what has come, not wait for a full buffer.
+    auto [re, rn] = co_await bhttp::async_read_some(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (re == bhttp::error::need_buffer) re = {};
     const std::string_view got(piece, sizeof piece - parser.get().body().size);
     if (status == 200) {

@@ -147,7 +147,7 @@ int run_case(const session& s, const arguments& a) {
   const auto answer = call(s.settings, "GET", "/v1/cases/" + percent_encode(a.id), bearer(s));
   const int rc = show(s, answer, case_details);
   if (rc == exit_ok)
-    std::cerr << (s.lang == language::zh ? "注意：本次查阅已记入审计日志（caseroute audit --case "
+    std::cerr << (s.lang == language::zh ? "注意：本次查阅已记入审计日志 (caseroute audit --case "
                                          : "note: this read is recorded in the audit log (caseroute audit --case ")
               << a.id << ")\n";
   return rc;

@@ -322,6 +322,29 @@ TEST_F(cli_commands, healthcheck_and_version) {
   EXPECT_TRUE(has(r.out, "not ready (HTTP 503)")) << r.out;
 }
 
+// The container health checks (deploy/container/Containerfile, deploy/compose)
+// run `caseroute healthcheck` with flags it must know: run their exact
+// command lines, pointed at this test's daemon.
+TEST_F(cli_commands, the_deploy_healthchecks_run_as_written) {
+  for (const char* file : {"deploy/container/Containerfile", "deploy/compose/compose.yaml"}) {
+    const auto text = read_text(fs::path(CASEROUTE_SOURCE_DIR) / file);
+    const auto at = text.find("\"/usr/bin/caseroute\", \"healthcheck\"");
+    ASSERT_NE(at, std::string::npos) << file;
+    const auto end = text.find(']', at);
+    std::vector<std::string> args;
+    for (auto i = text.find('"', at); i < end; i = text.find('"', text.find('"', i + 1) + 1)) {
+      const auto close = text.find('"', i + 1);
+      args.push_back(text.substr(i + 1, close - i - 1));
+    }
+    ASSERT_GE(args.size(), 3u) << file;
+    args.erase(args.begin());  // /usr/bin/caseroute
+    for (auto& a : args)
+      if (a == "http://127.0.0.1:8355") a = url_;
+    const auto r = cli(args);
+    EXPECT_EQ(r.exit, 0) << file << ": " << r.err;
+  }
+}
+
 // `caseroute events` as a background process: its output file grows a line
 // per event.
 class follower {
