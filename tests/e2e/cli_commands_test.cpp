@@ -397,7 +397,7 @@ TEST_F(cli_commands, events_follows_a_live_referral_and_json_lines_parse) {
 TEST_F(cli_commands, events_resumes_with_last_event_id_after_the_daemon_is_killed) {
   // A second replica on the same Redis takes a referral while the followed
   // one is down; only the replay from Last-Event-ID can show its creation.
-  daemon other(redis_->url(), "caseroute-cli-other.log");
+  daemon other(redis_->url(), "caseroute-cli-other-" + std::to_string(::getpid()) + ".log");
   client other_api(other.port());
   follower f(dir_ / "events.out", {"events", "--url", url_, "--token-file", token_file_, "--types", "case.created"});
   std::this_thread::sleep_for(500ms);
