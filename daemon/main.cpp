@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "app.hpp"
+#include "cli/commands.hpp"
 #include "config/loader.hpp"
 #include "config/messages.hpp"
 #include "config/overrides.hpp"
@@ -43,7 +44,13 @@ int main(int argc, char** argv) {
   key->require_subcommand(1);
   key->fallthrough();  // caseroute key rotate -c FILE
   key_rotate->fallthrough();
-  CLI11_PARSE(cli, argc, argv);
+  caseroute::cli::operator_commands operator_cli(cli, config_path);  // queue, cases, events, healthcheck, ...
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return caseroute::cli::parse_failed(cli, e);
+  }
+  if (const auto rc = operator_cli.run()) return *rc;
 
   if (*token_new) {
     std::cout << config::render_new_token();
