@@ -40,6 +40,7 @@
 #include "live/feed.hpp"
 #include "live/hub.hpp"
 #include "log/log.hpp"
+#include "openapi/openapi.hpp"
 #include "retention/retention.hpp"
 #include "supervisor/supervisor.hpp"
 
@@ -155,10 +156,39 @@ asio::awaitable<http::response> scrape(api::context& ctx, api::caller, http::req
   co_return r;
 }
 
+// docs/openapi.yaml as built in, with a strong ETag (its SHA-256): a client
+// that names it in If-None-Match (or sends *) gets 304 without the body.
+asio::awaitable<http::response> openapi_document(api::context&, api::caller, http::request req) {
+  const std::string etag = "\"" + std::string(openapi::sha256()) + "\"";
+  http::response r;
+  r.headers.emplace_back("ETag", etag);
+  r.headers.emplace_back("Cache-Control", "public, max-age=300");
+  const auto wanted = req.header("If-None-Match");
+  bool unchanged = false;
+  for (size_t at = 0; at < wanted.size() && !unchanged;) {
+    auto end = wanted.find(',', at);
+    if (end == std::string_view::npos) end = wanted.size();
+    auto tag = wanted.substr(at, end - at);
+    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
+    if (tag.starts_with("W/")) tag.remove_prefix(2);  // If-None-Match compares weakly
+    unchanged = tag == etag || tag == "*";
+    at = end + 1;
+  }
+  if (unchanged) {
+    r.status = 304;
+    r.content_type.clear();
+    co_return r;
+  }
+  r.body = std::string(openapi::json());
+  co_return r;
+}
+
 constexpr api::route operations[] = {
     {"GET", "/healthz", api::role::anyone, healthz},
     {"GET", "/readyz", api::role::anyone, readyz},
     {"GET", "/metrics", api::role::anyone, scrape},
+    {"GET", "/v1/openapi.json", api::role::anyone, openapi_document},
 };
 
 }  // namespace

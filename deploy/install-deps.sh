@@ -20,8 +20,9 @@ packages=(
   # promtool (prometheus: alert rules, their unit tests, scrapes), the config
   # JSON Schema (python3-jsonschema)
   systemd docker-compose prometheus python3-jsonschema
-  # the curl walkthrough; python3 for bench/durability.py
-  curl openssl python3
+  # the curl walkthrough; python3 for bench/durability.py; python3-yaml for
+  # the build step that compiles docs/openapi.yaml into the daemon
+  curl openssl python3 python3-yaml
 )
 
 missing=()

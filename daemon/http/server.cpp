@@ -207,8 +207,14 @@ beast_response to_beast(response r, std::string_view request_id, unsigned versio
   if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
   res.set("X-Request-Id", request_id);
   res.set(bhttp::field::cache_control, "no-store");
-  for (const auto& [name, value] : r.headers)
-    if (!name.empty() && header_safe(name) && header_safe(value)) res.insert(name, value);
+  for (const auto& [name, value] : r.headers) {
+    if (name.empty() || !header_safe(name) || !header_safe(value)) continue;
+    // A handler may replace no-store (GET /v1/openapi.json is cacheable).
+    if (beast::iequals(name, "Cache-Control"))
+      res.set(bhttp::field::cache_control, value);
+    else
+      res.insert(name, value);
+  }
   res.keep_alive(keep_alive);
   res.body() = std::move(r.body);
   res.prepare_payload();

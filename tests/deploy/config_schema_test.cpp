@@ -23,6 +23,7 @@ TEST(config_schema, every_shipped_config_passes) {
                                             source_path("config/soak.yaml"),
                                             source_path("config/test-sentinel.yaml"),
                                             source_path("deploy/systemd/caseroute.yaml.example"),
+                                            source_path("config/production-external-redis.yaml"),
                                             source_path("deploy/compose/caseroute.yaml")};
   const auto r = validate(shipped);
   EXPECT_EQ(r.status, 0) << r.output << "\n(python3-jsonschema: deploy/install-deps.sh)";

@@ -1,6 +1,8 @@
-// deploy/systemd: systemd-analyze verify and security on a copy of the unit
-// whose ExecStart names the built binary, a lint of the directives the real
-// file must keep, and --check-config on the production config skeleton.
+// deploy/systemd: systemd-analyze verify and security on a copy of each unit
+// (the managed Redis one and the external-redis/ one that runs on Debian's
+// redis-server@caseroute.service) whose ExecStart names the built binary, a
+// lint of the directives the real files must keep, and --check-config on
+// the production configs.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -13,6 +15,7 @@ namespace caseroute::deploy_test {
 namespace {
 
 const std::string unit_path = "deploy/systemd/caseroute.service";
+const std::string external_unit_path = "deploy/systemd/external-redis/caseroute.service";
 
 // [Service] key -> values (a key may repeat, e.g. SystemCallFilter=).
 std::multimap<std::string, std::string> service_section(const std::string& text) {
@@ -29,6 +32,30 @@ std::multimap<std::string, std::string> service_section(const std::string& text)
     if (section == "[Service]" && eq != std::string::npos) out.emplace(line.substr(0, eq), line.substr(eq + 1));
   }
   return out;
+}
+
+// [Unit] key -> values.
+std::multimap<std::string, std::string> unit_section(const std::string& text) {
+  std::multimap<std::string, std::string> out;
+  std::istringstream in(text);
+  std::string line, section;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line[0] == '[') {
+      section = line;
+      continue;
+    }
+    const auto eq = line.find('=');
+    if (section == "[Unit]" && eq != std::string::npos) out.emplace(line.substr(0, eq), line.substr(eq + 1));
+  }
+  return out;
+}
+
+bool has(const std::multimap<std::string, std::string>& section, const std::string& key, const std::string& value) {
+  const auto [lo, hi] = section.equal_range(key);
+  for (auto it = lo; it != hi; ++it)
+    if (it->second == value) return true;
+  return false;
 }
 
 class systemd_unit : public ::testing::Test {
@@ -65,6 +92,58 @@ TEST_F(systemd_unit, sandbox_exposure_stays_low) {
   // Ours is 1.5; --threshold is that score times ten.
   const auto r = run("systemd-analyze security --offline=true --threshold=20 " + quote(copy_));
   EXPECT_EQ(r.status, 0) << r.output;
+}
+
+// The same checks on the external-redis/ unit: verify also loads the
+// redis-server@.service template it requires (package redis-server).
+class systemd_external_redis_unit : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = make_temp_dir();
+    copy_ = dir_ + "/caseroute.service";
+    write_file(copy_, replace_all(read_file(source_path(external_unit_path)), "/usr/bin/caseroute", CASEROUTE_BIN));
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_, copy_;
+};
+
+TEST_F(systemd_external_redis_unit, verifies_without_any_warning) {
+  const auto r = run("systemd-analyze verify " + quote(copy_));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "");
+}
+
+TEST_F(systemd_external_redis_unit, verify_catches_a_missing_dependency) {
+  // Guards the test above: verify does load the unit it requires.
+  write_file(copy_, replace_all(read_file(copy_), "Requires=redis-server@", "Requires=redis-servr@"));
+  const auto r = run("systemd-analyze verify " + quote(copy_));
+  EXPECT_NE(r.output.find("redis-servr@caseroute.service not found"), std::string::npos) << r.output;
+}
+
+TEST_F(systemd_external_redis_unit, sandbox_exposure_stays_low) {
+  const auto r = run("systemd-analyze security --offline=true --threshold=20 " + quote(copy_));
+  EXPECT_EQ(r.status, 0) << r.output;
+}
+
+TEST(systemd_external_redis_unit_file, depends_on_debians_redis_and_keeps_the_sandbox) {
+  const auto text = read_file(source_path(external_unit_path));
+  const auto unit = unit_section(text);
+  EXPECT_TRUE(has(unit, "Requires", "redis-server@caseroute.service"));
+  EXPECT_TRUE(has(unit, "After", "redis-server@caseroute.service"));
+  // Not BindsTo: a Redis that dies on its own is restarted by systemd while
+  // caseroute reconnects (deploy/README.md).
+  EXPECT_EQ(unit.count("BindsTo"), 0u);
+  const auto svc = service_section(text);
+  const auto managed = service_section(read_file(source_path(unit_path)));
+  // Every directive of the managed unit but its state directory (the cases
+  // live in Redis), and the group of Redis's socket on top.
+  for (const auto& [key, value] : managed) {
+    if (key == "StateDirectory" || key == "StateDirectoryMode" || key == "WorkingDirectory") continue;
+    EXPECT_TRUE(has(svc, key, value)) << key << "=" << value << " is missing from " << external_unit_path;
+  }
+  EXPECT_TRUE(has(svc, "SupplementaryGroups", "redis"));
+  EXPECT_EQ(svc.count("StateDirectory"), 0u);
+  EXPECT_EQ(svc.count("ReadWritePaths"), 0u) << "nothing should be writable";
 }
 
 TEST(systemd_unit_file, keeps_the_required_directives) {
@@ -125,6 +204,16 @@ TEST(systemd_config_example, passes_check_config) {
   const auto dir = make_temp_dir();
   const auto r = check_config(
       read_file(source_path("deploy/systemd/caseroute.yaml.example")),
+      {"/run/credentials/caseroute.service/data.key", "/run/credentials/caseroute.service/henan-12355.key"}, dir);
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find(": OK"), std::string::npos) << r.output;
+}
+
+TEST(systemd_config_example, the_external_redis_config_passes_check_config) {
+  const auto dir = make_temp_dir();
+  const auto r = check_config(
+      read_file(source_path("config/production-external-redis.yaml")),
       {"/run/credentials/caseroute.service/data.key", "/run/credentials/caseroute.service/henan-12355.key"}, dir);
   std::filesystem::remove_all(dir);
   EXPECT_EQ(r.status, 0) << r.output;

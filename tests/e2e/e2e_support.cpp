@@ -3,12 +3,17 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include <unistd.h>
@@ -23,6 +28,50 @@ std::string read_file(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      char esc[8];
+      std::snprintf(esc, sizeof esc, "\\u%04x", c);
+      out += esc;
+    } else {
+      out += ch;  // JSON bodies are UTF-8 already
+    }
+  }
+  return out + "\"";
+}
+
+// Opt-in recorder for tests/contract/check_responses.py: with
+// CASEROUTE_E2E_RECORD=<dir>, every answer to client::platform and client::as
+// is appended to <dir>/<suite>.<test>.jsonl as one JSON line (method, target,
+// status, content type, the body when it is JSON). Each file is started afresh
+// by the first answer of its test in this process.
+void record(const std::string& method, const std::string& target, const http_reply& reply) {
+  const char* dir = std::getenv("CASEROUTE_E2E_RECORD");
+  if (dir == nullptr || *dir == '\0' || reply.status == 0) return;  // 0: no answer at all
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = info == nullptr ? "outside-tests-" + std::to_string(::getpid())
+                                     : std::string(info->test_suite_name()) + "." + info->name();
+  std::replace(name.begin(), name.end(), '/', '_');  // parameterized tests
+  static std::set<std::string> started;
+  std::filesystem::create_directories(dir);
+  const auto path = std::filesystem::path(dir) / (name + ".jsonl");
+  std::ofstream out(path, started.insert(name).second ? std::ios::trunc : std::ios::app);
+  const auto type = reply.header("content-type");
+  out << R"({"method":)" << json_string(method) << R"(,"target":)" << json_string(target) << R"(,"status":)"
+      << reply.status << R"(,"contentType":)" << json_string(type);
+  if (type.starts_with("application/json"))
+    out << R"(,"body":)" << json_string(reply.body);
+  else
+    out << R"(,"bodyBytes":)" << reply.body.size();
+  out << "}\n";
 }
 }  // namespace
 
@@ -79,8 +128,10 @@ int daemon::terminate() {
 http_reply client::platform(const std::string& method, const std::string& target, const std::string& body) {
   const auto ts = std::to_string(std::time(nullptr));
   const auto sig = config::hmac_sha256_hex(platform_secret(), http::signing_payload(ts, method, target, body));
-  return testing::http_call(port_, method, target, body,
-                            {{"X-Platform-Id", "test-platform"}, {"X-Timestamp", ts}, {"X-Signature", sig}});
+  auto reply = testing::http_call(port_, method, target, body,
+                                  {{"X-Platform-Id", "test-platform"}, {"X-Timestamp", ts}, {"X-Signature", sig}});
+  record(method, target, reply);
+  return reply;
 }
 
 http_reply client::as(const std::string& who, const std::string& method, const std::string& target,
@@ -89,7 +140,9 @@ http_reply client::as(const std::string& who, const std::string& method, const s
   auto it = tokens.find(who);
   EXPECT_NE(it, tokens.end()) << "no token for " << who;
   const std::string token = it == tokens.end() ? "" : it->second;
-  return testing::http_call(port_, method, target, body, {{"Authorization", "Bearer " + token}});
+  auto reply = testing::http_call(port_, method, target, body, {{"Authorization", "Bearer " + token}});
+  record(method, target, reply);
+  return reply;
 }
 
 std::string referral_json(const std::string& referral_id, const std::string& risk, const std::string& concern,
