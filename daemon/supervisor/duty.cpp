@@ -4,6 +4,8 @@
 // replica when the answer goes out and on the others through the feed.
 #include "supervisor/duty.hpp"
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "api/errors.hpp"
@@ -51,7 +53,8 @@ std::optional<http::api_error> check_date(const std::string& date, const std::st
 // swaps in a roster that applies them: this replica answers with the change
 // in effect; the others read it when the feed brings the duty.changed event.
 asio::awaitable<void> refresh_roster(context& ctx) {
-  auto stored = co_await duty_of(ctx).exceptions();
+  auto duty = duty_of(ctx);
+  auto stored = co_await duty.exceptions();
   if (!stored || *stored == ctx.roster->stored()) co_return;
   ctx.roster = std::make_shared<schedule::roster>(*ctx.cfg, std::move(*stored));
 }
@@ -109,7 +112,8 @@ asio::awaitable<http::response> put_exception(context& ctx, caller who, http::re
 
   store::exception_change change{site_id, date, store::to_duty(body), "supervisor:" + who.id, now};
   const config::duty after = *change.after;
-  auto before = co_await duty_of(ctx).set_exception(std::move(change));
+  auto duty = duty_of(ctx);
+  auto before = co_await duty.set_exception(std::move(change));
   if (!before) co_return fail(req, before.error());
   log::info("duty.exception_changed", {{"request_id", req.request_id},
                                        {"site_id", site_id},
@@ -129,7 +133,9 @@ asio::awaitable<http::response> delete_exception(context& ctx, caller who, http:
   if (auto e = check_site(*cfg, site_id)) co_return fail(req, *e);
   if (auto e = check_date(date, ctx.roster->local_date(now), cfg->timezone)) co_return fail(req, *e);
 
-  auto before = co_await duty_of(ctx).set_exception({site_id, date, std::nullopt, "supervisor:" + who.id, now});
+  store::exception_change change{site_id, date, std::nullopt, "supervisor:" + who.id, now};
+  auto duty = duty_of(ctx);
+  auto before = co_await duty.set_exception(std::move(change));
   if (!before && before.error() == store::error::not_found)
     co_return fail(req, http::not_found("no stored exception for site " + site_id + " on " + date));
   if (!before) co_return fail(req, before.error());
@@ -163,7 +169,8 @@ asio::awaitable<http::response> get_site_roster(context& ctx, caller, http::requ
                  "to: from " + from + " to " + to + " is not 1-" + std::to_string(max_roster_days) + " days", "to"));
   // Read from Redis, not the roster in memory: the answer holds every change
   // committed before it, also one the feed has not brought here yet.
-  auto stored = co_await duty_of(ctx).exceptions();
+  auto duty = duty_of(ctx);
+  auto stored = co_await duty.exceptions();
   if (!stored) co_return fail(req, stored.error());
   const schedule::roster roster(*cfg, std::move(*stored));
   v1::SiteRoster out;
@@ -195,8 +202,9 @@ asio::awaitable<http::response> put_counselor_availability(context& ctx, caller 
   if (auto e = api::max_length(body.reason(), "reason", 500)) co_return fail(req, *e);
 
   const auto now = caseroute::now();
-  auto before = co_await duty_of(ctx).set_availability(counselor_id, body.available(), "supervisor:" + who.id,
-                                                       body.reason(), now);
+  auto duty = duty_of(ctx);
+  auto before =
+      co_await duty.set_availability(counselor_id, body.available(), "supervisor:" + who.id, body.reason(), now);
   if (!before) co_return fail(req, before.error());
   // Ids only: the reason is free text and stays in the duty history.
   log::info("counselor.availability",
@@ -218,7 +226,8 @@ asio::awaitable<http::response> list_duty_changes(context& ctx, caller, http::re
   if (auto it = req.query.find("cursor"); it != req.query.end()) cursor = it->second;
   if (!cursor.empty() && !audit::is_entry_id(cursor))
     co_return fail(req, http::invalid_argument("cursor: not a cursor of this list", "cursor"));
-  auto list = co_await duty_of(ctx).changes(cursor, *limit);
+  auto duty = duty_of(ctx);
+  auto list = co_await duty.changes(cursor, *limit);
   if (!list) co_return fail(req, list.error());
   co_return http::encode(req, *list);
 }
