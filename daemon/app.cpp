@@ -215,6 +215,7 @@ struct app::runtime {
   store::redis_connection feed_redis;
   live::feed_reader feed;
   api::context ctx;
+  store::duty_store duty;  // exceptions supervisors stored: the dispatcher keeps ctx.roster in step
   dispatch::dispatcher dispatch;
   intake::callback_worker callbacks;
   retention::purger retention;
@@ -234,7 +235,8 @@ struct app::runtime {
         feed(io, feed_redis, store.feed_key(), hub),
         ctx{io,    cfg,  std::make_shared<schedule::roster>(*cfg), redis, store, outbox, metrics, hub, waits, {}, {},
             false, false},
-        dispatch({io, store, metrics, ctx.cfg, ctx.roster, [this] { return hub.following(); }}),
+        duty(redis, store::keys(cfg->redis.key_prefix)),
+        dispatch({io, store, metrics, ctx.cfg, ctx.roster, [this] { return hub.following(); }, &duty}),
         callbacks(ctx, outbox),
         retention(io, store, metrics, ctx.cfg),
         server(io, cfg->server, router,
@@ -304,7 +306,7 @@ struct app::runtime {
     const bool retention_changed = caseroute::retention::retention_period(next->privacy) !=
                                    caseroute::retention::retention_period(ctx.cfg->privacy);
     try {
-      auto roster = std::make_shared<schedule::roster>(*next);
+      auto roster = std::make_shared<schedule::roster>(*next, ctx.roster->stored());
       ctx.cfg = next;
       ctx.roster = roster;
     } catch (const std::exception& e) {

@@ -36,6 +36,7 @@ void dispatcher::stop() {
 }
 
 void dispatcher::changed(const v1::Event& e) {
+  if (e.type() == store::duty_changed_event) duty_stale_ = true;
   if (!e.case_id().empty()) changed_cases_.insert(e.case_id());
   if (!e.counselor_id().empty()) changed_counselors_.insert(e.counselor_id());
   kick();
@@ -43,6 +44,7 @@ void dispatcher::changed(const v1::Event& e) {
 
 void dispatcher::resync() {
   cache_valid_ = false;
+  duty_stale_ = true;
   kick();
 }
 
@@ -71,7 +73,26 @@ asio::awaitable<void> dispatcher::run() {
   }
 }
 
+asio::awaitable<dispatcher::result<void>> dispatcher::read_duty() {
+  if (!duty_stale_ || s_.duty == nullptr) co_return result<void>{};
+  // Cleared first: a change announced while this read is out is read again.
+  duty_stale_ = false;
+  auto stored = co_await s_.duty->exceptions();
+  if (!stored) {
+    duty_stale_ = true;
+    co_return stored.error();
+  }
+  if (*stored == s_.roster->stored()) co_return result<void>{};
+  // The roster of the config in use now (a reload swaps both; it keeps the
+  // stored exceptions of the roster it replaces).
+  s_.roster = std::make_shared<schedule::roster>(*s_.cfg, std::move(*stored));
+  log::info("duty.roster_changed", {{"why", "stored exceptions changed"}});
+  co_return result<void>{};
+}
+
 asio::awaitable<boost::system::result<void>> dispatcher::pass() {
+  // A duty change from any replica applies before anything is decided.
+  if (auto read = co_await read_duty(); !read) co_return read.error();
   const auto cfg = s_.cfg;
   const auto roster = s_.roster;
   const auto now = caseroute::now();

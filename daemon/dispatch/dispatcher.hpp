@@ -5,8 +5,14 @@
 // racing replicas never offer a case twice.
 //
 // Its routing state is a cache (routing_cache.hpp) read whole at start, after
-// a gap in the feed, at shift boundaries and reloads, and otherwise patched
-// with what the feed names: a pass costs what changed, not the queue.
+// a gap in the feed, at shift boundaries, reloads and duty changes, and
+// otherwise patched with what the feed names: a pass costs what changed, not
+// the queue.
+//
+// It also keeps the roster in step with the exceptions supervisors store: at
+// start, after a gap in the feed and on each duty.changed event it reads them
+// and swaps in a new roster (handlers see it too), which makes the pass
+// withdraw offers of counselors taken off duty and route everything again.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -24,21 +30,25 @@
 #include "routing/routing.hpp"
 #include "schedule/schedule.hpp"
 #include "store/case_store.hpp"
+#include "store/duty_store.hpp"
 
 namespace caseroute::dispatch {
 
 // What the loop works with. All owned by app and outliving the dispatcher;
 // cfg and roster are app's current ones, swapped whole on reload, so a pass
-// copies both at its start.
+// copies both at its start. The dispatcher swaps the roster itself when the
+// stored exceptions change (through `duty`).
 struct services {
   boost::asio::io_context& io;
   store::case_store& store;
   metrics::registry& metrics;
   const std::shared_ptr<const config::config>& cfg;
-  const std::shared_ptr<const schedule::roster>& roster;
+  std::shared_ptr<const schedule::roster>& roster;
   // Whether the change feed is followed now: only then is the cache kept
   // by deltas (else every pass reads everything). Empty: never.
   std::function<bool()> feed_following = {};
+  // Where the stored exceptions live; null: none (the roster is the config's).
+  store::duty_store* duty = nullptr;
 };
 
 class dispatcher {
@@ -52,7 +62,7 @@ class dispatcher {
   // The change feed named this event's case and counselor (any replica):
   // read them again on the next pass, which starts now.
   void changed(const v1::Event& e);
-  // The feed had a gap: the next pass reads everything.
+  // The feed had a gap: the next pass reads everything (stored exceptions too).
   void resync();
 
   // One pass; public for tests. Fails only when Redis is unavailable.
@@ -66,6 +76,9 @@ class dispatcher {
   // unavailable. They are awaited directly by pass(), whose frame owns the
   // routing state they are handed by reference.
   boost::asio::awaitable<result<void>> expire(int max_missed_offers, time_point now);
+  // Reads the stored exceptions when a duty change was announced (or at
+  // start) and swaps in a roster that applies them when they changed.
+  boost::asio::awaitable<result<void>> read_duty();
   boost::asio::awaitable<result<void>> withdraw_if_shift_ended(std::shared_ptr<const config::config> cfg,
                                                                std::shared_ptr<const schedule::roster> roster,
                                                                std::set<std::string> duty_ids, time_point now);
@@ -108,6 +121,7 @@ class dispatcher {
   bool kicked_ = false;
   bool stopping_ = false;
   bool reconciled_ = false;        // offers checked against the roster since start
+  bool duty_stale_ = true;         // the stored exceptions are read before the next pass
   std::set<std::string> on_duty_;  // counselor ids on duty at the last pass
 
   routing_cache cache_;

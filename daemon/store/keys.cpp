@@ -46,6 +46,8 @@ std::string keys::outbox_attempts() const { return join(base_, "outbox_attempts"
 std::string keys::callbacks_parked() const { return join(base_, "callbacks_parked"); }
 std::string keys::feed() const { return join(base_, "feed"); }
 std::string keys::audit() const { return join(base_, "audit"); }
+std::string keys::duty_exceptions() const { return join(base_, "duty:exceptions"); }
+std::string keys::duty_changes() const { return join(base_, "duty:changes"); }
 std::string keys::closed() const { return join(base_, "closed"); }
 std::string keys::stats_month(std::string_view yyyy_mm) const { return join(base_, "stats:", yyyy_mm); }
 

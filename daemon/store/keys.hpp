@@ -59,6 +59,11 @@ namespace caseroute::store {
 //   audit                     stream who opened minors' sealed data: fields principal, case,
 //                                    fields, remote, request (audit/trail.hpp); append-only,
 //                                    retention trims it by age (privacy.audit_retention)
+//   duty:exceptions           hash   "<site>|<YYYY-MM-DD>" -> DutyShifts bytes: the dated
+//                                    exceptions supervisors stored (duty_store.hpp)
+//   duty:changes              stream field "c" = a DutyChange (who, when, before/after) per
+//                                    stored exception or availability a supervisor set;
+//                                    append-only, never trimmed
 class keys {
  public:
   explicit keys(std::string prefix);
@@ -93,6 +98,9 @@ class keys {
   std::string feed() const;
   // The access log of sealed data (audit/trail.hpp writes and reads it).
   std::string audit() const;
+  // Duty changes by supervisors (duty_store.hpp).
+  std::string duty_exceptions() const;
+  std::string duty_changes() const;
   std::string closed() const;
   std::string stats_month(std::string_view yyyy_mm) const;
 

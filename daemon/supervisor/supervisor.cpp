@@ -15,6 +15,7 @@
 #include "http/codec.hpp"
 #include "log/log.hpp"
 #include "schedule/coverage.hpp"
+#include "supervisor/duty.hpp"
 #include "supervisor/parked_callbacks.hpp"
 
 namespace caseroute::supervisor {
@@ -261,6 +262,11 @@ constexpr api::route table[] = {
     {"GET", "/v1/counselors", role::supervisor, list_counselors},
     {"GET", "/v1/callbacks/parked", role::supervisor, list_parked},
     {"POST", "/v1/callbacks/parked/{eventId}/retry", role::supervisor, retry_parked},
+    {"PUT", "/v1/sites/{siteId}/exceptions/{date}", role::supervisor, put_exception},
+    {"DELETE", "/v1/sites/{siteId}/exceptions/{date}", role::supervisor, delete_exception},
+    {"GET", "/v1/sites/{siteId}/roster", role::supervisor, get_site_roster},
+    {"PUT", "/v1/counselors/{counselorId}/availability", role::supervisor, put_counselor_availability},
+    {"GET", "/v1/duty/changes", role::supervisor, list_duty_changes},
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Supervisor endpoints: queue, cases, assign, cancel, counselors, coverage,
-// and the status callbacks the platform never acknowledged.
+// the status callbacks the platform never acknowledged, and duty changes
+// (stored exceptions, the site roster, signing counselors in or out: duty.hpp).
 #pragma once
 
 #include <span>
