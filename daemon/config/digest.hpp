@@ -1,9 +1,10 @@
-// Hex, SHA-1, SHA-256, HMAC-SHA256 and base64url through OpenSSL, in one
+// Hex, SHA-1, SHA-256, HMAC-SHA256, random bytes and base64url through OpenSSL, in one
 // place: bearer-token hashes, request signatures, Lua script ids and
 // tokens all use these. Pure functions; they throw std::runtime_error only
 // when OpenSSL itself fails.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,9 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 
 // SHA-1 as 40 lowercase hex characters (what Redis SCRIPT LOAD answers).
 std::string sha1_hex(std::string_view data);
+
+// `n` bytes from OpenSSL's CSPRNG (keys, nonces, ids); throws when it fails.
+void random_bytes(unsigned char* out, std::size_t n);
 
 // Unpadded URL-safe base64 (RFC 4648 section 5).
 std::string base64url(std::string_view bytes);

@@ -4,18 +4,72 @@
 // message (protobuf would only log it, then fail later when printing).
 #include "http/codec.hpp"
 
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
+#include <google/protobuf/type.pb.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/type_resolver.h>
+#include <google/protobuf/util/type_resolver_util.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
 namespace caseroute::http {
 namespace {
+
+constexpr std::string_view type_url_prefix = "type.googleapis.com";
+
+// Protobuf's JSON functions describe the message to their converter as a
+// google.protobuf.Type, rebuilt from the descriptor on every call: most of
+// the cost of a small body. This resolver builds each Type once and hands
+// out copies; the converter itself, and so the JSON mapping, is unchanged.
+class cached_types final : public google::protobuf::util::TypeResolver {
+ public:
+  using status = google::protobuf::util::Status;
+
+  status ResolveMessageType(const std::string& url, google::protobuf::Type* type) override {
+    return resolve(types_, url, type, [&](google::protobuf::Type* t) { return pool_->ResolveMessageType(url, t); });
+  }
+  status ResolveEnumType(const std::string& url, google::protobuf::Enum* e) override {
+    return resolve(enums_, url, e, [&](google::protobuf::Enum* t) { return pool_->ResolveEnumType(url, t); });
+  }
+
+ private:
+  template <class T, class Build>
+  status resolve(std::map<std::string, T, std::less<>>& cache, const std::string& url, T* out, Build build) {
+    const std::lock_guard lock(mutex_);
+    auto it = cache.find(url);
+    if (it == cache.end()) {
+      T built;
+      if (auto s = build(&built); !s.ok()) return s;
+      it = cache.emplace(url, std::move(built)).first;
+    }
+    out->CopyFrom(it->second);
+    return status();
+  }
+
+  std::unique_ptr<google::protobuf::util::TypeResolver> pool_{google::protobuf::util::NewTypeResolverForDescriptorPool(
+      std::string(type_url_prefix), google::protobuf::DescriptorPool::generated_pool())};
+  std::mutex mutex_;
+  std::map<std::string, google::protobuf::Type, std::less<>> types_;
+  std::map<std::string, google::protobuf::Enum, std::less<>> enums_;
+};
+
+cached_types& json_types() {
+  static cached_types types;
+  return types;
+}
+
+std::string type_url(const google::protobuf::Message& m) {
+  return std::string(type_url_prefix) + "/" + m.GetDescriptor()->full_name();
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -235,21 +289,30 @@ std::optional<api_error> decode(const request& req, google::protobuf::Message& o
   if (!valid_utf8(req.body)) return invalid_argument("body is not valid UTF-8");
   google::protobuf::util::JsonParseOptions opts;
   opts.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(req.body, &out, opts);
+  std::string binary;
+  auto status = google::protobuf::util::JsonToBinaryString(&json_types(), type_url(out), req.body, &binary, opts);
   if (!status.ok()) {
     out.Clear();
     return json_error(status.message().as_string());
   }
+  if (!out.ParseFromString(binary)) {
+    out.Clear();
+    return invalid_argument("malformed JSON body for " + out.GetDescriptor()->name());
+  }
   return std::nullopt;
 }
 
-std::string to_json(const google::protobuf::Message& m) {
+bool print_json(const google::protobuf::Message& m, std::string* out, bool print_defaults) {
   google::protobuf::util::JsonPrintOptions opts;
-  opts.always_print_primitive_fields = false;
+  opts.always_print_primitive_fields = print_defaults;
   opts.preserve_proto_field_names = false;
   opts.always_print_enums_as_ints = false;
+  return google::protobuf::util::BinaryToJsonString(&json_types(), type_url(m), m.SerializeAsString(), out, opts).ok();
+}
+
+std::string to_json(const google::protobuf::Message& m) {
   std::string out;
-  if (!google::protobuf::util::MessageToJsonString(m, &out, opts).ok())
+  if (!print_json(m, &out, false))
     // Only a string holding invalid UTF-8 fails here: a bug upstream of us.
     throw std::runtime_error("cannot render " + m.GetDescriptor()->name() + " as JSON");
   return out;

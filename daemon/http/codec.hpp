@@ -7,6 +7,7 @@
 #include "http/message.hpp"
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -44,5 +45,9 @@ response encode(format f, const google::protobuf::Message& m, int status = 200);
 
 // The proto3 JSON text of `m` as encode() writes it (for Server-Sent Events).
 std::string to_json(const google::protobuf::Message& m);
+
+// The proto3 JSON form of `m` into `out`, fields left at their defaults
+// printed too when asked; false when a string field holds invalid UTF-8.
+bool print_json(const google::protobuf::Message& m, std::string* out, bool print_defaults);
 
 }  // namespace caseroute::http

@@ -5,8 +5,6 @@
 #include "caseroute/v1/caseroute.pb.h"
 #include "http/codec.hpp"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <utility>
 
 namespace caseroute::http {
@@ -57,11 +55,8 @@ response to_response(const api_error& e, std::string_view accept) {
     body.SerializeToString(&r.body);
   } else {
     r.content_type = std::string(content_type_json);
-    google::protobuf::util::JsonPrintOptions opts;
     // The error shape is fixed: code, message and field are always present.
-    opts.always_print_primitive_fields = true;
-    opts.preserve_proto_field_names = false;
-    if (!google::protobuf::util::MessageToJsonString(body, &r.body, opts).ok()) {
+    if (!print_json(body, &r.body, true)) {
       // Only invalid UTF-8 in a message can fail; never leave the body empty.
       r.body = R"({"error":{"code":")" + e.code + R"(","message":"error","field":""}})";
     }

@@ -5,7 +5,6 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <charconv>
 #include <stdexcept>
@@ -75,7 +74,7 @@ std::string age_band(const v1::Youth& y) {
 std::string new_case_id(time_point now) {
   static constexpr char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
   unsigned char rnd[10];
-  if (RAND_bytes(rnd, sizeof rnd) != 1) throw std::runtime_error("RAND_bytes failed");
+  config::random_bytes(rnd, sizeof rnd);
   // 128 bits: 48 of time, 80 random, written 5 bits at a time (26 chars).
   unsigned __int128 v = static_cast<unsigned __int128>(static_cast<std::uint64_t>(to_ms(now)) & 0xFFFFFFFFFFFFull)
                         << 80;

@@ -5,7 +5,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <memory>
 #include <stdexcept>
@@ -30,8 +29,14 @@ using cipher_ctx = std::unique_ptr<EVP_CIPHER_CTX, ctx_free>;
 
 const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
-void random_bytes(unsigned char* out, std::size_t n) {
-  if (RAND_bytes(out, static_cast<int>(n)) != 1) throw std::runtime_error("RAND_bytes failed");
+using config::random_bytes;
+
+// AES-256-GCM fetched once (see config/digest.cpp: naming it per call costs
+// a provider lookup each time).
+const EVP_CIPHER* aes_gcm() {
+  static EVP_CIPHER* const cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  if (cipher == nullptr) throw std::runtime_error("OpenSSL has no AES-256-GCM");
+  return cipher;
 }
 
 // nonce || ciphertext || tag, appended to `out`.
@@ -44,7 +49,7 @@ void gcm_seal(const unsigned char* key, std::string_view plaintext, std::string_
   cipher_ctx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
   // Failures here mean OpenSSL itself is broken: not an expected outcome.
-  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key, nonce) != 1 ||
+  if (!ctx || EVP_EncryptInit_ex(ctx.get(), aes_gcm(), nullptr, key, nonce) != 1 ||
       EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes(aad), static_cast<int>(aad.size())) != 1 ||
       EVP_EncryptUpdate(ctx.get(), body, &len, bytes(plaintext), static_cast<int>(plaintext.size())) != 1 ||
       EVP_EncryptFinal_ex(ctx.get(), body + len, &len) != 1 ||
@@ -67,7 +72,7 @@ boost::system::result<std::string> gcm_open(const unsigned char* key, std::strin
   auto* p = reinterpret_cast<unsigned char*>(plain.data());
   cipher_ctx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
-  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key, nonce) != 1 ||
+  if (!ctx || EVP_DecryptInit_ex(ctx.get(), aes_gcm(), nullptr, key, nonce) != 1 ||
       EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes(aad), static_cast<int>(aad.size())) != 1 ||
       EVP_DecryptUpdate(ctx.get(), p, &len, body, static_cast<int>(body_size)) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, tag_size, tag) != 1 ||
