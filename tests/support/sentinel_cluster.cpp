@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "support/reply_text.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -84,8 +85,15 @@ sentinel_cluster::sentinel_cluster() {
   if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
   dir_ = templ;
   try {
-    for (int i = 0; i < 2; ++i) node_ports_.push_back(free_port());
-    for (int i = 0; i < 3; ++i) sentinel_ports_.push_back(free_port());
+    // Five distinct ports: the kernel may hand out a port it just gave us
+    // again once that probe socket is closed.
+    std::vector<int> ports;
+    while (ports.size() < 5) {
+      const int p = free_port();
+      if (std::find(ports.begin(), ports.end(), p) == ports.end()) ports.push_back(p);
+    }
+    node_ports_.assign(ports.begin(), ports.begin() + 2);
+    sentinel_ports_.assign(ports.begin() + 2, ports.end());
     start_node(0, 0);
     start_node(1, node_ports_[0]);
     if (!wait_replica_in_sync(1, milliseconds(15000))) throw std::runtime_error("the replica did not sync");

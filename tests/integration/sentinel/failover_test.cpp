@@ -263,7 +263,9 @@ class sentinel_failover : public ::testing::TestWithParam<std::string> {
       if (daemon_->wait(seconds(15)) < 0) daemon_->kill9();
     }
     if (HasFailure()) {
-      std::cerr << "--- daemon log (tail)\n" << tail(daemon_ ? daemon_->output() : "") << "\n" << cluster_->logs();
+      std::cerr << "--- daemon log (tail)\n"
+                << tail(daemon_ ? daemon_->output() : "") << "\n"
+                << (cluster_ ? cluster_->logs() : std::string());
     }
     daemon_.reset();  // kills -9 if still running
     cluster_.reset();
