@@ -4,13 +4,23 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "e2e/e2e_support.hpp"
 
 namespace caseroute::e2e {
 namespace {
 
+// A path under the temp dir no other test process uses (ctest runs the tests
+// of this file side by side).
+std::filesystem::path own_path(const std::string& name) {
+  static int n = 0;
+  return std::filesystem::path(::testing::TempDir()) /
+         ("caseroute-cli-" + std::to_string(::getpid()) + "-" + std::to_string(++n) + "-" + name);
+}
+
 std::pair<int, std::string> run(const std::string& args) {
-  const auto out = (std::filesystem::path(::testing::TempDir()) / "caseroute-cli.out").string();
+  const auto out = own_path("out").string();
   const int rc = std::system((std::string(CASEROUTE_BIN) + " " + args + " >" + out + " 2>&1").c_str());
   std::ifstream in(out);
   std::stringstream ss;
@@ -26,7 +36,8 @@ TEST(cli, check_config_accepts_the_shipped_configs) {
 }
 
 TEST(cli, check_config_reports_every_problem_with_its_line) {
-  const auto dir = std::filesystem::path(::testing::TempDir());
+  const auto dir = own_path("bad");
+  std::filesystem::create_directories(dir);
   const auto file = dir / "caseroute-bad.yaml";
   std::ofstream(file) << "server:\n"
                          "  lisen: \"127.0.0.1:1\"\n"
@@ -54,7 +65,7 @@ TEST(cli, check_config_reports_every_problem_with_its_line) {
 // by a swap on every one of the next eight local days, so no grief gap is
 // left, while the roster's other gaps are still named.
 TEST(cli, check_config_warns_of_the_coming_weeks_gaps_with_exceptions_applied) {
-  const auto dir = std::filesystem::path(::testing::TempDir()) / "caseroute-cli-gaps";
+  const auto dir = own_path("gaps");
   std::filesystem::create_directories(dir / "secrets");
   const std::filesystem::path source = CASEROUTE_SOURCE_DIR;
   std::filesystem::copy_file(source / "config/secrets/test-data.key", dir / "secrets/test-data.key",
