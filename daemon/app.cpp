@@ -196,7 +196,7 @@ struct app::runtime {
   runtime(std::filesystem::path path, config::overrides o, std::shared_ptr<const config::config> cfg,
           store::endpoint ep)
       : redis(io, ep, cfg->redis.command_timeout),
-        store(redis, store::keys(cfg->redis.key_prefix), make_sealer(*cfg)),
+        store(redis, store::keys(cfg->redis.key_prefix, cfg->timezone), make_sealer(*cfg)),
         outbox(redis, store::keys(cfg->redis.key_prefix)),
         limits(cfg->limits),
         hub(io),
