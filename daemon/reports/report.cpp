@@ -273,6 +273,24 @@ boost::system::result<query, http::api_error> parse_query(const http::request& r
   return q;
 }
 
+duty_hours rostered_hours(const schedule::roster& roster, const query& q) {
+  duty_hours out;
+  const auto a = ymd_of(q.from), b = ymd_of(q.to);
+  if (!a || !b) return out;
+  // Local days lie within a day of their UTC dates either way.
+  const time_point from{date::sys_days{*a} - date::days(1)}, to{date::sys_days{*b} + date::days(2)};
+  roster.visit_windows(from, to, [&](const schedule::shift_window& w) {
+    if (w.date < q.from || w.date > q.to) return true;
+    std::set<std::string> seen;
+    for (const auto& slot : w.slots)
+      if (seen.insert(slot.counselor_id).second)
+        out[{period_of(w.date, q), slot.counselor_id}] +=
+            std::chrono::duration<double, std::ratio<3600>>(slot.shift_end - slot.shift_start).count();
+    return true;
+  });
+  return out;
+}
+
 v1::Report build(const query& q, const day_map& days, const std::string& time_zone, const duty_hours& hours) {
   v1::Report r;
   r.set_report(q.report);

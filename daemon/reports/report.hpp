@@ -17,6 +17,7 @@
 #include "caseroute/v1/reports.pb.h"
 #include "http/errors.hpp"
 #include "http/message.hpp"
+#include "schedule/schedule.hpp"
 
 namespace caseroute::reports {
 
@@ -59,6 +60,10 @@ std::string period_of(const std::string& day, const query& q);
 
 // Rostered hours: (period, counselor) -> hours (the workload report).
 using duty_hours = std::map<std::pair<std::string, std::string>, double>;
+
+// Each counselor's rostered hours per period over the query's days (each
+// shift once per counselor, whatever the sites), from the roster as configured now.
+duty_hours rostered_hours(const schedule::roster& roster, const query& q);
 
 v1::Report build(const query& q, const day_map& days, const std::string& time_zone, const duty_hours& hours);
 
