@@ -6,6 +6,7 @@
 #include <date/date.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <set>
 

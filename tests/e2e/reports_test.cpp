@@ -2,6 +2,8 @@
 // and a cancelled case as JSON and as CSV (BOM, Chinese headers), the ready-
 // made reports, the 400s of a bad query, and 403 for a counselor.
 #include <ctime>
+#include <fstream>
+#include <sstream>
 
 #include "caseroute/v1/reports.pb.h"
 #include "e2e/e2e_support.hpp"
@@ -110,6 +112,46 @@ TEST_F(reports, a_bad_query_is_400_naming_the_parameter_and_a_counselor_gets_403
   }
   EXPECT_EQ(get("c1", "/v1/reports?from=2026-12-01&to=2026-12-01").status, 403);
   EXPECT_EQ(get("s1", "/v1/reports?from=2026-12-01&to=2026-12-01").status, 200);
+}
+
+// `caseroute reports check` and `reports rebuild` against the daemon's Redis.
+class reports_cli : public generated_config_test {
+ protected:
+  std::pair<int, std::string> run(const std::string& args) {
+    const auto out = (dir_ / "reports-cli.out").string();
+    const int rc = std::system(
+        (std::string(CASEROUTE_BIN) + " " + args + " -c " + config_path().string() + " >" + out + " 2>&1").c_str());
+    std::ifstream in(out);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return {WEXITSTATUS(rc), ss.str()};
+  }
+};
+
+TEST_F(reports_cli, check_finds_a_tampered_count_and_rebuild_restores_it) {
+  write_config(test_yaml());
+  start();
+  auto r = api_->platform("POST", "/v1/referrals", referral_json("ref-cli-1", "RISK_HIGH", "depression"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::time_t t = std::time(nullptr) + 8 * 3600;
+  char day[16];
+  std::strftime(day, sizeof day, "%Y-%m-%d", std::gmtime(&t));
+  auto [rc, out] = run(std::string("reports check --from ") + day);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("live reports equal the recount"), std::string::npos) << out;
+
+  // A count the recount cannot explain.
+  const std::string key = std::string("{cr:test}:v1:report:") + day;
+  redis_->cli({"HINCRBY", key, "referrals|site=|county=x|concern=y|risk=1|mode=0|outcome=0|platform=p", "5"});
+  std::tie(rc, out) = run(std::string("reports check --from ") + day);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("live 5, recount 0"), std::string::npos) << out;
+  std::tie(rc, out) = run(std::string("reports rebuild --from ") + day);
+  EXPECT_EQ(rc, 0) << out;
+  std::tie(rc, out) = run(std::string("reports check --from ") + day);
+  EXPECT_EQ(rc, 0) << out;
+  std::tie(rc, out) = run("reports check --from 2026-13-01");
+  EXPECT_EQ(rc, 2) << out;
 }
 
 }  // namespace

@@ -15,6 +15,10 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include <google/protobuf/util/json_util.h>
+
+#include <cstdlib>
+#include <iostream>
 #include <random>
 #include <regex>
 #include <set>
@@ -77,7 +81,7 @@ struct driven {
 const char* counselors[] = {"c01", "c02", "c03", "c04", "c05", "c06", "c07", "c08"};
 const char* sites[] = {"hubin-01", "shan-02", "lingbao-03"};
 
-// Drives `cases` cases through random transitions, time moving 0-9 minutes a
+// Drives `cases` cases through random transitions, time moving 0-90 seconds a
 // step from `start`, until every case is closed.
 asio::awaitable<driven> drive(store::case_store& s, time_point start, int cases, unsigned seed) {
   std::mt19937 rng(seed);
@@ -86,7 +90,7 @@ asio::awaitable<driven> drive(store::case_store& s, time_point start, int cases,
   std::vector<std::string> open;
   int created = 0;
   while (created < cases || !open.empty()) {
-    now += std::chrono::milliseconds(rng() % (9 * 60 * 1000));
+    now += std::chrono::milliseconds(rng() % (90 * 1000));
     (co_await s.expire_offers(now)).value();
     if (created < cases && (open.empty() || rng() % 3 == 0)) {
       auto r = referral(created, rng);
@@ -115,7 +119,8 @@ asio::awaitable<driven> drive(store::case_store& s, time_point start, int cases,
         store::broadcast_request b;
         b.case_id = id;
         const unsigned first = rng() % 8;
-        for (unsigned i = 0; i < 3; ++i) b.targets.push_back({counselors[(first + i) % 8], sites[rng() % 3], 1000, true});
+        for (unsigned i = 0; i < 3; ++i)
+          b.targets.push_back({counselors[(first + i) % 8], sites[rng() % 3], 1000, true});
         b.now = now;
         b.expires_at = now + std::chrono::minutes(1 + rng() % 10);
         (void)co_await s.broadcast(b);
@@ -169,6 +174,10 @@ asio::awaitable<plain_counts> count_histories(store::case_store& s, const std::v
   for (const auto& id : ids) {
     auto c = (co_await s.get(id, store::view_options{.personal = false, .history = true})).value();
     for (const auto& e : c.history()) {
+      static const std::set<std::string> reported = {"case.created",  "case.offered",       "case.accepted",
+                                                     "case.declined", "case.offer_expired", "case.escalated",
+                                                     "case.released", "case.resolved",      "case.cancelled"};
+      if (!reported.contains(e.type())) continue;
       const time_point at(std::chrono::milliseconds(e.at().seconds() * 1000 + e.at().nanos() / 1000000));
       std::string type = e.type();
       if (type == "case.escalated") type += ":" + std::to_string(e.escalation_level());
@@ -306,6 +315,33 @@ TEST(reports, random_history_over_the_new_york_dst_end_equals_its_recounts) {
   random_history_matches_recounts("America/New_York", utc(2026, 10, 31, 3h + 30min), 4242);
 }
 
+// A small load over December in Shanghai, rendered as the monthly service
+// report: printed when CASEROUTE_REPORT_SAMPLE is set (a sample for people).
+TEST(reports, a_monthly_service_report_of_a_small_load_renders_as_json_and_csv) {
+  run("Asia/Shanghai", [](env& e) -> asio::awaitable<void> {
+    const auto d = co_await drive(e.store, utc(2026, 11, 30, 16h), 300, 7);
+    reports::query q;
+    q.from = "2026-12-01";
+    q.to = "2026-12-31";
+    q.period = "month";
+    q.report = "service";
+    const auto days = (co_await reports::read_days(e.redis, e.keys, reports::days_between(q.from, q.to))).value();
+    const auto r = reports::build(q, days, "Asia/Shanghai", {});
+    std::int64_t referrals = 0;
+    for (const auto& row : r.sections(0).rows()) referrals += row.referrals();
+    EXPECT_GT(referrals, 0);
+    const auto csv = reports::to_csv(r);
+    EXPECT_TRUE(csv.starts_with("\xEF\xBB\xBF分项,日期,")) << csv;
+    if (std::getenv("CASEROUTE_REPORT_SAMPLE") != nullptr) {
+      std::string json;
+      google::protobuf::util::JsonPrintOptions o;
+      (void)google::protobuf::util::MessageToJsonString(r, &json, o);
+      std::cout << "JSON " << json << "\nCSV\n" << csv << '\n';
+    }
+    (void)d;
+  });
+}
+
 TEST(reports, events_either_side_of_local_midnight_land_on_their_local_days) {
   run("Asia/Shanghai", [](env& e) -> asio::awaitable<void> {
     std::mt19937 rng(1);
@@ -322,7 +358,7 @@ TEST(reports, events_either_side_of_local_midnight_land_on_their_local_days) {
     o.expires_at = after + 1min;
     (co_await e.store.offer(o)).value();
     auto live = co_await live_days(e);
-    ASSERT_EQ(live.size(), 2u);
+    EXPECT_EQ(live.size(), 2u);
     std::int64_t referrals = 0, offers = 0, first_offer_le30 = 0;
     for (const auto& [f, n] : live["2026-03-01"])
       if (f.starts_with("referrals|")) referrals += n;
@@ -333,6 +369,43 @@ TEST(reports, events_either_side_of_local_midnight_land_on_their_local_days) {
     EXPECT_EQ(referrals, 1);
     EXPECT_EQ(offers, 1);
     EXPECT_EQ(first_offer_le30, 1);  // 2 s from referral to first offer
+  });
+}
+
+TEST(reports, cases_over_their_escalation_limit_are_counted_until_accepted) {
+  run("Asia/Shanghai", [](env& e) -> asio::awaitable<void> {
+    std::mt19937 rng(2);
+    const auto t0 = utc(2026, 3, 1, 2h);
+    auto r = referral(7, rng);
+    r.set_risk(v1::RISK_CRISIS);
+    auto c = (co_await e.store.create(r, "henan-12355", t0)).value();
+    auto g = (co_await e.store.queue_gauges_at(t0 + 1min)).value();
+    EXPECT_EQ(g.over_escalation_limit["RISK_CRISIS"], 0);
+    EXPECT_TRUE((co_await e.store.escalate(c.case_id, 1, t0 + 2min)).value());
+    g = (co_await e.store.queue_gauges_at(t0 + 3min)).value();
+    EXPECT_EQ(g.over_escalation_limit["RISK_CRISIS"], 1);
+    EXPECT_EQ(g.oldest_queued["RISK_CRISIS"], 180);
+    store::offer_request o;
+    o.case_id = c.case_id;
+    o.counselor_id = "c01";
+    o.site_id = "hubin-01";
+    o.rule = "skill";
+    o.actor = "system";
+    o.now = t0 + 4min;
+    o.expires_at = t0 + 5min;
+    (co_await e.store.offer(o)).value();
+    (co_await e.store.accept(c.case_id, "c01", t0 + 4min + 30s)).value();
+    g = (co_await e.store.queue_gauges_at(t0 + 6min)).value();
+    EXPECT_EQ(g.over_escalation_limit["RISK_CRISIS"], 0);
+    // The crisis accept counts as escalated first, 4.5 min after the referral.
+    auto live = co_await live_days(e);
+    std::int64_t escalated = 0, le300 = 0;
+    for (const auto& [f, n] : live["2026-03-01"]) {
+      if (f.starts_with("crisis_accepts_escalated|")) escalated += n;
+      if (f.starts_with("t_accept_le300|")) le300 += n;
+    }
+    EXPECT_EQ(escalated, 1);
+    EXPECT_EQ(le300, 1);
   });
 }
 

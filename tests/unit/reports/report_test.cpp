@@ -47,8 +47,9 @@ TEST(report_query, names_the_parameter_at_fault) {
   EXPECT_FALSE(ok->csv);
   EXPECT_TRUE(reports::parse_query(request({{"from", "2026-12-01"}, {"to", "2026-12-01"}}, "text/csv"))->csv);
   EXPECT_TRUE(reports::parse_query(request({{"from", "2026-12-01"}, {"to", "2026-12-01"}, {"format", "csv"}}))->csv);
-  EXPECT_EQ(reports::parse_query(request({{"from", "2026-12-01"}, {"to", "2026-12-01"}, {"report", "service"}}))->period,
-            "month");
+  EXPECT_EQ(
+      reports::parse_query(request({{"from", "2026-12-01"}, {"to", "2026-12-01"}, {"report", "service"}}))->period,
+      "month");
 }
 
 day_map sample() {
@@ -56,8 +57,7 @@ day_map sample() {
   day_map d;
   d["2026-11-30"]["referrals" + cube] = 2;
   d["2026-12-01"]["referrals" + cube] = 3;
-  d["2026-12-01"]["resolutions|site=hubin-01|county=411202|concern=depression|risk=4|mode=1|outcome=2|platform=p"] =
-      1;
+  d["2026-12-01"]["resolutions|site=hubin-01|county=411202|concern=depression|risk=4|mode=1|outcome=2|platform=p"] = 1;
   d["2026-12-01"]["escalations_2" + cube] = 4;
   d["2026-12-01"]["t_accept_le60" + cube] = 5;
   d["2026-12-01"]["t_accept_le300" + cube] = 4;
@@ -139,8 +139,8 @@ std::vector<std::vector<std::string>> parse_csv(std::string_view text) {
 TEST(report_csv, reads_back_with_bom_chinese_headers_and_quoting) {
   day_map d;
   const std::string awkward = "site, \"north\"\nannex";
-  d["2026-12-01"]["resolutions|site=" + awkward + "|county=411202|concern=depression|risk=3|mode=4|outcome=2|platform=p"] =
-      2;
+  d["2026-12-01"]
+   ["resolutions|site=" + awkward + "|county=411202|concern=depression|risk=3|mode=4|outcome=2|platform=p"] = 2;
   reports::query q{"2026-12-01", "2026-12-01", {"site", "risk", "mode", "outcome"}, "day", "", true};
   const auto csv = reports::to_csv(reports::build(q, d, "Asia/Shanghai", {}));
   ASSERT_TRUE(csv.starts_with("\xEF\xBB\xBF"));
