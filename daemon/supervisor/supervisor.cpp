@@ -17,6 +17,7 @@
 #include "schedule/coverage.hpp"
 #include "supervisor/duty.hpp"
 #include "supervisor/parked_callbacks.hpp"
+#include "supervisor/reports.hpp"
 
 namespace caseroute::supervisor {
 namespace {
@@ -267,6 +268,7 @@ constexpr api::route table[] = {
     {"GET", "/v1/sites/{siteId}/roster", role::supervisor, get_site_roster},
     {"PUT", "/v1/counselors/{counselorId}/availability", role::supervisor, put_counselor_availability},
     {"GET", "/v1/duty/changes", role::supervisor, list_duty_changes},
+    {"GET", "/v1/reports", role::supervisor, get_reports},
 };
 
 }  // namespace
