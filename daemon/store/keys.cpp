@@ -64,6 +64,9 @@ std::string keys::audit() const { return join(base_, "audit"); }
 std::string keys::duty_exceptions() const { return join(base_, "duty:exceptions"); }
 std::string keys::duty_changes() const { return join(base_, "duty:changes"); }
 std::string keys::closed() const { return join(base_, "closed"); }
+std::string keys::session(std::string_view digest) const { return join(base_, "session:", digest); }
+std::string keys::person_sessions(std::string_view person_id) const { return join(base_, "sessions:", person_id); }
+std::string keys::signin_code(std::string_view digest) const { return join(base_, "signin:", digest); }
 std::string keys::stats_month(std::string_view yyyy_mm) const { return join(base_, "stats:", yyyy_mm); }
 std::string keys::report(std::string_view day) const { return join(base_, "report:", day); }
 

@@ -74,6 +74,12 @@ namespace caseroute::store {
 //   duty:changes              stream field "c" = a DutyChange (who, when, before/after) per
 //                                    stored exception or availability a supervisor set;
 //                                    append-only, never trimmed
+//   session:<digest>          hash   a console session (api/session.hpp), <digest> = hex SHA-256
+//                                    of the cookie's value: role, id, fp (token fingerprint), csrf,
+//                                    created, expires (ms); PEXPIRE = its idle or absolute end
+//   sessions:<person>         set    the session digests of a person id (revocation)
+//   signin:<digest>           string a one-time sign-in code's person ("<role>:<id>:<fp>"),
+//                                    <digest> = hex SHA-256 of the code; PX 15 min, GETDEL
 class keys {
  public:
   // time_zone: the IANA zone whose local days name the report keys (the
@@ -114,6 +120,10 @@ class keys {
   std::string duty_exceptions() const;
   std::string duty_changes() const;
   std::string closed() const;
+  // Console sessions and one-time sign-in codes (api/session.hpp): digests, never the secrets.
+  std::string session(std::string_view digest) const;
+  std::string person_sessions(std::string_view person_id) const;
+  std::string signin_code(std::string_view digest) const;
   std::string stats_month(std::string_view yyyy_mm) const;
   // The report hash of one local day ("YYYY-MM-DD"), and the local day of an instant.
   std::string report(std::string_view day) const;
