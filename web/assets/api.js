@@ -70,13 +70,15 @@ export async function sign_out() {
   location.assign('/signin?why=out');
 }
 
-// The event stream. EventSource resumes by itself with Last-Event-ID; this
-// shows a banner while it is down and asks for a reload on `resync` and on
-// every reconnect after a gap long enough for the browser to give up.
+// The event stream. EventSource resumes by itself with Last-Event-ID while
+// it retries; when the browser gives up (an error answer: 401, 429, 503) a
+// new one is opened with ?lastEventId= (docs/API.md, GET /v1/events), so no
+// event is missed either way. A `resync` event asks the page to reload its
+// views. A banner shows while the stream is down.
 export function live(path, {on_event, on_resync, on_state}) {
   let source = null;
   let retry_timer = null;
-  let opened_once = false;
+  let last_id = '';
   const banner = document.getElementById('live-banner');
   const show = (up) => {
     if (banner) {
@@ -86,18 +88,24 @@ export function live(path, {on_event, on_resync, on_state}) {
     document.body.dataset.live = up ? 'up' : 'down';
     if (on_state) on_state(up);
   };
+  // What arrived, in order (ids, types and case ids only): the browser
+  // tests read it to check that a reconnect missed nothing.
+  window.caseroute_seen = window.caseroute_seen || [];
+  const handle = (e) => {
+    let ev;
+    try { ev = JSON.parse(e.data); } catch { return; }
+    if (e.lastEventId) last_id = e.lastEventId;
+    window.caseroute_seen.push({id: e.lastEventId, type: ev.type, caseId: ev.caseId || ''});
+    if (window.caseroute_seen.length > 2000) window.caseroute_seen.splice(0, 1000);
+    on_event(ev, e.lastEventId);
+  };
   const open = () => {
-    source = new EventSource(path, {withCredentials: true});
-    source.onopen = () => {
-      show(true);
-      if (opened_once && on_resync) on_resync('reconnect');
-      opened_once = true;
-    };
+    const sep = path.includes('?') ? '&' : '?';
+    source = new EventSource(last_id ? `${path}${sep}lastEventId=${encodeURIComponent(last_id)}` : path,
+                             {withCredentials: true});
+    source.onopen = () => show(true);
     source.onerror = () => {
       show(false);
-      // CLOSED: the browser gave up (an error answer, e.g. 401 or 429);
-      // check the session and open a new stream (it resumes from the last
-      // id only within one EventSource, so reload the views after).
       if (source.readyState === EventSource.CLOSED) {
         clearTimeout(retry_timer);
         retry_timer = setTimeout(async () => {
@@ -106,19 +114,17 @@ export function live(path, {on_event, on_resync, on_state}) {
         }, 2000);
       }
     };
-    source.addEventListener('resync', () => { if (on_resync) on_resync('resync'); });
-    source.onmessage = (e) => handle(e);
+    source.addEventListener('resync', (e) => {
+      if (e.lastEventId) last_id = e.lastEventId;
+      window.caseroute_resyncs = (window.caseroute_resyncs || 0) + 1;
+      if (on_resync) on_resync('resync');
+    });
+    source.onmessage = handle;
     for (const type of ['case.created', 'case.offered', 'case.offer_withdrawn', 'case.accepted', 'case.declined',
                         'case.offer_expired', 'case.released', 'case.resolved', 'case.cancelled',
                         'case.escalated', 'case.waiting', 'counselor.availability', 'case.risk_changed']) {
       source.addEventListener(type, handle);
     }
-  };
-  const handle = (e) => {
-    let ev;
-    try { ev = JSON.parse(e.data); } catch { return; }
-    document.body.dataset.lastEventId = e.lastEventId || '';
-    on_event(ev, e.lastEventId);
   };
   open();
   return {close: () => { clearTimeout(retry_timer); if (source) source.close(); }};
@@ -166,6 +172,19 @@ export function el(tag, attrs = {}, ...children) {
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
   return e;
+}
+
+// Re-rendering a live view keeps what the person typed or chose and where
+// the focus was (elements matched by id).
+export function keep_inputs(box, render) {
+  const values = new Map([...box.querySelectorAll('input[id], select[id], textarea[id]')].map((x) => [x.id, x.value]));
+  const focused = box.contains(document.activeElement) ? document.activeElement.id : '';
+  render();
+  for (const [id, v] of values) {
+    const x = document.getElementById(id);
+    if (x && box.contains(x)) x.value = v;
+  }
+  if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
 }
 
 // A modal confirmation (native <dialog>): resolves true on confirm.

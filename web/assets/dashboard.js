@@ -5,7 +5,7 @@
 
 import {t, label, current_lang, on_lang_change, wait_reason, duration, clock} from './i18n.js';
 import {load_session, call, live, wire_header, show_who, toast, el, confirm_dialog, beep, notify,
-        ask_notifications} from './api.js';
+        ask_notifications, keep_inputs} from './api.js';
 import {hourly, draw} from './chart.js';
 
 const RISK_ORDER = {RISK_CRISIS: 4, RISK_HIGH: 3, RISK_MEDIUM: 2, RISK_LOW: 1};
@@ -420,7 +420,7 @@ function render_drawer(c) {
     el('h3', {id: 'history-h', text: t('drawer.history')}),
     el('ol', {class: 'timeline'}, ...(c.history || []).map(history_item)));
 
-  body.replaceChildren(facts, actions(c), personal, history);
+  keep_inputs(body, () => body.replaceChildren(facts, actions(c), personal, history));
 }
 
 async function reveal(id) {

@@ -5,7 +5,7 @@
 
 import {t, label, on_lang_change, clock} from './i18n.js';
 import {load_session, call, live, wire_header, show_who, toast, el, confirm_dialog, beep, notify,
-        ask_notifications} from './api.js';
+        ask_notifications, keep_inputs} from './api.js';
 
 const OUTCOMES = ['OUTCOME_COUNSELED', 'OUTCOME_HOME_VISIT', 'OUTCOME_REFERRED_MEDICAL', 'OUTCOME_REFERRED_LEGAL',
                   'OUTCOME_UNREACHABLE', 'OUTCOME_OTHER'];
@@ -152,18 +152,6 @@ async function load_cases() {
   const r = await call('GET', '/v1/me/cases');
   state.cases = (r.cases || []).filter((c) => c.state === 'CASE_ACTIVE');
   render_cases();
-}
-
-// Re-rendering keeps what the counselor typed and where the focus was.
-function keep_inputs(box, render) {
-  const values = new Map([...box.querySelectorAll('[id]')].filter((x) => 'value' in x).map((x) => [x.id, x.value]));
-  const focused = box.contains(document.activeElement) ? document.activeElement.id : '';
-  render();
-  for (const [id, v] of values) {
-    const x = document.getElementById(id);
-    if (x && box.contains(x)) x.value = v;
-  }
-  if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
 }
 
 function render_cases() {

@@ -11,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {createRequire} from 'node:module';
 import puppeteer from 'puppeteer-core';
 
 export const source_dir = process.env.CASEROUTE_SOURCE_DIR ||
@@ -248,7 +249,7 @@ export async function shot(page, name) {
 
 // axe-core on the page: the serious and critical violations.
 export async function axe(page) {
-  const src = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.resolve('axe-core'))), 'axe.min.js'), 'utf8');
+  const src = fs.readFileSync(path.join(path.dirname(createRequire(import.meta.url).resolve('axe-core')), 'axe.min.js'), 'utf8');
   // Through the DevTools protocol, so the page's CSP does not block it.
   const session = await page.createCDPSession();
   await session.send('Runtime.evaluate', {expression: src});
@@ -267,4 +268,62 @@ export async function sign_in(page, origin, who) {
   await page.type('#signin-id', who);
   await page.type('#signin-token', tokens()[who]);
   await Promise.all([page.waitForNavigation({waitUntil: 'networkidle2'}), page.click('#signin-form button[type=submit]')]);
+}
+
+// Redis + one daemon + chromium in a fresh directory; close() stops all
+// and removes the directory.
+export async function stack(name, {extra = ''} = {}) {
+  const dir = temp_dir(name);
+  const redis = await start_redis(dir);
+  let daemon;
+  try {
+    daemon = await start_daemon(dir, redis, {extra});
+  } catch (e) {
+    await redis.stop();
+    throw e;
+  }
+  const browser = await launch(dir);
+  return {
+    dir, redis, daemon, browser, origin: daemon.origin, port: daemon.port,
+    async close() {
+      await browser.close().catch(() => {});
+      await daemon.stop();
+      await redis.stop();
+      if (!process.env.CASEROUTE_KEEP_TMP) fs.rmSync(dir, {recursive: true, force: true});
+    },
+  };
+}
+
+// A fetch from inside the page (its cookie, its origin), optionally with
+// the session's CSRF token: {status, body}.
+export function page_fetch(page, method, target, {body, csrf = true} = {}) {
+  return page.evaluate(async (method, target, body, csrf) => {
+    const headers = {Accept: 'application/json'};
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (csrf) {
+      const s = await (await fetch('/v1/session', {credentials: 'same-origin'})).json();
+      headers['X-CSRF-Token'] = s.csrf;
+    }
+    const r = await fetch(target, {method, headers, credentials: 'same-origin',
+                                   body: body === undefined ? undefined : JSON.stringify(body)});
+    return {status: r.status, body: await r.text()};
+  }, method, target, body, csrf);
+}
+
+// Presses Tab until the element with `id` has the focus (at most `limit`
+// presses), then Enter: the keyboard-only path to a button.
+export async function tab_to(page, id, limit = 40) {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((id) => document.activeElement && document.activeElement.id === id, id)) return i + 1;
+  }
+  throw new Error(`Tab never reached #${id}`);
+}
+
+// Clicks the element matching `selector` in one step inside the page: live
+// views re-render their rows on every event, so a handle may go stale
+// between finding and clicking it.
+export async function press(page, selector, timeout = 5000) {
+  await page.waitForSelector(selector, {timeout});
+  await page.$eval(selector, (e) => e.click());
 }
