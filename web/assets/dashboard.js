@@ -285,7 +285,7 @@ function render_counselors() {
       el('td', {class: c.capacity && c.load >= c.capacity ? 'full' : '', text: `${c.load || 0}/${c.capacity || 0}`}),
       el('td', {text: c.wrapUpUntil ? clock(c.wrapUpUntil) : t('none')}),
       el('td', {text: String(c.missedOffers || 0)}),
-      el('td', {text: c.onDuty ? t('dash.onDuty') : (c.nextShiftAt || c.nextOnDutyAt ? clock(c.nextShiftAt || c.nextOnDutyAt) : t('none'))}))))))));
+      el('td', {text: c.onDuty ? t('dash.onDutyNow') : (c.nextShiftAt || c.nextOnDutyAt ? clock(c.nextShiftAt || c.nextOnDutyAt) : t('none'))}))))))));
 }
 
 function render_coverage(r) {
@@ -370,7 +370,7 @@ function actor_text(a) {
 
 function history_item(ev) {
   const bits = [];
-  if (ev.counselorId) bits.push(ev.counselorId);
+  if (ev.counselorId && ev.actor !== `counselor:${ev.counselorId}`) bits.push(ev.counselorId);
   if (ev.rule) bits.push(label('rule', ev.rule));
   if (ev.reasonCode) bits.push(label('reasonCode', ev.reasonCode));
   if (ev.outcome) bits.push(label('outcome', ev.outcome));
