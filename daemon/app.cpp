@@ -26,6 +26,7 @@
 #include "audit/trail.hpp"
 #include "config/loader.hpp"
 #include "config/reload.hpp"
+#include "console/console.hpp"
 #include "counselor/counselor.hpp"
 #include "dispatch/dispatcher.hpp"
 #include "dispatch/reconcile.hpp"
@@ -164,7 +165,8 @@ constexpr api::route operations[] = {
 }  // namespace
 
 std::vector<std::span<const api::route>> route_tables() {
-  return {intake::routes(), counselor::routes(), supervisor::routes(), events::routes(), audit::routes(), operations};
+  return {intake::routes(),  counselor::routes(), supervisor::routes(), events::routes(), audit::routes(),
+          console::routes(), operations};
 }
 
 void register_routes(http::router& r, api::context& ctx) {

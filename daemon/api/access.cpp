@@ -27,6 +27,8 @@ const char* to_string(role r) {
       return "supervisor";
     case role::staff:
       return "staff";
+    case role::viewer:
+      return "viewer";
   }
   return "?";
 }
@@ -44,8 +46,21 @@ boost::system::result<caller, http::api_error> authorize(const config::config& c
   }
   auto bearer = http::verify_bearer(req, cfg);
   if (auto* e = std::get_if<http::api_error>(&bearer)) return *e;
-  const auto& p = std::get<http::principal>(bearer);
-  const role as = p.role == http::principal::kind::supervisor ? role::supervisor : role::counselor;
+  return admit_person(std::get<http::principal>(bearer), who, req.method);
+}
+
+bool is_safe_method(std::string_view method) { return method == "GET" || method == "HEAD"; }
+
+boost::system::result<caller, http::api_error> admit_person(const http::principal& p, role who,
+                                                            std::string_view method) {
+  using kind = http::principal::kind;
+  if (p.role == kind::viewer) {
+    if (who != role::supervisor && who != role::staff && who != role::viewer)
+      return http::permission_denied("this endpoint is for counselors");
+    if (!is_safe_method(method)) return http::permission_denied("a viewer may read but not change anything");
+    return caller{role::viewer, p.id};
+  }
+  const role as = p.role == kind::supervisor ? role::supervisor : role::counselor;
   if (who != role::staff && who != as)
     return http::permission_denied(who == role::counselor ? "this endpoint is for counselors"
                                                           : "this endpoint is for supervisors");

@@ -7,6 +7,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -38,6 +39,16 @@ struct route {
 };
 
 // Adds every row of `table` to `r`; handlers get `ctx`, which must outlive `r`.
+// A staff route's caller proves itself with a bearer token or, without an
+// Authorization header, the console's session cookie (api/session.hpp).
 void add_routes(http::router& r, context& ctx, std::span<const route> table);
+
+// A refused credential: counted in caseroute_auth_failures_total{kind}
+// ("signature", "bearer", "session", "link"), and logged with the remote
+// address (never the token, code or signature), at most about one line a second.
+void note_refusal(context& ctx, const http::request& req, std::string_view route_name, std::string_view kind);
+
+// The 429 for a caller over its token's or platform's rate, if it is.
+std::optional<http::api_error> over_rate(context& ctx, const caller& who);
 
 }  // namespace caseroute::api

@@ -19,6 +19,8 @@ const counselor* config::find_counselor(const std::string& id) const { return fi
 
 const supervisor* config::find_supervisor(const std::string& id) const { return find_by_id(supervisors, id); }
 
+const viewer* config::find_viewer(const std::string& id) const { return find_by_id(viewers, id); }
+
 const platform* config::find_platform(const std::string& id) const { return find_by_id(platforms, id); }
 
 const site* config::find_site(const std::string& id) const { return find_by_id(sites, id); }

@@ -39,6 +39,18 @@ struct server_settings {
   // proxy every client shares its address).
   std::size_t max_connections_per_address = 128;
   std::optional<tls_settings> tls;
+  // The console's own origin ("https://caseroute.example.cn"): state-changing
+  // requests authenticated by a session cookie must carry it in Origin. "" =
+  // the request's Host with the listener's scheme (docs/API.md, "Sessions and
+  // the console").
+  std::string public_origin;
+};
+
+// Browser sessions (docs/API.md, "Sessions and the console"): a session ends
+// after `idle` without a request, and `lifetime` after sign-in at the latest.
+struct session_settings {
+  std::chrono::seconds idle = 30min;
+  std::chrono::seconds lifetime = 12h;
 };
 
 // Token buckets (docs/API.md, "Rate limits"): `rate` requests per second on
@@ -125,6 +137,14 @@ struct counselor {
 };
 
 struct supervisor {
+  std::string id;
+  std::string name;
+  std::string token_sha256;
+};
+
+// Read-only: every supervisor GET route (sealed fields never opened), nothing
+// that changes state.
+struct viewer {
   std::string id;
   std::string name;
   std::string token_sha256;
@@ -227,6 +247,7 @@ struct config {
   std::vector<platform> platforms;
   std::vector<counselor> counselors;
   std::vector<supervisor> supervisors;
+  std::vector<viewer> viewers;
   std::vector<site> sites;
   routing_settings routing;
   privacy_settings privacy;
@@ -234,10 +255,12 @@ struct config {
   callback_settings callbacks;
   live_settings live;
   limit_settings limits;
+  session_settings sessions;
 
   // Look-ups by id; nullptr when absent. Linear: these lists are short.
   const counselor* find_counselor(const std::string& id) const;
   const supervisor* find_supervisor(const std::string& id) const;
+  const viewer* find_viewer(const std::string& id) const;
   const platform* find_platform(const std::string& id) const;
   const site* find_site(const std::string& id) const;
   bool has_specialty(const std::string& code) const;

@@ -40,6 +40,8 @@ class parser {
   void platforms(const YAML::Node& node);
   void counselors(const YAML::Node& node);
   void supervisors(const YAML::Node& node);
+  void viewers(const YAML::Node& node);
+  void sessions(const YAML::Node& node);
   void sites(const YAML::Node& node);
   duty read_duty(const YAML::Node& node, const std::string& path);
   void routing(const YAML::Node& node);
@@ -59,7 +61,7 @@ class parser {
   std::set<std::string> shift_names_;      // declared, even if the window is bad
   std::set<std::string> specialty_codes_;  // declared, even if malformed
   std::map<std::string, position> specialty_at_;
-  std::set<std::string> counselor_ids_, supervisor_ids_, site_ids_, platform_ids_;
+  std::set<std::string> counselor_ids_, supervisor_ids_, viewer_ids_, site_ids_, platform_ids_;
   std::map<std::string, position> counselor_at_;
   std::map<std::string, std::string> token_owner_;  // token_sha256 -> "counselor c001"
   std::set<std::string> rostered_;
@@ -67,10 +69,10 @@ class parser {
 };
 
 void parser::run(const YAML::Node& root) {
-  const fields f =
-      r_.map(root, "",
-             {"server", "redis", "timezone", "shifts", "specialties", "counties", "platforms", "counselors",
-              "supervisors", "sites", "routing", "privacy", "log", "callbacks", "live", "limits"});
+  const fields f = r_.map(
+      root, "",
+      {"server", "redis", "timezone", "shifts", "specialties", "counties", "platforms", "counselors", "supervisors",
+       "viewers", "sites", "routing", "privacy", "log", "callbacks", "live", "limits", "sessions"});
   if (!f.is_map) return;
   // Dependency order, not file order: references are checked as they are read.
   if (const entry* e = f.get("server")) server(e->value);
@@ -95,6 +97,7 @@ void parser::run(const YAML::Node& root) {
   else
     r_.missing(f, "counselors");
   if (const entry* e = f.get("supervisors")) supervisors(e->value);
+  if (const entry* e = f.get("viewers")) viewers(e->value);
   if (const entry* e = f.get("sites"))
     sites(e->value);
   else
@@ -107,13 +110,14 @@ void parser::run(const YAML::Node& root) {
   if (const entry* e = f.get("log")) log(e->value);
   if (const entry* e = f.get("live")) live(e->value);
   if (const entry* e = f.get("limits")) limits(e->value);
+  if (const entry* e = f.get("sessions")) sessions(e->value);
   finish();
 }
 
 void parser::server(const YAML::Node& node) {
   const fields f = r_.map(node, "server",
                           {"listen", "max_body_bytes", "max_header_bytes", "read_timeout", "header_timeout",
-                           "shutdown_grace", "max_connections", "max_connections_per_address", "tls"});
+                           "shutdown_grace", "max_connections", "max_connections_per_address", "tls", "public_origin"});
   server_settings& s = cfg_.server;
   if (const entry* e = r_.set(f, "listen", s.listen)) {
     if (e->value.IsScalar() && !is_listen(s.listen)) {
@@ -128,6 +132,17 @@ void parser::server(const YAML::Node& node) {
   r_.set(f, "max_connections", s.max_connections, 1, 1'000'000);
   r_.set(f, "max_connections_per_address", s.max_connections_per_address, 0, 1'000'000);
   if (const entry* e = f.get("tls")) tls(e->value);
+  if (const entry* e = r_.set(f, "public_origin", s.public_origin)) {
+    const auto& o = s.public_origin;
+    const bool scheme = o.starts_with("https://") || o.starts_with("http://");
+    const auto host = o.substr(o.find("://") + 3);
+    if (e->value.IsScalar() && !o.empty() &&
+        (!scheme || host.empty() || host.find_first_of("/?#@ ") != std::string::npos)) {
+      r_.error(
+          where(e->value),
+          "server.public_origin: expected scheme://host[:port] such as https://caseroute.example.cn, got " + quote(o));
+    }
+  }
 }
 
 void parser::tls(const YAML::Node& node) {
@@ -418,6 +433,28 @@ void parser::supervisors(const YAML::Node& node) {
     read_token(f, s.token_sha256, "supervisor " + s.id);
     cfg_.supervisors.push_back(std::move(s));
   }
+}
+
+void parser::viewers(const YAML::Node& node) {
+  const auto items = r_.sequence(node, "viewers");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const fields f = r_.map(items[i], "viewers[" + std::to_string(i) + "]", {"id", "name", "token_sha256"});
+    if (!f.is_map) continue;
+    viewer v;
+    read_id(f, v.id, viewer_ids_, "viewer");
+    r_.set(f, "name", v.name, true);
+    read_token(f, v.token_sha256, "viewer " + v.id);
+    cfg_.viewers.push_back(std::move(v));
+  }
+}
+
+void parser::sessions(const YAML::Node& node) {
+  const fields f = r_.map(node, "sessions", {"idle", "lifetime"});
+  if (!f.is_map) return;
+  r_.set(f, "idle", cfg_.sessions.idle, 1s);
+  r_.set(f, "lifetime", cfg_.sessions.lifetime, 1s);
+  if (cfg_.sessions.idle > cfg_.sessions.lifetime)
+    r_.error(f.at, "sessions.idle: must not be longer than sessions.lifetime");
 }
 
 duty parser::read_duty(const YAML::Node& node, const std::string& path) {

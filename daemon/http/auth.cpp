@@ -82,6 +82,10 @@ std::variant<principal, api_error> verify_bearer(const request& req, const confi
   auto token = h.substr(scheme.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return verify_token(token, cfg);
+}
+
+std::variant<principal, api_error> verify_token(std::string_view token, const config::config& cfg) {
   if (token.empty() || token.size() > 512 || token.find_first_of(" \t") != std::string_view::npos)
     return unauthenticated("malformed bearer token");
 
@@ -95,7 +99,25 @@ std::variant<principal, api_error> verify_bearer(const request& req, const confi
     if (!c.token_sha256.empty() && same(c.token_sha256)) return principal{principal::kind::counselor, c.id};
   for (const auto& s : cfg.supervisors)
     if (!s.token_sha256.empty() && same(s.token_sha256)) return principal{principal::kind::supervisor, s.id};
+  for (const auto& v : cfg.viewers)
+    if (!v.token_sha256.empty() && same(v.token_sha256)) return principal{principal::kind::viewer, v.id};
   return unauthenticated("unknown bearer token");
+}
+
+std::string configured_token_sha256(const principal& who, const config::config& cfg) {
+  const std::string* found = nullptr;
+  switch (who.role) {
+    case principal::kind::counselor:
+      if (const auto* c = cfg.find_counselor(who.id)) found = &c->token_sha256;
+      break;
+    case principal::kind::supervisor:
+      if (const auto* s = cfg.find_supervisor(who.id)) found = &s->token_sha256;
+      break;
+    case principal::kind::viewer:
+      if (const auto* v = cfg.find_viewer(who.id)) found = &v->token_sha256;
+      break;
+  }
+  return found == nullptr ? std::string() : *found;
 }
 
 std::vector<std::pair<std::string, std::string>> sign_request(std::string_view platform_id, std::string_view secret,

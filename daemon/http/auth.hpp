@@ -32,14 +32,22 @@ std::variant<const config::platform*, api_error> verify_platform(const request& 
                                                                  std::int64_t now_unix_seconds);
 
 struct principal {
-  enum class kind { counselor, supervisor };
+  enum class kind { counselor, supervisor, viewer };
   kind role = kind::counselor;
   std::string id;
 };
 
 // Authorization: Bearer <token>; the token's SHA-256 is compared in constant
-// time with every counselor's and supervisor's token_sha256.
+// time with every counselor's, supervisor's and viewer's token_sha256.
 std::variant<principal, api_error> verify_bearer(const request& req, const config::config& cfg);
+
+// The person whose personal token this is (as verify_bearer checks it), or
+// the 401 for an unknown or malformed token (sign-in, docs/API.md "Sessions
+// and the console").
+std::variant<principal, api_error> verify_token(std::string_view token, const config::config& cfg);
+
+// The configured token_sha256 of `who`, or "" when the person is gone.
+std::string configured_token_sha256(const principal& who, const config::config& cfg);
 
 // The three headers a client sends: X-Platform-Id, X-Timestamp, X-Signature
 // (for tests, the signing script and outbound status callbacks).

@@ -103,7 +103,7 @@ registry::registry() {
   describe("caseroute_callbacks_parked", kind::gauge,
            "Status callbacks parked after max_attempts (supervisors see them).");
   describe("caseroute_auth_failures_total", kind::counter,
-           "Requests refused for a wrong, unknown or missing credential, by kind (signature, bearer).");
+           "Requests refused for a wrong, unknown or missing credential, by kind (signature, bearer, session, link).");
   describe("caseroute_rate_limited_total", kind::counter,
            "Requests answered 429 by a rate limit of config limits:, by limit (address, token, platform).");
   describe("caseroute_oldest_queued_seconds", kind::gauge,

@@ -47,6 +47,9 @@ std::string keys::callbacks_parked() const { return join(base_, "callbacks_parke
 std::string keys::feed() const { return join(base_, "feed"); }
 std::string keys::audit() const { return join(base_, "audit"); }
 std::string keys::closed() const { return join(base_, "closed"); }
+std::string keys::session(std::string_view digest) const { return join(base_, "session:", digest); }
+std::string keys::person_sessions(std::string_view person_id) const { return join(base_, "sessions:", person_id); }
+std::string keys::signin_code(std::string_view digest) const { return join(base_, "signin:", digest); }
 std::string keys::stats_month(std::string_view yyyy_mm) const { return join(base_, "stats:", yyyy_mm); }
 
 }  // namespace caseroute::store

@@ -59,6 +59,12 @@ namespace caseroute::store {
 //   audit                     stream who opened minors' sealed data: fields principal, case,
 //                                    fields, remote, request (audit/trail.hpp); append-only,
 //                                    retention trims it by age (privacy.audit_retention)
+//   session:<digest>          hash   a console session (api/session.hpp), <digest> = hex SHA-256
+//                                    of the cookie's value: role, id, fp (token fingerprint), csrf,
+//                                    created, expires (ms); PEXPIRE = its idle or absolute end
+//   sessions:<person>         set    the session digests of a person id (revocation)
+//   signin:<digest>           string a one-time sign-in code's person ("<role>:<id>:<fp>"),
+//                                    <digest> = hex SHA-256 of the code; PX 15 min, GETDEL
 class keys {
  public:
   explicit keys(std::string prefix);
@@ -94,6 +100,10 @@ class keys {
   // The access log of sealed data (audit/trail.hpp writes and reads it).
   std::string audit() const;
   std::string closed() const;
+  // Console sessions and one-time sign-in codes (api/session.hpp): digests, never the secrets.
+  std::string session(std::string_view digest) const;
+  std::string person_sessions(std::string_view person_id) const;
+  std::string signin_code(std::string_view digest) const;
   std::string stats_month(std::string_view yyyy_mm) const;
 
  private:

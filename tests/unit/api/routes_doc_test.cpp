@@ -95,6 +95,8 @@ bool documented_as(api::role who, const std::string& text) {
       return supervisor && !counselor && !platform;
     case api::role::staff:
       return supervisor && counselor && !platform;
+    case api::role::viewer:  // a caller's role, never a route's
+      return false;
   }
   return false;
 }

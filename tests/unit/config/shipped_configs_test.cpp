@@ -74,6 +74,11 @@ TEST(shipped_configs, demo_tokens_match_example_hashes) {
     ASSERT_EQ(tokens.count(s.id), 1u) << s.id;
     EXPECT_EQ(sha256_hex(tokens.at(s.id)), s.token_sha256) << s.id;
   }
+  for (const viewer& v : r.cfg->viewers) {
+    ++people;
+    ASSERT_EQ(tokens.count(v.id), 1u) << v.id;
+    EXPECT_EQ(sha256_hex(tokens.at(v.id)), v.token_sha256) << v.id;
+  }
   EXPECT_EQ(tokens.size(), people);
 }
 
@@ -98,6 +103,8 @@ TEST(shipped_configs, test_config_loads_with_only_the_idle_counselor_warning) {
     EXPECT_EQ(sha256_hex(tokens.at(k.id)), k.token_sha256) << k.id;
   }
   EXPECT_EQ(sha256_hex(tokens.at("s1")), c.find_supervisor("s1")->token_sha256);
+  ASSERT_NE(c.find_viewer("v1"), nullptr);
+  EXPECT_EQ(sha256_hex(tokens.at("v1")), c.find_viewer("v1")->token_sha256);
 }
 
 }  // namespace

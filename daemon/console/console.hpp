@@ -1,0 +1,19 @@
+// The browser console's server side (docs/API.md, "Sessions and the
+// console"): sign-in and sessions, the signed-in person's own page data, and
+// the console's static files compiled into the binary.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "api/routes.hpp"
+
+namespace caseroute::console {
+
+// POST/GET/DELETE /v1/session, POST /v1/session/links, DELETE /v1/sessions/{personId}.
+const std::vector<api::route>& session_routes();
+
+// Every console route.
+std::span<const api::route> routes();
+
+}  // namespace caseroute::console
