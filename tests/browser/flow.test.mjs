@@ -98,6 +98,7 @@ test('a crisis case nobody accepts raises the visible and audible alarm and a no
   // crisis_offer_timeout is 3 s in config/test.yaml: the expiry notifies.
   await dash.waitForFunction((id) => document.body.dataset.notified === id, {timeout: 10000}, id);
   await shot(dash, 'dashboard-crisis-alarm-1280');
+  await shot(dash, 'docs-dashboard', {full: false});  // docs/console-dashboard.png
   // The supervisor cancels it through the drawer, with the confirmation.
   await press(dash, `#escalated-list [data-case-id="${id}"] button.case-open`);
   await dash.waitForSelector('#drawer #cancel');

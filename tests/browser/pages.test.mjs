@@ -92,6 +92,7 @@ test('counselor page with an offer and an active case', async () => {
     const offered = await refer(s.port, {risk: 'RISK_HIGH', concern: 'self_harm', extra: {groups: ['GROUP_SERIOUS_MISBEHAVIOR']}});
     await page.waitForSelector(`#accept-${offered}`, {timeout: 5000});
     await check(page, `me-${w}`);
+    if (w === 360) await shot(page, 'docs-me', {full: false});  // docs/console-me.png
     await bearer(s.port, 'c5', 'POST', `/v1/cases/${offered}/decline`, {});
     await bearer(s.port, 'c5', 'POST', `/v1/cases/${taken}/resolve`, {outcome: 'OUTCOME_COUNSELED'});
     await ctx.close();

@@ -86,7 +86,7 @@ test('a viewer sees the dashboard without actions and cannot act', async () => {
   assert.equal(await page.$eval('#viewer-note', (e) => e.hidden), false);
   await press(page, `#queue tr[data-case-id="${id}"] button.case-open`);
   await page.waitForSelector('#drawer:not([hidden]) .timeline');
-  for (const sel of ['#assign', '#cancel', '#risk']) assert.equal(await page.$(`#drawer ${sel}`), null, sel);
+  for (const sel of ['#assign', '#cancel', '#risk', '#reveal']) assert.equal(await page.$(`#drawer ${sel}`), null, sel);
   const r = await page_fetch(page, 'POST', `/v1/cases/${id}/cancel`, {body: {}});
   assert.equal(r.status, 403, r.body);
   await ctx.close();

@@ -411,9 +411,11 @@ function render_drawer(c) {
       el('dd', {}, contact.name || '', ' ', contact.phone ? el('a', {href: `tel:${contact.phone}`, text: contact.phone}) : '',
          contact.address ? ` ${contact.address}` : ''),
       el('dt', {text: t('drawer.summary')}), el('dd', {class: 'summary-text', text: r.summary || t('none')})));
-  } else {
+  } else if (state.session.role === 'supervisor') {
     personal.append(el('button', {type: 'button', id: 'reveal', text: t('drawer.reveal'), onclick: () => reveal(c.caseId)}),
                     el('p', {class: 'note', text: t('drawer.reveal.note')}));
+  } else {
+    personal.append(el('p', {class: 'note', text: t('viewer.sealed')}));
   }
 
   const history = el('section', {class: 'history', 'aria-labelledby': 'history-h'},

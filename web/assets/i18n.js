@@ -170,6 +170,7 @@ const zh = {
   'done.risk': '风险等级已调整',
   'done.retry': '已重新排队发送',
   'viewer.note': '观察员只能查看，不能操作。',
+  'viewer.sealed': '联系方式和情况摘要仅对督导开放。',
 
   'me.duty': '值班',
   'me.onDuty': '当前在班：{0}',
@@ -403,6 +404,7 @@ const en = {
   'done.risk': 'Risk changed',
   'done.retry': 'Queued for sending again',
   'viewer.note': 'Viewers can look but not act.',
+  'viewer.sealed': 'Contact and summary are for supervisors only.',
   'me.duty': 'Duty',
   'me.onDuty': 'On duty now: {0}',
   'me.offDuty': 'Not on duty now',

@@ -252,6 +252,11 @@ async function main() {
   window.addEventListener('online', () => offline(false));
   if (!navigator.onLine) offline(true);
   on_lang_change(() => { render_duty(); render_offers(); render_cases(); show_who(state.session); });
+  // Duty and sign-in state, where the daemon tells them (GET /v1/me).
+  try {
+    const r = await call('GET', '/v1/me');
+    state.me = r.counselor || r;
+  } catch { /* not told: the switch shows neither state until used */ }
   render_duty();
   await refresh();
   live('/v1/events', {on_event, on_resync: refresh});

@@ -240,10 +240,10 @@ export async function new_page(context, {width = 1280, height = 900, lang = 'zh-
   return page;
 }
 
-export async function shot(page, name) {
+export async function shot(page, name, {full = true} = {}) {
   fs.mkdirSync(shots_dir, {recursive: true});
   const file = path.join(shots_dir, `${name}.png`);
-  await page.screenshot({path: file, fullPage: true});
+  await page.screenshot({path: file, fullPage: full});
   return file;
 }
 
