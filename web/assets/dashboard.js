@@ -221,8 +221,8 @@ function render_queue() {
     el('td', {class: 'wait', dataset: {since: OPEN.includes(c.state) ? waiting_since(c) : ''}}),
     el('td', {}, ...reason_cell(c)))));
   document.getElementById('queue-empty').hidden = rows.length > 0;
-  tick();
   render_escalated();
+  tick();
 }
 
 function render_escalated() {
