@@ -13,6 +13,9 @@ namespace caseroute::console {
 // POST/GET/DELETE /v1/session, POST /v1/session/links, DELETE /v1/sessions/{personId}.
 const std::vector<api::route>& session_routes();
 
+// GET /, /me, /signin and /assets/<path>: the files of web/, compiled in.
+const std::vector<api::route>& static_routes();
+
 // Every console route.
 std::span<const api::route> routes();
 

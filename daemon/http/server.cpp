@@ -30,6 +30,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/system/result.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
@@ -206,7 +207,10 @@ beast_response to_beast(response r, std::string_view request_id, unsigned versio
   res.set(bhttp::field::server, "caseroute");
   if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
   res.set("X-Request-Id", request_id);
-  res.set(bhttp::field::cache_control, "no-store");
+  // API answers are never cached; a handler may say otherwise (the console's files).
+  const bool cache_said = std::any_of(r.headers.begin(), r.headers.end(),
+                                      [](const auto& h) { return beast::iequals(h.first, "cache-control"); });
+  if (!cache_said) res.set(bhttp::field::cache_control, "no-store");
   for (const auto& [name, value] : r.headers)
     if (!name.empty() && header_safe(name) && header_safe(value)) res.insert(name, value);
   res.keep_alive(keep_alive);

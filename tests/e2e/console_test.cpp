@@ -298,6 +298,87 @@ TEST_F(console_sessions, a_session_works_on_a_second_replica_after_the_first_is_
   EXPECT_EQ(sign_in(daemon_->port(), R"({"code":")" + code + R"("})").reply.status, 401);
 }
 
+const std::string csp =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'";
+
+void expect_console_headers(const http_reply& r, const std::string& what) {
+  EXPECT_EQ(r.header("content-security-policy"), csp) << what;
+  EXPECT_EQ(r.header("x-content-type-options"), "nosniff") << what;
+  EXPECT_EQ(r.header("referrer-policy"), "no-referrer") << what;
+  const auto etag = r.header("etag");
+  EXPECT_EQ(etag.size(), 66u) << what << ": " << etag;  // a strong ETag: the quoted SHA-256
+  EXPECT_FALSE(etag.starts_with("W/")) << what;
+}
+
+class console_files : public e2e_test {};
+
+TEST_F(console_files, pages_carry_the_csp_revalidate_and_name_their_assets_by_hash) {
+  const int port = daemon_->port();
+  for (const auto* path : {"/", "/me", "/signin"}) {
+    auto r = testing::http_call(port, "GET", path);
+    ASSERT_EQ(r.status, 200) << path;
+    EXPECT_EQ(r.header("content-type"), "text/html; charset=utf-8") << path;
+    EXPECT_EQ(r.header("cache-control"), "no-cache") << path;
+    expect_console_headers(r, path);
+    EXPECT_EQ(r.header("etag"), "\"" + config::sha256_hex(r.body) + "\"") << path;
+    EXPECT_EQ(r.body.find("{{asset:"), std::string::npos) << path << ": every asset reference is filled in";
+    auto again = testing::http_call(port, "GET", path, "", {{"If-None-Match", r.header("etag")}});
+    EXPECT_EQ(again.status, 304) << path;
+    EXPECT_TRUE(again.body.empty());
+    expect_console_headers(again, std::string(path) + " (304)");
+    EXPECT_EQ(testing::http_call(port, "GET", path, "", {{"If-None-Match", "\"stale\""}}).status, 200);
+    auto head = testing::http_call(port, "HEAD", path);
+    EXPECT_EQ(head.status, 200);
+    EXPECT_TRUE(head.body.empty());
+  }
+  EXPECT_NE(testing::http_call(port, "GET", "/").body, testing::http_call(port, "GET", "/me").body);
+}
+
+TEST_F(console_files, a_versioned_asset_is_immutable_and_an_unversioned_one_revalidates) {
+  const int port = daemon_->port();
+  const auto page = testing::http_call(port, "GET", "/").body;
+  const auto at = page.find("/assets/");
+  ASSERT_NE(at, std::string::npos) << "the dashboard names no asset";
+  const auto url = page.substr(at, page.find('"', at) - at);
+  const auto q = url.find("?v=");
+  ASSERT_NE(q, std::string::npos) << url;
+  const auto path = url.substr(0, q);
+  const auto version = url.substr(q + 3);
+  EXPECT_EQ(version.size(), 16u) << url;
+
+  auto r = testing::http_call(port, "GET", url);
+  ASSERT_EQ(r.status, 200) << url;
+  EXPECT_EQ(r.header("cache-control"), "public, max-age=31536000, immutable");
+  expect_console_headers(r, url);
+  const auto sha = config::sha256_hex(r.body);
+  EXPECT_EQ(r.header("etag"), "\"" + sha + "\"");
+  EXPECT_TRUE(sha.starts_with(version));
+  EXPECT_EQ(testing::http_call(port, "GET", url, "", {{"If-None-Match", r.header("etag")}}).status, 304);
+  EXPECT_EQ(testing::http_call(port, "GET", path).header("cache-control"), "no-cache");
+  EXPECT_EQ(testing::http_call(port, "GET", path + "?v=0000000000000000").header("cache-control"), "no-cache");
+  if (path.ends_with(".css")) {
+    EXPECT_EQ(r.header("content-type"), "text/css; charset=utf-8");
+  }
+  if (path.ends_with(".js")) {
+    EXPECT_EQ(r.header("content-type"), "text/javascript; charset=utf-8");
+  }
+}
+
+TEST_F(console_files, unknown_assets_and_traversal_attempts_are_404) {
+  const int port = daemon_->port();
+  for (const auto* target :
+       {"/assets/no-such-file.js", "/assets/../index.html", "/assets/..%2Findex.html", "/assets/..%2F..%2Fetc%2Fpasswd",
+        "/assets/%2e%2e/%2e%2e/etc/passwd", "/assets/./app.css", "/assets/app.css%00", "/assets/app.css/", "/assets/",
+        "/index.html", "/me.html", "/web/index.html", "/../etc/passwd", "/assets/x/../../README.md",
+        "/assets/%2Fetc%2Fpasswd"}) {
+    auto r = testing::http_call(port, "GET", target);
+    EXPECT_TRUE(r.status == 404 || r.status == 400) << target << " -> " << r.status;
+    EXPECT_EQ(r.body.find("root:"), std::string::npos) << target;
+  }
+}
+
 // Short session ends and config reloads: a config of the test's own.
 class console_config : public generated_config_test {
  protected:

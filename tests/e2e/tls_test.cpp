@@ -127,6 +127,21 @@ TEST_F(tls, curl_and_s_client_speak_tls_1_2_and_1_3_and_nothing_older) {
   EXPECT_NE(cbc.out.find("handshake failure"), std::string::npos) << cbc.out;
 }
 
+TEST_F(tls, a_console_session_cookie_is_secure_over_tls) {
+  issue("server", 2, "server.ext");
+  start_tls();
+  const auto body = R"({"id":"s1","token":")" + test_tokens().at("s1") + R"("})";
+  const auto out =
+      curl("--cacert '" + path("ca.pem") + "' -i -H 'Content-Type: application/json' -d '" + body + "'", "/v1/session");
+  ASSERT_EQ(out.exit, 0) << out.out;
+  const auto at = out.out.find("caseroute_session=");
+  ASSERT_NE(at, std::string::npos) << out.out;
+  const auto line = out.out.substr(at, out.out.find('\n', at) - at);
+  EXPECT_NE(line.find("; HttpOnly"), std::string::npos) << line;
+  EXPECT_NE(line.find("; SameSite=Strict"), std::string::npos) << line;
+  EXPECT_NE(line.find("; Secure"), std::string::npos) << line;
+}
+
 TEST_F(tls, plain_http_on_the_tls_port_gets_an_error_and_the_daemon_stays_up) {
   issue("server", 2, "server.ext");
   start_tls();
