@@ -62,6 +62,21 @@ test('a signed referral appears live, the counselor takes it by keyboard, resolv
   assert.equal(await dash.evaluate(() => window.not_reloaded), true);
   assert.equal(await me.evaluate(() => window.not_reloaded), true);
 
+  assert.deepEqual(dash.problems, []);
+  assert.deepEqual(me.problems, []);
+  await dash.browserContext().close();
+  await phone_ctx.close();
+});
+
+test('the dashboard reads no contact or summary until 查看联系方式, and that click is audited', async () => {
+  const ctx = await s.browser.createBrowserContext();
+  const dash = await new_page(ctx);
+  await sign_in(dash, s.origin, 's1');
+  await dash.waitForSelector('body[data-loaded]');
+  const id = await refer(s.port, {risk: 'RISK_MEDIUM', concern: 'exam_stress'});
+  await dash.waitForSelector(`#queue tr[data-case-id="${id}"]`, {timeout: 5000});
+  await bearer(s.port, 'c3', 'POST', `/v1/cases/${id}/accept`);
+  await dash.waitForSelector(`#queue tr[data-case-id="${id}"][data-state="CASE_ACTIVE"]`, {timeout: 5000});
   // The dashboard never read the sealed fields until asked: the audit log
   // has the counselor's reads only. The 查看联系方式 click adds the supervisor's.
   const before = JSON.parse((await bearer(s.port, 's1', 'GET', `/v1/audit?caseId=${id}`)).body).events || [];
@@ -69,16 +84,14 @@ test('a signed referral appears live, the counselor takes it by keyboard, resolv
   await press(dash, `#queue tr[data-case-id="${id}"] button.case-open`);
   await dash.waitForSelector('#drawer:not([hidden]) .timeline li');
   const timeline = await dash.$eval('#drawer .timeline', (e) => e.textContent);
-  for (const word of ['收到转介', '派单', '已接单', '办结']) assert.match(timeline, new RegExp(word));
+  for (const word of ['收到转介', '派单', '已接单']) assert.match(timeline, new RegExp(word));
   assert.equal(await dash.$('#drawer a[href^="tel:"]'), null, 'contact hidden until the button');
   await press(dash, '#reveal');
   await dash.waitForSelector('#drawer a[href="tel:13900000000"]');
   const after_reveal = JSON.parse((await bearer(s.port, 's1', 'GET', `/v1/audit?caseId=${id}`)).body).events || [];
   assert.ok(after_reveal.some((e) => e.principal === 'supervisor:s1'), 'the reveal was audited');
   assert.deepEqual(dash.problems, []);
-  assert.deepEqual(me.problems, []);
-  await dash.browserContext().close();
-  await phone_ctx.close();
+  await ctx.close();
 });
 
 test('a crisis case nobody accepts raises the visible and audible alarm and a notification', async () => {

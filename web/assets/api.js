@@ -122,7 +122,7 @@ export function live(path, {on_event, on_resync, on_state}) {
     source.onmessage = handle;
     for (const type of ['case.created', 'case.offered', 'case.offer_withdrawn', 'case.accepted', 'case.declined',
                         'case.offer_expired', 'case.released', 'case.resolved', 'case.cancelled',
-                        'case.escalated', 'case.waiting', 'counselor.availability', 'case.risk_changed']) {
+                        'case.escalated', 'case.waiting', 'counselor.availability', 'case.reprioritised']) {
       source.addEventListener(type, handle);
     }
   };

@@ -375,7 +375,7 @@ function history_item(ev) {
   if (ev.reasonCode) bits.push(label('reasonCode', ev.reasonCode));
   if (ev.outcome) bits.push(label('outcome', ev.outcome));
   if (ev.escalationLevel) bits.push(t('dash.level', ev.escalationLevel));
-  if (ev.risk && ev.type === 'case.risk_changed') bits.push(label('risk', ev.risk));
+  if (ev.risk && ev.type === 'case.reprioritised') bits.push(label('risk', ev.risk));
   return el('li', {},
     el('time', {datetime: ev.at, text: clock(ev.at)}), ' ',
     el('strong', {text: label('event', ev.type)}), ' ',
