@@ -13,6 +13,9 @@ namespace caseroute::console {
 // POST/GET/DELETE /v1/session, POST /v1/session/links, DELETE /v1/sessions/{personId}.
 const std::vector<api::route>& session_routes();
 
+// GET /v1/me and POST /v1/cases/{caseId}/risk.
+const std::vector<api::route>& case_routes();
+
 // GET /, /me, /signin and /assets/<path>: the files of web/, compiled in.
 const std::vector<api::route>& static_routes();
 

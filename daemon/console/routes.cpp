@@ -8,6 +8,7 @@ std::span<const api::route> routes() {
   static const std::vector<api::route> all = [] {
     std::vector<api::route> out;
     for (const auto& r : session_routes()) out.push_back(r);
+    for (const auto& r : case_routes()) out.push_back(r);
     for (const auto& r : static_routes()) out.push_back(r);
     return out;
   }();

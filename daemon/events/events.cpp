@@ -30,9 +30,9 @@ constexpr int replay_page = 500;
 // Every event type the feed carries; a ?types= filter may name these only.
 const std::set<std::string, std::less<>>& known_types() {
   static const std::set<std::string, std::less<>> types = {
-      "case.created",       "case.offered",         "case.accepted",  "case.declined",
-      "case.offer_expired", "case.offer_withdrawn", "case.waiting",   "case.escalated",
-      "case.released",      "case.resolved",        "case.cancelled", "counselor.availability"};
+      "case.created",         "case.offered",       "case.accepted",         "case.declined", "case.offer_expired",
+      "case.offer_withdrawn", "case.waiting",       "case.escalated",        "case.released", "case.resolved",
+      "case.cancelled",       "case.reprioritised", "counselor.availability"};
   return types;
 }
 

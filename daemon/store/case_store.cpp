@@ -357,6 +357,22 @@ asio::awaitable<result<bool>> case_store::escalate(std::string case_id, int leve
   co_return result<bool>(boost::system::in_place_value, r->elements.size() > 1 && r->elements[1].integer == 1);
 }
 
+asio::awaitable<result<bool>> case_store::reprioritise(std::string case_id, v1::Risk risk, std::string actor,
+                                                       std::string reason, time_point now) {
+  auto sealed_reason = co_await seal_reason(case_id, std::move(reason));
+  if (!sealed_reason) co_return result<bool>(boost::system::in_place_error, sealed_reason.error());
+  auto event = codec::make_event("case.reprioritised", actor, case_id, now, v1::CASE_STATE_UNSPECIFIED);
+  event.set_risk(risk);
+  event.set_sealed_reason(std::move(*sealed_reason));
+  auto call = transition_call(keys_, case_id, now, event, "");
+  call.add_args(std::to_string(static_cast<int>(risk)));
+  auto r = co_await run_script(redis_, script_id::reprioritise, std::move(call));
+  auto st = status_of(r);
+  if (!st) co_return result<bool>(boost::system::in_place_error, st.error());
+  if (!st->ok) co_return result<bool>(boost::system::in_place_error, st->error());
+  co_return result<bool>(boost::system::in_place_value, r->elements.size() > 1 && r->elements[1].integer == 1);
+}
+
 asio::awaitable<result<expiry>> case_store::expire_offers(time_point now, int max_missed_offers) {
   expiry out;
   int& expired = out.expired;

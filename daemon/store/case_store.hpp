@@ -185,6 +185,12 @@ class case_store {
   asio::awaitable<result<v1::Case>> cancel(std::string case_id, std::string actor, std::string reason, time_point now);
   // Raises escalation_level to `level` if it is lower (event case.escalated).
   asio::awaitable<result<bool>> escalate(std::string case_id, int level, time_point now);
+  // CASE_QUEUED or CASE_OFFERED: the case's risk becomes `risk` (event
+  // case.reprioritised by `actor`, carrying the new risk; the reason sealed).
+  // true when it changed, false when the case had that risk already; fails
+  // with wrong_state for an active or closed case, not_found.
+  asio::awaitable<result<bool>> reprioritise(std::string case_id, v1::Risk risk, std::string actor, std::string reason,
+                                             time_point now);
   // Expires every offer whose time has passed; counts each as a missed offer
   // of its counselor, who is signed out at max_missed_offers consecutive ones
   // (0 = no limit) until they sign in again.

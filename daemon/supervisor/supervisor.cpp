@@ -120,7 +120,33 @@ asio::awaitable<boost::system::result<void>> explain_wait(context& ctx, v1::Case
   co_return boost::system::result<void>{};
 }
 
+// GET /v1/cases/{caseId}?reveal=false, and any viewer's read: the supervisor
+// view with its history but no sealed field (contact, summary, notes,
+// reasons), so nothing is audited.
+asio::awaitable<http::response> get_sealed_case(context& ctx, http::request req) {
+  auto c = co_await ctx.store.get(req.params["caseId"], store::view_options{.personal = false, .history = true});
+  if (!c) co_return fail(req, c.error());
+  api::show(case_view::supervisor_case, *c);
+  for (auto& e : *c->mutable_history()) {
+    e.clear_note();
+    e.clear_reason();
+  }
+  if (c->state() == v1::CASE_QUEUED) {
+    auto explained = co_await explain_wait(ctx, *c);
+    if (!explained) co_return fail(req, explained.error());
+  }
+  co_return http::encode(req, *c);
+}
+
 asio::awaitable<http::response> get_case(context& ctx, caller who, http::request req) {
+  bool reveal = true;
+  if (auto it = req.query.find("reveal"); it != req.query.end()) {
+    if (it->second != "true" && it->second != "false")
+      co_return fail(req, http::invalid_argument("reveal: true or false", "reveal"));
+    reveal = it->second == "true";
+  }
+  if (who.as == role::viewer || (!reveal && who.as == role::supervisor))
+    co_return co_await get_sealed_case(ctx, std::move(req));
   auto c = co_await ctx.store.get(req.params["caseId"], api::reads(who.as));
   if (!c) co_return fail(req, c.error());
   if (who.as == role::counselor) {

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <thread>
 
+#include "caseroute/v1/audit.pb.h"
 #include "caseroute/v1/console.pb.h"
 #include "config/digest.hpp"
 #include "e2e/e2e_support.hpp"
@@ -249,7 +250,8 @@ TEST_F(console_sessions, a_viewer_reads_what_supervisors_read_and_changes_nothin
   auto c = parse<v1::Case>(seen.body);
   EXPECT_FALSE(c.has_contact());
   EXPECT_TRUE(c.summary().empty());
-  EXPECT_EQ(c.history_size(), 0);
+  EXPECT_GT(c.history_size(), 0);  // the events, without their typed reasons or notes
+  for (const auto& e : c.history()) EXPECT_TRUE(e.reason().empty() && e.note().empty()) << e.type();
 
   auto v = sign_in_as(port, "v1");
   ASSERT_EQ(v.reply.status, 200);
@@ -263,6 +265,7 @@ TEST_F(console_sessions, a_viewer_reads_what_supervisors_read_and_changes_nothin
   const std::vector<call> changes = {
       {"POST", "/v1/cases/" + case_id + "/assign", R"({"counselorId":"c2"})"},
       {"POST", "/v1/cases/" + case_id + "/cancel", "{}"},
+      {"POST", "/v1/cases/" + case_id + "/risk", R"({"risk":"RISK_HIGH"})"},
       {"POST", "/v1/callbacks/parked/x/retry", ""},
       {"POST", "/v1/session/links", R"({"id":"c1"})"},
       {"DELETE", "/v1/sessions/c1", ""},
@@ -377,6 +380,108 @@ TEST_F(console_files, unknown_assets_and_traversal_attempts_are_404) {
     EXPECT_TRUE(r.status == 404 || r.status == 400) << target << " -> " << r.status;
     EXPECT_EQ(r.body.find("root:"), std::string::npos) << target;
   }
+}
+
+class console_api : public e2e_test {};
+
+int audit_entries(client& api) {
+  return parse<v1::AccessEventList>(api.as("s1", "GET", "/v1/audit?limit=500").body).events_size();
+}
+
+TEST_F(console_api, a_supervisor_changes_the_risk_of_a_queued_or_offered_case) {
+  const auto case_id = post_case(*api_, "ref-risk-1", "RISK_LOW", "depression");
+  const std::string target = "/v1/cases/" + case_id + "/risk";
+  auto raised = api_->as("s1", "POST", target, R"({"risk":"RISK_HIGH","reason":"new information from the hotline"})");
+  ASSERT_EQ(raised.status, 200) << raised.body;
+  EXPECT_EQ(parse<v1::Case>(raised.body).risk(), v1::RISK_HIGH);
+  EXPECT_TRUE(parse<v1::Case>(raised.body).summary().empty());
+  // The list (the record routing reads) has the new risk too.
+  auto listed = parse<v1::CaseList>(api_->as("s1", "GET", "/v1/cases?risk=RISK_HIGH").body);
+  ASSERT_EQ(listed.cases_size(), 1);
+  EXPECT_EQ(listed.cases(0).case_id(), case_id);
+  // The same risk again: 200, no second event.
+  EXPECT_EQ(api_->as("s1", "POST", target, R"({"risk":"RISK_HIGH"})").status, 200);
+  auto full = parse<v1::Case>(api_->as("s1", "GET", "/v1/cases/" + case_id).body);
+  int events = 0;
+  for (const auto& e : full.history()) {
+    if (e.type() != "case.reprioritised") continue;
+    ++events;
+    EXPECT_EQ(e.actor(), "supervisor:s1");
+    EXPECT_EQ(e.risk(), v1::RISK_HIGH);
+    EXPECT_EQ(e.reason(), "new information from the hotline");
+  }
+  EXPECT_EQ(events, 1);
+  // Refused: a counselor, a viewer, a bad risk, an unknown case.
+  EXPECT_EQ(api_->as("c1", "POST", target, R"({"risk":"RISK_CRISIS"})").status, 403);
+  EXPECT_EQ(api_->as("v1", "POST", target, R"({"risk":"RISK_CRISIS"})").status, 403);
+  EXPECT_EQ(api_->as("s1", "POST", target, R"({"risk":"RISK_UNSPECIFIED"})").status, 400);
+  EXPECT_EQ(api_->as("s1", "POST", target, "{}").status, 400);
+  EXPECT_EQ(api_->as("s1", "POST", "/v1/cases/no-such-case/risk", R"({"risk":"RISK_LOW"})").status, 404);
+  // By cookie it needs the CSRF token like any change.
+  auto s1 = sign_in_as(daemon_->port(), "s1");
+  EXPECT_EQ(with_cookie(daemon_->port(), s1, "POST", target, R"({"risk":"RISK_MEDIUM"})", true, false).status, 403);
+  EXPECT_EQ(with_cookie(daemon_->port(), s1, "POST", target, R"({"risk":"RISK_MEDIUM"})").status, 200);
+  // An active case keeps its risk.
+  ASSERT_TRUE(wait_for_offer(*api_, "c1", case_id));
+  ASSERT_EQ(api_->as("c1", "POST", "/v1/cases/" + case_id + "/accept").status, 200);
+  EXPECT_EQ(api_->as("s1", "POST", target, R"({"risk":"RISK_CRISIS"})").status, 409);
+}
+
+TEST_F(console_api, reveal_false_shows_a_case_without_sealed_fields_and_audits_nothing) {
+  const auto case_id = post_case(*api_, "ref-reveal-1", "RISK_MEDIUM", "depression");
+  ASSERT_TRUE(wait_for_offer(*api_, "c1", case_id));
+  ASSERT_EQ(api_->as("c1", "POST", "/v1/cases/" + case_id + "/decline", R"({"reason":"a typed reason"})").status, 200);
+  const int before = audit_entries(*api_);
+  auto sealed = api_->as("s1", "GET", "/v1/cases/" + case_id + "?reveal=false");
+  ASSERT_EQ(sealed.status, 200) << sealed.body;
+  auto c = parse<v1::Case>(sealed.body);
+  EXPECT_FALSE(c.has_contact());
+  EXPECT_TRUE(c.summary().empty());
+  EXPECT_FALSE(c.has_youth());
+  EXPECT_GT(c.history_size(), 0);
+  for (const auto& e : c.history()) {
+    EXPECT_TRUE(e.reason().empty()) << e.type();
+    EXPECT_TRUE(e.note().empty()) << e.type();
+  }
+  EXPECT_EQ(sealed.body.find("a typed reason"), std::string::npos);
+  EXPECT_EQ(audit_entries(*api_), before);
+  // The viewer's read is the same; the default stays the audited reveal.
+  auto viewed = api_->as("v1", "GET", "/v1/cases/" + case_id + "?reveal=true");
+  ASSERT_EQ(viewed.status, 200);
+  EXPECT_FALSE(parse<v1::Case>(viewed.body).has_contact());
+  EXPECT_EQ(audit_entries(*api_), before);
+  auto revealed = parse<v1::Case>(api_->as("s1", "GET", "/v1/cases/" + case_id).body);
+  EXPECT_TRUE(revealed.has_contact());
+  EXPECT_EQ(audit_entries(*api_), before + 1);
+  EXPECT_EQ(api_->as("s1", "GET", "/v1/cases/" + case_id + "?reveal=maybe").status, 400);
+}
+
+TEST_F(console_api, get_me_says_who_is_signed_in_and_a_counselors_duty_now_and_next) {
+  auto me = api_->as("c1", "GET", "/v1/me");
+  ASSERT_EQ(me.status, 200) << me.body;
+  auto m = parse<v1::Me>(me.body);
+  EXPECT_EQ(m.id(), "c1");
+  EXPECT_EQ(m.role(), "counselor");
+  EXPECT_EQ(m.name(), "测试咨询师一");
+  EXPECT_EQ(m.now().site_id(), "t-hubin-a");
+  EXPECT_EQ(m.now().shift(), "all");
+  EXPECT_FALSE(m.now().site_name().empty());
+  EXPECT_LT(to_ms(m.now().starts_at()), now_ms());
+  EXPECT_GT(to_ms(m.now().ends_at()), now_ms());
+  EXPECT_GT(to_ms(m.next().starts_at()), now_ms());
+  EXPECT_TRUE(m.available());
+  EXPECT_EQ(m.capacity(), 2);
+  EXPECT_TRUE(m.crisis_trained());
+  // c6 is on no roster: neither now nor next.
+  auto idle = parse<v1::Me>(api_->as("c6", "GET", "/v1/me").body);
+  EXPECT_FALSE(idle.has_now());
+  EXPECT_FALSE(idle.has_next());
+  EXPECT_EQ(parse<v1::Me>(api_->as("s1", "GET", "/v1/me").body).role(), "supervisor");
+  EXPECT_EQ(parse<v1::Me>(api_->as("v1", "GET", "/v1/me").body).role(), "viewer");
+  auto c3 = sign_in_as(daemon_->port(), "c3");
+  auto by_cookie = with_cookie(daemon_->port(), c3, "GET", "/v1/me", "", false, false);
+  ASSERT_EQ(by_cookie.status, 200);
+  EXPECT_EQ(parse<v1::Me>(by_cookie.body).id(), "c3");
 }
 
 // Short session ends and config reloads: a config of the test's own.
