@@ -22,23 +22,23 @@ const state = {
 
 // ---- duty and availability --------------------------------------------------
 
+function slot_text(slot) {
+  const hm = (iso) => (iso ? new Date(iso).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit', hour12: false}) : '');
+  return `${slot.siteName || slot.siteId || ''} · ${slot.shift || ''} ${hm(slot.startsAt)}–${hm(slot.endsAt)}`;
+}
+
+// Duty from GET /v1/me (`now`, `next`, `available`); the switch shows
+// neither state until the daemon has said.
 function render_duty() {
-  const me = state.me || state.session || {};
+  const me = state.me;
   const now = document.getElementById('duty-now');
   const next = document.getElementById('duty-next');
-  if (me.onDuty === undefined && me.shift === undefined) {
-    now.textContent = '';
-  } else {
-    now.textContent = me.onDuty ? t('me.onDuty', [me.siteId, me.shift].filter(Boolean).join(' · ')) : t('me.offDuty');
-  }
-  const next_at = me.nextShiftAt || me.nextOnDutyAt;
-  next.textContent = next_at ? t('me.nextShift', clock(next_at)) : '';
-  next.hidden = !next_at;
+  now.textContent = !me ? '' : me.now ? t('me.onDuty', slot_text(me.now)) : t('me.offDuty');
+  next.textContent = me && me.next ? t('me.nextShift', `${clock(me.next.startsAt)} ${slot_text(me.next)}`) : '';
+  next.hidden = !(me && me.next);
   const box = document.getElementById('available');
-  // Until the daemon says (the session, a switch, an availability event)
-  // the switch shows neither state.
-  box.indeterminate = me.available === undefined;
-  if (me.available !== undefined) box.checked = !!me.available;
+  box.indeterminate = !me || me.available === undefined;
+  if (!box.indeterminate) box.checked = !!me.available;
   document.getElementById('available-text').textContent =
     box.indeterminate ? t('me.unknown') : box.checked ? t('me.signedIn') : t('me.signedOut');
 }
@@ -47,8 +47,8 @@ async function set_available(on) {
   const box = document.getElementById('available');
   box.disabled = true;
   try {
-    state.me = await call('PUT', '/v1/me/availability', {available: on});
-    if (state.me.available === undefined) state.me.available = false;
+    const r = await call('PUT', '/v1/me/availability', {available: on});
+    state.me = {...(state.me || {}), available: !!r.available};
   } catch (e) {
     box.checked = !on;
     toast(e.message, 'error');
@@ -255,7 +255,7 @@ async function main() {
   // Duty and sign-in state, where the daemon tells them (GET /v1/me).
   try {
     const r = await call('GET', '/v1/me');
-    state.me = r.counselor || r;
+    state.me = {...r, available: !!r.available};  // JSON leaves out false
   } catch { /* not told: the switch shows neither state until used */ }
   render_duty();
   await refresh();
