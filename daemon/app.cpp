@@ -123,8 +123,12 @@ asio::awaitable<void> refresh_gauges(api::context& ctx) {
     metrics.clear("caseroute_open_cases");
     for (const auto& [risk, n] : gauges->by_risk)
       metrics.set("caseroute_open_cases", {{"risk", risk}}, static_cast<double>(n));
-    for (const auto& [risk, secs] : gauges->oldest_queued)
+    for (const auto& [risk, secs] : gauges->oldest_queued) {
       metrics.set("caseroute_oldest_queued_seconds", {{"risk", risk}}, secs);
+      metrics.set("caseroute_queue_oldest_age_seconds", {{"risk", risk}}, secs);
+    }
+    for (const auto& [risk, n] : gauges->over_escalation_limit)
+      metrics.set("caseroute_cases_over_escalation_limit", {{"risk", risk}}, static_cast<double>(n));
     for (const auto& [risk, secs] : gauges->oldest_unaccepted)
       metrics.set("caseroute_oldest_unaccepted_seconds", {{"risk", risk}}, secs);
   }
@@ -198,7 +202,7 @@ struct app::runtime {
   runtime(std::filesystem::path path, config::overrides o, std::shared_ptr<const config::config> cfg,
           store::endpoint ep)
       : redis(io, ep, cfg->redis.command_timeout),
-        store(redis, store::keys(cfg->redis.key_prefix), make_sealer(*cfg)),
+        store(redis, store::keys(cfg->redis.key_prefix, cfg->timezone), make_sealer(*cfg)),
         outbox(redis, store::keys(cfg->redis.key_prefix)),
         limits(cfg->limits),
         hub(io),

@@ -12,6 +12,7 @@
 #include "config/token.hpp"
 #include "key_rotate.hpp"
 #include "log/log.hpp"
+#include "reports/command.hpp"
 #include "schedule/coverage.hpp"
 #include "schedule/schedule.hpp"
 
@@ -40,6 +41,17 @@ int main(int argc, char** argv) {
   key->require_subcommand(1);
   key->fallthrough();  // caseroute key rotate -c FILE
   key_rotate->fallthrough();
+  auto* reports_cmd = cli.add_subcommand("reports", "the day counters behind GET /v1/reports");
+  std::string reports_from;
+  auto* reports_rebuild =
+      reports_cmd->add_subcommand("rebuild", "recount the day reports from --from on from the cases");
+  auto* reports_check = reports_cmd->add_subcommand("check", "compare the day reports from --from on with a recount");
+  for (auto* sub : {reports_rebuild, reports_check}) {
+    sub->add_option("--from", reports_from, "the first local day, YYYY-MM-DD")->required();
+    sub->fallthrough();
+  }
+  reports_cmd->require_subcommand(1);
+  reports_cmd->fallthrough();
   CLI11_PARSE(cli, argc, argv);
 
   if (*token_new) {
@@ -47,6 +59,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*key_rotate) return run_key_rotate(config_path);
+  if (*reports_rebuild || *reports_check)
+    return reports::run_reports_command(config_path, static_cast<bool>(*reports_rebuild), reports_from);
   if (!check_path.empty()) {
     const auto r = config::load_config(check_path);
     const auto text = config::format_problems(check_path, r);

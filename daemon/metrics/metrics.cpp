@@ -110,6 +110,11 @@ registry::registry() {
            "Age of the oldest queued case by risk (since it was queued; 0 when none is queued).");
   describe("caseroute_oldest_unaccepted_seconds", kind::gauge,
            "Age of the oldest queued or offered case by risk (since it was queued; 0 when none).");
+  describe("caseroute_queue_oldest_age_seconds", kind::gauge,
+           "Age of the oldest queued case by risk, in seconds (0 when none is queued); the alerting name of "
+           "caseroute_oldest_queued_seconds.");
+  describe("caseroute_cases_over_escalation_limit", kind::gauge,
+           "Queued or offered cases by risk escalated at least once: unaccepted past their escalation limit.");
   describe("caseroute_build_info", kind::gauge, "Always 1; the version and git commit of this binary as labels.");
   describe("process_start_time_seconds", kind::gauge, "Start time of the process since the Unix epoch, in seconds.");
   describe("process_resident_memory_bytes", kind::gauge, "Resident memory size in bytes.");
@@ -129,6 +134,8 @@ registry::registry() {
     set("caseroute_escalations_total", {{"risk", risk}}, 0);
     set("caseroute_oldest_queued_seconds", {{"risk", risk}}, 0);
     set("caseroute_oldest_unaccepted_seconds", {{"risk", risk}}, 0);
+    set("caseroute_queue_oldest_age_seconds", {{"risk", risk}}, 0);
+    set("caseroute_cases_over_escalation_limit", {{"risk", risk}}, 0);
   }
   set("caseroute_counselors_on_duty", {}, 0);
   set("caseroute_counselors_available", {}, 0);

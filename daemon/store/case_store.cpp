@@ -129,6 +129,8 @@ asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::
   const std::string primary = referral.concerns().empty() ? std::string() : referral.concerns(0);
   std::string concerns;  // validated codes: no commas
   for (const auto& c : referral.concerns()) concerns += (concerns.empty() ? "" : ",") + c;
+  std::string groups;  // for the day's report only
+  for (int g : referral.groups()) groups += (groups.empty() ? "" : ",") + std::to_string(g);
   auto event = codec::make_event("case.created", "platform:" + platform_id, id, now, v1::CASE_QUEUED);
   // A new case: no read for its callback, the referral says the platform.
   std::string callback;
@@ -139,7 +141,7 @@ asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::
   call.add_keys(keys_.referral(platform_id, referral.referral_id()), keys_.queue(), keys_.cases(), keys_.open(),
                 keys_.stats());
   call.add_args(std::to_string(referral.risk()), std::to_string(received), serialize(rec), platform_id,
-                referral.referral_id(), youth_key, primary, wrapped, concerns);
+                referral.referral_id(), youth_key, primary, wrapped, concerns, groups);
   auto r = co_await run_script(redis_, script_id::create, std::move(call));
   auto st = status_of(r);
   if (!st) co_return st.error();

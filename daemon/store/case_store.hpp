@@ -48,6 +48,9 @@ struct queue_gauges {
   std::map<std::string, std::int64_t> by_risk;      // Risk name -> open cases
   std::map<std::string, double> oldest_queued;      // Risk name -> seconds since the oldest queued case was created
   std::map<std::string, double> oldest_unaccepted;  // the same over queued and offered cases
+  // Risk name -> queued or offered cases escalated at least once: unaccepted
+  // past the first escalation limit of their risk.
+  std::map<std::string, std::int64_t> over_escalation_limit;
 };
 
 struct case_filter {

@@ -160,6 +160,7 @@ asio::awaitable<result<queue_gauges>> case_store::queue_gauges_at(time_point now
     g.by_risk[v1::Risk_Name(k)] = 0;
     g.oldest_queued[v1::Risk_Name(k)] = 0;
     g.oldest_unaccepted[v1::Risk_Name(k)] = 0;
+    g.over_escalation_limit[v1::Risk_Name(k)] = 0;
   }
   const auto now_ms = codec::to_ms(now);
   for (const auto& row : r->elements[0].elements) {
@@ -174,6 +175,8 @@ asio::awaitable<result<queue_gauges>> case_store::queue_gauges_at(time_point now
     if (state == v1::CASE_QUEUED) g.oldest_queued[name] = std::max(g.oldest_queued[name], waited);
     if (state == v1::CASE_QUEUED || state == v1::CASE_OFFERED)
       g.oldest_unaccepted[name] = std::max(g.oldest_unaccepted[name], waited);
+    if ((state == v1::CASE_QUEUED || state == v1::CASE_OFFERED) && to_int(row.elements[6].str) > 0)
+      ++g.over_escalation_limit[name];
   }
   const auto stats = codec::to_fields(r->elements[1]);
   if (auto it = stats.find("resolved"); it != stats.end()) g.by_state["CASE_RESOLVED"] = to_int(it->second);

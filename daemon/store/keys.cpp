@@ -3,6 +3,12 @@
 // from base() inside scripts (tests/integration/store/scripts_test.cpp).
 #include "store/keys.hpp"
 
+#include <date/date.h>
+#include <date/tz.h>
+
+#include <cstdio>
+#include <stdexcept>
+
 namespace caseroute::store {
 
 namespace {
@@ -14,9 +20,18 @@ std::string join(const std::string& base, std::string_view a, std::string_view b
   return k;
 }
 
+const date::time_zone* find_zone(const std::string& name) {
+  try {
+    return date::locate_zone(name);
+  } catch (const std::runtime_error& e) {
+    throw std::invalid_argument("unknown time zone \"" + name + "\": " + e.what());
+  }
+}
+
 }  // namespace
 
-keys::keys(std::string prefix) : base_("{" + std::move(prefix) + "}:v1:") {}
+keys::keys(std::string prefix, const std::string& time_zone)
+    : base_("{" + std::move(prefix) + "}:v1:"), zone_(find_zone(time_zone)) {}
 
 std::string keys::case_hash(std::string_view id) const { return join(base_, "case:", id); }
 std::string keys::history(std::string_view id) const { return join(base_, "case:", id, ":history"); }
@@ -51,5 +66,14 @@ std::string keys::session(std::string_view digest) const { return join(base_, "s
 std::string keys::person_sessions(std::string_view person_id) const { return join(base_, "sessions:", person_id); }
 std::string keys::signin_code(std::string_view digest) const { return join(base_, "signin:", digest); }
 std::string keys::stats_month(std::string_view yyyy_mm) const { return join(base_, "stats:", yyyy_mm); }
+std::string keys::report(std::string_view day) const { return join(base_, "report:", day); }
+
+std::string keys::report_day(time_point at) const {
+  const date::year_month_day ymd{date::floor<date::days>(zone_->to_local(at))};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  return text;
+}
 
 }  // namespace caseroute::store

@@ -8,6 +8,12 @@
 #include <string>
 #include <string_view>
 
+#include "schedule/time.hpp"
+
+namespace date {
+class time_zone;
+}
+
 namespace caseroute::store {
 
 // Key layout (P = the configured key_prefix, e.g. "cr:sanmenxia"; every key
@@ -42,6 +48,10 @@ namespace caseroute::store {
 //                                    master key (crypto.hpp; caseroute key rotate rewraps it)
 //   closed                    zset   resolved and cancelled case ids, score = closed ms
 //                                    (retention purges them; purge.lua)
+//   report:<yyyy-mm-dd>       hash   the day's anonymous report counters (local day in the
+//                                    configured time zone; lua/common.lua tally()): fields
+//                                    "<metric>|<dim>=<value>|...", never an id of a case or
+//                                    youth; kept past retention (docs/ARCHITECTURE.md, "Reports")
 //   stats:<yyyy-mm>           hash   anonymous counts of purged cases by close month
 //                                    (UTC): "state:", "risk:", "outcome:", "concern:",
 //                                    "platform:", "county:", "mode:" + value; no ids
@@ -67,7 +77,9 @@ namespace caseroute::store {
 //                                    <digest> = hex SHA-256 of the code; PX 15 min, GETDEL
 class keys {
  public:
-  explicit keys(std::string prefix);
+  // time_zone: the IANA zone whose local days name the report keys (the
+  // config's timezone); throws std::invalid_argument when unknown.
+  explicit keys(std::string prefix, const std::string& time_zone = "UTC");
 
   // "{P}:v1:", the start of every key (scripts build keys from it with
   // keys_from() in lua/common.lua).
@@ -105,9 +117,13 @@ class keys {
   std::string person_sessions(std::string_view person_id) const;
   std::string signin_code(std::string_view digest) const;
   std::string stats_month(std::string_view yyyy_mm) const;
+  // The report hash of one local day ("YYYY-MM-DD"), and the local day of an instant.
+  std::string report(std::string_view day) const;
+  std::string report_day(time_point at) const;
 
  private:
   std::string base_;
+  const date::time_zone* zone_;
 };
 
 }  // namespace caseroute::store

@@ -64,6 +64,7 @@ script_call transition_call(const keys& k, std::string case_id, time_point now, 
   script_call c;
   c.add_keys(k.case_hash(case_id), k.history(case_id), k.outbox(case_id), k.outbox_due(), k.feed());
   c.add_args(std::move(case_id), codec::ms_string(now), codec::serialize(event), std::move(callback));
+  c.report_key = k.report(k.report_day(now));
   return c;
 }
 
@@ -99,6 +100,7 @@ asio::awaitable<result<reply>> run_script(redis_connection& redis, script_id id,
   argv.reserve(3 + call.keys.size() + call.args.size());
   argv.push_back("EVALSHA");
   argv.push_back(s.sha1);
+  if (!call.report_key.empty()) call.keys.push_back(std::move(call.report_key));
   argv.push_back(std::to_string(call.keys.size()));
   for (auto& k : call.keys) argv.push_back(std::move(k));
   for (auto& a : call.args) argv.push_back(std::move(a));

@@ -37,6 +37,10 @@ std::string_view lua_prelude();
 struct script_call {
   std::vector<std::string> keys;
   std::vector<std::string> args;
+  // A transition's report key (keys::report of the local day of `now`): the
+  // runner appends it after the script's own keys, outside its key count
+  // (lua/common.lua reads it as KEYS[#KEYS]).
+  std::string report_key;
 
   template <class... T>
   void add_keys(T&&... k) {
@@ -51,7 +55,8 @@ struct script_call {
 // The transition head every script that changes a case starts with
 // (lua/common.lua, transition()): keys case, history, outbox, outbox_due, feed;
 // args case id, now ms, the event and its serialized StatusCallback ("" =
-// none). The script's own keys and args are added after it.
+// none). The script's own keys and args are added after it; the day's report
+// key goes last (script_call::report_key).
 script_call transition_call(const keys& k, std::string case_id, time_point now, const v1::Event& event,
                             std::string callback);
 

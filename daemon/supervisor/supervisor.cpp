@@ -16,6 +16,7 @@
 #include "log/log.hpp"
 #include "schedule/coverage.hpp"
 #include "supervisor/parked_callbacks.hpp"
+#include "supervisor/reports.hpp"
 
 namespace caseroute::supervisor {
 namespace {
@@ -261,6 +262,7 @@ constexpr api::route table[] = {
     {"GET", "/v1/counselors", role::supervisor, list_counselors},
     {"GET", "/v1/callbacks/parked", role::supervisor, list_parked},
     {"POST", "/v1/callbacks/parked/{eventId}/retry", role::supervisor, retry_parked},
+    {"GET", "/v1/reports", role::supervisor, get_reports},
 };
 
 }  // namespace

@@ -25,12 +25,17 @@ end
 -- key 6 and arg 5 on:
 --   keys  1 case, 2 history, 3 outbox, 4 outbox_due, 5 feed
 --   args  1 case id, 2 now ms, 3 the event, 4 its StatusCallback ('' = none)
--- transition() binds them to these names.
+-- transition() binds them to these names. The runner appends one key after
+-- the script's own (not counted in its header): the report of the local day
+-- of `now` ("Reports" below); report_key stays nil when it is missing.
 local case_key, history_key, outbox_key, outbox_due_key, feed_key
 local case_id, now, event, callback
+local report_key
 local function transition()
   case_key, history_key, outbox_key, outbox_due_key, feed_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
   case_id, now, event, callback = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+  report_key = KEYS[#KEYS]
+  if not string.find(report_key, ':report:%d%d%d%d%-%d%d%-%d%d$') then report_key = nil end
 end
 
 -- The keys a script builds from ids it learns inside (a broadcast's offers,
@@ -154,11 +159,133 @@ local function availability_event(counselor, available, actor, at_ms)
     pb_enum(EVENT_AVAILABLE, available)
 end
 
+-- Reports (docs/ARCHITECTURE.md, "Reports"): every history event of a
+-- reported type adds 1 to a field of the day's report hash, named
+-- '<metric>|site=..|county=..|concern=..|risk=..|mode=..|outcome=..|platform=..'
+-- (enum numbers, config codes; never a case id, youth ref or free text), and
+-- a counselor's own events to '<metric>|counselor=<id>'. First offer, first
+-- accept and accept->resolve add a duration bucket 't_offer_', 't_accept_',
+-- 't_resolve_' .. 'le<seconds>' or 'inf'. daemon/reports/tally.cpp replays
+-- histories the same way (caseroute reports rebuild/check): change both.
+local REPORTED = {
+  ['case.created'] = 'referrals', ['case.offered'] = 'offers', ['case.accepted'] = 'accepts',
+  ['case.declined'] = 'declines', ['case.offer_expired'] = 'expiries', ['case.escalated'] = 'escalations',
+  ['case.released'] = 'releases', ['case.resolved'] = 'resolutions', ['case.cancelled'] = 'cancellations',
+}
+local REPORT_BY_COUNSELOR = {offers = true, accepts = true, declines = true, expiries = true, releases = true,
+  resolutions = true}
+local REPORT_BUCKETS = {30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400, 259200}
+local EVENT_OUTCOME, EVENT_ESCALATION_LEVEL = 8, 9
+local RECORD_MODE, RECORD_COUNTY = 7, 8  -- caseroute.v1.CaseRecord, in clear
+
+-- The last value of each field of a protobuf message (varints and
+-- length-delimited bytes; fixed-width fields skipped).
+local function pb_fields(bytes)
+  local out, i = {}, 1
+  local function varint()
+    local v, scale = 0, 1
+    while true do
+      local b = string.byte(bytes, i)
+      i = i + 1
+      v = v + (b % 128) * scale
+      if b < 128 then return v end
+      scale = scale * 128
+    end
+  end
+  while i <= #bytes do
+    local tag = varint()
+    local field, wire = math.floor(tag / 8), tag % 8
+    if wire == 0 then
+      out[field] = varint()
+    elseif wire == 2 then
+      local len = varint()
+      out[field] = string.sub(bytes, i, i + len - 1)
+      i = i + len
+    elseif wire == 1 then
+      i = i + 8
+    elseif wire == 5 then
+      i = i + 4
+    else
+      break
+    end
+  end
+  return out
+end
+
+local function report_value(v)
+  return (string.gsub(tostring(v or ''), '[|=%c]', '_'))
+end
+local function report_bucket(ms)
+  for _, b in ipairs(REPORT_BUCKETS) do
+    if ms <= b * 1000 then return 'le' .. b end
+  end
+  return 'inf'
+end
+
+-- The case's report fields: 'report_site' (the site of its latest offer or
+-- accept), 'report_offered' and 'report_accepted' (set once, at the first).
+local function tally(an_event)
+  if not report_key then return end
+  local e = pb_fields(an_event)
+  local metric = REPORTED[e[EVENT_TYPE]]
+  if not metric then return end
+  local f = redis.call('HMGET', case_key, 'risk', 'concern', 'platform', 'record', 'report_site', 'created',
+    'accepted', 'escalation', 'site')
+  local record = pb_fields(f[4] or '')
+  local site = f[5] or ''
+  if metric == 'offers' then site = e[EVENT_SITE_ID] or '' end
+  if metric == 'accepts' then site = f[9] or site end
+  if site ~= (f[5] or '') then redis.call('HSET', case_key, 'report_site', site) end
+  local risk = tonumber(f[1]) or 0
+  local dims = '|site=' .. report_value(site) .. '|county=' .. report_value(record[RECORD_COUNTY]) ..
+    '|concern=' .. report_value(f[2]) .. '|risk=' .. risk .. '|mode=' .. (record[RECORD_MODE] or 0) ..
+    '|outcome=' .. (e[EVENT_OUTCOME] or 0) .. '|platform=' .. report_value(f[3])
+  local now_ms = tonumber(now)
+  local function add(name) redis.call('HINCRBY', report_key, name .. dims, 1) end
+  if metric == 'escalations' then
+    add('escalations_' .. (e[EVENT_ESCALATION_LEVEL] or 0))
+  else
+    add(metric)
+  end
+  if metric == 'offers' and redis.call('HSETNX', case_key, 'report_offered', now) == 1 then
+    add('t_offer_' .. report_bucket(now_ms - tonumber(f[6])))
+  elseif metric == 'accepts' and redis.call('HSETNX', case_key, 'report_accepted', now) == 1 then
+    add('t_accept_' .. report_bucket(now_ms - tonumber(f[6])))
+    if risk == RISK_CRISIS then
+      if (tonumber(f[8]) or 0) > 0 then add('crisis_accepts_escalated') else add('crisis_accepts_direct') end
+    end
+  elseif metric == 'resolutions' and f[7] then
+    add('t_resolve_' .. report_bucket(now_ms - tonumber(f[7])))
+  end
+  local counselor = e[EVENT_COUNSELOR_ID] or ''
+  if REPORT_BY_COUNSELOR[metric] and counselor ~= '' then
+    local who = '|counselor=' .. report_value(counselor)
+    redis.call('HINCRBY', report_key, metric .. who, 1)
+    if metric == 'accepts' and risk == RISK_CRISIS then
+      redis.call('HINCRBY', report_key, 'crisis_accepts' .. who, 1)
+    end
+  end
+end
+
+-- create.lua: a referral's priority groups (enum numbers, comma-separated;
+-- sealed in the case, so counted here, at creation, only).
+local function tally_groups(groups)
+  if not report_key then return end
+  local f = redis.call('HMGET', case_key, 'risk', 'concern', 'platform', 'record')
+  local record = pb_fields(f[4] or '')
+  for g in string.gmatch(groups or '', '[0-9]+') do
+    redis.call('HINCRBY', report_key, 'group_referrals|group=' .. g .. '|county=' ..
+      report_value(record[RECORD_COUNTY]) .. '|concern=' .. report_value(f[2]) .. '|risk=' ..
+      (tonumber(f[1]) or 0) .. '|mode=' .. (record[RECORD_MODE] or 0) .. '|platform=' .. report_value(f[3]), 1)
+  end
+end
+
 -- emit: append an event to the case's history and the feed and, when the
 -- platform wants status callbacks (a_callback ~= ''), the callback to the
 -- case's outbox, due now.
 local function emit(an_event, a_callback)
   redis.call('RPUSH', history_key, an_event)
+  tally(an_event)
   announce(feed_key, with_case_facts(an_event))
   if a_callback ~= '' then
     redis.call('RPUSH', outbox_key, a_callback)

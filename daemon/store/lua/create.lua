@@ -6,13 +6,16 @@
 --         event case.created; 5 risk, 6 received ms, 7 record, 8 platform,
 --         9 referral id, 10 youth key (the keyed youth ref), 11 primary
 --         concern, 12 the case's data key, wrapped, 13 every concern code,
---         comma-separated (the feed stamps them on the case's events)
+--         comma-separated (the feed stamps them on the case's events), 14 the
+--         priority groups (enum numbers, comma-separated: counted in the day's
+--         report, never stored in clear)
 -- Output: {'ok', case id}, or {'dup', existing case id}: the caller compares
 --   the sealed digests (same content is a duplicate, else a conflict)
 transition()
 local referral, queue, cases, open, stats = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local risk, received, record, platform = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local referral_id, youth, concern, wrapped_key, concerns = ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
+local groups = ARGV[14]
 
 local existing = redis.call('GET', referral)
 if existing then return {'dup', existing} end
@@ -25,5 +28,6 @@ redis.call('ZADD', queue, now, case_id)
 redis.call('ZADD', cases, now, case_id)
 redis.call('SADD', open, case_id)
 redis.call('HINCRBY', stats, 'created', 1)
+tally_groups(groups)
 emit(event, callback)
 return {'ok', case_id}

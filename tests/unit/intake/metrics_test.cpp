@@ -67,6 +67,8 @@ TEST(metrics, series_with_known_labels_exist_at_zero_from_the_start) {
            "caseroute_callbacks_parked 0\n",
            "caseroute_oldest_queued_seconds{risk=\"RISK_CRISIS\"} 0\n",
            "caseroute_oldest_unaccepted_seconds{risk=\"RISK_HIGH\"} 0\n",
+           "caseroute_queue_oldest_age_seconds{risk=\"RISK_CRISIS\"} 0\n",
+           "caseroute_cases_over_escalation_limit{risk=\"RISK_LOW\"} 0\n",
            "caseroute_referral_to_offer_seconds_bucket{le=\"+Inf\"} 0\n",
            "caseroute_referral_to_offer_seconds_count 0\n",
            "caseroute_offer_to_accept_seconds_sum 0\n",
