@@ -119,7 +119,7 @@ function row(name, cells, cls) {
 
 // A horizontal bar chart as SVG: one bar per item with its value at its end.
 function bars(title, items, cls = 'bar-referrals') {
-  const W = 640, rowH = 26, left = 190, right = 50, top = 6;
+  const W = 480, rowH = 24, left = 150, right = 40, top = 6;
   const H = top * 2 + Math.max(1, items.length) * rowH;
   const max = Math.max(1, ...items.map((i) => i.value));
   const root = document.createElementNS(NS, 'svg');
@@ -163,8 +163,8 @@ function render_service(service) {
     ['outcome.OUTCOME_HOME_VISIT', id('outcome', 'OUTCOME_HOME_VISIT', 'resolutions'), n((outcome.get('OUTCOME_HOME_VISIT') || {}).resolutions)],
     ['rep.crisis', id('risk', 'RISK_CRISIS', 'referrals'), n(crisis.referrals)],
   ];
-  const summary = el('dl', {class: 'kpis'}, ...kpis.flatMap(([k, fid, v]) =>
-    [el('dt', {text: t(k)}), el('dd', {'data-kpi': fid, text: String(v)})]));
+  const summary = el('dl', {class: 'kpis'}, ...kpis.map(([k, fid, v]) =>
+    el('div', {}, el('dt', {text: t(k)}), el('dd', {'data-kpi': fid, text: String(v)}))));
 
   const concern = [...rows_by(service, 'concern')].sort((a, b) => n(b[1].referrals) - n(a[1].referrals));
   const concern_block = block('rep-concern', 'rep.sec.concern',
