@@ -7,11 +7,12 @@ bash deploy/install-deps.sh
 # npm serves the contract tests' tools too (tests/contract: an OpenAPI
 # validator, buf), installed after the build.
 # The browser tests (tests/browser, ctest label browser): Debian's chromium,
-# CJK fonts for the screenshots, and puppeteer-core + axe-core from the
+# CJK fonts for the screenshots, poppler-utils (pdftotext reads the printed
+# report), and puppeteer-core + axe-core from the
 # committed lockfile. PUPPETEER_SKIP_DOWNLOAD: the system chromium is used,
 # no browser is downloaded.
 browser_deps=()
-for p in chromium fonts-noto-cjk; do
+for p in chromium fonts-noto-cjk poppler-utils; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || browser_deps+=("$p")
 done
 # node and npm from Debian unless some node is there already.

@@ -72,6 +72,7 @@ http::response page(const http::request& req, std::string_view name) {
 asio::awaitable<http::response> dashboard(context&, caller, http::request req) { co_return page(req, "/index"); }
 asio::awaitable<http::response> counselor_page(context&, caller, http::request req) { co_return page(req, "/me"); }
 asio::awaitable<http::response> signin_page(context&, caller, http::request req) { co_return page(req, "/signin"); }
+asio::awaitable<http::response> reports_page(context&, caller, http::request req) { co_return page(req, "/reports"); }
 
 asio::awaitable<http::response> asset(context&, caller, http::request req) {
   std::string path = "/assets/";
@@ -89,11 +90,14 @@ asio::awaitable<http::response> asset(context&, caller, http::request req) {
 
 const std::vector<api::route>& static_routes() {
   static const std::vector<api::route> table = {
+      // clang-format off
       {"GET", "/", api::role::anyone, dashboard},
       {"GET", "/me", api::role::anyone, counselor_page},
       {"GET", "/signin", api::role::anyone, signin_page},
+      {"GET", "/reports", api::role::anyone, reports_page},
       {"GET", "/assets/{file}", api::role::anyone, asset},
       {"GET", "/assets/{dir}/{file}", api::role::anyone, asset},
+      // clang-format on
   };
   return table;
 }
