@@ -51,6 +51,11 @@ constexpr message_kind kinds[] = {
     // server, limits, redis.
     {"server.listen", "server.listen: expected host:port such as 127.0.0.1:8355, got {value}",
      "server.listen：应为 host:port 形式，例如 127.0.0.1:8355，实际为 {value}"},
+    {"server.public_origin",
+     "server.public_origin: expected scheme://host[:port] such as https://caseroute.example.cn, got {value}",
+     "server.public_origin：应为 scheme://host[:port] 形式，例如 https://caseroute.example.cn，实际为 {value}"},
+    {"sessions.idle_over_lifetime", "sessions.idle: must not be longer than sessions.lifetime",
+     "sessions.idle：不得长于 sessions.lifetime"},
     {"limits.burst_below_rate", "{path}: must be at least the rate", "{path}：不能小于 rate"},
     {"redis.url",
      "redis.url: expected \"managed\", \"redis://host:port/db\", \"unix:///path/to/socket\" or "
@@ -171,6 +176,7 @@ constexpr message_kind phrases[] = {
     {"who.site", "site", "站点"},
     {"who.counselor_id", "counselor {id}", "咨询员 {id}"},
     {"who.supervisor_id", "supervisor {id}", "督导 {id}"},
+    {"who.viewer_id", "viewer {id}", "观察员 {id}"},
     // Why a file could not be read ({why}); the last two are the system's words.
     {"why.not_regular", "not a regular file", "不是普通文件"},
     {"why.no_file", "no such file", "文件不存在"},

@@ -158,6 +158,8 @@ std::vector<sample> parse_samples() {
       {"yaml.not_whole_seconds", base_yaml() + "server: {read_timeout: 1500ms}\n"},
       {"yaml.empty", edited("name: 甲（虚构）", "name: \"\"")},
       {"server.listen", base_yaml() + "server: {listen: nope}\n"},
+      {"server.public_origin", base_yaml() + "server: {public_origin: nope}\n"},
+      {"sessions.idle_over_lifetime", base_yaml() + "sessions: {idle: 2h, lifetime: 1h}\n"},
       {"limits.burst_below_rate", base_yaml() + "limits: {per_address: {rate: 10, burst: 5}}\n"},
       {"redis.url", base_yaml() + "redis: {url: \"http://x\"}\n"},
       {"redis.url_cleartext", base_yaml() + "redis: {url: \"redis://10.0.0.5:6379/0\"}\n"},
