@@ -317,4 +317,47 @@ std::string without_personal_data(std::string_view case_json) {
   return out;
 }
 
+std::string csv_table(language l, std::string_view csv) {
+  if (csv.starts_with("\xEF\xBB\xBF")) csv.remove_prefix(3);
+  std::vector<std::vector<std::string>> records(1);
+  std::string cell;
+  bool quoted = false, cell_started = false;
+  for (std::size_t i = 0; i < csv.size(); ++i) {
+    const char c = csv[i];
+    if (quoted) {
+      if (c != '"') {
+        cell += c;
+      } else if (i + 1 < csv.size() && csv[i + 1] == '"') {
+        cell += '"';
+        ++i;
+      } else {
+        quoted = false;
+      }
+    } else if (c == '"' && !cell_started) {
+      quoted = cell_started = true;
+    } else if (c == ',') {
+      records.back().push_back(std::move(cell));
+      cell.clear();
+      cell_started = false;
+    } else if (c == '\r' || c == '\n') {
+      if (c == '\r' && i + 1 < csv.size() && csv[i + 1] == '\n') ++i;
+      records.back().push_back(std::move(cell));
+      cell.clear();
+      cell_started = false;
+      records.emplace_back();
+    } else {
+      cell += c;
+      cell_started = true;
+    }
+  }
+  if (quoted) throw std::runtime_error("the daemon's answer is not CSV (an unclosed quote)");
+  if (cell_started || !records.back().empty()) records.back().push_back(std::move(cell));
+  if (records.back().empty()) records.pop_back();
+  if (records.empty()) return word(l, "no rows") + "\n";
+  table t(records.front());
+  for (std::size_t r = 1; r < records.size(); ++r) t.add(records[r]);
+  if (t.empty()) return word(l, "no rows") + "\n";
+  return t.render();
+}
+
 }  // namespace caseroute::cli

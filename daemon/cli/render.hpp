@@ -21,6 +21,9 @@ std::string access_list(language l, std::string_view json);      // AccessEventL
 std::string assigned(language l, std::string_view json);         // the assign answer (Case): ids only
 std::string cancelled(language l, std::string_view json);        // the cancel answer (Case)
 std::string retried(language l, std::string_view json);          // StatusCallback
+// An RFC 4180 CSV answer (GET /v1/reports?format=csv, BOM allowed) as an
+// aligned table, its first record the headings; throws when it is no CSV.
+std::string csv_table(language l, std::string_view csv);
 // One line (no '\n') for an event of GET /v1/events (an Event as JSON).
 std::string event_line(language l, std::string_view json);
 

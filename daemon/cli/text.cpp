@@ -149,6 +149,7 @@ constexpr std::array labels{
     term{"next page", "next page", "下一页"},
     term{"no cases", "no cases", "没有工单"},
     term{"no parked callbacks", "no parked callbacks", "没有搁置的回调"},
+    term{"no rows", "no rows", "没有数据"},
     term{"no audit entries", "no audit entries", "没有查阅记录"},
     term{"case", "case", "工单"},
     term{"offered to counselor", "offered to counselor", "已派给咨询师"},

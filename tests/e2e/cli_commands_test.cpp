@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <chrono>
+#include <ctime>
 
 #include <cstdlib>
 #include <fstream>
@@ -167,6 +169,37 @@ TEST_F(cli_commands, queue_cases_counselors_and_coverage_print_tables_with_their
   r = as_supervisor({"callbacks", "parked"});
   EXPECT_EQ(r.exit, 0) << r.err;
   EXPECT_EQ(r.out, "no parked callbacks\n");
+}
+
+TEST_F(cli_commands, reports_show_prints_the_report_as_a_table_csv_or_json) {
+  new_case("cli-report-1");
+  new_case("cli-report-2", "RISK_CRISIS");
+  // The local day of the configured time zone (Asia/Shanghai) is at most a
+  // day from UTC's: ask for the days around today.
+  const auto now = std::chrono::system_clock::now();
+  const auto day = [&](int offset) {
+    const auto t = std::chrono::system_clock::to_time_t(now + std::chrono::hours(24 * offset));
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char out[16];
+    std::strftime(out, sizeof out, "%Y-%m-%d", &tm);
+    return std::string(out);
+  };
+  auto r = as_supervisor({"reports", "show", "--from", day(-1), "--to", day(1), "--report", "service"});
+  EXPECT_EQ(r.exit, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "转介数")) << r.out;
+  EXPECT_TRUE(has(r.out, "合计")) << r.out;
+  EXPECT_FALSE(has(r.out, "\xEF\xBB\xBF")) << r.out;
+  r = as_supervisor({"reports", "show", "--from", day(-1), "--to", day(1), "--report", "service", "--csv"});
+  EXPECT_EQ(r.exit, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("\xEF\xBB\xBF")) << r.out;
+  EXPECT_TRUE(has(r.out, ",2,")) << r.out;  // two referrals in the total row
+  r = as_supervisor({"reports", "show", "--from", day(-1), "--to", day(1), "--json"});
+  EXPECT_EQ(r.exit, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "\"sections\"")) << r.out;
+  r = as_supervisor({"reports", "show", "--from", day(1), "--to", day(-1)});
+  EXPECT_EQ(r.exit, 1) << r.out;  // to before from: the daemon's 400
+  EXPECT_TRUE(has(r.err, "to")) << r.err;
 }
 
 TEST_F(cli_commands, tables_are_in_chinese_for_a_zh_locale_or_lang_zh) {

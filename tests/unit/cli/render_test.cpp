@@ -4,6 +4,8 @@
 
 #include "cli/render.hpp"
 
+#include <algorithm>
+
 namespace caseroute::cli {
 namespace {
 
@@ -115,6 +117,21 @@ TEST(cli_render, an_event_is_one_line_and_a_bad_answer_throws) {
   EXPECT_THROW(case_list(language::en, "not json"), std::runtime_error);
   EXPECT_TRUE(has(cancelled(language::zh, R"({"caseId":"01KB","state":"CASE_CANCELLED"})"), "已取消"));
   EXPECT_TRUE(has(retried(language::en, R"({"eventId":"01EV","caseId":"01CA","type":"case.created"})"), "01EV"));
+}
+
+TEST(cli_render, a_report_csv_becomes_an_aligned_table) {
+  const std::string csv =
+      "\xEF\xBB\xBF分项,日期,问题类别,转介数\r\n"
+      "合计,2026-12,,300\r\n"
+      "问题类别,2026-12,\"a, \"\"b\"\"\nc\",70\r\n";
+  const auto out = csv_table(language::zh, csv);
+  EXPECT_TRUE(out.starts_with("分项")) << out;  // the BOM is gone
+  EXPECT_TRUE(has(out, "转介数")) << out;
+  EXPECT_TRUE(has(out, "合计  2026-12  -")) << out;
+  EXPECT_TRUE(has(out, "a, \"b\" c")) << out;  // quotes undone, the line break shown as a space
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;
+  EXPECT_EQ(csv_table(language::en, "a,b\r\n"), "no rows\n");
+  EXPECT_THROW(csv_table(language::en, "a,\"b\r\n"), std::runtime_error);
 }
 
 }  // namespace
