@@ -37,6 +37,18 @@ FORMATS.checks("date-time")(lambda v: not isinstance(v, str) or bool(RFC3339.mat
 FORMATS.checks("date")(lambda v: not isinstance(v, str) or bool(re.match(r"^\d{4}-\d{2}-\d{2}$", v)))
 
 
+def media_key(content, media):
+    """The key of `content` that names `media`: itself, else a range
+    (`text/*`, `*/*`, as a static asset documents its many types); None."""
+    if media in content:
+        return media
+    if media and f"{media.split('/', 1)[0]}/*" in content:
+        return f"{media.split('/', 1)[0]}/*"
+    if media and "*/*" in content:
+        return "*/*"
+    return None
+
+
 class contract:
     def __init__(self, doc):
         self.doc = doc
@@ -88,9 +100,10 @@ class contract:
             if record.get("bodyBytes", 0) or body:
                 return [f"{where}: a body where the document has none"]
             return []
-        if media not in content:
+        key = media_key(content, media)
+        if key is None:
             return [f"{where}: media type {media or '(none)'} is not one of {sorted(content)}"]
-        schema = content[media].get("schema")
+        schema = content[key].get("schema")
         if schema is None or media != "application/json":
             return []
         return self.check_body(where, schema, media, body)

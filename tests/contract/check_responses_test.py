@@ -74,6 +74,13 @@ class openapi_document_test(unittest.TestCase):
             record("GET", "/nowhere", 404, {"error": {"code": "NOT_FOUND", "message": "no route", "field": ""}}),
             record("DELETE", "/healthz", 405,
                    {"error": {"code": "METHOD_NOT_ALLOWED", "message": "use GET", "field": ""}}),
+            # a console asset: any media type its `*/*` allows
+            record("GET", "/assets/console.css?v=0123456789abcdef", 200, "body{}", content_type="text/css"),
+            record("GET", "/v1/reports?from=2026-12-01&to=2026-12-01&format=csv", 200, "\ufeff日期\r\n",
+                   content_type="text/csv; charset=utf-8"),
+            record("GET", "/v1/session", 200, {"id": "s001", "role": "supervisor", "csrf": "x",
+                                                "expiresAt": "2026-12-04T08:00:00Z"}),
+            record("DELETE", "/v1/session", 204, content_type=""),
         ]
         for r in ok:
             self.assertEqual(self.c.check(r), [], r)
@@ -95,6 +102,12 @@ class openapi_document_test(unittest.TestCase):
             record("GET", "/metrics", 200, "{}", content_type="application/json"),
             # a timestamp that is not RFC 3339
             record("GET", "/v1/queue", 200, {"at": "yesterday"}),
+            # a session answer carrying a token it must never echo
+            record("GET", "/v1/session", 200, {"id": "s001", "role": "supervisor", "token": "secret"}),
+            # a role the console does not know
+            record("GET", "/v1/me", 200, {"id": "s001", "role": "platform"}),
+            # a page answered as JSON
+            record("GET", "/signin", 200, "{}", content_type="application/json"),
         ]
         for r in bad:
             self.assertNotEqual(self.c.check(r), [], r)

@@ -1,6 +1,8 @@
 // docs/openapi.yaml against the daemon's route tables: the document has
-// exactly the router's method+path pairs, each with the security scheme of
-// the row's role, and the binary serves the document it was built from.
+// exactly the router's method+path pairs, each with the security schemes of
+// the row's role (a token or the session cookie for people, none for
+// anyone) and the viewer tag where a viewer may call, and the binary serves
+// the document it was built from.
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -99,7 +101,11 @@ TEST(openapi_routes, each_operation_names_the_credentials_of_its_route) {
         case api::role::counselor:
         case api::role::supervisor:
         case api::role::staff:
-          want = {"bearer"};
+        case api::role::viewer:
+          // A personal token or, without an Authorization header, the
+          // console's session cookie (api/routes.hpp): either one alone.
+          want = {"bearer", "session"};
+          EXPECT_EQ(operation["security"].size(), 2u) << row.path;
           break;
       }
       EXPECT_EQ(schemes_of(operation), want) << row.method << " " << row.path << " (" << api::to_string(row.who) << ")";
@@ -110,6 +116,12 @@ TEST(openapi_routes, each_operation_names_the_credentials_of_its_route) {
       if (want.count("bearer")) {
         EXPECT_TRUE(operation["responses"]["403"]) << row.path;
       }
+      // A viewer may call the supervisor and staff routes that change nothing.
+      const bool viewer_may_call =
+          (row.who == api::role::supervisor || row.who == api::role::staff) && api::is_safe_method(row.method);
+      bool tagged_viewer = false;
+      for (const auto& tag : operation["tags"]) tagged_viewer = tagged_viewer || tag.as<std::string>() == "viewer";
+      EXPECT_EQ(tagged_viewer, viewer_may_call) << row.method << " " << row.path << ": the viewer tag";
     }
   }
 }
