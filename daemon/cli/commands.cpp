@@ -470,7 +470,10 @@ operator_commands::operator_commands(CLI::App& app, const std::string& config_pa
     if (*c.group != '\0') {
       auto& p = parents[c.group];
       // A group main.cpp already made (reports: rebuild and check) gains the row.
-      if (p == nullptr) p = app.get_subcommand_no_throw(c.group);
+      if (p == nullptr) {
+        const auto made = app.get_subcommands([&](CLI::App* sub) { return sub->get_name() == c.group; });
+        if (!made.empty()) p = made.front();
+      }
       if (p == nullptr) {
         p = app.add_subcommand(c.group, groups.at(c.group));
         p->require_subcommand(1);
