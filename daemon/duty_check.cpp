@@ -11,8 +11,8 @@
 #include <chrono>
 #include <optional>
 
-#include "host/managed_redis.hpp"
 #include "log/log.hpp"
+#include "offline_redis.hpp"
 #include "schedule/schedule.hpp"
 #include "store/duty_store.hpp"
 
@@ -42,15 +42,12 @@ asio::awaitable<void> read_stored(store::redis_connection& redis, store::keys ke
 void check_stored_exceptions(const config::config& cfg, const std::string& path, std::ostream& out) {
   // A Redis that does not answer is the note below, not a page of warnings.
   log::configure("error", "text");
-  store::endpoint ep;
-  if (cfg.redis.url == "managed") {
-    ep.unix_socket = host::managed_redis::socket_path_for(cfg.redis.data_dir);
-  } else if (auto parsed = store::parse_redis_url(cfg.redis.url)) {
-    ep = *parsed;
-  } else {
+  const auto found = redis_endpoint(cfg);
+  if (!found) {
     out << path << ": note: stored exceptions were not checked (redis.url does not parse)\n";
     return;
   }
+  store::endpoint ep = *found;
   if (!cfg.redis.password.empty()) ep.password = cfg.redis.password;
   std::optional<boost::system::result<schedule::stored_exceptions>> stored;
   {

@@ -13,7 +13,7 @@
 #include <optional>
 
 #include "config/loader.hpp"
-#include "host/managed_redis.hpp"
+#include "offline_redis.hpp"
 #include "store/errors.hpp"
 #include "store/rotation.hpp"
 
@@ -53,15 +53,12 @@ int run_key_rotate(const std::string& config_path) {
   if (!seal) return 2;
   for (const auto& previous : cfg.privacy.previous_encryption_keys) (void)seal->add_previous(previous);
 
-  store::endpoint ep;
-  if (cfg.redis.url == "managed") {
-    ep.unix_socket = host::managed_redis::socket_path_for(cfg.redis.data_dir);
-  } else if (auto parsed = store::parse_redis_url(cfg.redis.url)) {
-    ep = *parsed;
-  } else {
+  const auto found = redis_endpoint(cfg);
+  if (!found) {
     std::cerr << "redis.url: cannot parse \"" << cfg.redis.url << "\"\n";
     return 2;
   }
+  store::endpoint ep = *found;
   asio::io_context io;
   store::redis_connection redis(io, ep, cfg.redis.command_timeout);
   std::optional<boost::system::result<store::rotation_report>> out;

@@ -13,7 +13,7 @@
 #include <optional>
 
 #include "config/loader.hpp"
-#include "host/managed_redis.hpp"
+#include "offline_redis.hpp"
 #include "reports/recount.hpp"
 #include "store/errors.hpp"
 
@@ -86,15 +86,12 @@ int run_reports_command(const std::string& config_path, bool rebuild, const std:
   auto seal = store::sealer::from_key(cfg.privacy.encryption_key);
   if (!seal) return 2;
   for (const auto& previous : cfg.privacy.previous_encryption_keys) (void)seal->add_previous(previous);
-  store::endpoint ep;
-  if (cfg.redis.url == "managed") {
-    ep.unix_socket = host::managed_redis::socket_path_for(cfg.redis.data_dir);
-  } else if (auto parsed = store::parse_redis_url(cfg.redis.url)) {
-    ep = *parsed;
-  } else {
+  const auto found = redis_endpoint(cfg);
+  if (!found) {
     std::cerr << "redis.url: cannot parse \"" << cfg.redis.url << "\"\n";
     return 2;
   }
+  store::endpoint ep = *found;
   asio::io_context io;
   store::redis_connection redis(io, ep, cfg.redis.command_timeout);
   outcome out;
