@@ -3,12 +3,15 @@
 #include "dispatch/dispatcher.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <malloc.h>
 
 #include <algorithm>
+#include <exception>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -277,14 +280,33 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_all(
   std::unordered_map<std::string_view, const routing::queued_case*> by_id;  // keys point into queued
   by_id.reserve(queued.size());
   for (const auto* c : queued) by_id.emplace(c->id, c);
-  // The overload for the decision's kind; one missing is a compile error.
-  auto apply_one = [&](const auto& kind) { return apply(kind, by_id.at(kind.case_id), now); };
+  // The decisions of one pass never contend (the router counted every slot
+  // it filled), so they go to Redis together, a window at a time: a pass
+  // costs one round trip, not one per case. A decision that did conflict
+  // with another replica or a request is refused by its script and left to
+  // the next pass, as before.
+  constexpr std::size_t window = 64;
   applied all;
-  for (const auto& d : decisions) {
-    auto done = co_await std::visit(apply_one, d);
-    if (!done) co_return done.error();
-    all.reroute = all.reroute || done->reroute;
+  std::optional<boost::system::error_code> failed;
+  std::exception_ptr thrown;
+  for (std::size_t first = 0; first < decisions.size() && !failed && !thrown; first += window) {
+    const std::size_t last = std::min(decisions.size(), first + window);
+    std::size_t pending = last - first;
+    asio::steady_timer all_done(s_.io, asio::steady_timer::time_point::max());
+    for (std::size_t i = first; i < last; ++i) {
+      auto apply_one = [this, &by_id, now](const auto& kind) { return apply(kind, by_id.at(kind.case_id), now); };
+      asio::co_spawn(s_.io, std::visit(apply_one, decisions[i]), [&](std::exception_ptr e, result<applied> done) {
+        if (e && !thrown) thrown = e;
+        if (!e && !done && !failed) failed = done.error();
+        if (!e && done) all.reroute = all.reroute || done->reroute;
+        if (--pending == 0) all_done.cancel();
+      });
+    }
+    // The children point into this frame: it outlives every one of them.
+    while (pending > 0) co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
   }
+  if (thrown) std::rethrow_exception(thrown);
+  if (failed) co_return *failed;
   co_return all;
 }
 
