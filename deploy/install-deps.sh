@@ -10,7 +10,7 @@ packages=(
   # libraries (see README "Dependencies" for why each is here)
   libboost1.81-dev libhiredis-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libyaml-cpp-dev libsystemd-dev libssl-dev
-  libhowardhinnant-date-dev libcli11-dev
+  libhowardhinnant-date-dev libcli11-dev libjemalloc-dev
   # Redis: the managed default and the tests' private servers; Sentinel for
   # the failover tests
   redis-server redis-tools redis-sentinel
