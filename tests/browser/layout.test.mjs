@@ -4,7 +4,7 @@
 // Screenshots into build/browser-shots/.
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {stack, new_page, sign_in, refer, bearer, shot, press} from './support/harness.mjs';
+import {stack, new_page, sign_in, refer, bearer, shot, press, wait_until} from './support/harness.mjs';
 
 let s;
 before(async () => { s = await stack('layout'); });
@@ -52,7 +52,8 @@ test('the dashboard at 768 px: no sideways scroll, queue, counselors and the cas
   await refer(s.port, {risk: 'RISK_LOW', concern: 'grief', extra: {groups: ['GROUP_HARDSHIP']}});  // queued: c2 out
   await refer(s.port, {risk: 'RISK_HIGH', concern: 'school_bullying'});  // offered to c4
   const active = await refer(s.port, {risk: 'RISK_MEDIUM', concern: 'exam_stress'});
-  await bearer(s.port, 'c3', 'POST', `/v1/cases/${active}/accept`);
+  await wait_until(async () => (await bearer(s.port, 'c3', 'POST', `/v1/cases/${active}/accept`)).status === 200,
+                   5000, 'c3 accepts');
 
   const ctx = await s.browser.createBrowserContext();
   const page = await new_page(ctx, {width: 768, height: 1024});

@@ -63,7 +63,8 @@ test('a refused callback is parked, shown live, and delivered by the retry butto
   const text = await dash.$eval(row, (e) => e.textContent);
   assert.match(text, new RegExp(short));
   assert.match(text, /收到转介/);
-  assert.match(text, /refused/i, 'the connection error is shown');
+  assert.match(text, /平台拒绝连接/, 'the connection error is shown');
+  assert.match(await dash.$eval(`${row} td.last-error`, (e) => e.title), /refused/i, 'the daemon\'s words in the title');
   assert.equal(await dash.$eval(`${row} td.attempts`, (e) => e.textContent), '2');
   await shot(dash, 'dashboard-parked-1280');
 

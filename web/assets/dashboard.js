@@ -308,6 +308,16 @@ function render_coverage(r) {
     el('li', {}, el('span', {class: 'day', text: `${g.day} ${g.shift}`}), ' ', what(g)))));
 }
 
+// A parked callback's lastError (docs/API.md: `HTTP <status>`, `timeout` or
+// a connection error) in the page's language; the daemon's words in the title.
+function callback_error(text) {
+  const http = /^HTTP (\d+)/.exec(text || '');
+  if (http) return t('parked.http', http[1]);
+  if (text === 'timeout') return t('parked.timeout');
+  if (/refused/i.test(text || '')) return t('parked.refused');
+  return text ? t('parked.other') : '';
+}
+
 function render_parked(list) {
   const box = document.getElementById('parked');
   // The list is re-read every PARKED_REFRESH_MS: redraw only when it changed,
@@ -325,7 +335,7 @@ function render_parked(list) {
     el('tbody', {}, ...list.map((p) => el('tr', {dataset: {eventId: p.callback.eventId, caseId: p.callback.caseId, type: p.callback.type}},
       el('td', {text: `${short(p.callback.caseId)} ${label('event', p.callback.type)}`}),
       el('td', {class: 'attempts', text: String(p.attempts || 0)}),
-      el('td', {class: 'last-error', text: p.lastError || ''}),
+      el('td', {class: 'last-error', title: p.lastError || '', text: callback_error(p.lastError)}),
       el('td', {text: clock(p.parkedAt)}),
       el('td', {}, can_act() ? el('button', {type: 'button', id: `retry-${p.callback.eventId}`, class: 'retry',
                                              'aria-label': `${t('action.retry')} ${short(p.callback.caseId)} ${label('event', p.callback.type)}`,
