@@ -42,6 +42,28 @@ asio::awaitable<result<day_map>> read_days(store::redis_connection& redis, store
   co_return out;
 }
 
+asio::awaitable<result<std::map<std::string, int>>> missed_offers(store::redis_connection& redis, store::keys k,
+                                                                  std::string day,
+                                                                  std::vector<std::string> counselor_ids) {
+  std::map<std::string, int> out;
+  if (counselor_ids.empty()) co_return out;
+  std::vector<std::string> argv = command("HMGET", k.report(day));
+  for (const auto& id : counselor_ids) {
+    argv.push_back(counselor_field("declines", id));
+    argv.push_back(counselor_field("expiries", id));
+  }
+  auto r = co_await redis.exec(std::move(argv));
+  if (!r) co_return r.error();
+  if (r->is_error() || r->type != reply::kind::array || r->elements.size() != 2 * counselor_ids.size())
+    co_return make_error_code(store::error::redis_error);
+  for (std::size_t i = 0; i < counselor_ids.size(); ++i) {
+    const auto count = [](const reply& x) { return x.is_nil() ? 0 : to_i64(x.str); };
+    const auto n = count(r->elements[2 * i]) + count(r->elements[2 * i + 1]);
+    if (n > 0) out[counselor_ids[i]] = static_cast<int>(n);
+  }
+  co_return out;
+}
+
 asio::awaitable<result<std::vector<std::string>>> stored_days(store::redis_connection& redis, store::keys k) {
   const std::string prefix = k.report("");
   std::set<std::string> days;

@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,12 @@ namespace caseroute::reports {
 // The report hashes of the given days (a day without one is absent).
 boost::asio::awaitable<boost::system::result<day_map>> read_days(store::redis_connection& redis, store::keys k,
                                                                  std::vector<std::string> days);
+
+// Offers each of `counselor_ids` declined or let expire on local `day`: the
+// day hash's declines and expiries by counselor, read with one HMGET (a
+// counselor with none is absent).
+boost::asio::awaitable<boost::system::result<std::map<std::string, int>>> missed_offers(
+    store::redis_connection& redis, store::keys k, std::string day, std::vector<std::string> counselor_ids);
 
 // Every day that has a report hash, sorted.
 boost::asio::awaitable<boost::system::result<std::vector<std::string>>> stored_days(store::redis_connection& redis,

@@ -89,11 +89,15 @@ void tally_case(const case_facts& c, const std::vector<v1::Event>& history,
     if (metric == "accepts") accepted_at = now;
     if (metric == "releases") accepted_at = -1;
     if (by_counselor(metric) && !e.counselor_id().empty()) {
-      const std::string who = "|counselor=" + value(e.counselor_id());
-      day[metric + who] += 1;
-      if (metric == "accepts" && c.risk == v1::RISK_CRISIS) day["crisis_accepts" + who] += 1;
+      day[counselor_field(metric, e.counselor_id())] += 1;
+      if (metric == "accepts" && c.risk == v1::RISK_CRISIS)
+        day[counselor_field("crisis_accepts", e.counselor_id())] += 1;
     }
   }
+}
+
+std::string counselor_field(const std::string& metric, const std::string& counselor_id) {
+  return metric + "|counselor=" + value(counselor_id);
 }
 
 }  // namespace caseroute::reports

@@ -26,6 +26,10 @@ struct case_facts {
   std::vector<int> groups;
 };
 
+// The field of a day's hash counting one counselor's events of `metric`
+// ("declines|counselor=c1").
+std::string counselor_field(const std::string& metric, const std::string& counselor_id);
+
 // Adds the case's counters to `out`, each on the local day (`day_of`) of its event.
 void tally_case(const case_facts& c, const std::vector<v1::Event>& history,
                 const std::function<std::string(time_point)>& day_of, day_map& out);

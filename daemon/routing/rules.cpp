@@ -92,14 +92,25 @@ need need_of(const queued_case& c) {
   return n;
 }
 
+std::optional<time_point> wrap_up_until(const counselor_status& status, time_point now,
+                                        const config::routing_settings& s) {
+  std::optional<time_point> until;
+  const auto wrap = [&](time_point resolved_at, std::chrono::seconds rest) {
+    const time_point end = resolved_at + rest;
+    if (rest.count() > 0 && now < end && (!until || *until < end)) until = end;
+  };
+  wrap(status.last_resolved_at, s.wrap_up);
+  // A crisis wrap-up needs a crisis resolve (its default is 10 min, not 0).
+  if (status.last_crisis_resolved_at != time_point{}) wrap(status.last_crisis_resolved_at, s.crisis_wrap_up);
+  return until;
+}
+
 counselor_state state_at(const counselor_status& status, const schedule::duty_slot& duty, time_point now,
                          const config::routing_settings& s) {
   counselor_state state;
   state.signed_in = signed_in(status, duty);
   state.missed_out = s.max_missed_offers > 0 && status.missed_offers >= s.max_missed_offers;
-  state.wrapping_up = (s.wrap_up.count() > 0 && now < status.last_resolved_at + s.wrap_up) ||
-                      (s.crisis_wrap_up.count() > 0 && status.last_crisis_resolved_at != time_point{} &&
-                       now < status.last_crisis_resolved_at + s.crisis_wrap_up);
+  state.wrapping_up = wrap_up_until(status, now, s).has_value();
   state.crisis_taken = status.crisis_this_shift;
   state.load = status.load;
   state.last_offer_at = status.last_offer_at;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -69,6 +70,12 @@ struct counselor_state {
   int load = 0;                // offered + active cases
   time_point last_offer_at{};  // read by the ranking (idle time), not by the rules
 };
+
+// When the counselor's wrap-up after their last resolve ends (routing.wrap_up,
+// or crisis_wrap_up after a crisis case, whichever ends later), or nullopt
+// when it has ended by `now`: state_at's wrapping_up, as an instant.
+std::optional<time_point> wrap_up_until(const counselor_status& status, time_point now,
+                                        const config::routing_settings& s);
 
 // `duty` is where the counselor is on duty now: a sign-out lapses when its shift starts.
 counselor_state state_at(const counselor_status& status, const schedule::duty_slot& duty, time_point now,

@@ -14,6 +14,8 @@
 #include "audit/reads.hpp"
 #include "http/codec.hpp"
 #include "log/log.hpp"
+#include "reports/recount.hpp"
+#include "routing/rules.hpp"
 #include "schedule/coverage.hpp"
 #include "supervisor/duty.hpp"
 #include "supervisor/parked_callbacks.hpp"
@@ -269,12 +271,26 @@ asio::awaitable<http::response> list_counselors(context& ctx, caller, http::requ
   const auto now = caseroute::now();
   auto state = co_await ctx.store.load_routing_state(now, cfg->routing.continuity_window(), "");
   if (!state) co_return fail(req, state.error());
-  const auto on_duty = ctx.roster->on_duty(now);
+  const auto roster = ctx.roster;
+  const auto on_duty = roster->on_duty(now);
+  // Today's declines and expiries from the day's report counters (the
+  // transition scripts keep them): one read, no scan of the cases.
+  std::vector<std::string> ids;
+  for (const auto& c : cfg->counselors) ids.push_back(c.id);
+  auto missed = co_await reports::missed_offers(ctx.redis, store::keys(cfg->redis.key_prefix), roster->local_date(now),
+                                                std::move(ids));
+  if (!missed) co_return fail(req, missed.error());
+  const auto next_duties = roster->next_duties(now);
   v1::CounselorList list;
   for (const auto& c : cfg->counselors) {
     routing::counselor_status s;
     if (auto it = state->counselors.find(c.id); it != state->counselors.end()) s = it->second;
-    *list.add_counselors() = api::roster_entry(c, on_duty, s, cfg->routing.max_missed_offers);
+    auto& v = *list.add_counselors();
+    v = api::roster_entry(c, on_duty, s, cfg->routing.max_missed_offers);
+    if (auto until = routing::wrap_up_until(s, now, cfg->routing)) *v.mutable_wrap_up_until() = to_timestamp(*until);
+    if (auto it = missed->find(c.id); it != missed->end()) v.set_missed_offers(it->second);
+    if (auto it = next_duties.find(c.id); !v.on_duty() && it != next_duties.end() && !it->second.empty())
+      *v.mutable_next_shift_at() = to_timestamp(it->second.front().shift_start);
   }
   co_return http::encode(req, list);
 }

@@ -79,8 +79,10 @@ export function live(path, {on_event, on_resync, on_state}) {
   let source = null;
   let retry_timer = null;
   let last_id = '';
+  let was_down = false;
   const banner = document.getElementById('live-banner');
   const show = (up) => {
+    if (!up) was_down = true;
     if (banner) {
       banner.hidden = up;
       banner.textContent = up ? '' : t('live.disconnected');
@@ -103,7 +105,13 @@ export function live(path, {on_event, on_resync, on_state}) {
     const sep = path.includes('?') ? '&' : '?';
     source = new EventSource(last_id ? `${path}${sep}lastEventId=${encodeURIComponent(last_id)}` : path,
                              {withCredentials: true});
-    source.onopen = () => show(true);
+    source.onopen = () => {
+      show(true);
+      // Back without having seen an event: there was no id to resume from,
+      // so what happened meanwhile is read again instead.
+      if (was_down && !last_id && on_resync) on_resync('reconnect');
+      was_down = false;
+    };
     source.onerror = () => {
       show(false);
       if (source.readyState === EventSource.CLOSED) {
@@ -126,6 +134,19 @@ export function live(path, {on_event, on_resync, on_state}) {
       source.addEventListener(type, handle);
     }
   };
+  // A stream over a network that went away may look open for minutes: when
+  // the browser says it is offline the stream is closed, and reopened from
+  // the last event seen the moment it is back.
+  window.addEventListener('offline', () => {
+    clearTimeout(retry_timer);
+    if (source) source.close();
+    show(false);
+  });
+  window.addEventListener('online', () => {
+    clearTimeout(retry_timer);
+    if (source) source.close();
+    open();
+  });
   open();
   return {close: () => { clearTimeout(retry_timer); if (source) source.close(); }};
 }

@@ -11,6 +11,8 @@ import {hourly, draw} from './chart.js';
 const RISK_ORDER = {RISK_CRISIS: 4, RISK_HIGH: 3, RISK_MEDIUM: 2, RISK_LOW: 1};
 const OPEN = ['CASE_QUEUED', 'CASE_OFFERED', 'CASE_ACTIVE'];
 const CRISIS_LIMIT_S = 60;  // a crisis case not accepted this long after it arrived raises a notification
+// No event says a callback was parked: the list is read again this often.
+const PARKED_REFRESH_MS = 10000;
 
 const state = {
   session: null,
@@ -33,7 +35,10 @@ async function section(name, f) {
     await f();
   } catch (e) {
     const box = document.getElementById(name);
-    if (box) box.replaceChildren(el('p', {class: 'error', text: e.message}));
+    if (box) {
+      delete box.dataset.list;
+      box.replaceChildren(el('p', {class: 'error', text: e.message}));
+    }
   }
 }
 
@@ -283,9 +288,11 @@ function render_counselors() {
       el('th', {scope: 'row', text: `${c.name || ''} (${c.counselorId})`}),
       el('td', {text: c.onDuty ? yes_no(c.available) : t('none')}),
       el('td', {class: c.capacity && c.load >= c.capacity ? 'full' : '', text: `${c.load || 0}/${c.capacity || 0}`}),
-      el('td', {text: c.wrapUpUntil ? clock(c.wrapUpUntil) : t('none')}),
-      el('td', {text: String(c.missedOffers || 0)}),
-      el('td', {text: c.onDuty ? t('dash.onDutyNow') : (c.nextShiftAt || c.nextOnDutyAt ? clock(c.nextShiftAt || c.nextOnDutyAt) : t('none'))}))))))));
+      // GET /v1/counselors (docs/API.md): wrapUpUntil while resting after a
+      // resolve, missedOffers today (absent = 0), nextShiftAt while off duty.
+      el('td', {class: 'wrap-up', text: Date.parse(c.wrapUpUntil) > Date.now() ? clock(c.wrapUpUntil) : t('none')}),
+      el('td', {class: 'missed', text: String(c.missedOffers || 0)}),
+      el('td', {class: 'next-duty', text: c.onDuty ? t('dash.onDutyNow') : c.nextShiftAt ? clock(c.nextShiftAt) : t('none')}))))))));
 }
 
 function render_coverage(r) {
@@ -301,21 +308,38 @@ function render_coverage(r) {
     el('li', {}, el('span', {class: 'day', text: `${g.day} ${g.shift}`}), ' ', what(g)))));
 }
 
+// A parked callback's lastError (docs/API.md: `HTTP <status>`, `timeout` or
+// a connection error) in the page's language; the daemon's words in the title.
+function callback_error(text) {
+  const http = /^HTTP (\d+)/.exec(text || '');
+  if (http) return t('parked.http', http[1]);
+  if (text === 'timeout') return t('parked.timeout');
+  if (/refused/i.test(text || '')) return t('parked.refused');
+  return text ? t('parked.other') : '';
+}
+
 function render_parked(list) {
   const box = document.getElementById('parked');
+  // The list is re-read every PARKED_REFRESH_MS: redraw only when it changed,
+  // so a retry button keeps the keyboard focus.
+  const key = current_lang() + JSON.stringify(list);
+  if (box.dataset.list === key && box.childElementCount) return;
+  box.dataset.list = key;
   if (!list.length) {
     box.replaceChildren(el('p', {class: 'empty', text: t('dash.parked.none')}));
     return;
   }
-  box.replaceChildren(el('div', {class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': t('dash.parked')}, el('table', {},
+  keep_inputs(box, () => box.replaceChildren(el('div', {class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': t('dash.parked')}, el('table', {},
     el('thead', {}, el('tr', {}, ...['col.callback', 'col.attempts', 'col.lastError', 'col.parkedAt', 'col.state']
       .map((h) => el('th', {scope: 'col', text: t(h)})))),
-    el('tbody', {}, ...list.map((p) => el('tr', {},
+    el('tbody', {}, ...list.map((p) => el('tr', {dataset: {eventId: p.callback.eventId, caseId: p.callback.caseId, type: p.callback.type}},
       el('td', {text: `${short(p.callback.caseId)} ${label('event', p.callback.type)}`}),
-      el('td', {text: String(p.attempts || 0)}),
-      el('td', {text: p.lastError || ''}),
+      el('td', {class: 'attempts', text: String(p.attempts || 0)}),
+      el('td', {class: 'last-error', title: p.lastError || '', text: callback_error(p.lastError)}),
       el('td', {text: clock(p.parkedAt)}),
-      el('td', {}, can_act() ? el('button', {type: 'button', text: t('action.retry'), onclick: async (e) => {
+      el('td', {}, can_act() ? el('button', {type: 'button', id: `retry-${p.callback.eventId}`, class: 'retry',
+                                             'aria-label': `${t('action.retry')} ${short(p.callback.caseId)} ${label('event', p.callback.type)}`,
+                                             text: t('action.retry'), onclick: async (e) => {
         e.target.disabled = true;
         try {
           await call('POST', `/v1/callbacks/parked/${encodeURIComponent(p.callback.eventId)}/retry`);
@@ -325,7 +349,7 @@ function render_parked(list) {
           toast(err.message, 'error');
           e.target.disabled = false;
         }
-      }}) : '')))))));
+      }}) : ''))))))));
 }
 
 function draw_chart() {
@@ -513,6 +537,7 @@ async function main() {
   await reload_all();
   live('/v1/events', {on_event, on_resync: () => reload_all()});
   setInterval(tick, 1000);
+  setInterval(() => section('parked', load_parked), PARKED_REFRESH_MS);
   // Keep the alarm audible while it lasts.
   setInterval(() => { if (document.body.classList.contains('alarming') && !state.muted) beep(2, 988); }, 15000);
 }

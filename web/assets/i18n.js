@@ -170,6 +170,10 @@ const zh = {
   'done.cancel': '已取消个案',
   'done.risk': '风险等级已调整',
   'done.retry': '已重新排队发送',
+  'parked.timeout': '平台无应答（超时）',
+  'parked.refused': '平台拒绝连接',
+  'parked.http': '平台返回 HTTP {0}',
+  'parked.other': '连接失败',
   'viewer.note': '观察员只能查看，不能操作。',
   'viewer.sealed': '联系方式和情况摘要仅对督导开放。',
 
@@ -240,6 +244,9 @@ const zh = {
   'msg.signedOut': '该咨询师已签退。',
   'msg.full': '该咨询师已满负荷。',
   'msg.notYours': '此个案未派给您，也不由您负责。',
+  'msg.tooLong': '{0}太长：最多 {1} 字节（约 {2} 个汉字），请删减后重试。',
+  'field.reason': '原因',
+  'field.note': '办结记录',
   'dash.reports': '服务报告',
   'rep.title': '服务报告',
   'rep.back': '返回工作台',
@@ -478,6 +485,10 @@ const en = {
   'done.cancel': 'Case cancelled',
   'done.risk': 'Risk changed',
   'done.retry': 'Queued for sending again',
+  'parked.timeout': 'No answer (timeout)',
+  'parked.refused': 'Connection refused',
+  'parked.http': 'The platform answered HTTP {0}',
+  'parked.other': 'Connection failed',
   'viewer.note': 'Viewers can look but not act.',
   'viewer.sealed': 'Contact and summary are for supervisors only.',
   'me.duty': 'Duty',
@@ -544,6 +555,9 @@ const en = {
   'msg.signedOut': 'That counselor is signed out.',
   'msg.full': 'That counselor has no free capacity.',
   'msg.notYours': 'This case is not offered or assigned to you.',
+  'msg.tooLong': '{0} is too long: at most {1} bytes (about {2} Chinese characters); shorten it and retry.',
+  'field.reason': 'The reason',
+  'field.note': 'The note',
   'dash.reports': 'Reports',
   'rep.title': 'Reports',
   'rep.back': 'Back to dashboard',
@@ -683,10 +697,15 @@ const messages = [
   [/not on duty now/, 'msg.offDuty'],
   [/is signed out/, 'msg.signedOut'],
   [/no free capacity/, 'msg.full'],
+  // The daemon counts bytes (docs/API.md): a Chinese character is three.
+  [/^(\w+): longer than (\d+) bytes$/, 'msg.tooLong', (m) => [label('field', m[1]), m[2], Math.floor(m[2] / 3)]],
 ];
 
 export function error_text(status, code, message) {
-  for (const [re, key] of messages) if (re.test(message || '')) return t(key);
+  for (const [re, key, args] of messages) {
+    const m = re.exec(message || '');
+    if (m) return t(key, ...(args ? args(m) : []));
+  }
   if (status === 403 && /csrf|origin/i.test(message || '')) return t('err.csrf');
   if (code && dictionaries.zh[`err.${code}`]) return t(`err.${code}`, message || '');
   return t('err.unknown', status || '?');

@@ -205,12 +205,15 @@ async function release(id) {
 
 // ---- start ------------------------------------------------------------------
 
+// true when both lists were read.
 async function refresh() {
   try {
     await Promise.all([load_offers(), load_cases()]);
     document.body.dataset.loaded = String(Date.now());
+    return true;
   } catch (e) {
     toast(e.message, 'error');
+    return false;
   }
 }
 
@@ -229,10 +232,13 @@ function on_event(ev) {
   refresh_soon();
 }
 
+// While the browser is offline its banner says so and why the lists may
+// be behind; the event stream's own banner stays quiet (app.css).
 function offline(down) {
   document.getElementById('offline-banner').hidden = !down;
+  document.body.toggleAttribute('data-offline', down);
   if (!down) {
-    refresh().then(() => toast(t('online.back')));
+    refresh().then((ok) => { if (ok) toast(t('online.back')); });
   }
 }
 

@@ -115,8 +115,9 @@ export async function start_redis(dir) {
 }
 
 // config/test.yaml on this port and Redis, with `extra` YAML appended
-// (top-level keys the file does not have yet, e.g. a short session expiry).
-export function write_config(dir, {port, redis_url, extra = ''}) {
+// (top-level keys the file does not have yet, e.g. a short session expiry)
+// and `edit` applied to the text (a change inside an existing key).
+export function write_config(dir, {port, redis_url, extra = '', edit = (text) => text}) {
   fs.mkdirSync(path.join(dir, 'secrets'), {recursive: true});
   for (const key of ['test-platform.key', 'test-data.key']) {
     const to = path.join(dir, 'secrets', key);
@@ -131,13 +132,14 @@ export function write_config(dir, {port, redis_url, extra = ''}) {
   replace('listen: "127.0.0.1:18355"', `listen: "127.0.0.1:${port}"`);
   replace('url: managed', `url: "${redis_url}"`);
   const file = path.join(dir, `caseroute-${port}.yaml`);
-  fs.writeFileSync(file, `${text}\n${extra}\n`);
+  fs.writeFileSync(file, `${edit(text)}\n${extra}\n`);
   return file;
 }
 
-export async function start_daemon(dir, redis, {extra = ''} = {}) {
-  const port = await free_port();
-  const config = write_config(dir, {port, redis_url: redis.url, extra});
+// `port`: a given one (a restart on the port the pages know), else a free one.
+export async function start_daemon(dir, redis, {extra = '', edit, port: wanted} = {}) {
+  const port = wanted || await free_port();
+  const config = write_config(dir, {port, redis_url: redis.url, extra, edit});
   const d = new child([daemon_bin, '--config', config], path.join(dir, `caseroute-${port}.log`));
   try {
     await wait_until(async () => (await request(port, 'GET', '/readyz')).status === 200, 20000, 'daemon /readyz');
@@ -272,12 +274,12 @@ export async function sign_in(page, origin, who) {
 
 // Redis + one daemon + chromium in a fresh directory; close() stops all
 // and removes the directory.
-export async function stack(name, {extra = ''} = {}) {
+export async function stack(name, {extra = '', edit} = {}) {
   const dir = temp_dir(name);
   const redis = await start_redis(dir);
   let daemon;
   try {
-    daemon = await start_daemon(dir, redis, {extra});
+    daemon = await start_daemon(dir, redis, {extra, edit});
   } catch (e) {
     await redis.stop();
     throw e;
@@ -287,7 +289,7 @@ export async function stack(name, {extra = ''} = {}) {
     dir, redis, daemon, browser, origin: daemon.origin, port: daemon.port,
     async close() {
       await browser.close().catch(() => {});
-      await daemon.stop();
+      await this.daemon.stop();  // a test may have restarted it
       await redis.stop();
       if (!process.env.CASEROUTE_KEEP_TMP) fs.rmSync(dir, {recursive: true, force: true});
     },

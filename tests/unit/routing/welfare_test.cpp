@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "fixtures.hpp"
+#include "routing/rules.hpp"
 
 namespace caseroute::testing {
 namespace {
@@ -190,6 +191,24 @@ TEST(welfare, planned_crisis_offers_count_toward_the_shift_limit) {
   ASSERT_EQ(decisions.size(), 2u);
   EXPECT_TRUE(std::holds_alternative<routing::offer>(decisions[0]));
   ASSERT_TRUE(std::holds_alternative<routing::keep_queued>(decisions[1]));
+}
+
+// GET /v1/counselors' wrapUpUntil: the later of the two rests, only while it lasts.
+TEST(welfare, wrap_up_until_is_the_later_rest_while_it_lasts) {
+  config::routing_settings s;
+  s.wrap_up = 2min;
+  s.crisis_wrap_up = 10min;
+  routing::counselor_status status;
+  EXPECT_FALSE(routing::wrap_up_until(status, t0, s)) << "never resolved";
+  status.last_resolved_at = t0 - 1min;
+  EXPECT_EQ(routing::wrap_up_until(status, t0, s), t0 + 1min);
+  EXPECT_FALSE(routing::wrap_up_until(status, t0 + 1min, s)) << "over at the exact second";
+  status.last_crisis_resolved_at = t0 - 1min;
+  EXPECT_EQ(routing::wrap_up_until(status, t0, s), t0 + 9min) << "the crisis rest ends later";
+  s.crisis_wrap_up = 0s;
+  EXPECT_EQ(routing::wrap_up_until(status, t0, s), t0 + 1min) << "crisis rest off";
+  s.wrap_up = 0s;
+  EXPECT_FALSE(routing::wrap_up_until(status, t0, s)) << "both off";
 }
 
 }  // namespace
