@@ -43,7 +43,7 @@ TEST(monitoring, every_alert_has_a_unit_test_and_a_readme_row) {
       EXPECT_TRUE(rule["labels"]["severity"]) << name;
     }
   }
-  EXPECT_EQ(n, 9);
+  EXPECT_EQ(n, 10);
 }
 
 TEST(monitoring, prometheus_config_is_valid) {
