@@ -115,8 +115,9 @@ export async function start_redis(dir) {
 }
 
 // config/test.yaml on this port and Redis, with `extra` YAML appended
-// (top-level keys the file does not have yet, e.g. a short session expiry).
-export function write_config(dir, {port, redis_url, extra = ''}) {
+// (top-level keys the file does not have yet, e.g. a short session expiry)
+// and, when given, `edit` (text in, text out) for keys it has, e.g. shifts.
+export function write_config(dir, {port, redis_url, extra = '', edit = null}) {
   fs.mkdirSync(path.join(dir, 'secrets'), {recursive: true});
   for (const key of ['test-platform.key', 'test-data.key']) {
     const to = path.join(dir, 'secrets', key);
@@ -130,14 +131,15 @@ export function write_config(dir, {port, redis_url, extra = ''}) {
   };
   replace('listen: "127.0.0.1:18355"', `listen: "127.0.0.1:${port}"`);
   replace('url: managed', `url: "${redis_url}"`);
+  if (edit) text = edit(text);
   const file = path.join(dir, `caseroute-${port}.yaml`);
   fs.writeFileSync(file, `${text}\n${extra}\n`);
   return file;
 }
 
-export async function start_daemon(dir, redis, {extra = ''} = {}) {
+export async function start_daemon(dir, redis, {extra = '', edit = null} = {}) {
   const port = await free_port();
-  const config = write_config(dir, {port, redis_url: redis.url, extra});
+  const config = write_config(dir, {port, redis_url: redis.url, extra, edit});
   const d = new child([daemon_bin, '--config', config], path.join(dir, `caseroute-${port}.log`));
   try {
     await wait_until(async () => (await request(port, 'GET', '/readyz')).status === 200, 20000, 'daemon /readyz');
@@ -272,12 +274,12 @@ export async function sign_in(page, origin, who) {
 
 // Redis + one daemon + chromium in a fresh directory; close() stops all
 // and removes the directory.
-export async function stack(name, {extra = ''} = {}) {
+export async function stack(name, {extra = '', edit = null} = {}) {
   const dir = temp_dir(name);
   const redis = await start_redis(dir);
   let daemon;
   try {
-    daemon = await start_daemon(dir, redis, {extra});
+    daemon = await start_daemon(dir, redis, {extra, edit});
   } catch (e) {
     await redis.stop();
     throw e;
