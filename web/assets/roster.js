@@ -23,11 +23,13 @@ const is_day = (s) => /^\d{4}-\d{2}-\d{2}$/.test(s || '') && !Number.isNaN(parse
 const WEEKDAYS_ZH = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
 const WEEKDAYS_EN = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
-function day_text(day) {
+// [date, weekday] in the page's language: "12月7日", "周一".
+function day_parts(day) {
   const d = parse_day(day);
-  if (document.documentElement.lang === 'en') return `${WEEKDAYS_EN[d.getUTCDay()]} ${d.getUTCDate()}/${d.getUTCMonth() + 1}`;
-  return `${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${WEEKDAYS_ZH[d.getUTCDay()]}`;
+  if (document.documentElement.lang === 'en') return [WEEKDAYS_EN[d.getUTCDay()], `${d.getUTCDate()}/${d.getUTCMonth() + 1}`];
+  return [`${d.getUTCMonth() + 1}月${d.getUTCDate()}日`, WEEKDAYS_ZH[d.getUTCDay()]];
 }
+const day_text = (day) => day_parts(day).join(' ');
 
 function shift_name(name) {
   const key = `ros.shift.${name}`;
@@ -130,7 +132,7 @@ function render() {
     const day = add_days(state.from, i);
     const by_shift = new Map(entries_of(day).map((e) => [e.shift, e]));
     const past = day < state.today;
-    const th = el('th', {scope: 'row', class: 'day'}, el('span', {class: 'day-text', text: day_text(day)}),
+    const th = el('th', {scope: 'row', class: 'day'}, el('span', {class: 'day-text'}, ...day_parts(day).flatMap((p, j) => [j ? ' ' : null, el('span', {text: p})])),
                   el('span', {class: 'day-date', text: day}),
                   day === state.today ? el('span', {class: 'tag today', text: t('ros.today')}) : null,
                   past ? el('span', {class: 'tag past', text: t('ros.past')}) : null);
@@ -289,6 +291,10 @@ async function start() {
   document.getElementById('week-this').addEventListener('click', () => go(state.today));
   document.getElementById('week-form').addEventListener('submit', (e) => e.preventDefault());
   on_lang_change(() => { fill_sites(); render(); });
+  // Another supervisor's change shows when the page is looked at again.
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && !document.getElementById('slot-dialog')) reload();
+  });
   await go(state.from);
 }
 
