@@ -16,7 +16,7 @@ const std::vector<api::route>& session_routes();
 // GET /v1/me and POST /v1/cases/{caseId}/risk.
 const std::vector<api::route>& case_routes();
 
-// GET /, /me, /signin and /assets/<path>: the files of web/, compiled in.
+// GET /, /me, /signin, /reports, /roster and /assets/<path>: the files of web/, compiled in.
 const std::vector<api::route>& static_routes();
 
 // Every console route.

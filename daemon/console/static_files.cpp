@@ -1,5 +1,5 @@
 // The console's pages and assets (docs/API.md, "Operations"): GET /, /me,
-// /signin and /assets/<path>, from the table embed_web.cmake compiled in.
+// /signin, /reports, /roster and /assets/<path>, from the table embed_web.cmake compiled in.
 // Only names in that table are served, so no request reaches the file system.
 #include <boost/asio/awaitable.hpp>
 
@@ -73,6 +73,7 @@ asio::awaitable<http::response> dashboard(context&, caller, http::request req) {
 asio::awaitable<http::response> counselor_page(context&, caller, http::request req) { co_return page(req, "/me"); }
 asio::awaitable<http::response> signin_page(context&, caller, http::request req) { co_return page(req, "/signin"); }
 asio::awaitable<http::response> reports_page(context&, caller, http::request req) { co_return page(req, "/reports"); }
+asio::awaitable<http::response> roster_page(context&, caller, http::request req) { co_return page(req, "/roster"); }
 
 asio::awaitable<http::response> asset(context&, caller, http::request req) {
   std::string path = "/assets/";
@@ -95,6 +96,7 @@ const std::vector<api::route>& static_routes() {
       {"GET", "/me", api::role::anyone, counselor_page},
       {"GET", "/signin", api::role::anyone, signin_page},
       {"GET", "/reports", api::role::anyone, reports_page},
+      {"GET", "/roster", api::role::anyone, roster_page},
       {"GET", "/assets/{file}", api::role::anyone, asset},
       {"GET", "/assets/{dir}/{file}", api::role::anyone, asset},
       // clang-format on

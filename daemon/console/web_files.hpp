@@ -9,7 +9,7 @@
 namespace caseroute::console {
 
 struct web_file {
-  std::string_view path;  // "/assets/app.js", or a page: "/index", "/me", "/signin", "/reports"
+  std::string_view path;  // "/assets/app.js", or a page: "/index", "/me", "/signin", "/reports", "/roster"
   std::string_view content_type;
   std::string_view sha256;  // lowercase hex
   std::string_view body;

@@ -59,6 +59,11 @@ asio::awaitable<void> refresh_roster(context& ctx) {
   ctx.roster = std::make_shared<schedule::roster>(*ctx.cfg, std::move(*stored));
 }
 
+std::string clock_text(int minute) {
+  const auto two = [](int v) { return std::string(v < 10 ? "0" : "") + std::to_string(v); };
+  return two(minute / 60) + ":" + two(minute % 60);
+}
+
 v1::DutyException exception_view(const std::string& site_id, const std::string& date, const config::duty& duty) {
   v1::DutyException out;
   out.set_site_id(site_id);
@@ -185,6 +190,29 @@ asio::awaitable<http::response> get_site_roster(context& ctx, caller, http::requ
     for (const auto& id : s.counselor_ids) e->add_counselor_ids(id);
     e->set_source(schedule::to_string(s.source));
   }
+  co_return http::encode(req, out);
+}
+
+asio::awaitable<http::response> list_sites(context& ctx, caller, http::request req) {
+  const auto cfg = ctx.cfg;
+  v1::SiteList out;
+  for (const auto& s : cfg->sites) {
+    auto* site = out.add_sites();
+    site->set_site_id(s.id);
+    site->set_name(s.name);
+    site->set_county(s.county);
+  }
+  auto shifts = cfg->shifts;
+  std::stable_sort(shifts.begin(), shifts.end(),
+                   [](const auto& a, const auto& b) { return a.start_minute < b.start_minute; });
+  for (const auto& s : shifts) {
+    auto* shift = out.add_shifts();
+    shift->set_name(s.name);
+    shift->set_start(clock_text(s.start_minute));
+    shift->set_end(clock_text(s.end_minute));
+  }
+  out.set_timezone(cfg->timezone);
+  out.set_today(ctx.roster->local_date(caseroute::now()));
   co_return http::encode(req, out);
 }
 

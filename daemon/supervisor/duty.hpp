@@ -23,6 +23,8 @@ boost::asio::awaitable<http::response> put_exception(api::context& ctx, api::cal
 boost::asio::awaitable<http::response> delete_exception(api::context& ctx, api::caller who, http::request req);
 // GET /v1/sites/{siteId}/roster?from=&to=
 boost::asio::awaitable<http::response> get_site_roster(api::context& ctx, api::caller who, http::request req);
+// GET /v1/sites: the config's sites and shifts, the time zone and today there
+boost::asio::awaitable<http::response> list_sites(api::context& ctx, api::caller who, http::request req);
 // PUT /v1/counselors/{counselorId}/availability
 boost::asio::awaitable<http::response> put_counselor_availability(api::context& ctx, api::caller who,
                                                                   http::request req);

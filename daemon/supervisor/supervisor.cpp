@@ -307,6 +307,7 @@ constexpr api::route table[] = {
     {"POST", "/v1/callbacks/parked/{eventId}/retry", role::supervisor, retry_parked},
     {"PUT", "/v1/sites/{siteId}/exceptions/{date}", role::supervisor, put_exception},
     {"DELETE", "/v1/sites/{siteId}/exceptions/{date}", role::supervisor, delete_exception},
+    {"GET", "/v1/sites", role::supervisor, list_sites},
     {"GET", "/v1/sites/{siteId}/roster", role::supervisor, get_site_roster},
     {"PUT", "/v1/counselors/{counselorId}/availability", role::supervisor, put_counselor_availability},
     {"GET", "/v1/duty/changes", role::supervisor, list_duty_changes},

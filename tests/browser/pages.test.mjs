@@ -30,7 +30,7 @@ test('web/ has no inline script, style or event handler and no third-party origi
     assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//i, `${f}: another origin`);
     for (const m of html.matchAll(/(?:src|href)="([^"]+)"/g)) {
       // Assets by hash; links only to a fragment or to the console's own pages.
-      assert.match(m[1], /^\{\{asset:[\w./-]+\}\}$|^#|^\/(reports)?$/, `${f}: asset reference ${m[1]} not as {{asset:...}}`);
+      assert.match(m[1], /^\{\{asset:[\w./-]+\}\}$|^#|^\/(reports|roster)?$/, `${f}: asset reference ${m[1]} not as {{asset:...}}`);
     }
   }
   for (const f of files.filter((f) => f.endsWith('.js'))) {
@@ -79,6 +79,21 @@ test('dashboard with cases in every state, and its drawer', async () => {
     await ctx.close();
   }
   await bearer(s.port, 'c2', 'PUT', '/v1/me/availability', {available: true});
+});
+
+test('roster page, and its half-day dialog', async () => {
+  for (const w of widths) {
+    const ctx = await s.browser.createBrowserContext();
+    const page = await new_page(ctx, {width: w, height: w < 800 ? 740 : 800});
+    await sign_in(page, s.origin, 's1');
+    await page.goto(`${s.origin}/roster`, {waitUntil: 'networkidle2'});
+    await page.waitForSelector('body[data-loaded="1"]');
+    await check(page, `pages-roster-${w}`);
+    await press(page, 'button.slot-edit');
+    await page.waitForSelector('#slot-dialog[open]');
+    await check(page, `pages-roster-dialog-${w}`);
+    await ctx.close();
+  }
 });
 
 test('counselor page with an offer and an active case', async () => {

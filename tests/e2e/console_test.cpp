@@ -319,7 +319,7 @@ class console_files : public e2e_test {};
 
 TEST_F(console_files, pages_carry_the_csp_revalidate_and_name_their_assets_by_hash) {
   const int port = daemon_->port();
-  for (const auto* path : {"/", "/me", "/signin", "/reports"}) {
+  for (const auto* path : {"/", "/me", "/signin", "/reports", "/roster"}) {
     auto r = testing::http_call(port, "GET", path);
     ASSERT_EQ(r.status, 200) << path;
     EXPECT_EQ(r.header("content-type"), "text/html; charset=utf-8") << path;

@@ -4,7 +4,8 @@
 // offer of a counselor taken off duty is withdrawn and the case offered to
 // one put on duty, a counselor put on duty gets the waiting case; it
 // survives a restart; bad changes get a clear 400, counselors 403; every
-// change is in the history; --check-config compares the stored exceptions.
+// change is in the history; --check-config compares the stored exceptions;
+// GET /v1/sites lays out a roster.
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -190,6 +191,28 @@ TEST_F(duty, a_stored_exception_survives_a_restart) {
   EXPECT_EQ(entries[0].counselor_ids(0), "c6");
   EXPECT_EQ(entries[1].source(), "weekly");
   EXPECT_EQ(entries[1].counselor_ids_size(), 2);
+}
+
+TEST_F(duty, the_sites_and_shifts_lay_out_a_roster_for_supervisors_and_viewers) {
+  write_config(test_yaml());
+  start();
+  for (const char* who : {"s1", "v1"}) {
+    const auto r = api_->as(who, "GET", "/v1/sites");
+    ASSERT_EQ(r.status, 200) << who << r.body;
+    const auto list = parse<v1::SiteList>(r.body);
+    ASSERT_EQ(list.sites_size(), 3) << r.body;
+    EXPECT_EQ(list.sites(0).site_id(), "t-hubin-a");
+    EXPECT_EQ(list.sites(0).name(), "测试点·湖滨甲");
+    EXPECT_EQ(list.sites(0).county(), "411202");
+    EXPECT_EQ(list.sites(2).site_id(), "t-shanzhou");
+    ASSERT_EQ(list.shifts_size(), 1) << r.body;
+    EXPECT_EQ(list.shifts(0).name(), "all");
+    EXPECT_EQ(list.shifts(0).start(), "00:00");
+    EXPECT_EQ(list.shifts(0).end(), "24:00");
+    EXPECT_EQ(list.timezone(), "Asia/Shanghai");
+    EXPECT_EQ(list.today(), shanghai_date());
+  }
+  EXPECT_EQ(api_->as("c1", "GET", "/v1/sites").status, 403);
 }
 
 TEST_F(duty, bad_changes_get_a_clear_400_and_counselors_403) {
