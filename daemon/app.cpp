@@ -229,6 +229,7 @@ struct app::runtime {
   http::server server;
   std::filesystem::path config_path;
   config::overrides overrides;
+  bool youth_index_backfilled = false;  // backfill_youth_index() succeeded once
 
   runtime(std::filesystem::path path, config::overrides o, std::shared_ptr<const config::config> cfg,
           store::endpoint ep)
@@ -284,9 +285,24 @@ struct app::runtime {
     }
     auto prepared = co_await store.prepare();
     if (!prepared) co_return prepared;
+    if (!youth_index_backfilled) co_await backfill_youth_index();
     ctx.redis_accepted = true;
     dispatch.resync();  // a new connection may be a new master: read everything again
     co_return prepared;
+  }
+
+  // Cases opened before the youths' open-case index existed get their entries
+  // once per process, before the dispatcher's first pass (routing_delta reads
+  // holders from it). A failure does not refuse Redis: the next connection
+  // tries again.
+  asio::awaitable<void> backfill_youth_index() {
+    auto done = co_await store.index_youth_cases();
+    if (!done) {
+      log::warn("store.youth_index_failed", {{"error", done.error().message()}});
+      co_return;
+    }
+    youth_index_backfilled = true;
+    log::info("store.youth_index_backfilled", {{"open_with_ref", done->open_with_ref}, {"added", done->added}});
   }
 
   bool wants_callbacks(std::string_view platform_id) const {

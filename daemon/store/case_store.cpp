@@ -58,6 +58,13 @@ asio::awaitable<result<void>> case_store::prepare() {
   co_return result<void>{};
 }
 
+asio::awaitable<result<youth_backfill>> case_store::index_youth_cases() {
+  auto r = co_await run_script(redis_, script_id::youth_index, command(keys_.open()), command(keys_.base()));
+  if (!r) co_return r.error();
+  if (r->type != reply::kind::array || r->elements.size() != 2) co_return make_error_code(error::redis_error);
+  co_return youth_backfill{r->elements[0].integer, r->elements[1].integer};
+}
+
 asio::awaitable<result<data_key>> case_store::pseudonym_key() {
   if (pseudonym_) co_return *pseudonym_;
   // The first replica to get here makes the city's key; the others read it.
@@ -139,7 +146,7 @@ asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::
                                        v1::OUTCOME_UNSPECIFIED, now));
   auto call = transition_call(keys_, id, now, event, std::move(callback));
   call.add_keys(keys_.referral(platform_id, referral.referral_id()), keys_.queue(), keys_.cases(), keys_.open(),
-                keys_.stats());
+                keys_.stats(), keys_.youth_open(youth_key));
   call.add_args(std::to_string(referral.risk()), std::to_string(received), serialize(rec), platform_id,
                 referral.referral_id(), youth_key, primary, wrapped, concerns, groups);
   auto r = co_await run_script(redis_, script_id::create, std::move(call));
@@ -288,7 +295,7 @@ asio::awaitable<result<v1::Case>> case_store::resolve(std::string case_id, std::
   auto call = transition_call(keys_, case_id, now, event, std::move(*cb));
   call.add_keys(keys_.counselor_cases(counselor_id), keys_.open(), keys_.youth(*youth), keys_.stats(), keys_.closed(),
                 keys_.counselor(counselor_id));
-  call.add_args(counselor_id, std::to_string(outcome), youth->empty() ? "0" : "1");
+  call.add_args(counselor_id, std::to_string(outcome), youth->empty() ? "0" : "1", keys_.base());
   auto r = co_await run_script(redis_, script_id::resolve, std::move(call));
   if (auto ok = to_void(r); !ok) co_return ok.error();
   co_return co_await get(case_id, view_options{});
@@ -480,9 +487,10 @@ asio::awaitable<result<int>> case_store::purge_closed(time_point cutoff, int bat
     char month[16];
     std::snprintf(month, sizeof month, "%04d-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()));
 
-    auto script_keys = command(keys_.case_hash(id), keys_.history(id), keys_.excluded(id),
-                               keys_.referral(field(4), field(5)), keys_.cases(), keys_.closed(), keys_.open(),
-                               keys_.stats_month(month), keys_.youth(field(6)), keys_.outbox(id));
+    auto script_keys =
+        command(keys_.case_hash(id), keys_.history(id), keys_.excluded(id), keys_.referral(field(4), field(5)),
+                keys_.cases(), keys_.closed(), keys_.open(), keys_.stats_month(month), keys_.youth(field(6)),
+                keys_.outbox(id), keys_.youth_open(field(6)));
     auto script_args = command(id, ms_string(cutoff), ms_string(continuity_cutoff));
     for (auto& c : counters) script_args.push_back(std::move(c));
     auto r = co_await run_script(redis_, script_id::purge, std::move(script_keys), std::move(script_args));

@@ -9,6 +9,7 @@
 #include <boost/system/result.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -119,6 +120,12 @@ struct broadcast_request {
   std::string note;  // for each case.offered event (routing::offer::note)
 };
 
+// What case_store::index_youth_cases did.
+struct youth_backfill {
+  std::int64_t open_with_ref = 0;  // open cases that have a youth ref
+  std::int64_t added = 0;          // of those, indexed now (had no entry)
+};
+
 // Refuses a Redis that may evict keys: maxmemory-policy must be noeviction
 // (CONFIG GET, or INFO memory when CONFIG is renamed). Fails with
 // error::bad_config and logs the policy found; error::unavailable when down.
@@ -143,6 +150,12 @@ class case_store {
   // use); run after every (re)connection. error::bad_config when the keyring
   // was wrapped by a master key that is not configured (logged).
   asio::awaitable<result<void>> prepare();
+
+  // Adds every open case with a youth ref to its youth's open cases
+  // (keys::youth_open, lua/youth_index.lua): cases opened before that index
+  // existed have no entry. Idempotent; the daemon runs it once at start,
+  // before its first routing pass.
+  asio::awaitable<result<youth_backfill>> index_youth_cases();
 
   // Which platforms get status callbacks: each transition of their cases
   // appends a StatusCallback to the case's outbox in the same script.

@@ -53,6 +53,7 @@ std::string keys::counselor_cases(std::string_view id) const { return join(base_
 std::string keys::counselor_crisis(std::string_view id) const { return join(base_, "counselor:", id, ":crisis"); }
 std::string keys::counselors() const { return join(base_, "counselors"); }
 std::string keys::youth(std::string_view ref) const { return join(base_, "youth:", ref); }
+std::string keys::youth_open(std::string_view ref) const { return join(base_, "youth_open:", ref); }
 std::string keys::keyring() const { return join(base_, "keyring"); }
 std::string keys::outbox(std::string_view id) const { return join(base_, "outbox:", id); }
 std::string keys::outbox_due() const { return join(base_, "outbox_due"); }

@@ -44,6 +44,10 @@ namespace caseroute::store {
 //   youth:<key>               zset   counselor id -> ms of their last resolution
 //                                    for this youth (continuity); <key> is the hex
 //                                    HMAC-SHA256 of the youth ref under the pseudonym key
+//   youth_open:<key>          set    the youth's case ids in QUEUED, OFFERED or ACTIVE (routing_delta
+//                                    reads who holds them); kept by the scripts that open, close, purge
+//                                    or rekey a case, backfilled at start (youth_index.lua). Not
+//                                    "youth:<key>:open": key rotation renames what matches youth:*
 //   keyring                   hash   pseudonym -> the pseudonym key, wrapped by the
 //                                    master key (crypto.hpp; caseroute key rotate rewraps it)
 //   closed                    zset   resolved and cancelled case ids, score = closed ms
@@ -105,6 +109,8 @@ class keys {
   std::string counselors() const;
   // youth_key: the keyed youth ref (case_store), never the ref itself.
   std::string youth(std::string_view youth_key) const;
+  // The youth's open cases (youth_key as for youth()).
+  std::string youth_open(std::string_view youth_key) const;
   std::string keyring() const;
   // Status callbacks (intake/callbacks.*, store/outbox.*).
   std::string outbox(std::string_view case_id) const;

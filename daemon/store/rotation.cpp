@@ -29,10 +29,11 @@ constexpr int max_attempts = 5;
 // One compare-and-set; true when applied (or the case is gone), false to retry.
 asio::awaitable<result<bool>> rewrap(redis_connection& redis, std::string target, std::string field,
                                      std::string old_key, std::string new_key, std::string old_record,
-                                     std::string new_record, std::string new_youth) {
+                                     std::string new_record, std::string new_youth, std::string case_id,
+                                     std::string key_base) {
   auto script_keys = command(std::move(target));
   auto script_args = command(std::move(field), std::move(old_key), std::move(new_key), std::move(old_record),
-                             std::move(new_record), std::move(new_youth));
+                             std::move(new_record), std::move(new_youth), std::move(case_id), std::move(key_base));
   auto r = co_await run_script(redis, script_id::rewrap, std::move(script_keys), std::move(script_args));
   if (!r) co_return result<bool>(boost::system::in_place_error, r.error());
   const auto st = codec::read_status(*r);
@@ -55,8 +56,8 @@ asio::awaitable<result<data_key>> rotate_keyring(redis_connection& redis, const 
     auto key = seal.unwrap(wrapped->str, "pseudonym");
     if (!key) co_return make_error_code(error::bad_config);
     if (sealer::wrapped_key_id(wrapped->str) == seal.key_id()) co_return *key;
-    auto applied =
-        co_await rewrap(redis, k.keyring(), "pseudonym", wrapped->str, seal.wrap(*key, "pseudonym"), "", "", "");
+    auto applied = co_await rewrap(redis, k.keyring(), "pseudonym", wrapped->str, seal.wrap(*key, "pseudonym"), "", "",
+                                   "", "", k.base());
     if (!applied) co_return applied.error();
     if (*applied) {
       out.keyring_rewrapped = true;
@@ -107,7 +108,8 @@ asio::awaitable<result<bool>> rotate_case(redis_connection& redis, const keys& k
       ++out.failed;
       co_return done();
     }
-    auto applied = co_await rewrap(redis, k.case_hash(id), "key", wrapped, seal.wrap(*key, id), "", "", "");
+    auto applied =
+        co_await rewrap(redis, k.case_hash(id), "key", wrapped, seal.wrap(*key, id), "", "", "", id, k.base());
     if (applied && *applied) ++out.rewrapped;
     co_return applied;
   }
@@ -138,7 +140,7 @@ asio::awaitable<result<bool>> rotate_case(redis_connection& redis, const keys& k
   v1::CaseRecord migrated;
   migrated.ParseFromString(*new_record);
   auto applied = co_await rewrap(redis, k.case_hash(id), "key", "", new_wrapped, record, std::move(*new_record),
-                                 migrated.youth_key());
+                                 migrated.youth_key(), id, k.base());
   if (applied && *applied) ++out.migrated;
   co_return applied;
 }

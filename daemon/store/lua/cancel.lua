@@ -5,14 +5,15 @@
 --         9 the cases of the counselor the caller read, 10 stats, 11 closed
 --   args  1-4 the transition head: event case.cancelled; 5 expected counselor
 --         ('' = none), 6 key base (the open offers of a broadcast are dropped
---         from their counselors' cases)
+--         from their counselors' cases; the case leaves its youth's open
+--         cases, youth_open of its 'youth' field)
 -- Output: {'ok'}, {'retry'} (the counselor changed), or {'err', reason}:
 --   not_found, wrong_state
 transition()
 local queue, offers, open, counselor_cases, stats, closed = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local expected, keys = ARGV[5], keys_from(ARGV[6])
 
-local f = redis.call('HMGET', case_key, 'state', 'counselor')
+local f = redis.call('HMGET', case_key, 'state', 'counselor', 'youth')
 local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
 if is_closed(state) then return {'err', 'wrong_state'} end
@@ -22,6 +23,7 @@ redis.call('HSET', case_key, 'state', CANCELLED, 'cancelled', now)
 redis.call('ZREM', queue, case_id)
 redis.call('ZREM', offers, case_id)
 redis.call('SREM', open, case_id)
+if f[3] and f[3] ~= '' then redis.call('SREM', keys.youth_open(f[3]), case_id) end
 if holder ~= '' then redis.call('SREM', counselor_cases, case_id) end
 for _, o in ipairs(broadcast_offers()) do
   redis.call('HDEL', case_key, 'offer:' .. o[1])

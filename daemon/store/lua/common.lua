@@ -50,6 +50,7 @@ local function keys_from(base)
     counselor_cases = function(id) return base .. 'counselor:' .. id .. ':cases' end,
     counselor_crisis = function(id) return base .. 'counselor:' .. id .. ':crisis' end,
     youth = function(ref) return base .. 'youth:' .. ref end,
+    youth_open = function(ref) return base .. 'youth_open:' .. ref end,
   }
 end
 

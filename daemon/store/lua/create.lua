@@ -1,7 +1,7 @@
 -- create: a new case for a referral, unless (platform, referral id) has one.
--- Input: 10 keys
+-- Input: 11 keys
 --   keys  1-5 the transition head (common.lua); 6 referral, 7 queue, 8 cases,
---         9 open, 10 stats
+--         9 open, 10 stats, 11 the youth's open cases (youth_open of arg 10)
 --   args  1-4 the transition head: the new case id, now ms (its created time),
 --         event case.created; 5 risk, 6 received ms, 7 record, 8 platform,
 --         9 referral id, 10 youth key (the keyed youth ref), 11 primary
@@ -12,7 +12,7 @@
 -- Output: {'ok', case id}, or {'dup', existing case id}: the caller compares
 --   the sealed digests (same content is a duplicate, else a conflict)
 transition()
-local referral, queue, cases, open, stats = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local referral, queue, cases, open, stats, youth_open = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local risk, received, record, platform = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local referral_id, youth, concern, wrapped_key, concerns = ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
 local groups = ARGV[14]
@@ -27,6 +27,7 @@ redis.call('HSET', case_key,
 redis.call('ZADD', queue, now, case_id)
 redis.call('ZADD', cases, now, case_id)
 redis.call('SADD', open, case_id)
+if youth ~= '' then redis.call('SADD', youth_open, case_id) end
 redis.call('HINCRBY', stats, 'created', 1)
 tally_groups(groups)
 emit(event, callback)

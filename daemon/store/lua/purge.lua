@@ -2,15 +2,16 @@
 -- the anonymous monthly counters, then deletes the case, its history, its
 -- exclusions, its referral idempotency key and its index entries. Counters get
 -- enum names and codes only: no case id, referral id, youth ref or personal data.
--- Input: 10 keys
+-- Input: 11 keys
 --   keys  1 case, 2 history, 3 excluded, 4 referral, 5 cases, 6 closed, 7 open,
---         8 stats month, 9 youth, 10 the case's outbox
+--         8 stats month, 9 youth, 10 the case's outbox, 11 the youth's open
+--         cases (a closed case left it already: dropped again, defensively)
 --   args  1 case id, 2 cutoff ms, 3 continuity cutoff ms, then from 4 on the
 --         stats month's field names to count
 -- Output: {'ok', outcome}: purged, gone (not in closed), young (closed after
 --   the cutoff), pending (callbacks still owed), open (a stale closed entry)
 local case_key, history, excluded, referral, cases = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local closed, open, stats_month, youth, outbox = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local closed, open, stats_month, youth, outbox, youth_open = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local id, cutoff, continuity_cutoff = ARGV[1], ARGV[2], ARGV[3]
 local first_counter = 4
 
@@ -37,6 +38,7 @@ redis.call('DEL', case_key, history, excluded)
 redis.call('ZREM', cases, id)
 redis.call('ZREM', closed, id)
 redis.call('SREM', open, id)
+redis.call('SREM', youth_open, id)
 -- continuity older than routing.continuity_days is no longer used: trim it
 redis.call('ZREMRANGEBYSCORE', youth, '-inf', '(' .. continuity_cutoff)
 return {'ok', 'purged'}

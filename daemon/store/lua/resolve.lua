@@ -5,14 +5,15 @@
 --   keys  1-5 the transition head (common.lua); 6 the counselor's cases,
 --         7 open, 8 youth, 9 stats, 10 closed, 11 counselor
 --   args  1-4 the transition head: event case.resolved; 5 counselor id,
---         6 outcome, 7 has youth ref (0/1)
+--         6 outcome, 7 has youth ref (0/1), 8 key base (the case leaves its
+--         youth's open cases, youth_open of its 'youth' field)
 -- Output: {'ok'}, {'ok', 'already'} (a retried resolve), or {'err', reason}:
 --   not_found, not_yours, wrong_state
 transition()
 local counselor_cases, open, youth, stats, closed, counselor_key = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
-local counselor, outcome, has_youth = ARGV[5], ARGV[6], ARGV[7]
+local counselor, outcome, has_youth, keys = ARGV[5], ARGV[6], ARGV[7], keys_from(ARGV[8])
 
-local f = redis.call('HMGET', case_key, 'state', 'counselor', 'risk')
+local f = redis.call('HMGET', case_key, 'state', 'counselor', 'risk', 'youth')
 local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
 if f[2] ~= counselor then return {'err', 'not_yours'} end
@@ -22,6 +23,7 @@ if state ~= ACTIVE then return {'err', 'wrong_state'} end
 redis.call('HSET', case_key, 'state', RESOLVED, 'resolved', now, 'outcome', outcome)
 redis.call('SREM', counselor_cases, case_id)
 redis.call('SREM', open, case_id)
+if f[4] and f[4] ~= '' then redis.call('SREM', keys.youth_open(f[4]), case_id) end
 if has_youth == '1' then redis.call('ZADD', youth, now, counselor) end
 redis.call('HINCRBY', stats, 'resolved', 1)
 redis.call('HSET', counselor_key, 'last_resolved', now)

@@ -16,7 +16,7 @@
 local counselors_set = KEYS[1]
 local keys, continuity_since, crisis_since, case_count = keys_from(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4])
 
-local cases, gone, refs, any_ref = {}, {}, {}, false
+local cases, gone, refs = {}, {}, {}
 for i = 5, 4 + case_count do
   local id = ARGV[i]
   local f = redis.call('HMGET', keys.case_hash(id), 'state', 'record', 'escalation', 'youth')
@@ -27,7 +27,6 @@ for i = 5, 4 + case_count do
   end
   if f[4] and f[4] ~= '' then
     refs[f[4]] = true
-    any_ref = true
   end
 end
 
@@ -43,21 +42,36 @@ for i = 5 + case_count, #ARGV do
     c[3] or '0', c[4] or '0', c[5] or '0', c[6] or '0', crisis_at}
 end
 
--- Who holds an open case of each named youth: only read when a named case
--- has a youth ref.
-local holders = {}
-if any_ref then
-  for _, cid in ipairs(redis.call('SMEMBERS', counselors_set)) do
-    for _, hid in ipairs(redis.call('SMEMBERS', keys.counselor_cases(cid))) do
-      local ref = redis.call('HGET', keys.case_hash(hid), 'youth')
-      if ref and refs[ref] then
-        local list = holders[ref] or {}
-        list[#list + 1] = cid
-        holders[ref] = list
+-- Who holds an open case of each named youth: for each of the youth's open
+-- cases (youth_open), the counselors whose cases set holds it: its counselor
+-- while OFFERED or ACTIVE, each open offer of a crisis broadcast. The same
+-- answer as scanning every counselor's cases (routing_state does), sorted.
+local function holders_of(ref)
+  local list = {}
+  for _, hid in ipairs(redis.call('SMEMBERS', keys.youth_open(ref))) do
+    local case_hash = keys.case_hash(hid)
+    local f = redis.call('HMGET', case_hash, 'state', 'counselor', 'youth')
+    local state = tonumber(f[1])
+    if f[3] == ref and (state == OFFERED or state == ACTIVE) then
+      local who = {}
+      if f[2] then who[f[2]] = true end
+      if state == OFFERED then
+        for _, field in ipairs(redis.call('HKEYS', case_hash)) do
+          if string.sub(field, 1, 6) == 'offer:' then who[string.sub(field, 7)] = true end
+        end
+      end
+      -- (no counselor leaves the counselors set: offer and broadcast add each)
+      for cid in pairs(who) do
+        if redis.call('SISMEMBER', keys.counselor_cases(cid), hid) == 1 then list[#list + 1] = cid end
       end
     end
   end
+  table.sort(list)
+  return list
 end
+
+local holders = {}
+for ref in pairs(refs) do holders[ref] = holders_of(ref) end
 
 local continuity = continuity_rows(keys, refs, holders, continuity_since)
 return {cases, counselors, continuity, gone}

@@ -110,10 +110,12 @@ TEST_F(lua_prelude, builds_keys_as_keys_cpp_spells_them) {
         e.redis,
         "local keys = keys_from(ARGV[1])\n"
         "return {keys.case_hash(ARGV[2]), keys.excluded(ARGV[2]), keys.counselor(ARGV[3]),"
-        " keys.counselor_cases(ARGV[3]), keys.counselor_crisis(ARGV[3]), keys.youth(ARGV[4])}",
+        " keys.counselor_cases(ARGV[3]), keys.counselor_crisis(ARGV[3]), keys.youth(ARGV[4]),"
+        " keys.youth_open(ARGV[4])}",
         store::command(k.base(), "K-7", "c-042", "y-9"));
     const std::vector<std::string> want{k.case_hash("K-7"),         k.excluded("K-7"),           k.counselor("c-042"),
-                                        k.counselor_cases("c-042"), k.counselor_crisis("c-042"), k.youth("y-9")};
+                                        k.counselor_cases("c-042"), k.counselor_crisis("c-042"), k.youth("y-9"),
+                                        k.youth_open("y-9")};
     EXPECT_EQ(strings(r), want);
   });
 }
