@@ -149,7 +149,11 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   options.crisis_broadcast = true;
   // Continuity across shifts: a LOW/MEDIUM case may wait for its counselor's next shift.
   options.continuity_roster = roster.get();
-  const auto decisions = co_await plan(cases, snap, options, now);
+  // Whether a case's servable mark is read again: every case after a full
+  // read (the on-duty set or the rules may have changed), else only what
+  // changed; a case that did not change keeps its mark.
+  const std::set<std::string>* remark = full ? nullptr : &fresh;
+  const auto decisions = co_await plan(cases, snap, options, remark, now);
   s_.metrics.inc("caseroute_routing_cases_total", {}, static_cast<double>(decisions.size()));
   s_.metrics.set("caseroute_queue_unservable", {}, static_cast<double>(cache_.unservable()));
   auto done = co_await apply_all(decisions, cases, now);
@@ -192,7 +196,8 @@ asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
 
 asio::awaitable<std::vector<routing::decision>> dispatcher::plan(const std::vector<const routing::queued_case*>& cases,
                                                                  const routing::snapshot& snap,
-                                                                 routing::plan_options options, time_point now) {
+                                                                 routing::plan_options options,
+                                                                 const std::set<std::string>* remark, time_point now) {
   routing::router router(snap, now, options);
   const auto order = routing::queue_order(cases, now, snap.cfg->routing);
   std::vector<routing::decision> decisions;
@@ -205,7 +210,10 @@ asio::awaitable<std::vector<routing::decision>> dispatcher::plan(const std::vect
     // cases come first and are all decided: one nobody can take escalates
     // at once).
     if (order[i]->level != routing::risk::crisis && !router.anyone_free()) {
-      cache_.mark(order[i]->id, !router.could_serve(*order[i]));
+      // Marking is the costly part of a long queue: skip the cases whose
+      // mark still holds, so a pass behind a backlog costs what changed.
+      if (remark == nullptr || remark->contains(order[i]->id))
+        cache_.mark(order[i]->id, !router.could_serve(*order[i]));
     } else {
       decisions.push_back(router.route_and_count(*order[i]));
       if (const auto* kept = std::get_if<routing::keep_queued>(&decisions.back())) {

@@ -92,11 +92,14 @@ class dispatcher {
   // Raises the levels due (adding those cases to `fresh`: a level relaxes rules).
   boost::asio::awaitable<result<void>> escalate_due(std::shared_ptr<const config::config> cfg, time_point now,
                                                     std::set<std::string>& fresh);
-  // Routes `cases` in queue order, yielding to the event loop every couple
+  // Routes `cases` in queue order (marking whether anyone on duty could
+  // serve the ones left queued: all of them when `remark` is null, else
+  // those it names), yielding to the event loop every couple
   // of milliseconds so a large re-plan never stalls it.
   boost::asio::awaitable<std::vector<routing::decision>> plan(const std::vector<const routing::queued_case*>& cases,
                                                               const routing::snapshot& snap,
-                                                              routing::plan_options options, time_point now);
+                                                              routing::plan_options options,
+                                                              const std::set<std::string>* remark, time_point now);
 
   // What applying one decision asks of the pass: route again at once (a
   // crisis case escalated, so rule 2 is relaxed).
