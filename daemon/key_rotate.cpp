@@ -12,7 +12,6 @@
 #include <iostream>
 #include <optional>
 
-#include "config/loader.hpp"
 #include "offline_redis.hpp"
 #include "store/errors.hpp"
 #include "store/rotation.hpp"
@@ -43,27 +42,16 @@ asio::awaitable<void> rotate(store::redis_connection& redis, const config::confi
 }  // namespace
 
 int run_key_rotate(const std::string& config_path) {
-  const auto loaded = config::load_config(config_path);
-  if (!loaded.cfg) {
-    std::cerr << config::format_problems(config_path, loaded);
-    return 2;
-  }
-  const auto& cfg = *loaded.cfg;
-  auto seal = store::sealer::from_key(cfg.privacy.encryption_key);
-  if (!seal) return 2;
-  for (const auto& previous : cfg.privacy.previous_encryption_keys) (void)seal->add_previous(previous);
-
-  const auto found = redis_endpoint(cfg);
-  if (!found) {
-    std::cerr << "redis.url: cannot parse \"" << cfg.redis.url << "\"\n";
-    return 2;
-  }
-  store::endpoint ep = *found;
+  auto opened = open_offline_store(config_path);
+  if (!opened) return 2;
+  const auto& cfg = opened->cfg;
+  const store::sealer& seal = opened->seal;
+  const store::endpoint& ep = opened->endpoint;
   asio::io_context io;
   store::redis_connection redis(io, ep, cfg.redis.command_timeout);
   std::optional<boost::system::result<store::rotation_report>> out;
   asio::co_spawn(io, redis.run(), asio::detached);
-  asio::co_spawn(io, rotate(redis, cfg, *seal, out), asio::detached);
+  asio::co_spawn(io, rotate(redis, cfg, seal, out), asio::detached);
   io.run_for(std::chrono::hours(1));
   if (!out || !*out) {
     std::cerr << "key rotate: "
@@ -75,7 +63,7 @@ int run_key_rotate(const std::string& config_path) {
     return 1;
   }
   const auto& r = **out;
-  std::cout << "master key " << seal->key_id() << ": " << r.cases << " cases, " << r.rewrapped << " rewrapped, "
+  std::cout << "master key " << seal.key_id() << ": " << r.cases << " cases, " << r.rewrapped << " rewrapped, "
             << r.migrated << " migrated from the old format, " << r.already << " current already, " << r.failed
             << " not openable; keyring " << (r.keyring_rewrapped ? "rewrapped" : "current") << "; "
             << r.youth_keys_renamed << " continuity sets keyed\n";
@@ -83,7 +71,7 @@ int run_key_rotate(const std::string& config_path) {
     std::cout << "some cases could not be opened with the configured keys: keep the previous keys configured\n";
     return 1;
   }
-  std::cout << "done: every case is wrapped by " << seal->key_id()
+  std::cout << "done: every case is wrapped by " << seal.key_id()
             << "; the previous keys can be removed from the config (docs/ARCHITECTURE.md)\n";
   return 0;
 }

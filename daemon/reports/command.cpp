@@ -12,7 +12,6 @@
 #include <iostream>
 #include <optional>
 
-#include "config/loader.hpp"
 #include "offline_redis.hpp"
 #include "reports/recount.hpp"
 #include "store/errors.hpp"
@@ -77,26 +76,16 @@ int run_reports_command(const std::string& config_path, bool rebuild, const std:
     std::cerr << "--from: a day, YYYY-MM-DD\n";
     return 2;
   }
-  const auto loaded = config::load_config(config_path);
-  if (!loaded.cfg) {
-    std::cerr << config::format_problems(config_path, loaded);
-    return 2;
-  }
-  const auto& cfg = *loaded.cfg;
-  auto seal = store::sealer::from_key(cfg.privacy.encryption_key);
-  if (!seal) return 2;
-  for (const auto& previous : cfg.privacy.previous_encryption_keys) (void)seal->add_previous(previous);
-  const auto found = redis_endpoint(cfg);
-  if (!found) {
-    std::cerr << "redis.url: cannot parse \"" << cfg.redis.url << "\"\n";
-    return 2;
-  }
-  store::endpoint ep = *found;
+  auto opened = open_offline_store(config_path);
+  if (!opened) return 2;
+  const auto& cfg = opened->cfg;
+  const store::sealer& seal = opened->seal;
+  const store::endpoint& ep = opened->endpoint;
   asio::io_context io;
   store::redis_connection redis(io, ep, cfg.redis.command_timeout);
   outcome out;
   asio::co_spawn(io, redis.run(), asio::detached);
-  asio::co_spawn(io, run(redis, cfg, *seal, rebuild, from, out), asio::detached);
+  asio::co_spawn(io, run(redis, cfg, seal, rebuild, from, out), asio::detached);
   io.run_for(std::chrono::hours(1));
   for (const auto& line : out.lines) std::cout << line << '\n';
   if (!out.ok) {
