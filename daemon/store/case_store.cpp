@@ -148,7 +148,8 @@ asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::
   call.add_keys(keys_.referral(platform_id, referral.referral_id()), keys_.queue(), keys_.cases(), keys_.open(),
                 keys_.stats(), keys_.youth_open(youth_key));
   call.add_args(std::to_string(referral.risk()), std::to_string(received), serialize(rec), platform_id,
-                referral.referral_id(), youth_key, primary, wrapped, concerns, groups);
+                referral.referral_id(), youth_key, primary, wrapped, concerns, groups, referral.county(),
+                std::to_string(referral.mode()));
   auto r = co_await run_script(redis_, script_id::create, std::move(call));
   auto st = status_of(r);
   if (!st) co_return st.error();

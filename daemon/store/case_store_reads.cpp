@@ -307,7 +307,9 @@ bool read_counselor_rows(const reply& rows, routing_state& out) {
 bool read_continuity_rows(const reply& rows, routing_state& out) {
   for (const auto& row : rows.elements) {
     if (!is_array(row, 2)) return false;
+    // A later slice of a delta read may name the youth again: its row is newer.
     auto& ids = out.continuity[row.elements[0].str];
+    ids.clear();
     for (const auto& e : row.elements[1].elements) ids.insert(e.str);
   }
   return true;
@@ -336,20 +338,32 @@ asio::awaitable<result<routing_delta>> case_store::load_routing_delta(time_point
                                                                       std::chrono::hours continuity_window,
                                                                       std::vector<std::string> case_ids,
                                                                       std::vector<std::string> counselor_ids) {
+  // Behind a burst the feed names thousands of cases at once: read them a
+  // slice per call, so no single script holds Redis (and every request
+  // waiting on it) for more than a few milliseconds. Each row is read
+  // atomically; the cache needs no more (the scripts refuse a stale offer).
+  constexpr std::size_t slice = 256;
   const auto since = now - std::chrono::duration_cast<std::chrono::milliseconds>(continuity_window);
-  auto script_args = command(keys_.base(), codec::ms_string(since), codec::ms_string(now - std::chrono::hours(24)),
-                             std::to_string(case_ids.size()));
-  script_args.reserve(script_args.size() + case_ids.size() + counselor_ids.size());
-  for (auto& id : case_ids) script_args.push_back(std::move(id));
-  for (auto& id : counselor_ids) script_args.push_back(std::move(id));
-  auto r = co_await run_script(redis_, script_id::routing_delta, command(keys_.counselors()), std::move(script_args));
-  if (!r) co_return r.error();
   routing_delta out;
-  if (!is_array(*r, 4) || !read_case_rows(r->elements[0], out.changed) ||
-      !read_counselor_rows(r->elements[1], out.changed) || !read_continuity_rows(r->elements[2], out.changed)) {
-    co_return make_error_code(error::bad_record);
-  }
-  for (const auto& id : r->elements[3].elements) out.gone.push_back(id.str);
+  std::size_t next = 0;
+  do {
+    const std::size_t n = std::min(slice, case_ids.size() - next);
+    auto script_args = command(keys_.base(), codec::ms_string(since), codec::ms_string(now - std::chrono::hours(24)),
+                               std::to_string(n));
+    script_args.reserve(script_args.size() + n + counselor_ids.size());
+    for (std::size_t i = next; i < next + n; ++i) script_args.push_back(std::move(case_ids[i]));
+    next += n;
+    // The counselors go with the first slice.
+    for (auto& id : counselor_ids) script_args.push_back(std::move(id));
+    counselor_ids.clear();
+    auto r = co_await run_script(redis_, script_id::routing_delta, command(keys_.counselors()), std::move(script_args));
+    if (!r) co_return r.error();
+    if (!is_array(*r, 4) || !read_case_rows(r->elements[0], out.changed) ||
+        !read_counselor_rows(r->elements[1], out.changed) || !read_continuity_rows(r->elements[2], out.changed)) {
+      co_return make_error_code(error::bad_record);
+    }
+    for (const auto& id : r->elements[3].elements) out.gone.push_back(id.str);
+  } while (next < case_ids.size());
   co_return out;
 }
 

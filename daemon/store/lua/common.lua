@@ -223,6 +223,16 @@ local function report_bucket(ms)
   return 'inf'
 end
 
+-- A case's county and contact mode, as its report counts them: create.lua
+-- stores them in clear as 'report_county' and 'report_mode' (they never
+-- change), so a transition need not read and parse the record; a case
+-- stored before those fields has them read off its record.
+local function report_place(county, mode)
+  if mode then return county or '', mode end
+  local record = pb_fields(redis.call('HGET', case_key, 'record') or '')
+  return record[RECORD_COUNTY] or '', record[RECORD_MODE] or 0
+end
+
 -- The case's report fields: 'report_site' (the site of its latest offer or
 -- accept), 'report_offered' and 'report_accepted' (set once, at the first).
 local function tally(an_event)
@@ -230,16 +240,16 @@ local function tally(an_event)
   local e = pb_fields(an_event)
   local metric = REPORTED[e[EVENT_TYPE]]
   if not metric then return end
-  local f = redis.call('HMGET', case_key, 'risk', 'concern', 'platform', 'record', 'report_site', 'created',
-    'accepted', 'escalation', 'site')
-  local record = pb_fields(f[4] or '')
-  local site = f[5] or ''
+  local f = redis.call('HMGET', case_key, 'risk', 'concern', 'platform', 'report_county', 'report_mode',
+    'report_site', 'created', 'accepted', 'escalation', 'site')
+  local county, mode = report_place(f[4], f[5])
+  local site = f[6] or ''
   if metric == 'offers' then site = e[EVENT_SITE_ID] or '' end
-  if metric == 'accepts' then site = f[9] or site end
-  if site ~= (f[5] or '') then redis.call('HSET', case_key, 'report_site', site) end
+  if metric == 'accepts' then site = f[10] or site end
+  if site ~= (f[6] or '') then redis.call('HSET', case_key, 'report_site', site) end
   local risk = tonumber(f[1]) or 0
-  local dims = '|site=' .. report_value(site) .. '|county=' .. report_value(record[RECORD_COUNTY]) ..
-    '|concern=' .. report_value(f[2]) .. '|risk=' .. risk .. '|mode=' .. (record[RECORD_MODE] or 0) ..
+  local dims = '|site=' .. report_value(site) .. '|county=' .. report_value(county) ..
+    '|concern=' .. report_value(f[2]) .. '|risk=' .. risk .. '|mode=' .. mode ..
     '|outcome=' .. (e[EVENT_OUTCOME] or 0) .. '|platform=' .. report_value(f[3])
   local now_ms = tonumber(now)
   local function add(name) redis.call('HINCRBY', report_key, name .. dims, 1) end
@@ -249,14 +259,14 @@ local function tally(an_event)
     add(metric)
   end
   if metric == 'offers' and redis.call('HSETNX', case_key, 'report_offered', now) == 1 then
-    add('t_offer_' .. report_bucket(now_ms - tonumber(f[6])))
+    add('t_offer_' .. report_bucket(now_ms - tonumber(f[7])))
   elseif metric == 'accepts' and redis.call('HSETNX', case_key, 'report_accepted', now) == 1 then
-    add('t_accept_' .. report_bucket(now_ms - tonumber(f[6])))
+    add('t_accept_' .. report_bucket(now_ms - tonumber(f[7])))
     if risk == RISK_CRISIS then
-      if (tonumber(f[8]) or 0) > 0 then add('crisis_accepts_escalated') else add('crisis_accepts_direct') end
+      if (tonumber(f[9]) or 0) > 0 then add('crisis_accepts_escalated') else add('crisis_accepts_direct') end
     end
-  elseif metric == 'resolutions' and f[7] then
-    add('t_resolve_' .. report_bucket(now_ms - tonumber(f[7])))
+  elseif metric == 'resolutions' and f[8] then
+    add('t_resolve_' .. report_bucket(now_ms - tonumber(f[8])))
   end
   local counselor = e[EVENT_COUNSELOR_ID] or ''
   if REPORT_BY_COUNSELOR[metric] and counselor ~= '' then
@@ -271,13 +281,13 @@ end
 -- create.lua: a referral's priority groups (enum numbers, comma-separated;
 -- sealed in the case, so counted here, at creation, only).
 local function tally_groups(groups)
-  if not report_key then return end
-  local f = redis.call('HMGET', case_key, 'risk', 'concern', 'platform', 'record')
-  local record = pb_fields(f[4] or '')
-  for g in string.gmatch(groups or '', '[0-9]+') do
+  if not report_key or (groups or '') == '' then return end
+  local f = redis.call('HMGET', case_key, 'risk', 'concern', 'platform', 'report_county', 'report_mode')
+  local county, mode = report_place(f[4], f[5])
+  for g in string.gmatch(groups, '[0-9]+') do
     redis.call('HINCRBY', report_key, 'group_referrals|group=' .. g .. '|county=' ..
-      report_value(record[RECORD_COUNTY]) .. '|concern=' .. report_value(f[2]) .. '|risk=' ..
-      (tonumber(f[1]) or 0) .. '|mode=' .. (record[RECORD_MODE] or 0) .. '|platform=' .. report_value(f[3]), 1)
+      report_value(county) .. '|concern=' .. report_value(f[2]) .. '|risk=' ..
+      (tonumber(f[1]) or 0) .. '|mode=' .. mode .. '|platform=' .. report_value(f[3]), 1)
   end
 end
 

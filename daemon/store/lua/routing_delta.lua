@@ -10,23 +10,33 @@
 --   cases:       routing_state's row per named case still QUEUED
 --   counselors:  routing_state's row per named counselor
 --   continuity:  {youth ref, {counselor ids}} per youth ref of a named case
---                (whatever its state: a case leaving or joining a counselor
---                changes who counts for that youth's queued cases)
+--                that is still QUEUED or whose youth has another open case
+--                (a case leaving or joining a counselor changes who counts
+--                for that youth's queued cases; a youth with no other open
+--                case has no queued case that could use the row)
 --   gone:        the named cases no longer QUEUED (or gone)
 local counselors_set = KEYS[1]
 local keys, continuity_since, crisis_since, case_count = keys_from(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4])
 
-local cases, gone, refs = {}, {}, {}
+-- Whether the youth of case `id` has an open case besides it (youth_open).
+local function another_open(ref, id)
+  local n = redis.call('SCARD', keys.youth_open(ref))
+  if n ~= 1 then return n > 1 end
+  return redis.call('SISMEMBER', keys.youth_open(ref), id) == 0
+end
+
+local cases, gone, refs, queued = {}, {}, {}, {}
 for i = 5, 4 + case_count do
   local id = ARGV[i]
   local f = redis.call('HMGET', keys.case_hash(id), 'state', 'record', 'escalation', 'youth')
+  local ref = f[4] or ''
   if tonumber(f[1]) == QUEUED and f[2] then
-    cases[#cases + 1] = {id, f[2], tonumber(f[3]) or 0, redis.call('SMEMBERS', keys.excluded(id)), f[4] or ''}
+    cases[#cases + 1] = {id, f[2], tonumber(f[3]) or 0, redis.call('SMEMBERS', keys.excluded(id)), ref}
+    queued[id] = true
+    if ref ~= '' then refs[ref] = true end
   else
     gone[#gone + 1] = id
-  end
-  if f[4] and f[4] ~= '' then
-    refs[f[4]] = true
+    if ref ~= '' and not refs[ref] and another_open(ref, id) then refs[ref] = true end
   end
 end
 
@@ -50,7 +60,7 @@ local function holders_of(ref)
   local list = {}
   for _, hid in ipairs(redis.call('SMEMBERS', keys.youth_open(ref))) do
     local case_hash = keys.case_hash(hid)
-    local f = redis.call('HMGET', case_hash, 'state', 'counselor', 'youth')
+    local f = queued[hid] and {} or redis.call('HMGET', case_hash, 'state', 'counselor', 'youth')
     local state = tonumber(f[1])
     if f[3] == ref and (state == OFFERED or state == ACTIVE) then
       local who = {}

@@ -67,8 +67,10 @@ asio::awaitable<std::map<std::string, std::vector<std::string>>> delta_continuit
   co_return out;
 }
 
-// routing_delta's continuity rows for `ids` equal the old scan's answer, and
-// each youth's open cases are exactly its cases in QUEUED, OFFERED or ACTIVE.
+// routing_delta's continuity rows for `ids` equal the old scan's answer, it
+// answers them for exactly the youths that can use them (a named case still
+// queued, or a named case's youth with another open case), and each youth's
+// open cases are exactly its cases in QUEUED, OFFERED or ACTIVE.
 // Returns how many holders the rows named (so a history can show it had some).
 asio::awaitable<std::size_t> expect_index_agrees(store::redis_connection& redis, std::vector<std::string> ids,
                                                  std::vector<std::string> youth_keys, std::string where) {
@@ -84,13 +86,31 @@ asio::awaitable<std::size_t> expect_index_agrees(store::redis_connection& redis,
     EXPECT_EQ(got, sorted(want)) << where << ": continuity of a youth";
   }
   std::map<std::string, std::vector<std::string>> open;
+  std::map<std::string, int> states;
   for (const auto& id : ids) {
     auto f = (co_await redis.exec(command("HMGET", k.case_hash(id), "state", "youth"))).value();
     if (f.elements.at(0).is_nil()) continue;
     const int state = std::stoi(f.elements[0].str);
+    states[id] = state;
     if (state == v1::CASE_QUEUED || state == v1::CASE_OFFERED || state == v1::CASE_ACTIVE)
       open[f.elements[1].str].push_back(id);
   }
+  std::set<std::string> useful;
+  for (const auto& [ref, cases] : open) {
+    if (ref.empty()) continue;
+    for (const auto& id : cases)
+      if (states[id] == v1::CASE_QUEUED || cases.size() > 1) useful.insert(ref);
+  }
+  for (const auto& id : ids) {  // a closed case's youth with an open case
+    if (!states.contains(id) || states[id] == v1::CASE_QUEUED || states[id] == v1::CASE_OFFERED ||
+        states[id] == v1::CASE_ACTIVE)
+      continue;
+    auto ref = (co_await redis.exec(command("HGET", k.case_hash(id), "youth"))).value().str;
+    if (!ref.empty() && open.contains(ref)) useful.insert(ref);
+  }
+  std::set<std::string> answered;
+  for (const auto& [ref, got] : rows) answered.insert(ref);
+  EXPECT_EQ(answered, useful) << where << ": the youths routing_delta answers for";
   for (const auto& ref : youth_keys) {
     auto got = sorted(strings_of((co_await redis.exec(command("SMEMBERS", k.youth_open(ref)))).value()));
     EXPECT_EQ(got, sorted(open[ref])) << where << ": open cases of a youth";
@@ -335,11 +355,13 @@ TEST_F(youth_index, key_rotation_moves_a_migrated_open_case_to_its_keyed_youth) 
     const auto k = test_keys();
     const auto open_old = co_await legacy_case(e.redis, "R-old-1", "y-old", v1::CASE_QUEUED);
     const auto closed_old = co_await legacy_case(e.redis, "R-old-2", "y-old", v1::CASE_RESOLVED);
+    // A second open case: only then does the offered one's continuity count.
+    const auto queued_old = co_await legacy_case(e.redis, "R-old-3", "y-old", v1::CASE_QUEUED);
     auto backfill = (co_await e.store.index_youth_cases()).value();
-    EXPECT_EQ(backfill.added, 1);
+    EXPECT_EQ(backfill.added, 2);
     (co_await e.store.offer(offer_to(open_old, "c2", at(1s)))).value();
-    const std::vector<std::string> both{open_old, closed_old};
-    const std::vector<std::string> only_open{open_old};
+    const std::vector<std::string> both{open_old, closed_old, queued_old};
+    const std::vector<std::string> only_open = sorted({open_old, queued_old});
     const std::vector<std::string> raw_ref{"y-old"};
     const std::vector<std::string> c2{"c2"};
     co_await expect_index_agrees(e.redis, both, raw_ref, "before rotation");
@@ -347,14 +369,15 @@ TEST_F(youth_index, key_rotation_moves_a_migrated_open_case_to_its_keyed_youth) 
     auto rotating = test_sealer('n');
     CO_ASSERT_TRUE(rotating.add_previous(std::string(32, 'k')));
     auto report = (co_await store::rotate_keys(e.redis, test_keys(), rotating)).value();
-    EXPECT_EQ(report.migrated, 2);
+    EXPECT_EQ(report.migrated, 3);
     store::case_store rotated(e.redis, test_keys(), rotating);
     CO_ASSERT_TRUE(co_await rotated.prepare());
     const auto keyed = (co_await rotated.youth_key("y-old")).value();
     EXPECT_EQ((co_await e.redis.exec(command("HGET", k.case_hash(open_old), "youth"))).value().str, keyed);
     EXPECT_EQ((co_await e.redis.exec(command("EXISTS", k.youth_open("y-old")))).value().integer, 0);
-    EXPECT_EQ(strings_of((co_await e.redis.exec(command("SMEMBERS", k.youth_open(keyed)))).value()), only_open);
-    EXPECT_EQ((co_await delta_continuity(e.redis, only_open))[keyed], c2);
+    EXPECT_EQ(sorted(strings_of((co_await e.redis.exec(command("SMEMBERS", k.youth_open(keyed)))).value())), only_open);
+    const std::vector<std::string> offered{open_old};
+    EXPECT_EQ((co_await delta_continuity(e.redis, offered))[keyed], c2);
     const std::vector<std::string> both_refs{"y-old", keyed};
     co_await expect_index_agrees(e.redis, both, both_refs, "after rotation");
   });
