@@ -80,6 +80,7 @@ asio::awaitable<result<void>> load_scripts(redis_connection& redis) {
     log::error("redis.script_load_failed", {{"script", lua::library_name}, {"error", r->str}});
     co_return make_error_code(error::redis_error);
   }
+  log::info("redis.functions_loaded", {{"library", lua::library_name}, {"new", !r->is_error()}});
   co_return result<void>();
 }
 
