@@ -142,14 +142,14 @@ async def http(reader, writer, method, path, headers, body=b""):
     return int(status.split()[1]), etag, data
 
 
-async def post_referral(port, secret, rid, **kw):
+async def post_referral(port, secret, rid, answer=False, **kw):
     body, ts, sig = signed_referral(secret, rid, **kw)
     r, w = await asyncio.open_connection("127.0.0.1", port)
-    status, _, _ = await http(r, w, "POST", "/v1/referrals",
-                              {"Content-Type": "application/json", "X-Platform-Id": "henan-12355", "X-Timestamp": ts,
-                               "X-Signature": sig}, body.encode())
+    status, _, data = await http(r, w, "POST", "/v1/referrals",
+                                 {"Content-Type": "application/json", "X-Platform-Id": "henan-12355", "X-Timestamp": ts,
+                                  "X-Signature": sig}, body.encode())
     w.close()
-    return status
+    return (status, data) if answer else status
 
 
 def percentile(xs, q):
@@ -196,7 +196,7 @@ async def idle(binary, work, counselors, seconds):
         d.terminate(); d.wait(); rp.terminate(); rp.wait()
 
 
-async def wake(binary, work, counselors, referrals):
+async def wake(binary, work, counselors, referrals, keep_offers=False):
     rp, rport = start_redis(work)
     pa, pb = free_port(), free_port()
     url = f"redis://127.0.0.1:{rport}/0"
@@ -207,34 +207,58 @@ async def wake(binary, work, counselors, referrals):
     a = start_daemon(binary, cfg_a, pa, work, "replica-a")
     b = start_daemon(binary, cfg_b, pb, work, "replica-b")
     try:
-        answered = {}
-        async def poll(cid, token):
-            r, w = await asyncio.open_connection("127.0.0.1", pb)
+        # Each counselor holds a poll on B (the target) and, to tell the feed's hop from the rest, one on A.
+        answered = {pa: {}, pb: {}}
+        async def poll(cid, token, port):
+            r, w = await asyncio.open_connection("127.0.0.1", port)
             auth = {"Authorization": "Bearer " + token}
             _, etag, _ = await http(r, w, "GET", "/v1/me/offers", auth)
             while True:
                 status, etag2, _ = await http(r, w, "GET", "/v1/me/offers?wait=30", dict(auth, **{"If-None-Match": etag}))
                 if status == 200:
-                    answered.setdefault(cid, time.perf_counter())
+                    answered[port].setdefault(cid, time.perf_counter())
                 etag = etag2 or etag
-        tasks = [asyncio.create_task(poll(cid, tok)) for cid, tok in tokens]
+        tasks = [asyncio.create_task(poll(cid, tok, port)) for cid, tok in tokens for port in (pa, pb)]
         await asyncio.sleep(1.5)
-        delays = []
+        delays, same, posts, per_referral = [], [], [], []
         for i in range(referrals):
-            answered.clear()
+            answered[pa].clear(); answered[pb].clear()
             sent = time.perf_counter()
-            status = await post_referral(pa, secret, f"wake-{os.getpid()}-{i}")
+            status, data = await post_referral(pa, secret, f"wake-{os.getpid()}-{i}", answer=True)
+            posts.append((time.perf_counter() - sent) * 1000)
             if status not in (200, 201, 202):
                 raise SystemExit(f"referral answered {status}")
             deadline = time.perf_counter() + 5
-            while len(answered) < len(tokens) and time.perf_counter() < deadline:
+            while (len(answered[pb]) < len(tokens) or len(answered[pa]) < len(tokens)) and time.perf_counter() < deadline:
                 await asyncio.sleep(0.001)
-            delays += [(t - sent) * 1000 for t in answered.values()]
+            per_referral.append(percentile([(t - sent) * 1000 for t in answered[pb].values()], 0.5))
+            delays += [(t - sent) * 1000 for t in answered[pb].values()]
+            same += [(t - sent) * 1000 for t in answered[pa].values()]
+            if not keep_offers:
+                # One of them takes it: the others' offers are withdrawn, so every list holds one offer at a time,
+                # as when counselors answer. The withdrawals wake the polls too: let them settle first.
+                cid, token = tokens[i % len(tokens)]
+                r, w = await asyncio.open_connection("127.0.0.1", pa)
+                case_id = json.loads(data)["caseId"]
+                st, _, _ = await http(r, w, "POST", f"/v1/cases/{case_id}/accept", {"Authorization": "Bearer " + token})
+                w.close()
+                if st != 200:
+                    raise SystemExit(f"accept answered {st}")
+                await asyncio.sleep(0.3)
             await asyncio.sleep(0.05)
         missing = referrals * len(tokens) - len(delays)
-        print(f"wake: crisis referral to replica A -> long polls on replica B: {len(delays)} wake-ups "
+        lists = "lists growing by one open offer per referral" if keep_offers else "each accepted after it, lists of one offer"
+        print(f"wake: crisis referral to replica A ({lists}) -> long polls on replica B: {len(delays)} wake-ups "
               f"({missing} missing), p50 {percentile(delays, 0.5):.1f} ms, p99 {percentile(delays, 0.99):.1f} ms "
               f"(target p99 <= 50 ms)")
+        print(f"wake: for comparison, the same referrals -> the same counselors' polls on replica A: {len(same)} "
+              f"wake-ups, p50 {percentile(same, 0.5):.1f} ms, p99 {percentile(same, 0.99):.1f} ms; the POST's own "
+              f"answer p50 {percentile(posts, 0.5):.1f} ms, p99 {percentile(posts, 0.99):.1f} ms")
+        tenth = max(1, referrals // 10)
+        if keep_offers:
+            print(f"wake: on B, median of each referral's wake-ups, first {tenth} referrals (lists of 1-{tenth} offers) "
+                  f"p50 {percentile(per_referral[:tenth], 0.5):.1f} ms, last {tenth} (lists of {referrals - tenth + 1}-"
+                  f"{referrals}) p50 {percentile(per_referral[-tenth:], 0.5):.1f} ms")
         for t in tasks:
             t.cancel()
     finally:
@@ -245,10 +269,16 @@ async def wake(binary, work, counselors, referrals):
 async def memory(binary, work, backlog):
     # Idle on the shipped example config (its managed redis-server).
     # Its own working directory (redis.data_dir is relative to it) and port.
-    example = os.path.join(HERE, "..", "config", "example.yaml")
+    # A copy beside copies of its secrets: a checkout leaves them 0644, which the daemon refuses.
+    here = os.path.join(work, "example")
+    os.makedirs(os.path.join(here, "secrets"), exist_ok=True)
+    shutil.copy(os.path.join(HERE, "..", "config", "example.yaml"), here)
+    for name in ("henan-12355.key", "data.key"):
+        shutil.copy(os.path.join(HERE, "..", "config", "secrets", name), os.path.join(here, "secrets"))
+        os.chmod(os.path.join(here, "secrets", name), 0o600)
     port = free_port()
-    d = start_daemon(binary, os.path.abspath(example), port, work, "example", ["--listen", f"127.0.0.1:{port}"],
-                     cwd=work)
+    d = start_daemon(binary, os.path.join(here, "example.yaml"), port, work, "example", ["--listen", f"127.0.0.1:{port}"],
+                     cwd=here)
     time.sleep(3)
     print(f"memory: idle on config/example.yaml: RSS {rss_kb(d.pid) / 1024:.1f} MB (target <= 64 MB)")
     d.terminate(); d.wait()
@@ -381,33 +411,69 @@ async def backlog(binary, loadgen, work, n, rate, seconds, shift_counselors):
                 time.sleep(3)
                 q = redis_cmd(rport, "ZCARD", "{cr:bench}:v1:queue")
                 print(f"backlog: {queued} referrals posted in {took:.0f} s ({queued / took:.0f}/s, {refused} refused), queue {q}")
+            # A scrape reads Redis at most every limits.metrics_refresh (5 s): the second one renders at once,
+            # so the window starts after any stall of the first.
+            scrape(port)
+            time.sleep(0.5)
+            m0 = scrape(port)
             intake, accept, summary = loadgen_run(loadgen, port, cfg, d.pid, rate, seconds)
             figures[queued] = (intake, accept)
             print(f"backlog: {label}, loadgen {rate}/s for {seconds} s: intake p99 {intake:.1f} ms, "
-                  f"referral->accept p99 {accept:.1f} ms ({'; '.join(summary)})")
+                  f"referral->accept p99 {accept:.1f} ms ({'; '.join(summary)}); loop lag {lag_text(m0, scrape(port))}")
+            # One scrape that reads Redis (its gauges), alone: its stall lands between it and the next scrape.
+            time.sleep(6)
+            t = time.perf_counter()
+            m1 = scrape(port)
+            took = (time.perf_counter() - t) * 1000
+            time.sleep(1)
+            print(f"backlog: {label}: one GET /metrics that reads Redis took {took:.0f} ms, loop lag after it "
+                  f"{lag_text(m1, scrape(port))}")
         finally:
             stop(d, rp)
     (i0, a0), (i1, a1) = figures[0], figures[n]
     print(f"backlog: with {n} queued vs without: intake p99 x{i1 / i0:.2f}, referral->accept p99 x{a1 / a0:.2f} "
           f"(target <= 2x each)")
 
-    # 2. A shift start with shift_counselors coming on duty and n unservable cases queued: the cases are queued
-    #    on an all-day world, then the daemon restarts on the same world whose one shift begins at the next
-    #    minute boundary at least 40 s away (before it: a shift nobody is rostered for).
+    # 2. A shift start with shift_counselors coming on duty and n unservable cases queued. First, for the
+    #    record, intake of such cases with all of them on duty (every pass indexes who is on duty); then the
+    #    rest queued with nobody on duty (the one shift moved to a minute far from now); then the daemon
+    #    restarts on that world with its one shift beginning at the next minute boundary at least 60 s away
+    #    (before it: a shift nobody is rostered for).
+    tz = "Asia/Shanghai"  # gen_world.py's timezone
+    os.environ["TZ"] = tz
+    time.tzset()
     rp, rport = start_redis(work)
     port = free_port()
     cfg, _, secret = world(work, port, f"redis://127.0.0.1:{rport}/0", shift_counselors, capacity=4,
                            extra_specialty=True)
-    d = start_daemon(binary, cfg, port, work, "shift-queue")
+    # Scrapes read Redis once (the first): the windows below hold the daemon's own work, not theirs.
+    open(cfg, "a").write("limits:\n  metrics_refresh: 1h\n")
+    all_day = open(cfg).read()
+    assert '  all: "00:00-24:00"' in all_day
+    on_duty_part = min(n, 5000)
+    d = start_daemon(binary, cfg, port, work, "shift-on-duty")
     try:
-        refused, took = await queue_unservable(port, secret, n, f"sh-{os.getpid()}")
-        print(f"backlog: {n} referrals posted in {took:.0f} s ({refused} refused) "
-              f"for the shift start with {shift_counselors} counselors")
+        scrape(port)
+        time.sleep(0.5)
+        m0 = scrape(port)
+        refused, took = await queue_unservable(port, secret, on_duty_part, f"sh-{os.getpid()}")
+        m1 = scrape(port)
+        passes = 'caseroute_routing_passes_total{result="ok"}'
+        print(f"backlog: intake of {on_duty_part} unservable referrals with {m1['caseroute_counselors_on_duty']:.0f} "
+              f"counselors on duty: {on_duty_part / took:.0f}/s ({refused} refused), {m1[passes] - m0[passes]:.0f} "
+              f"routing passes, loop lag {lag_text(m0, m1)}")
     finally:
         stop(d)
-    tz = "Asia/Shanghai"  # gen_world.py's timezone
-    os.environ["TZ"] = tz
-    time.tzset()
+    off = time.strftime("%H:00-%H:01", time.localtime(time.time() + 12 * 3600))
+    open(cfg, "w").write(all_day.replace('  all: "00:00-24:00"', f'  all: "{off}"'))
+    d = start_daemon(binary, cfg, port, work, "shift-queue")
+    try:
+        refused, took = await queue_unservable(port, secret, n - on_duty_part, f"sh-{os.getpid()}-b")
+        print(f"backlog: {n - on_duty_part} more posted with nobody on duty in {took:.0f} s "
+              f"({(n - on_duty_part) / max(took, 0.001):.0f}/s, {refused} refused), queue "
+              f"{redis_cmd(rport, 'ZCARD', '{cr:bench}:v1:queue')}")
+    finally:
+        stop(d)
     boundary = (int(time.time()) // 60 + 2) * 60
     if boundary - time.time() < 60:
         boundary += 60
@@ -415,9 +481,7 @@ async def backlog(binary, loadgen, work, n, rate, seconds, shift_counselors):
     if hhmm == "00:00":
         boundary += 60
         hhmm = "00:01"
-    text = open(cfg).read()
-    assert '  all: "00:00-24:00"' in text
-    open(cfg, "w").write(text.replace('  all: "00:00-24:00"', f'  before: "00:00-{hhmm}"\n  all: "{hhmm}-24:00"'))
+    open(cfg, "w").write(all_day.replace('  all: "00:00-24:00"', f'  before: "00:00-{hhmm}"\n  all: "{hhmm}-24:00"'))
     d = start_daemon(binary, cfg, port, work, "shift")
     stop_probe, worst = threading.Event(), {"phase": "control"}
     try:
@@ -457,6 +521,7 @@ def main():
     ap.add_argument("--idle-seconds", type=int, default=20)
     ap.add_argument("--wake-counselors", type=int, default=20)
     ap.add_argument("--wake-referrals", type=int, default=100)
+    ap.add_argument("--wake-keep-offers", action="store_true", help="nobody accepts: lists grow by one offer a referral")
     ap.add_argument("--backlog", type=int, default=100000)
     ap.add_argument("--loadgen", default=None, help="default: build/tools/loadgen/caseroute_loadgen beside the binary's build/")
     ap.add_argument("--rate", type=int, default=100)
@@ -472,7 +537,7 @@ def main():
     if "idle" in only:
         asyncio.run(idle(binary, work, a.counselors, a.idle_seconds))
     if "wake" in only:
-        asyncio.run(wake(binary, work, a.wake_counselors, a.wake_referrals))
+        asyncio.run(wake(binary, work, a.wake_counselors, a.wake_referrals, a.wake_keep_offers))
     if "memory" in only:
         asyncio.run(memory(binary, work, a.backlog))
     if "backlog" in only:
