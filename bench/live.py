@@ -4,15 +4,19 @@
   idle      N counselors each holding a long poll, nothing happening: Redis
             commands per second in all (INFO commandstats before and after).
   wake      two replicas on one Redis: a crisis referral posted to A, the long
-            polls of every crisis-trained counselor held on B: time from the
-            POST to each poll's answer (p50/p99 over all polls and referrals).
+            polls of every crisis-trained counselor held on B (and on A, to
+            compare): time from the POST to each poll's answer (p50/p99 over
+            all polls and referrals). One of them accepts each case before the
+            next, so lists hold one offer (--wake-keep-offers: they grow).
   memory    RSS of an idle daemon, then per queued case after K referrals that
             nobody can serve.
   backlog   K referrals nobody can serve queued (a concern no counselor holds):
             caseroute_loadgen at --rate referrals/s (50 counselors, capacity 4),
             intake p99 and referral->accept p99, first without the backlog (fresh
-            Redis), then with it, and their ratio. Then a shift start: the K cases
-            queued on a world of --shift-counselors counselors, the daemon
+            Redis), then with it, and their ratio; the stall of one GET /metrics
+            that reads Redis. Then intake of 5,000 such cases with
+            --shift-counselors counselors on duty, the rest of the K queued with
+            nobody on duty, and a shift start: the daemon
             restarted on that world with its one shift beginning at the next
             minute boundary >= 60 s away, and the event-loop lag histogram
             (caseroute_event_loop_lag_seconds) from 8 s before to 20 s after it
@@ -20,7 +24,7 @@
             GET /healthz seen from outside in each window.
 
 usage: bench/live.py CASEROUTE_BIN [--counselors 10000] [--wake-counselors 20]
-                     [--wake-referrals 100] [--backlog 100000] [--loadgen LOADGEN_BIN]
+                     [--wake-referrals 100] [--wake-keep-offers] [--backlog 100000] [--loadgen LOADGEN_BIN]
                      [--rate 100] [--rate-seconds 15] [--shift-counselors 10000]
                      [--only idle,wake,memory,backlog]
 Needs redis-server and python3 (standard library only); backlog also needs
