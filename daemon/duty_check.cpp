@@ -47,8 +47,14 @@ void check_stored_exceptions(const config::config& cfg, const std::string& path,
     out << path << ": note: stored exceptions were not checked (redis.url does not parse)\n";
     return;
   }
-  store::endpoint ep = *found;
-  if (!cfg.redis.password.empty()) ep.password = cfg.redis.password;
+  const store::endpoint& ep = *found;
+  const auto probed = probe_redis(ep, 1000ms);
+  if (probed.found == redis_probe::outcome::auth_failed) {
+    out << path
+        << ": note: stored exceptions were not checked (redis: authentication failed (redis.password): " << probed.error
+        << ")\n";
+    return;
+  }
   std::optional<boost::system::result<schedule::stored_exceptions>> stored;
   {
     asio::io_context io;

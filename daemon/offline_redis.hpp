@@ -2,6 +2,7 @@
 // (key rotate, reports rebuild|check, --check-config's stored exceptions).
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -11,14 +12,29 @@
 
 namespace caseroute {
 
-// The managed server's socket in redis.data_dir, or redis.url parsed;
+// Where and how the daemon connects (app.cpp): the managed server's socket in
+// redis.data_dir, or redis.url parsed (redis://, unix:// or sentinel://) with
+// redis.password (from redis.password_file) in place of the url's own;
 // nullopt when redis.url does not parse.
 std::optional<store::endpoint> redis_endpoint(const config::config& cfg);
 
+// Whether the Redis at `ep` takes its password, from one connection within
+// `within`: AUTH with it, or PING when there is none. `error` is Redis's own
+// answer (it never holds the password). A Sentinel endpoint is not asked
+// (answered): its link confirms the master with ROLE before any hook runs,
+// which a master with a password refuses to an unauthenticated link.
+struct redis_probe {
+  enum class outcome { answered, auth_failed, unreachable };
+  outcome found = outcome::unreachable;
+  std::string error;
+};
+redis_probe probe_redis(const store::endpoint& ep, std::chrono::milliseconds within);
+
 // What the commands that read and rewrite sealed cases (key rotate, reports
 // rebuild|check) start from: the config at `config_path`, a sealer holding
-// its current and previous keys, and its Redis. nullopt when any of them
-// fails, the reason written to stderr.
+// its current and previous keys, and its Redis, which took the password.
+// nullopt when any of them fails, the reason written to stderr (a refused
+// password: "redis: authentication failed (redis.password): ...").
 struct offline_store {
   config::config cfg;
   store::sealer seal;

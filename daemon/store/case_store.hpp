@@ -146,7 +146,7 @@ class case_store {
   // city's pseudonym key ("" for ""). Continuity compares these.
   asio::awaitable<result<std::string>> youth_key(std::string youth_ref);
 
-  // Loads the Lua scripts (SCRIPT LOAD) and the pseudonym key (made on first
+  // Loads the Lua scripts (FUNCTION LOAD) and the pseudonym key (made on first
   // use); run after every (re)connection. error::bad_config when the keyring
   // was wrapped by a master key that is not configured (logged).
   asio::awaitable<result<void>> prepare();

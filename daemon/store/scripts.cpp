@@ -1,9 +1,8 @@
-// Script table and runner. The sources, key counts and read-only flags come
-// from lua/*.lua via the generated lua_sources.inc (see CMakeLists.txt);
-// their SHA-1 is computed here once.
+// Script table and runner. The library, the scripts' key counts and
+// read-only flags come from lua/*.lua via the generated lua_sources.inc (see
+// CMakeLists.txt); each script is one function of the library.
 #include "store/scripts.hpp"
 
-#include "config/digest.hpp"
 #include "log/log.hpp"
 #include "store/codec.hpp"
 #include "store/errors.hpp"
@@ -20,7 +19,7 @@ struct embedded {
   std::string_view name;
   std::size_t key_count;
   bool read_only;
-  std::string_view source;
+  std::string_view body;
 };
 
 namespace lua {
@@ -32,14 +31,16 @@ const std::vector<script>& table() {
   static const std::vector<script> t = [] {
     std::vector<script> v;
     for (const auto& e : lua::scripts)
-      v.push_back({e.name, e.source, e.key_count, e.read_only, config::sha1_hex(e.source)});
+      v.push_back(
+          {e.name, e.body, e.key_count, e.read_only, std::string(lua::library_name) + "_" + std::string(e.name)});
     return v;
   }();
   return t;
 }
 
 bool transient(std::string_view err) {
-  for (std::string_view p : {"OOM", "LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"})
+  for (std::string_view p :
+       {"OOM", "LOADING", "BUSY", "READONLY", "MASTERDOWN", "NOREPLICAS", "TRYAGAIN", "CLUSTERDOWN"})
     if (err.starts_with(p)) return true;
   return false;
 }
@@ -58,6 +59,8 @@ const std::vector<script_id>& all_scripts() {
 }
 
 std::string_view lua_prelude() { return lua::prelude; }
+std::string_view lua_library() { return lua::library; }
+std::string_view lua_library_name() { return lua::library_name; }
 
 script_call transition_call(const keys& k, std::string case_id, time_point now, const v1::Event& event,
                             std::string callback) {
@@ -69,14 +72,15 @@ script_call transition_call(const keys& k, std::string case_id, time_point now, 
 }
 
 asio::awaitable<result<void>> load_scripts(redis_connection& redis) {
-  for (const auto& s : table()) {
-    auto r = co_await redis.exec(command("SCRIPT", "LOAD", s.source));
-    if (!r) co_return r.error();
-    if (r->is_error() || r->str != s.sha1) {
-      log::error("redis.script_load_failed", {{"script", s.name}, {"error", r->str}});
-      co_return make_error_code(error::redis_error);
-    }
+  auto r = co_await redis.exec(command("FUNCTION", "LOAD", std::string(lua::library)));
+  if (!r) co_return r.error();
+  // The name holds the digest of the text: a library of that name is ours.
+  const std::string exists = "Library '" + std::string(lua::library_name) + "' already exists";
+  if (r->is_error() ? r->str.find(exists) == std::string::npos : r->str != lua::library_name) {
+    log::error("redis.script_load_failed", {{"script", lua::library_name}, {"error", r->str}});
+    co_return make_error_code(error::redis_error);
   }
+  log::info("redis.functions_loaded", {{"library", lua::library_name}, {"new", !r->is_error()}});
   co_return result<void>();
 }
 
@@ -98,8 +102,9 @@ asio::awaitable<result<reply>> run_script(redis_connection& redis, script_id id,
   }
   std::vector<std::string> argv;
   argv.reserve(3 + call.keys.size() + call.args.size());
-  argv.push_back("EVALSHA");
-  argv.push_back(s.sha1);
+  const bool writes = !s.read_only;
+  argv.push_back(writes ? "FCALL" : "FCALL_RO");
+  argv.push_back(s.function);
   if (!call.report_key.empty()) call.keys.push_back(std::move(call.report_key));
   argv.push_back(std::to_string(call.keys.size()));
   for (auto& k : call.keys) argv.push_back(std::move(k));
@@ -108,15 +113,16 @@ asio::awaitable<result<reply>> run_script(redis_connection& redis, script_id id,
   // Scripts that change state go through exec_write: with redis.durability:
   // replicated it WAITs for a replica before the caller may answer 2xx.
   // (if/else, not ?: — g++ 12 mishandles co_await inside a conditional expression.)
-  const bool writes = !s.read_only;
   result<reply> r = make_error_code(error::unavailable);
   if (writes)
     r = co_await redis.exec_write(argv);
   else
     r = co_await redis.exec(argv);
-  if (r && r->is_error() && r->str.starts_with("NOSCRIPT")) {
-    argv[0] = "EVAL";
-    argv[1] = std::string(s.source);
+  // Redis lost the library (FUNCTION FLUSH, a restart without persistence, a
+  // failover to a server that never had it): load it and call once more.
+  if (r && r->is_error() && r->str.starts_with("ERR Function not found")) {
+    auto loaded = co_await load_scripts(redis);
+    if (!loaded) co_return loaded.error();
     if (writes)
       r = co_await redis.exec_write(std::move(argv));
     else

@@ -1,6 +1,7 @@
 // The Lua scripts that make every state change atomic (sources in lua/*.lua,
-// embedded at build time), and how to run them: EVALSHA, falling back to
-// EVAL when Redis lost its script cache (restart, SCRIPT FLUSH).
+// embedded at build time as one Redis Functions library), and how to run
+// them: FCALL / FCALL_RO, loading the library again when Redis lost it
+// (FUNCTION FLUSH, a restart without persistence). Needs Redis >= 7.0.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -21,17 +22,22 @@
 namespace caseroute::store {
 
 struct script {
-  std::string_view name;    // the file name without .lua, for logs
-  std::string_view source;  // lua/common.lua, then the script
-  std::size_t key_count;    // its header's "-- Input: <n> keys"; checked on every call
-  bool read_only;           // "-- Input: <n> keys, read-only": never waits for a replica
-  std::string sha1;         // lowercase hex, as SCRIPT LOAD answers
+  std::string_view name;  // the file name without .lua, for logs
+  std::string_view body;  // lua/<name>.lua as written (the library runs it after lua/common.lua)
+  std::size_t key_count;  // its header's "-- Input: <n> keys"; checked on every call
+  bool read_only;         // "-- Input: <n> keys, read-only": 'no-writes', FCALL_RO, never waits for a replica
+  std::string function;   // its function in the library: <lua_library_name()>_<name>
 };
 
 const script& get_script(script_id id);
 const std::vector<script_id>& all_scripts();
-// lua/common.lua, the prelude every source starts with.
+// lua/common.lua, the prelude of every script.
 std::string_view lua_prelude();
+// The Redis Functions library of every script ("#!lua name=<name>" on its
+// first line) and its name: caseroute_<hex digest of the library's text>, so
+// two daemon versions each call their own.
+std::string_view lua_library();
+std::string_view lua_library_name();
 
 // The KEYS and ARGV of one call, in order.
 struct script_call {
@@ -60,13 +66,18 @@ struct script_call {
 script_call transition_call(const keys& k, std::string case_id, time_point now, const v1::Event& event,
                             std::string callback);
 
-// SCRIPT LOAD of every script (after each connection, so EVALSHA hits).
+// FUNCTION LOAD of the library (after each connection); a library of that
+// name already there is the same text, so it counts as loaded. Libraries of
+// other versions stay (docs/ARCHITECTURE.md, "Lua scripts").
 boost::asio::awaitable<boost::system::result<void>> load_scripts(redis_connection& redis);
 
-// Runs one script. A call whose key count differs from the script's header
-// fails with error::redis_error (logged) before it reaches Redis. A Redis
-// error reply becomes error::redis_error (logged), or error::unavailable
-// when it is transient (OOM, LOADING, BUSY, READONLY).
+// Runs one script: FCALL, or FCALL_RO for a read-only one. A call whose key
+// count differs from the script's header fails with error::redis_error
+// (logged) before it reaches Redis. When Redis does not know the function
+// (FUNCTION FLUSH, a restart without persistence) it loads the library and
+// calls once more. A Redis error reply becomes error::redis_error (logged),
+// or error::unavailable when it is transient (OOM, LOADING, BUSY, READONLY,
+// NOREPLICAS).
 boost::asio::awaitable<boost::system::result<reply>> run_script(redis_connection& redis, script_id id,
                                                                 script_call call);
 boost::asio::awaitable<boost::system::result<reply>> run_script(redis_connection& redis, script_id id,

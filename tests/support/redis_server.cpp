@@ -29,11 +29,17 @@ struct context_free {
 };
 using sync_context = std::unique_ptr<redisContext, context_free>;
 
-sync_context connect(int port) {
+sync_context connect(int port, const std::string& password) {
   timeval tv{1, 0};
   sync_context c(redisConnectWithTimeout("127.0.0.1", port, tv));
   if (!c || c->err) return nullptr;
   redisSetTimeout(c.get(), timeval{5, 0});
+  if (!password.empty()) {
+    auto* r = static_cast<redisReply*>(redisCommand(c.get(), "AUTH %b", password.data(), password.size()));
+    const bool ok = r && r->type == REDIS_REPLY_STATUS;
+    if (r) freeReplyObject(r);
+    if (!ok) return nullptr;
+  }
   return c;
 }
 
@@ -98,6 +104,10 @@ void redis_server::start() {
                                 "no",
                                 "--logfile",
                                 log};
+  if (!password_.empty()) {
+    args.emplace_back("--requirepass");
+    args.push_back(password_);
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -121,7 +131,7 @@ void redis_server::wait_ready() {
       pid_ = -1;
       throw std::runtime_error("redis-server exited at start; see " + dir_ + "/redis.log");
     }
-    if (auto c = connect(port_)) {
+    if (auto c = connect(port_, password_)) {
       auto* r = static_cast<redisReply*>(redisCommand(c.get(), "PING"));
       // A loading server answers -LOADING until the AOF is read back.
       const bool ok = r && r->type == REDIS_REPLY_STATUS && std::string(r->str, r->len) == "PONG";
@@ -152,8 +162,14 @@ void redis_server::kill9() {
 
 void redis_server::flush() { cli({"FLUSHALL"}); }
 
+void redis_server::require_password(const std::string& password) {
+  const auto answer = cli({"CONFIG", "SET", "requirepass", password});
+  if (answer != "OK") throw std::runtime_error("CONFIG SET requirepass failed: " + answer);
+  password_ = password;
+}
+
 std::string redis_server::cli(const std::vector<std::string>& args) {
-  auto c = connect(port_);
+  auto c = connect(port_, password_);
   if (!c) throw std::runtime_error("cannot reach the test redis-server");
   std::vector<const char*> argv;
   std::vector<std::size_t> lens;

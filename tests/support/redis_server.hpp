@@ -30,6 +30,10 @@ class redis_server {
   void start();  // same port and dir
   void kill9();  // SIGKILL, for crash tests
 
+  // From now on clients must AUTH with `password` (CONFIG SET requirepass, and
+  // --requirepass on a restart); cli(), flush() and the PING at start do.
+  void require_password(const std::string& password);
+
   // Runs one command (binary safe) and returns the reply as text: strings,
   // statuses and errors as they are, integers in decimal, nil as "(nil)",
   // arrays as their elements joined by '\n'. Throws when Redis is unreachable.
@@ -38,6 +42,7 @@ class redis_server {
  private:
   void wait_ready();
   bool appendonly_;
+  std::string password_;  // requirepass, empty for none
   int port_ = 0;
   std::string dir_;
   pid_t pid_ = -1;

@@ -1,5 +1,5 @@
--- The prelude of every caseroute script: CMake prepends it to each one (an
--- EVAL is self-contained, so shared Lua has to travel with every script).
+-- The prelude of every caseroute script: CMake puts it once at the top of the
+-- Redis Functions library that holds every script (daemon/store/CMakeLists.txt).
 -- It names what scripts share: case states, the transition head, the keys a
 -- script builds itself, and the Event fields a script stamps.
 --
@@ -36,6 +36,16 @@ local function transition()
   case_id, now, event, callback = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
   report_key = KEYS[#KEYS]
   if not string.find(report_key, ':report:%d%d%d%d%-%d%d%-%d%d$') then report_key = nil end
+end
+
+-- The library loads this prelude once and its locals outlive a call: each
+-- call starts with begin_call(), so what transition() bound for the last
+-- call is nil for the next (a script that skips transition() sees no other
+-- case's keys). Every other local here is set once, at load.
+local function begin_call()
+  case_key, history_key, outbox_key, outbox_due_key, feed_key = nil, nil, nil, nil, nil
+  case_id, now, event, callback = nil, nil, nil, nil
+  report_key = nil
 end
 
 -- The keys a script builds from ids it learns inside (a broadcast's offers,

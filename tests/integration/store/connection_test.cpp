@@ -40,7 +40,7 @@ TEST_F(connection, commands_fail_fast_while_redis_is_down_and_work_after_it_retu
         co_await wait_connected(e.redis, 15s);
         auto pong = (co_await e.redis.exec(store::command("PING"))).value();
         EXPECT_EQ(pong.str, "PONG");
-        // The AOF kept the case; EVALSHA falls back to EVAL after the restart.
+        // The AOF kept the case and the scripts' library.
         auto c = (co_await s.get(id, {.personal = true})).value();
         EXPECT_EQ(c.contact().phone(), test_phone);
         EXPECT_TRUE(co_await s.offer(offer_to(id, "c001", at(1s))));

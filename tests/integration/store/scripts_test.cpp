@@ -2,7 +2,10 @@
 // Event fields a script stamps, the keys a script builds, the transition
 // head) agrees with caseroute.proto, keys.cpp and transition_call, run in a
 // real Redis; every script's header and first lines follow the one shape;
-// the runner refuses a call with the wrong key count. Invented data only.
+// the runner refuses a call with the wrong key count; the scripts' Redis
+// Functions library registers each one, survives FUNCTION FLUSH, lives next
+// to another version's and carries no state from one call to the next.
+// Invented data only.
 #include <algorithm>
 #include <map>
 #include <regex>
@@ -149,11 +152,10 @@ TEST_F(lua_prelude, binds_the_transition_head_where_transition_call_puts_it) {
   });
 }
 
-// A script's text after the prelude.
+// A script's own text, as the library holds it.
 std::string body_of(const store::script& s) {
-  const auto prelude = store::lua_prelude();
-  EXPECT_TRUE(s.source.starts_with(prelude)) << s.name;
-  return std::string(s.source.substr(prelude.size()));
+  EXPECT_NE(store::lua_library().find(s.body), std::string_view::npos) << s.name;
+  return std::string(s.body);
 }
 
 // After its header comment a script opens with one block of bindings
@@ -231,6 +233,127 @@ TEST_F(script_runner, refuses_a_call_with_the_wrong_key_count) {
                                          store::command(k.case_hash("K-1"), k.history("K-1")), store::command("0"));
     CO_ASSERT_TRUE(ok.has_value());
     EXPECT_EQ(store::codec::read_status(*ok).reason, "not_found");
+  });
+}
+
+using redis_functions = store_test;
+
+// The value after `name` in a RESP2 map (an array of name, value, ...).
+const store::reply* field(const store::reply& map, std::string_view name) {
+  for (std::size_t i = 0; i + 1 < map.elements.size(); i += 2)
+    if (map.elements[i].str == name) return &map.elements[i + 1];
+  return nullptr;
+}
+
+// FUNCTION LIST: library name -> function name -> its flags.
+asio::awaitable<std::map<std::string, std::map<std::string, std::set<std::string>>>> function_list(
+    store::redis_connection& redis) {
+  std::map<std::string, std::map<std::string, std::set<std::string>>> out;
+  auto r = (co_await redis.exec(store::command("FUNCTION", "LIST"))).value();
+  for (const auto& lib : r.elements) {
+    auto& functions = out[field(lib, "library_name")->str];
+    for (const auto& f : field(lib, "functions")->elements) {
+      auto& flags = functions[field(f, "name")->str];
+      for (const auto& flag : field(f, "flags")->elements) flags.insert(flag.str);
+    }
+  }
+  co_return out;
+}
+
+// The library under another name: what another daemon version loads.
+std::string library_named(const std::string& name, std::string_view extra = {}) {
+  std::string lib(store::lua_library());
+  const std::string own(store::lua_library_name());
+  // Its name appears only on the two first lines.
+  for (auto at = lib.find(own); at != std::string::npos && at < lib.find('\n', lib.find('\n') + 1);
+       at = lib.find(own, at + name.size()))
+    lib.replace(at, own.size(), name);
+  return lib + std::string(extra);
+}
+
+TEST_F(redis_functions, register_every_script_with_its_read_only_flag) {
+  run([](env& e) -> asio::awaitable<void> {
+    const std::string name(store::lua_library_name());
+    EXPECT_TRUE(store::lua_library().starts_with("#!lua name=" + name + "\n"));
+    EXPECT_TRUE(std::regex_match(name, std::regex("caseroute_[0-9a-f]{12}")));
+    auto libraries = co_await function_list(e.redis);
+    std::map<std::string, std::set<std::string>> want;
+    for (auto id : store::all_scripts()) {
+      const auto& s = store::get_script(id);
+      EXPECT_EQ(s.function, name + "_" + std::string(s.name));
+      want[s.function] = s.read_only ? std::set<std::string>{"no-writes"} : std::set<std::string>{};
+    }
+    EXPECT_EQ(libraries[name], want);
+    // A write function refuses FCALL_RO: the flags are what lets reads skip the WAIT.
+    auto ro =
+        (co_await e.redis.exec(store::command("FCALL_RO", store::get_script(script_id::outbox_ack).function, "0")))
+            .value();
+    EXPECT_TRUE(ro.is_error());
+    EXPECT_NE(ro.str.find("write flag"), std::string::npos) << ro.str;
+  });
+}
+
+TEST_F(redis_functions, a_call_after_function_flush_loads_the_library_again) {
+  run([](env& e) -> asio::awaitable<void> {
+    const auto id = co_await new_case(e.store, "R-1");
+    // A read (FCALL_RO) and a write (FCALL) each find the library gone.
+    (co_await e.redis.exec(store::command("FUNCTION", "FLUSH"))).value();
+    auto c = co_await e.store.get(id, {});
+    CO_ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->case_id(), id);
+    (co_await e.redis.exec(store::command("FUNCTION", "FLUSH"))).value();
+    EXPECT_TRUE(co_await e.store.offer(offer_to(id, "c001", at(1s))));
+    auto libraries = co_await function_list(e.redis);
+    EXPECT_EQ(libraries.size(), 1u);
+    EXPECT_TRUE(libraries.contains(std::string(store::lua_library_name())));
+  });
+}
+
+TEST_F(redis_functions, live_next_to_the_library_of_another_version) {
+  run([](env& e) -> asio::awaitable<void> {
+    const std::string older = "caseroute_000000000000";
+    auto loaded = (co_await e.redis.exec(store::command("FUNCTION", "LOAD", library_named(older)))).value();
+    EXPECT_EQ(loaded.str, older);
+    // Loading ours again (each connection does) leaves both.
+    EXPECT_TRUE(co_await store::load_scripts(e.redis2));
+    const auto id = co_await new_case(e.store, "R-1");
+    auto libraries = co_await function_list(e.redis);
+    EXPECT_EQ(libraries.size(), 2u);
+    EXPECT_EQ(libraries[older].size(), libraries[std::string(store::lua_library_name())].size());
+    // The older version's read of the same case still works.
+    const auto k = test_keys();
+    auto r = (co_await e.redis.exec(
+                  store::command("FCALL_RO", older + "_read_case", "2", k.case_hash(id), k.history(id), "0")))
+                 .value();
+    CO_ASSERT_TRUE(!r.is_error());
+    EXPECT_TRUE(store::codec::read_status(r).ok);
+  });
+}
+
+// Under EVAL every call started from an empty prelude; a library keeps its
+// locals. A call that skips transition() must not find the keys the last
+// call's transition() bound: emit() then fails, as it did under EVAL,
+// instead of writing an event into the last call's case.
+TEST_F(redis_functions, a_call_sees_nothing_the_last_call_bound) {
+  run([](env& e) -> asio::awaitable<void> {
+    const std::string name(store::lua_library_name());
+    // Ours plus a probe that emits without transition(), under our name.
+    (co_await e.redis.exec(store::command("FUNCTION", "DELETE", name))).value();
+    auto loaded = (co_await e.redis.exec(store::command(
+                       "FUNCTION", "LOAD",
+                       library_named(name,
+                                     "redis.register_function{function_name = library .. '_probe', "
+                                     "callback = as_function(function() emit(ARGV[1], '') return 'emitted' end)}\n"))))
+                      .value();
+    CO_ASSERT_TRUE(loaded.str == name);
+    const auto id = co_await new_case(e.store, "R-1");
+    const auto k = test_keys();
+    const auto before = (co_await e.redis.exec(store::command("LLEN", k.history(id)))).value().integer;
+    auto event = store::codec::make_event("case.cancelled", "system", id, at(1s), v1::CASE_CANCELLED);
+    auto probe =
+        (co_await e.redis.exec(store::command("FCALL", name + "_probe", "0", store::codec::serialize(event)))).value();
+    EXPECT_TRUE(probe.is_error()) << probe.str;
+    EXPECT_EQ((co_await e.redis.exec(store::command("LLEN", k.history(id)))).value().integer, before);
   });
 }
 

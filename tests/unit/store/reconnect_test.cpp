@@ -128,6 +128,10 @@ TEST(reply_meaning, a_demoted_or_unready_master_means_failover) {
       // A script's READONLY error is wrapped: still the replica answering.
       {error_reply("ERR Error running script (call to f_1): @user_script:1: READONLY You can't write"), true},
       {error_reply("NOSCRIPT No matching script. Please use EVAL."), false},
+      // The scripts' library is missing (FUNCTION FLUSH): the runner loads it again.
+      {error_reply("ERR Function not found"), false},
+      // A master short of min-replicas-to-write is still the master.
+      {error_reply("NOREPLICAS Not enough good replicas to write."), false},
       {error_reply("BUSY Redis is busy running a script."), false},
       {error_reply("ERR unknown command 'X'"), false},
       {text("READONLY"), false},  // data, not an error
