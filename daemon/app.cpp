@@ -51,13 +51,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-store::endpoint redis_endpoint(const config::redis_settings& r) {
-  auto ep = store::parse_redis_url(r.url);
-  if (!ep) throw std::runtime_error("redis.url: cannot parse \"" + r.url + "\"");
-  if (!r.password.empty()) ep->password = r.password;  // redis.password_file
-  return *ep;
-}
-
 // redis.durability: replicated waits for one replica, at most a quarter of the
 // command timeout (WAIT holds the shared connection meanwhile) and 1 s.
 void apply_durability(store::redis_connection& redis, const config::redis_settings& r) {
@@ -405,6 +398,18 @@ struct app::runtime {
   }
 };
 
+std::optional<store::endpoint> redis_endpoint(const config::config& cfg) {
+  if (cfg.redis.url == "managed") {
+    store::endpoint ep;
+    ep.unix_socket = host::managed_redis::socket_path_for(cfg.redis.data_dir);
+    return ep;
+  }
+  auto parsed = store::parse_redis_url(cfg.redis.url);
+  if (!parsed) return std::nullopt;
+  if (!cfg.redis.password.empty()) parsed->password = cfg.redis.password;  // redis.password_file
+  return *parsed;
+}
+
 app::app(std::filesystem::path config_path, config::config cfg, config::overrides overrides)
     : config_path_(std::move(config_path)),
       overrides_(std::move(overrides)),
@@ -414,12 +419,9 @@ app::~app() = default;
 
 int app::run() {
   const auto& cfg = *cfg_;
-  store::endpoint ep;
-  if (cfg.redis.url == "managed") {
-    ep.unix_socket = host::managed_redis::socket_path_for(cfg.redis.data_dir);
-  } else {
-    ep = redis_endpoint(cfg.redis);  // redis://, unix:// or sentinel://
-  }
+  const auto found = redis_endpoint(cfg);
+  if (!found) throw std::runtime_error("redis.url: cannot parse \"" + cfg.redis.url + "\"");
+  const store::endpoint& ep = *found;
 
   rt_ = std::make_unique<runtime>(config_path_, overrides_, cfg_, ep);
   auto& rt = *rt_;

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "config/config.hpp"
 #include "config/overrides.hpp"
 #include "http/router.hpp"
+#include "store/redis_connection.hpp"
 
 namespace caseroute {
 
@@ -23,6 +25,13 @@ std::vector<std::span<const api::route>> route_tables();
 // Adds every route of route_tables() to `r`; the app's router is built by
 // this alone (tests/unit/api checks it against docs/API.md).
 void register_routes(http::router& r, api::context& ctx);
+
+// Where the daemon's Redis is, and the commands' beside it (offline_redis.hpp):
+// the managed server's socket in redis.data_dir, or redis.url parsed
+// (redis://, unix:// or sentinel://) with redis.password (from
+// redis.password_file) in place of the url's own; nullopt when redis.url
+// does not parse.
+std::optional<store::endpoint> redis_endpoint(const config::config& cfg);
 
 class app {
  public:

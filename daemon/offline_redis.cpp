@@ -8,7 +8,6 @@
 #include <iostream>
 
 #include "config/loader.hpp"
-#include "host/managed_redis.hpp"
 
 namespace caseroute {
 
@@ -39,18 +38,6 @@ asio::awaitable<boost::system::result<void>> authenticate(store::redis_connectio
 }
 
 }  // namespace
-
-std::optional<store::endpoint> redis_endpoint(const config::config& cfg) {
-  if (cfg.redis.url == "managed") {
-    store::endpoint ep;
-    ep.unix_socket = host::managed_redis::socket_path_for(cfg.redis.data_dir);
-    return ep;
-  }
-  auto parsed = store::parse_redis_url(cfg.redis.url);
-  if (!parsed) return std::nullopt;
-  if (!cfg.redis.password.empty()) parsed->password = cfg.redis.password;  // redis.password_file
-  return *parsed;
-}
 
 redis_probe probe_redis(const store::endpoint& ep, std::chrono::milliseconds within) {
   redis_probe out;

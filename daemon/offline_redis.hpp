@@ -6,17 +6,12 @@
 #include <optional>
 #include <string>
 
+#include "app.hpp"  // redis_endpoint(): the daemon's own Redis endpoint
 #include "config/config.hpp"
 #include "store/crypto.hpp"
 #include "store/redis_connection.hpp"
 
 namespace caseroute {
-
-// Where and how the daemon connects (app.cpp): the managed server's socket in
-// redis.data_dir, or redis.url parsed (redis://, unix:// or sentinel://) with
-// redis.password (from redis.password_file) in place of the url's own;
-// nullopt when redis.url does not parse.
-std::optional<store::endpoint> redis_endpoint(const config::config& cfg);
 
 // Whether the Redis at `ep` takes its password, from one connection within
 // `within`: AUTH with it, or PING when there is none. `error` is Redis's own

@@ -11,7 +11,6 @@
 #include <charconv>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -408,9 +407,8 @@ class writer {
 }  // namespace
 
 bool json_writer_covers(const google::protobuf::Descriptor& type) {
-  static std::mutex mutex;
-  static std::map<const google::protobuf::Descriptor*, bool> known;
-  const std::lock_guard lock(mutex);
+  // Every answer asks: a cache per thread needs no lock (a few entries each).
+  thread_local std::map<const google::protobuf::Descriptor*, bool> known;
   auto it = known.find(&type);
   if (it == known.end()) {
     std::vector<const google::protobuf::Descriptor*> seen;

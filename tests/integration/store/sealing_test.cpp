@@ -184,23 +184,7 @@ asio::awaitable<std::string> legacy_case(store::redis_connection& redis, const s
                                          const std::string& rid, const std::string& youth) {
   const auto r = referral(rid, v1::RISK_HIGH, youth);
   const std::string id = store::codec::new_case_id(at());
-  v1::CaseRecord rec;
-  rec.set_case_id(id);
-  rec.set_referral_id(rid);
-  rec.set_platform_id("henan-12355");
-  rec.set_risk(r.risk());
-  *rec.mutable_concerns() = r.concerns();
-  *rec.mutable_legacy_groups() = r.groups();
-  rec.set_mode(r.mode());
-  rec.set_county(r.county());
-  *rec.mutable_legacy_youth() = r.youth();
-  store::codec::set_time(rec.mutable_received_at(), 1'772'440'000'000);
-  store::codec::set_time(rec.mutable_created_at(), store::codec::to_ms(at()));
-  v1::PersonalData pd;
-  *pd.mutable_contact() = r.contact();
-  pd.set_summary(r.summary());
-  rec.set_sealed_personal(master.seal(store::codec::serialize(pd), id));
-  rec.set_legacy_referral_digest(store::codec::referral_digest(r));
+  const v1::CaseRecord rec = legacy_record(r, id, master);
   const auto k = test_keys();
   auto note = store::codec::make_event("case.resolved", "counselor:c001", id, at(3s), v1::CASE_RESOLVED);
   note.set_sealed_note(master.seal("old note 13800009999", id));

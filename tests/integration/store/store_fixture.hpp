@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "store/case_store.hpp"
+#include "store/codec.hpp"
 #include "support/redis_server.hpp"
 
 namespace caseroute::store_test {
@@ -79,6 +80,30 @@ inline std::vector<std::string> event_types(const v1::Case& c) {
   std::vector<std::string> t;
   for (const auto& e : c.history()) t.push_back(e.type());
   return t;
+}
+
+// The record of a case stored before per-case keys, for referral `r` under
+// case id `id`: youth and groups in clear, the unkeyed digest, contact and
+// summary sealed by `master` itself (format 0x01).
+inline v1::CaseRecord legacy_record(const v1::Referral& r, const std::string& id, const store::sealer& master) {
+  v1::CaseRecord rec;
+  rec.set_case_id(id);
+  rec.set_referral_id(r.referral_id());
+  rec.set_platform_id("henan-12355");
+  rec.set_risk(r.risk());
+  *rec.mutable_concerns() = r.concerns();
+  *rec.mutable_legacy_groups() = r.groups();
+  rec.set_mode(r.mode());
+  rec.set_county(r.county());
+  *rec.mutable_legacy_youth() = r.youth();
+  store::codec::set_time(rec.mutable_received_at(), 1'772'440'000'000);
+  store::codec::set_time(rec.mutable_created_at(), store::codec::to_ms(at()));
+  v1::PersonalData pd;
+  *pd.mutable_contact() = r.contact();
+  pd.set_summary(r.summary());
+  rec.set_sealed_personal(master.seal(store::codec::serialize(pd), id));
+  rec.set_legacy_referral_digest(store::codec::referral_digest(r));
+  return rec;
 }
 
 // A case for a referral() (the id is the referral id), created at `now`.

@@ -318,22 +318,7 @@ asio::awaitable<std::string> legacy_case(store::redis_connection& redis, const s
                                          const std::string& youth, v1::CaseState state) {
   const auto r = referral(rid, v1::RISK_HIGH, youth);
   const std::string id = store::codec::new_case_id(at());
-  v1::CaseRecord rec;
-  rec.set_case_id(id);
-  rec.set_referral_id(rid);
-  rec.set_platform_id("henan-12355");
-  rec.set_risk(r.risk());
-  *rec.mutable_concerns() = r.concerns();
-  *rec.mutable_legacy_groups() = r.groups();
-  rec.set_mode(r.mode());
-  rec.set_county(r.county());
-  *rec.mutable_legacy_youth() = r.youth();
-  store::codec::set_time(rec.mutable_received_at(), 1'772'440'000'000);
-  store::codec::set_time(rec.mutable_created_at(), store::codec::to_ms(at()));
-  v1::PersonalData pd;
-  *pd.mutable_contact() = r.contact();
-  rec.set_sealed_personal(test_sealer().seal(store::codec::serialize(pd), id));
-  rec.set_legacy_referral_digest(store::codec::referral_digest(r));
+  const v1::CaseRecord rec = legacy_record(r, id, test_sealer());
   const auto k = test_keys();
   const auto created = std::to_string(store::codec::to_ms(at()));
   (co_await redis.exec(command("HSET", k.case_hash(id), "state", std::to_string(state), "risk", "3", "created", created,
