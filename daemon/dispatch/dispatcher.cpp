@@ -1,5 +1,5 @@
-// One routing pass: load a snapshot from Redis, let the pure router decide,
-// apply each decision through the store's atomic scripts.
+// One routing pass: bring the routing cache up to date from Redis, let the
+// pure router decide, apply each decision through the store's atomic scripts.
 #include "dispatch/dispatcher.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -13,8 +13,6 @@
 #include <exception>
 #include <optional>
 #include <set>
-#include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <variant>
 
@@ -116,31 +114,34 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   if (!withdrawn) co_return withdrawn.error();
 
   // Everything is read again when the cache may be stale (start, a gap in
-  // the feed, the feed not followed, a failed pass), and when what routing
-  // means changed (a shift boundary, a reload); now and then in any case.
+  // the feed, the feed not followed, a failed pass) or a reload changed what
+  // it holds; now and then in any case. A shift boundary or a duty change
+  // changes only who routing may choose: the cache still holds every case
+  // and counselor, so the queue is planned again whole without reading it.
   const bool following = s_.feed_following && s_.feed_following();
-  const bool full = !cache_valid_ || !following || duty_changed || cfg != cached_cfg_ || roster != cached_roster_ ||
-                    now >= next_full_;
+  const bool full = !cache_valid_ || !following || cfg != cached_cfg_ || now >= next_full_;
+  const bool everything = full || duty_changed || roster != cached_roster_;
   std::set<std::string> fresh;
   auto read = co_await refresh(full, cfg, now, fresh);
   if (!read) co_return read.error();
   if (full) {
     cached_cfg_ = cfg;
-    cached_roster_ = roster;
     next_full_ = now + std::chrono::minutes(10);
     cache_valid_ = following;
   }
+  cached_roster_ = roster;
   s_.metrics.set("caseroute_counselors_on_duty", {}, static_cast<double>(duty_ids.size()));
 
   auto escalated = co_await escalate_due(cfg, now, fresh);
   if (!escalated) co_return escalated.error();
 
-  // What to route: after a full read every case; else the cases that changed
-  // and, when a counselor changed (a slot may have freed) or on the tick
-  // (wrap-ups end, cases age), every case someone on duty could serve.
+  // What to route: every case after a full read or when who is on duty
+  // changed; else the cases that changed and, when a counselor changed (a
+  // slot may have freed) or on the tick (wrap-ups end, cases age), every
+  // case someone on duty could serve.
   const bool servable = read->counselors || now >= next_servable_;
   if (servable) next_servable_ = now + cfg->routing.tick;
-  const auto cases = cache_.to_plan(full, fresh, servable);
+  const auto cases = cache_.to_plan(everything, fresh, servable);
   if (cases.empty()) co_return boost::system::result<void>{};
 
   const routing::snapshot& snap = cache_.snapshot(cfg.get(), std::move(on_duty));
@@ -149,14 +150,14 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   options.crisis_broadcast = true;
   // Continuity across shifts: a LOW/MEDIUM case may wait for its counselor's next shift.
   options.continuity_roster = roster.get();
-  // Whether a case's servable mark is read again: every case after a full
-  // read (the on-duty set or the rules may have changed), else only what
-  // changed; a case that did not change keeps its mark.
-  const std::set<std::string>* remark = full ? nullptr : &fresh;
-  const auto decisions = co_await plan(cases, snap, options, remark, now);
+  // Whether a case's servable mark is read again: every case when the whole
+  // queue is planned (the on-duty set or the rules may have changed), else
+  // only what changed; a case that did not change keeps its mark.
+  const std::set<std::string>* remark = everything ? nullptr : &fresh;
+  const auto decisions = co_await plan(cases, snap, options, remark, now, everything);
   s_.metrics.inc("caseroute_routing_cases_total", {}, static_cast<double>(decisions.size()));
   s_.metrics.set("caseroute_queue_unservable", {}, static_cast<double>(cache_.unservable()));
-  auto done = co_await apply_all(decisions, cases, now);
+  auto done = co_await apply_all(decisions, now);
   // Only now: the decisions pointed into the cache while they were applied.
   for (const std::string& id : left_queue_) cache_.forget(id);
   left_queue_.clear();
@@ -168,15 +169,30 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
 asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
     bool full, std::shared_ptr<const config::config> cfg, time_point now, std::set<std::string>& fresh) {
   if (full) {
-    // What the feed named so far is in this read: it committed before.
+    // What the feed named so far is in this read: it committed before. What
+    // it names from now on is read again by the next pass, so a case that
+    // changed after its page was read is not left stale.
     changed_cases_.clear();
     changed_counselors_.clear();
-    auto state = co_await s_.store.load_routing_state(now, cfg->routing.continuity_window());
-    if (!state) co_return state.error();
-    cache_.replace(std::move(*state), cfg->routing);
-    // The read's reply (every queued record) was several times the cache:
-    // give what it freed back to the system instead of keeping the peak.
-    ::malloc_trim(0);
+    // A page at a time into a new cache, so neither Redis nor the event loop
+    // is held for the whole queue; the old cache serves nobody meanwhile
+    // (this pass is its only reader).
+    auto next = std::make_unique<routing_cache>();
+    next->replace(store::routing_state{}, cfg->routing);
+    store::routing_scan at;
+    while (!at.done) {
+      auto page = co_await s_.store.next_routing_page(at, now, cfg->routing.continuity_window());
+      if (!page) co_return page.error();
+      next->apply(std::move(page->rows));
+      at = page->next;
+    }
+    std::swap(cache_, *next);
+    // Freeing 100,000 cached cases takes longer than a pass may hold the
+    // loop: the worker frees them, then gives the memory back to the system.
+    asio::post(worker_, [old = std::move(next)]() mutable {
+      old.reset();
+      ::malloc_trim(0);
+    });
     s_.metrics.inc("caseroute_routing_reads_total", {{"kind", "full"}});
     co_return refreshed{.counselors = true};
   }
@@ -194,40 +210,86 @@ asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
   co_return refreshed{.counselors = counselors};
 }
 
+namespace {
+
+// Runs `work` on `pool` while the calling coroutine waits, and resumes that
+// coroutine on its own executor (the event loop) with work's exception, if any.
+template <class Work>
+asio::awaitable<void> on_pool(asio::thread_pool& pool, Work work) {
+  co_await asio::co_spawn(
+      pool,
+      [&work]() -> asio::awaitable<void> {
+        work();
+        co_return;
+      },
+      asio::use_awaitable);
+}
+
+}  // namespace
+
+// The router and the queue order of one plan, and how far deciding got.
+struct dispatcher::planning {
+  planning(const routing::snapshot& snap, routing::plan_options options, time_point now) : router(snap, now, options) {}
+  routing::router router;
+  std::vector<const routing::queued_case*> order;
+  std::vector<routing::decision> decisions;
+  std::size_t next = 0;
+};
+
 asio::awaitable<std::vector<routing::decision>> dispatcher::plan(const std::vector<const routing::queued_case*>& cases,
                                                                  const routing::snapshot& snap,
                                                                  routing::plan_options options,
-                                                                 const std::set<std::string>* remark, time_point now) {
-  routing::router router(snap, now, options);
-  const auto order = routing::queue_order(cases, now, snap.cfg->routing);
-  std::vector<routing::decision> decisions;
-  decisions.reserve(order.size());
-  constexpr auto slice = std::chrono::milliseconds(2);
-  auto slice_start = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < order.size(); ++i) {
+                                                                 const std::set<std::string>* remark, time_point now,
+                                                                 bool off_loop) {
+  std::unique_ptr<planning> p;
+  const auto prepare = [&] {
+    p = std::make_unique<planning>(snap, options, now);
+    p->order = routing::queue_order(cases, now, snap.cfg->routing);
+    p->decisions.reserve(p->order.size());
+  };
+  if (off_loop) {
+    // A whole queue behind ten thousand counselors costs the index, the sort
+    // and the cases far more than the loop may be held: the worker plans it
+    // while the loop serves requests and the feed, which only note what
+    // changed for the next pass and never touch the cache or the snapshot.
+    co_await on_pool(worker_, [&] {
+      prepare();
+      decide(*p, remark, std::nullopt);
+    });
+    co_return std::move(p->decisions);
+  }
+  prepare();
+  // A couple of milliseconds at a time, letting requests and the feed in between.
+  while (!decide(*p, remark, std::chrono::milliseconds(2))) co_await asio::post(s_.io, asio::use_awaitable);
+  co_return std::move(p->decisions);
+}
+
+bool dispatcher::decide(planning& p, const std::set<std::string>* remark,
+                        std::optional<std::chrono::steady_clock::duration> budget) {
+  const auto started = std::chrono::steady_clock::now();
+  for (std::size_t i = p.next; i < p.order.size(); ++i) {
+    const routing::queued_case& c = *p.order[i];
     // Once nobody on duty is free, no later case gets an offer: the rest
     // stay queued as they are, only sorted into servable or not (crisis
     // cases come first and are all decided: one nobody can take escalates
     // at once).
-    if (order[i]->level != routing::risk::crisis && !router.anyone_free()) {
+    if (c.level != routing::risk::crisis && !p.router.anyone_free()) {
       // Marking is the costly part of a long queue: skip the cases whose
       // mark still holds, so a pass behind a backlog costs what changed.
-      if (remark == nullptr || remark->contains(order[i]->id))
-        cache_.mark(order[i]->id, !router.could_serve(*order[i]));
+      if (remark == nullptr || remark->contains(c.id)) cache_.mark(c.id, !p.router.could_serve(c));
     } else {
-      decisions.push_back(router.route_and_count(*order[i]));
-      if (const auto* kept = std::get_if<routing::keep_queued>(&decisions.back())) {
+      p.decisions.push_back(p.router.route_and_count(c));
+      if (const auto* kept = std::get_if<routing::keep_queued>(&p.decisions.back())) {
         cache_.mark(kept->case_id, kept->nobody_on_duty);
       }
     }
-    if (i % 64 == 63 && std::chrono::steady_clock::now() - slice_start > slice) {
-      // Let requests and the feed in; nothing they do touches the cache or
-      // the snapshot (they only note what changed for the next pass).
-      co_await asio::post(s_.io, asio::use_awaitable);
-      slice_start = std::chrono::steady_clock::now();
+    if (budget && i % 64 == 63 && std::chrono::steady_clock::now() - started > *budget) {
+      p.next = i + 1;
+      return false;
     }
   }
-  co_return decisions;
+  p.next = p.order.size();
+  return true;
 }
 
 asio::awaitable<dispatcher::result<void>> dispatcher::expire(int max_missed_offers, time_point now) {
@@ -283,11 +345,7 @@ asio::awaitable<dispatcher::result<void>> dispatcher::escalate_due(std::shared_p
 }
 
 asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_all(
-    const std::vector<routing::decision>& decisions, const std::vector<const routing::queued_case*>& queued,
-    time_point now) {
-  std::unordered_map<std::string_view, const routing::queued_case*> by_id;  // keys point into queued
-  by_id.reserve(queued.size());
-  for (const auto* c : queued) by_id.emplace(c->id, c);
+    const std::vector<routing::decision>& decisions, time_point now) {
   // The decisions of one pass never contend (the router counted every slot
   // it filled), so they go to Redis together, a window at a time: a pass
   // costs one round trip, not one per case. A decision that did conflict
@@ -302,7 +360,8 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_all(
     std::size_t pending = last - first;
     asio::steady_timer all_done(s_.io, asio::steady_timer::time_point::max());
     for (std::size_t i = first; i < last; ++i) {
-      auto apply_one = [this, &by_id, now](const auto& kind) { return apply(kind, by_id.at(kind.case_id), now); };
+      // The case is in the cache: this pass planned it, and only the pass changes the cache.
+      auto apply_one = [this, now](const auto& kind) { return apply(kind, cache_.find(kind.case_id), now); };
       asio::co_spawn(s_.io, std::visit(apply_one, decisions[i]), [&](std::exception_ptr e, result<applied> done) {
         if (e && !thrown) thrown = e;
         if (!e && !done && !failed) failed = done.error();

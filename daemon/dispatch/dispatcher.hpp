@@ -4,10 +4,11 @@
 // may run it at any time: the store's scripts make each offer atomically, so
 // racing replicas never offer a case twice.
 //
-// Its routing state is a cache (routing_cache.hpp) read whole at start, after
-// a gap in the feed, at shift boundaries, reloads and duty changes, and
-// otherwise patched with what the feed names: a pass costs what changed, not
-// the queue.
+// Its routing state is a cache (routing_cache.hpp) read whole, in pages, at
+// start, after a gap in the feed and on a reload, and otherwise patched with
+// what the feed names: a pass costs what changed, not the queue. A shift
+// boundary or a duty change plans the whole cached queue again on a worker
+// thread, so the event loop keeps serving meanwhile.
 //
 // It also keeps the roster in step with the exceptions supervisors store: at
 // start, after a gap in the feed and on each duty.changed event it reads them
@@ -17,9 +18,11 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -94,21 +97,26 @@ class dispatcher {
                                                     std::set<std::string>& fresh);
   // Routes `cases` in queue order (marking whether anyone on duty could
   // serve the ones left queued: all of them when `remark` is null, else
-  // those it names), yielding to the event loop every couple
-  // of milliseconds so a large re-plan never stalls it.
+  // those it names), so a large plan never stalls the event loop: on the
+  // worker thread when `off_loop` (the whole queue), else yielding to the
+  // loop every couple of milliseconds.
   boost::asio::awaitable<std::vector<routing::decision>> plan(const std::vector<const routing::queued_case*>& cases,
                                                               const routing::snapshot& snap,
                                                               routing::plan_options options,
-                                                              const std::set<std::string>* remark, time_point now);
+                                                              const std::set<std::string>* remark, time_point now,
+                                                              bool off_loop);
+  struct planning;
+  // Decides the planned cases from where it stopped, for at most `budget`
+  // (checked every 64 cases; none: to the end). true when all are decided.
+  bool decide(planning& p, const std::set<std::string>* remark,
+              std::optional<std::chrono::steady_clock::duration> budget);
 
   // What applying one decision asks of the pass: route again at once (a
   // crisis case escalated, so rule 2 is relaxed).
   struct applied {
     bool reroute = false;
   };
-  boost::asio::awaitable<result<applied>> apply_all(const std::vector<routing::decision>& decisions,
-                                                    const std::vector<const routing::queued_case*>& queued,
-                                                    time_point now);
+  boost::asio::awaitable<result<applied>> apply_all(const std::vector<routing::decision>& decisions, time_point now);
   // One apply() per kind of routing::decision, picked by std::visit, so a
   // new kind without its overload does not compile. Each fails only when
   // Redis is unavailable (a case changed meanwhile is left to the next
@@ -137,6 +145,9 @@ class dispatcher {
   std::set<std::string> changed_cases_;
   std::set<std::string> changed_counselors_;
   std::vector<std::string> left_queue_;  // offered by this pass: dropped from the cache once applied
+  // One thread for what would hold the event loop too long: planning the
+  // whole queue, freeing a replaced cache. Last, so it stops (joined) first.
+  boost::asio::thread_pool worker_{1};
 };
 
 }  // namespace caseroute::dispatch

@@ -79,6 +79,22 @@ struct routing_delta {
   std::vector<std::string> gone;  // named cases no longer queued
 };
 
+// Where a full read in pages stands (case_store::next_routing_page): the
+// queued cases first, then the counselors with live state, each walked with
+// a Redis SCAN cursor.
+struct routing_scan {
+  std::string cursor = "0";
+  bool counselors = false;  // the queue is done: counselors now
+  bool done = false;
+};
+
+// One page of a full read: routing_delta's rows for the cases or counselors
+// SCAN named, and where the next page starts.
+struct routing_page {
+  routing_delta rows;
+  routing_scan next;
+};
+
 // The router's snapshot from a routing state (its maps are moved out) and
 // who is on duty now; each counselor's RISK_CRISIS acceptances count from the
 // start of their current shift (routing.max_crisis_per_shift).
@@ -241,6 +257,15 @@ class case_store {
   asio::awaitable<result<routing_delta>> load_routing_delta(time_point now, std::chrono::hours continuity_window,
                                                             std::vector<std::string> case_ids,
                                                             std::vector<std::string> counselor_ids);
+  // A full read of what load_routing_state reads, in pages of about `count`
+  // cases or counselors, each costing Redis and the event loop a few
+  // milliseconds however long the queue. Start from routing_scan{} and call
+  // again with `next` until it is done. Not one instant: SCAN returns every
+  // case queued and every counselor with state throughout the read (some
+  // twice); what changes meanwhile, the change feed names.
+  asio::awaitable<result<routing_page>> next_routing_page(routing_scan at, time_point now,
+                                                          std::chrono::hours continuity_window,
+                                                          std::size_t count = 512);
   // Every open offer as {case id, counselor id} (one per counselor of a
   // broadcast), oldest expiry first.
   asio::awaitable<result<std::vector<std::pair<std::string, std::string>>>> offered_cases();

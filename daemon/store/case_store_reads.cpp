@@ -367,4 +367,44 @@ asio::awaitable<result<routing_delta>> case_store::load_routing_delta(time_point
   co_return out;
 }
 
+asio::awaitable<result<routing_page>> case_store::next_routing_page(routing_scan at, time_point now,
+                                                                    std::chrono::hours continuity_window,
+                                                                    std::size_t count) {
+  routing_page page;
+  page.next = at;
+  if (at.done) co_return page;
+  const bool counselors = at.counselors;
+  auto scan = command(counselors ? "SSCAN" : "ZSCAN", counselors ? keys_.counselors() : keys_.queue(), at.cursor,
+                      "COUNT", std::to_string(count));
+  auto r = co_await redis_.exec(std::move(scan));
+  if (!r) co_return r.error();
+  if (!is_array(*r, 2) || r->elements[0].type != reply::kind::string || r->elements[1].type != reply::kind::array)
+    co_return make_error_code(error::bad_record);
+  // ZSCAN answers member, score, member, score...; SSCAN members alone.
+  std::vector<std::string> ids;
+  const auto& found = r->elements[1].elements;
+  const std::size_t step = counselors ? 1 : 2;
+  for (std::size_t i = 0; i < found.size(); i += step) ids.push_back(found[i].str);
+  page.next.cursor = r->elements[0].str;
+  if (page.next.cursor == "0") {
+    if (counselors) {
+      page.next.done = true;
+    } else {
+      page.next.counselors = true;
+    }
+  }
+  if (ids.empty()) co_return page;
+  std::vector<std::string> case_ids;
+  std::vector<std::string> counselor_ids;
+  if (counselors) {
+    counselor_ids = std::move(ids);
+  } else {
+    case_ids = std::move(ids);
+  }
+  auto rows = co_await load_routing_delta(now, continuity_window, std::move(case_ids), std::move(counselor_ids));
+  if (!rows) co_return rows.error();
+  page.rows = std::move(*rows);
+  co_return page;
+}
+
 }  // namespace caseroute::store

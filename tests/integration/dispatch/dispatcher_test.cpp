@@ -22,7 +22,8 @@
 namespace caseroute::store_test {
 namespace {
 
-std::shared_ptr<const config::config> one_counselor() {
+// c1 on duty all day; with `c2`, also c2 (grief), who is on no roster.
+std::shared_ptr<const config::config> one_counselor(bool c2 = false) {
   std::string days;
   for (const char* day : {"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
     days += std::string("      ") + day + ": {all: [c1]}\n";
@@ -39,7 +40,15 @@ std::shared_ptr<const config::config> one_counselor() {
       config::sha256_hex("token-c1") +
       "\n"
       "    specialties: {depression: 3}\n"
-      "    capacity: 1\n"
+      "    capacity: 1\n" +
+      (c2 ? "  - id: c2\n"
+            "    name: 乙（虚构）\n"
+            "    token_sha256: " +
+                config::sha256_hex("token-c2") +
+                "\n"
+                "    specialties: {grief: 3}\n"
+                "    capacity: 1\n"
+          : std::string()) +
       "sites:\n"
       "  - id: s1\n"
       "    name: 一号点\n"
@@ -76,7 +85,7 @@ double metric(const metrics::registry& m, const std::string& series) {
 
 // The dispatcher of one replica with its feed reader, on `e`'s Redis.
 struct replica {
-  std::shared_ptr<const config::config> cfg = one_counselor();
+  std::shared_ptr<const config::config> cfg = one_counselor(true);
   std::shared_ptr<const schedule::roster> roster = std::make_shared<schedule::roster>(*cfg);
   metrics::registry metrics;
   live::hub hub;
@@ -93,23 +102,32 @@ struct replica {
     hub.on_resync([this] { dispatcher.resync(); });
     asio::co_spawn(e.io, feed_redis.run(), asio::detached);
     asio::co_spawn(e.io, feed.run(), asio::detached);
-    asio::co_spawn(e.io, dispatcher.run(), asio::detached);
+    asio::co_spawn(e.io, dispatcher.run(), [this](std::exception_ptr) { ran = false; });
   }
-  void stop() {
+  // Stops the loops and waits for the dispatcher's to end: a pass may still
+  // be applying a plan, and it uses the replica.
+  asio::awaitable<void> stop() {
     dispatcher.stop();
     feed.stop();
     feed_redis.stop();
+    for (int waited = 0; waited < 1000 && ran; ++waited) co_await sleep_for(10ms);
   }
+  bool ran = true;
 };
 
-// The one case c1 holds, once it holds one ("" after `limit`).
-asio::awaitable<std::string> held_by_c1(store::case_store& s, std::chrono::milliseconds limit = 10s) {
+// The one case `counselor` holds, once they hold one ("" after `limit`).
+asio::awaitable<std::string> held_by(store::case_store& s, std::string counselor,
+                                     std::chrono::milliseconds limit = 10s) {
   for (auto waited = 0ms; waited < limit; waited += 20ms) {
-    auto held = co_await s.counselor_cases("c1");
+    auto held = co_await s.counselor_cases(counselor);
     if (held && held->size() == 1) co_return held->front().case_id();
     co_await sleep_for(20ms);
   }
   co_return "";
+}
+
+asio::awaitable<std::string> held_by_c1(store::case_store& s, std::chrono::milliseconds limit = 10s) {
+  return held_by(s, "c1", limit);
 }
 
 // Until the replica follows the feed and has read everything since: the
@@ -157,7 +175,7 @@ TEST_F(dispatcher_test, unservable_cases_change_neither_the_case_a_freed_slot_ta
         EXPECT_EQ(metric(r.metrics, "caseroute_routing_reads_total{kind=\"full\"}"), full_reads);
         EXPECT_LT(metric(r.metrics, "caseroute_routing_cases_total") - routed, 100);
         EXPECT_GT(metric(r.metrics, "caseroute_routing_reads_total{kind=\"delta\"}"), 0);
-        r.stop();
+        co_await r.stop();
       },
       120s);
 }
@@ -177,9 +195,41 @@ TEST_F(dispatcher_test, a_new_referral_is_routed_alone_without_reading_the_queue
         EXPECT_EQ(co_await held_by_c1(e.store), id);
         EXPECT_EQ(metric(r.metrics, "caseroute_routing_reads_total{kind=\"full\"}"), full_reads);
         EXPECT_LT(metric(r.metrics, "caseroute_routing_cases_total") - routed, 10);
-        r.stop();
+        co_await r.stop();
       },
       60s);
+}
+
+TEST_F(dispatcher_test, a_duty_change_plans_the_cached_queue_again_without_reading_it) {
+  run(
+      [](env& e) -> asio::awaitable<void> {
+        // 3,000 grief cases nobody on duty holds, the oldest first.
+        std::string oldest;
+        for (int i = 0; i < 3000; ++i) {
+          auto made = (co_await e.store.create(referral_of("g" + std::to_string(i), "grief"), "p1", now())).value();
+          if (i == 0) oldest = made.case_id;
+          if (i == 0) co_await sleep_for(5ms);
+        }
+        replica r(e);
+        co_await settled(r);
+        EXPECT_EQ(metric(r.metrics, "caseroute_queue_unservable"), 3000);
+        const double full_reads = metric(r.metrics, "caseroute_routing_reads_total{kind=\"full\"}");
+
+        // A supervisor puts c2 (grief) on duty today: the dispatcher plans the
+        // whole queue again from its cache, and c2 gets the oldest case.
+        const schedule::stored_exceptions stored = {{"s1", {{r.roster->local_date(now()), {{"all", {"c1", "c2"}}}}}}};
+        r.roster = std::make_shared<schedule::roster>(*r.cfg, stored);
+        r.dispatcher.kick();
+        EXPECT_EQ(co_await held_by(e.store, "c2"), oldest);
+        for (int waited = 0; waited < 500 && metric(r.metrics, "caseroute_queue_unservable") != 0; ++waited)
+          co_await sleep_for(20ms);
+        // c2 is full, but could serve every other grief case when free.
+        EXPECT_EQ(metric(r.metrics, "caseroute_queue_unservable"), 0);
+        EXPECT_EQ(metric(r.metrics, "caseroute_counselors_on_duty"), 2);
+        EXPECT_EQ(metric(r.metrics, "caseroute_routing_reads_total{kind=\"full\"}"), full_reads);
+        co_await r.stop();
+      },
+      120s);
 }
 
 TEST_F(dispatcher_test, a_gap_in_the_feed_reads_everything_again) {
@@ -199,7 +249,7 @@ TEST_F(dispatcher_test, a_gap_in_the_feed_reads_everything_again) {
             (co_await e.store.create(referral_of("after-gap", "depression"), "p1", now())).value().case_id;
         EXPECT_EQ(co_await held_by_c1(e.store), id);
         EXPECT_GT(metric(r.metrics, "caseroute_routing_reads_total{kind=\"full\"}"), full_reads);
-        r.stop();
+        co_await r.stop();
       },
       30s);
 }

@@ -97,6 +97,67 @@ TEST_F(reads, routing_state_has_queued_cases_counselors_and_continuity) {
   });
 }
 
+TEST_F(reads, a_full_read_in_pages_finds_what_one_read_finds) {
+  run(
+      [](env& e) -> asio::awaitable<void> {
+        auto& s = e.store;
+        // More cases and counselors than Redis keeps in a small encoding, so
+        // SCAN really pages: 300 queued (every tenth youth also held by a
+        // counselor, every seventh declined once), 200 counselors with state.
+        for (int i = 0; i < 300; ++i) {
+          const std::string youth = "y-" + std::to_string(i % 40);
+          const auto id =
+              co_await make(s, "P-" + std::to_string(i), at(std::chrono::seconds(i)), v1::RISK_MEDIUM, youth);
+          if (i % 10 == 0) {
+            (co_await s.offer(offer_to(id, "h" + std::to_string(i), at(std::chrono::seconds(i))))).value();
+            (co_await s.accept(id, "h" + std::to_string(i), at(std::chrono::seconds(i + 1)))).value();
+          } else if (i % 7 == 0) {
+            (co_await s.offer(offer_to(id, "d" + std::to_string(i), at(std::chrono::seconds(i))))).value();
+            (co_await s.decline(id, "d" + std::to_string(i), "", at(std::chrono::seconds(i + 1)))).value();
+          }
+        }
+        for (int i = 0; i < 200; ++i) (co_await s.set_availability("a" + std::to_string(i), i % 3 != 0, at())).value();
+
+        const auto now = at(10min);
+        const auto window = std::chrono::hours(24);
+        auto whole = (co_await s.load_routing_state(now, window)).value();
+        store::routing_state paged;
+        store::routing_scan next;
+        int pages = 0;
+        while (!next.done) {
+          auto page = (co_await s.next_routing_page(next, now, window, 16)).value();
+          for (auto& c : page.rows.changed.queued) paged.queued.push_back(std::move(c));
+          paged.counselors.merge(page.rows.changed.counselors);
+          paged.crisis_accepted.merge(page.rows.changed.crisis_accepted);
+          for (auto& [ref, ids] : page.rows.changed.continuity) paged.continuity[ref] = ids;
+          next = page.next;
+          ++pages;
+        }
+        EXPECT_GT(pages, 10);
+        // SCAN may name a case twice: once each is what the cache keeps.
+        std::map<std::string, routing::queued_case> by_id;
+        for (auto& c : paged.queued) by_id[c.id] = std::move(c);
+        CO_ASSERT_TRUE(by_id.size() == whole.queued.size());
+        for (const auto& c : whole.queued) {
+          CO_ASSERT_TRUE(by_id.count(c.id) == 1);
+          EXPECT_EQ(by_id[c.id].youth_ref, c.youth_ref);
+          EXPECT_EQ(by_id[c.id].excluded, c.excluded);
+          EXPECT_EQ(by_id[c.id].created_at, c.created_at);
+          EXPECT_EQ(by_id[c.id].level, c.level);
+        }
+        EXPECT_EQ(whole.queued.size(), 300u - 30u);
+        CO_ASSERT_TRUE(paged.counselors.size() == whole.counselors.size());
+        for (const auto& [id, st] : whole.counselors) {
+          EXPECT_EQ(paged.counselors[id].load, st.load) << id;
+          EXPECT_EQ(paged.counselors[id].available, st.available) << id;
+          EXPECT_EQ(paged.counselors[id].last_offer_at, st.last_offer_at) << id;
+        }
+        EXPECT_EQ(paged.continuity, whole.continuity);
+        EXPECT_FALSE(whole.continuity.empty());
+      },
+      60s);
+}
+
 TEST_F(reads, list_pages_newest_first_with_filters) {
   run([](env& e) -> asio::awaitable<void> {
     auto& s = e.store;
