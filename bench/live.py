@@ -26,11 +26,11 @@
 
 usage: bench/live.py CASEROUTE_BIN [--counselors 10000] [--wake-counselors 20]
                      [--wake-referrals 100] [--wake-keep-offers] [--backlog 100000] [--loadgen LOADGEN_BIN]
-                     [--rate 100] [--rate-seconds 15] [--shift-counselors 10000]
+                     [--rate 100] [--rate-seconds 15] [--shift-counselors 10000] [--backlog-parts rate,shift]
                      [--only idle,wake,memory,backlog]
 Needs redis-server and python3 (standard library only); backlog also needs
 caseroute_loadgen (default: tools/loadgen/caseroute_loadgen in the binary's
-build directory). Prints one line per figure.
+build directory). Prints one line per figure. LIVE_KEEP=1 keeps the daemons' logs.
 """
 import argparse, asyncio, hashlib, hmac, json, os, re, resource, secrets, shutil, socket, subprocess, sys, tempfile, threading, time
 
@@ -402,10 +402,10 @@ def stop(*procs):
         p.terminate(); p.wait()
 
 
-async def backlog(binary, loadgen, work, n, rate, seconds, shift_counselors):
+async def backlog(binary, loadgen, work, n, rate, seconds, shift_counselors, parts):
     # 1. Intake and referral->accept at `rate`, without and then with n cases nobody can serve (fresh Redis each).
     figures = {}
-    for label, queued in (("without backlog", 0), (f"{n} unservable queued", n)):
+    for label, queued in (("without backlog", 0), (f"{n} unservable queued", n)) if "rate" in parts else ():
         rp, rport = start_redis(work)
         port = free_port()
         cfg, _, secret = world(work, port, f"redis://127.0.0.1:{rport}/0", 50, capacity=4, extra_specialty=True)
@@ -439,9 +439,12 @@ async def backlog(binary, loadgen, work, n, rate, seconds, shift_counselors):
                   f"referral->accept p99 {accept:.1f} ms ({'; '.join(summary)}); loop lag {lag_text(m0, scrape(port))}")
         finally:
             stop(d, rp)
-    (i0, a0), (i1, a1) = figures[0], figures[n]
-    print(f"backlog: with {n} queued vs without: intake p99 x{i1 / i0:.2f}, referral->accept p99 x{a1 / a0:.2f} "
-          f"(target <= 2x each)")
+    if figures:
+        (i0, a0), (i1, a1) = figures[0], figures[n]
+        print(f"backlog: with {n} queued vs without: intake p99 x{i1 / i0:.2f}, referral->accept p99 x{a1 / a0:.2f} "
+              f"(target <= 2x each)")
+    if "shift" not in parts:
+        return
 
     # 2. A shift start with shift_counselors coming on duty and n unservable cases queued. First, for the
     #    record, intake of such cases with all of them on duty (every pass indexes who is on duty); then the
@@ -536,6 +539,7 @@ def main():
     ap.add_argument("--rate", type=int, default=100)
     ap.add_argument("--rate-seconds", type=int, default=15)
     ap.add_argument("--shift-counselors", type=int, default=10000)
+    ap.add_argument("--backlog-parts", default="rate,shift", help="backlog: rate (intake with and without), shift")
     ap.add_argument("--only", default="idle,wake,memory,backlog")
     a = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -552,8 +556,11 @@ def main():
     if "backlog" in only:
         loadgen = a.loadgen or os.path.join(os.path.dirname(os.path.dirname(binary)), "tools", "loadgen", "caseroute_loadgen")
         asyncio.run(backlog(binary, os.path.abspath(loadgen), work, a.backlog, a.rate, a.rate_seconds,
-                            a.shift_counselors))
-    shutil.rmtree(work, ignore_errors=True)
+                            a.shift_counselors, a.backlog_parts.split(",")))
+    if os.environ.get("LIVE_KEEP"):
+        print(f"daemon logs kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,23 @@ namespace caseroute::dispatch {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// Runs `work` on `pool` while the calling coroutine waits, and resumes that
+// coroutine on its own executor (the event loop) with work's exception, if any.
+template <class Work>
+asio::awaitable<void> on_pool(asio::thread_pool& pool, Work work) {
+  co_await asio::co_spawn(
+      pool,
+      [&work]() -> asio::awaitable<void> {
+        work();
+        co_return;
+      },
+      asio::use_awaitable);
+}
+
+}  // namespace
+
 dispatcher::dispatcher(services s) : s_(s), wake_(s.io) {}
 
 void dispatcher::kick() {
@@ -141,7 +158,13 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   // case someone on duty could serve.
   const bool servable = read->counselors || now >= next_servable_;
   if (servable) next_servable_ = now + cfg->routing.tick;
-  const auto cases = cache_.to_plan(everything, fresh, servable);
+  // The whole queue is 100,000 pointers behind a long backlog: listed off the loop.
+  std::vector<const routing::queued_case*> cases;
+  if (everything) {
+    co_await on_pool(worker_, [&] { cases = cache_.to_plan(true, fresh, servable); });
+  } else {
+    cases = cache_.to_plan(false, fresh, servable);
+  }
   if (cases.empty()) co_return boost::system::result<void>{};
 
   const routing::snapshot& snap = cache_.snapshot(cfg.get(), std::move(on_duty));
@@ -154,10 +177,10 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   // queue is planned (the on-duty set or the rules may have changed), else
   // only what changed; a case that did not change keeps its mark.
   const std::set<std::string>* remark = everything ? nullptr : &fresh;
-  const auto decisions = co_await plan(cases, snap, options, remark, now, everything);
-  s_.metrics.inc("caseroute_routing_cases_total", {}, static_cast<double>(decisions.size()));
+  const planned decided = co_await plan(cases, snap, options, remark, now, everything);
+  s_.metrics.inc("caseroute_routing_cases_total", {}, static_cast<double>(decided.routed));
   s_.metrics.set("caseroute_queue_unservable", {}, static_cast<double>(cache_.unservable()));
-  auto done = co_await apply_all(decisions, now);
+  auto done = co_await apply_all(decided.decisions, now);
   // Only now: the decisions pointed into the cache while they were applied.
   for (const std::string& id : left_queue_) cache_.forget(id);
   left_queue_.clear();
@@ -183,7 +206,9 @@ asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
     while (!at.done) {
       auto page = co_await s_.store.next_routing_page(at, now, cfg->routing.continuity_window());
       if (!page) co_return page.error();
-      next->apply(std::move(page->rows));
+      // Parsed on the loop (a page is small), cached off it (a page of
+      // cases costs the cache's indexes several milliseconds).
+      co_await on_pool(worker_, [&] { next->apply(std::move(page->rows)); });
       at = page->next;
     }
     std::swap(cache_, *next);
@@ -210,42 +235,23 @@ asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
   co_return refreshed{.counselors = counselors};
 }
 
-namespace {
-
-// Runs `work` on `pool` while the calling coroutine waits, and resumes that
-// coroutine on its own executor (the event loop) with work's exception, if any.
-template <class Work>
-asio::awaitable<void> on_pool(asio::thread_pool& pool, Work work) {
-  co_await asio::co_spawn(
-      pool,
-      [&work]() -> asio::awaitable<void> {
-        work();
-        co_return;
-      },
-      asio::use_awaitable);
-}
-
-}  // namespace
-
 // The router and the queue order of one plan, and how far deciding got.
 struct dispatcher::planning {
   planning(const routing::snapshot& snap, routing::plan_options options, time_point now) : router(snap, now, options) {}
   routing::router router;
   std::vector<const routing::queued_case*> order;
-  std::vector<routing::decision> decisions;
+  planned out;
   std::size_t next = 0;
 };
 
-asio::awaitable<std::vector<routing::decision>> dispatcher::plan(const std::vector<const routing::queued_case*>& cases,
-                                                                 const routing::snapshot& snap,
-                                                                 routing::plan_options options,
-                                                                 const std::set<std::string>* remark, time_point now,
-                                                                 bool off_loop) {
+asio::awaitable<dispatcher::planned> dispatcher::plan(const std::vector<const routing::queued_case*>& cases,
+                                                      const routing::snapshot& snap, routing::plan_options options,
+                                                      const std::set<std::string>* remark, time_point now,
+                                                      bool off_loop) {
   std::unique_ptr<planning> p;
   const auto prepare = [&] {
     p = std::make_unique<planning>(snap, options, now);
     p->order = routing::queue_order(cases, now, snap.cfg->routing);
-    p->decisions.reserve(p->order.size());
   };
   if (off_loop) {
     // A whole queue behind ten thousand counselors costs the index, the sort
@@ -256,12 +262,12 @@ asio::awaitable<std::vector<routing::decision>> dispatcher::plan(const std::vect
       prepare();
       decide(*p, remark, std::nullopt);
     });
-    co_return std::move(p->decisions);
+    co_return std::move(p->out);
   }
   prepare();
   // A couple of milliseconds at a time, letting requests and the feed in between.
   while (!decide(*p, remark, std::chrono::milliseconds(2))) co_await asio::post(s_.io, asio::use_awaitable);
-  co_return std::move(p->decisions);
+  co_return std::move(p->out);
 }
 
 bool dispatcher::decide(planning& p, const std::set<std::string>* remark,
@@ -278,10 +284,14 @@ bool dispatcher::decide(planning& p, const std::set<std::string>* remark,
       // mark still holds, so a pass behind a backlog costs what changed.
       if (remark == nullptr || remark->contains(c.id)) cache_.mark(c.id, !p.router.could_serve(c));
     } else {
-      p.decisions.push_back(p.router.route_and_count(c));
-      if (const auto* kept = std::get_if<routing::keep_queued>(&p.decisions.back())) {
-        cache_.mark(kept->case_id, kept->nobody_on_duty);
-      }
+      routing::decision d = p.router.route_and_count(c);
+      ++p.out.routed;
+      const auto* kept = std::get_if<routing::keep_queued>(&d);
+      if (kept != nullptr) cache_.mark(kept->case_id, kept->nobody_on_duty);
+      // A case kept queued needs nothing applied unless it is a crisis that
+      // escalates at once: a shift start over a long queue keeps thousands.
+      if (kept == nullptr || (c.level == routing::risk::crisis && c.escalation_level == 0))
+        p.out.decisions.push_back(std::move(d));
     }
     if (budget && i % 64 == 63 && std::chrono::steady_clock::now() - started > *budget) {
       p.next = i + 1;
@@ -416,7 +426,7 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply(routi
                                                                            const routing::queued_case* c,
                                                                            time_point now) {
   // A crisis case with no eligible counselor escalates at once: level 1
-  // relaxes rule 2 for the next pass.
+  // relaxes rule 2 for the next pass (plan passes on no other).
   if (c->level != routing::risk::crisis || c->escalation_level != 0) co_return applied{};
   auto rose = co_await s_.store.escalate(c->id, 1, now);
   if (!rose) co_return rose.error();

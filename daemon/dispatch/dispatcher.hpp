@@ -95,16 +95,19 @@ class dispatcher {
   // Raises the levels due (adding those cases to `fresh`: a level relaxes rules).
   boost::asio::awaitable<result<void>> escalate_due(std::shared_ptr<const config::config> cfg, time_point now,
                                                     std::set<std::string>& fresh);
+  // What plan() decided.
+  struct planned {
+    std::vector<routing::decision> decisions;  // those to apply: offers, broadcasts, waits, crisis escalations
+    std::size_t routed = 0;                    // cases decided (the rest only marked)
+  };
   // Routes `cases` in queue order (marking whether anyone on duty could
   // serve the ones left queued: all of them when `remark` is null, else
   // those it names), so a large plan never stalls the event loop: on the
   // worker thread when `off_loop` (the whole queue), else yielding to the
   // loop every couple of milliseconds.
-  boost::asio::awaitable<std::vector<routing::decision>> plan(const std::vector<const routing::queued_case*>& cases,
-                                                              const routing::snapshot& snap,
-                                                              routing::plan_options options,
-                                                              const std::set<std::string>* remark, time_point now,
-                                                              bool off_loop);
+  boost::asio::awaitable<planned> plan(const std::vector<const routing::queued_case*>& cases,
+                                       const routing::snapshot& snap, routing::plan_options options,
+                                       const std::set<std::string>* remark, time_point now, bool off_loop);
   struct planning;
   // Decides the planned cases from where it stopped, for at most `budget`
   // (checked every 64 cases; none: to the end). true when all are decided.
