@@ -1,6 +1,6 @@
-// The router: eligibility, then ranking, over a counselor index (its own, or
-// a duty_index kept across passes); crisis broadcasts and continuity waits
-// when the options ask. Decisions are values; the store applies them atomically.
+// The router: eligibility, then ranking, over one counselor index prepared
+// per pass; crisis broadcasts and continuity waits when the options ask.
+// Decisions are values; the store applies them atomically.
 #include "routing/routing.hpp"
 
 #include <algorithm>
