@@ -65,7 +65,7 @@ asio::awaitable<void> dispatcher::run() {
     // comes before the tick, so a shift start routes at once.
     const auto tick = std::chrono::duration_cast<std::chrono::milliseconds>(s_.cfg->routing.tick);
     auto wait = tick;
-    for (auto at : {next_duty_change(now()), cache_.next_escalation()}) {
+    for (auto at : {s_.roster->next_change(now()), cache_.next_escalation()}) {
       if (!at) continue;
       wait =
           std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*at - now()) + std::chrono::milliseconds(1),
@@ -74,11 +74,6 @@ asio::awaitable<void> dispatcher::run() {
     wake_.expires_after(wait);
     co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
-}
-
-std::optional<time_point> dispatcher::next_duty_change(time_point at) const {
-  if (s_.roster == duty_roster_ && at >= duty_from_ && at < duty_until_) return duty_until_;
-  return s_.roster->next_change(at);
 }
 
 asio::awaitable<dispatcher::result<void>> dispatcher::read_duty() {
@@ -113,27 +108,12 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
     next_expire_ = now + std::min<std::chrono::milliseconds>(cfg->routing.tick, std::chrono::milliseconds(250));
   }
 
-  // Who is on duty changes only at the roster's next change (a shift starts
-  // or ends) or with another roster: read then, else the last read holds.
-  const bool duty_read = roster != duty_roster_ || now < duty_from_ || now >= duty_until_;
-  if (duty_read) {
-    duty_slots_ = roster->on_duty(now);
-    duty_roster_ = roster;
-    duty_from_ = now;
-    duty_until_ = roster->next_change(now).value_or(now + std::chrono::hours(24));
-    duty_slots_new_ = true;
-  }
-  bool duty_changed = false;
-  if (duty_read || !reconciled_) {
-    std::set<std::string> duty_ids;
-    for (const auto& d : duty_slots_) duty_ids.insert(d.counselor_id);
-    duty_changed = duty_ids != on_duty_;
-    auto withdrawn = co_await withdraw_if_shift_ended(cfg, roster, std::move(duty_ids), now);
-    if (!withdrawn) {
-      duty_roster_.reset();  // compared with on_duty_ again on the next pass
-      co_return withdrawn.error();
-    }
-  }
+  auto on_duty = roster->on_duty(now);
+  std::set<std::string> duty_ids;
+  for (const auto& d : on_duty) duty_ids.insert(d.counselor_id);
+  const bool duty_changed = duty_ids != on_duty_;
+  auto withdrawn = co_await withdraw_if_shift_ended(cfg, roster, duty_ids, now);
+  if (!withdrawn) co_return withdrawn.error();
 
   // Everything is read again when the cache may be stale (start, a gap in
   // the feed, the feed not followed, a failed pass), and when what routing
@@ -150,7 +130,7 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
     next_full_ = now + std::chrono::minutes(10);
     cache_valid_ = following;
   }
-  s_.metrics.set("caseroute_counselors_on_duty", {}, static_cast<double>(on_duty_.size()));
+  s_.metrics.set("caseroute_counselors_on_duty", {}, static_cast<double>(duty_ids.size()));
 
   auto escalated = co_await escalate_due(cfg, now, fresh);
   if (!escalated) co_return escalated.error();
@@ -163,15 +143,7 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   const auto cases = cache_.to_plan(full, fresh, servable);
   if (cases.empty()) co_return boost::system::result<void>{};
 
-  // The router's lists are rebuilt only when who is on duty or the config
-  // changed; each pass reads the counselors' state into them again.
-  if (duty_slots_new_ || !duty_index_ || duty_index_cfg_ != cfg) {
-    duty_index_.emplace(*cfg, duty_slots_);
-    duty_index_cfg_ = cfg;
-  }
-  const routing::snapshot& snap =
-      duty_slots_new_ ? cache_.snapshot(cfg.get(), duty_slots_) : cache_.snapshot(cfg.get());
-  duty_slots_new_ = false;
+  const routing::snapshot& snap = cache_.snapshot(cfg.get(), std::move(on_duty));
   // A crisis case goes to every eligible crisis-trained counselor at once.
   routing::plan_options options;
   options.crisis_broadcast = true;
@@ -226,7 +198,7 @@ asio::awaitable<std::vector<routing::decision>> dispatcher::plan(const std::vect
                                                                  const routing::snapshot& snap,
                                                                  routing::plan_options options,
                                                                  const std::set<std::string>* remark, time_point now) {
-  routing::router router(snap, now, *duty_index_, options);
+  routing::router router(snap, now, options);
   const auto order = routing::queue_order(cases, now, snap.cfg->routing);
   std::vector<routing::decision> decisions;
   decisions.reserve(order.size());

@@ -20,7 +20,6 @@
 
 #include <functional>
 #include <memory>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -96,8 +95,7 @@ class dispatcher {
   // Routes `cases` in queue order (marking whether anyone on duty could
   // serve the ones left queued: all of them when `remark` is null, else
   // those it names), yielding to the event loop every couple
-  // of milliseconds so a large re-plan never stalls it. Routes over
-  // duty_index_, built from snap's config and on-duty slots.
+  // of milliseconds so a large re-plan never stalls it.
   boost::asio::awaitable<std::vector<routing::decision>> plan(const std::vector<const routing::queued_case*>& cases,
                                                               const routing::snapshot& snap,
                                                               routing::plan_options options,
@@ -121,10 +119,6 @@ class dispatcher {
   boost::asio::awaitable<result<applied>> apply(routing::wait_for_counselor w, const routing::queued_case* c,
                                                 time_point now);
 
-  // When who is on duty next changes: the roster's next_change, as read with
-  // duty_slots_ while they hold.
-  std::optional<time_point> next_duty_change(time_point at) const;
-
   services s_;
   boost::asio::steady_timer wake_;
   bool kicked_ = false;
@@ -132,17 +126,6 @@ class dispatcher {
   bool reconciled_ = false;        // offers checked against the roster since start
   bool duty_stale_ = true;         // the stored exceptions are read before the next pass
   std::set<std::string> on_duty_;  // counselor ids on duty at the last pass
-  // Who is on duty: duty_roster_->on_duty(duty_from_), which holds until the
-  // roster is swapped or duty_until_ (its next change) comes.
-  std::shared_ptr<const schedule::roster> duty_roster_;
-  time_point duty_from_{};
-  time_point duty_until_{};
-  std::vector<schedule::duty_slot> duty_slots_;
-  bool duty_slots_new_ = true;  // not yet in the cache's snapshot and duty_index_
-  // The router's lists of who is on duty (over duty_slots_ and
-  // duty_index_cfg_), kept from pass to pass until either changes.
-  std::shared_ptr<const config::config> duty_index_cfg_;
-  std::optional<routing::duty_index> duty_index_;
 
   routing_cache cache_;
   bool cache_valid_ = false;  // false: the next pass reads everything
