@@ -1,6 +1,6 @@
 // Province-scale routing benchmarks: a deterministic world of sites, counselors
-// and queued cases; one decision, a shift-change fill, the snapshot's memory,
-// and how the cost grows. No I/O, no clock.
+// and queued cases; one decision, a pass for one new referral, a shift-change
+// fill, the snapshot's memory, and how the cost grows. No I/O, no clock.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
@@ -136,6 +136,35 @@ void BM_route_one_unprepared(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(routing::route_one(p.queue.front(), p.snap, now));
 }
 BENCHMARK(BM_route_one_unprepared)->Unit(benchmark::kMicrosecond);
+
+// A pass for one new referral with 10,000 counselors on duty (a province of
+// 20,000): the router built from the snapshot (reuse=0) or over a duty_index
+// kept from pass to pass (reuse=1), then the one decision. servable=0: a
+// concern nobody holds (kept queued), servable=1: a typical phone case.
+void BM_one_referral_pass(benchmark::State& state) {
+  const province p(20'000, 1);
+  const bool reuse = state.range(0) == 1;
+  routing::queued_case k = p.queue.front();
+  k.level = routing::risk::medium;
+  k.contact_mode = routing::mode::phone;
+  k.escalation_level = 0;
+  k.concerns = {state.range(1) == 1 ? code(0) : "held-by-nobody"};
+  routing::duty_index duty(p.cfg, p.snap.on_duty);
+  for (auto _ : state) {
+    if (reuse) {
+      routing::router r(p.snap, now, duty);
+      benchmark::DoNotOptimize(r.route_and_count(k));
+    } else {
+      routing::router r(p.snap, now);
+      benchmark::DoNotOptimize(r.route_and_count(k));
+    }
+  }
+  state.counters["on_duty"] = static_cast<double>(p.snap.on_duty.size());
+}
+BENCHMARK(BM_one_referral_pass)
+    ->ArgNames({"reuse", "servable"})
+    ->ArgsProduct({{0, 1}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond);
 
 // (b) A shift change brings 500 counselors on duty with free capacity while
 // everyone already on duty is full: one pass fills their capacity from the

@@ -11,47 +11,91 @@ namespace caseroute::routing {
 namespace {
 
 // The counselors on duty and known to the config, by id, each with their duty
-// slots by site id and their live state now.
-std::vector<candidate> gather_on_duty(const snapshot& s, time_point now, const config::routing_settings& settings) {
-  std::unordered_map<std::string_view, const config::counselor*> profiles;
-  profiles.reserve(s.cfg->counselors.size());
-  for (const config::counselor& who : s.cfg->counselors) profiles.emplace(who.id, &who);
-
+// slots by site id, and the slot their live state is read for: their first
+// in `on_duty`.
+struct gathered {
   std::vector<candidate> found;
+  std::vector<const schedule::duty_slot*> state_slot;
+};
+
+gathered gather_on_duty(const config::config& cfg, const std::vector<schedule::duty_slot>& on_duty) {
+  std::unordered_map<std::string_view, const config::counselor*> profiles;
+  profiles.reserve(cfg.counselors.size());
+  for (const config::counselor& who : cfg.counselors) profiles.emplace(who.id, &who);
+
+  std::vector<std::pair<candidate, const schedule::duty_slot*>> found;
   std::unordered_map<std::string_view, std::size_t> position;
-  for (const schedule::duty_slot& slot : s.on_duty) {
+  for (const schedule::duty_slot& slot : on_duty) {
     auto profile = profiles.find(slot.counselor_id);
     if (profile == profiles.end()) continue;  // an id unknown to the config cannot be offered
     auto [it, added] = position.emplace(slot.counselor_id, found.size());
     if (added) {
-      candidate& fresh = found.emplace_back();
-      fresh.profile = profile->second;
-      if (auto status = s.status.find(slot.counselor_id); status != s.status.end()) {
-        fresh.state = state_at(status->second, slot, now, settings);
-      }
+      auto& fresh = found.emplace_back();
+      fresh.first.profile = profile->second;
+      fresh.second = &slot;
     }
-    found[it->second].slots.push_back(&slot);
+    found[it->second].first.slots.push_back(&slot);
   }
-  for (candidate& who : found) {
+  for (auto& [who, first] : found) {
     std::sort(who.slots.begin(), who.slots.end(), [](const auto* a, const auto* b) { return a->site_id < b->site_id; });
   }
   std::sort(found.begin(), found.end(),
-            [](const candidate& a, const candidate& b) { return a.profile->id < b.profile->id; });
-  return found;
+            [](const auto& a, const auto& b) { return a.first.profile->id < b.first.profile->id; });
+  gathered out;
+  out.found.reserve(found.size());
+  out.state_slot.reserve(found.size());
+  for (auto& [who, first] : found) {
+    out.found.push_back(std::move(who));
+    out.state_slot.push_back(first);
+  }
+  return out;
 }
 
 }  // namespace
 
-candidate_index::candidate_index(const snapshot& s, time_point now)
-    : settings_(s.cfg ? s.cfg->routing : config::routing_settings{}) {
+candidate_index::candidate_index(const config::config* cfg, const std::vector<schedule::duty_slot>& on_duty)
+    : settings_(cfg ? cfg->routing : config::routing_settings{}) {
   for (int kind = 0; kind < kinds; ++kind) kind_needs_[kind] = need_of_kind(kind);
-  if (s.cfg == nullptr) return;
-  on_duty_ = gather_on_duty(s, now, settings_);
+  if (cfg == nullptr) return;
+  gathered g = gather_on_duty(*cfg, on_duty);
+  on_duty_ = std::move(g.found);
+  state_slot_ = std::move(g.state_slot);
   number_specialties();
   by_id_.reserve(on_duty_.size());
   for (std::size_t i = 0; i < on_duty_.size(); ++i) add_to_lists(i);
   seen_.assign(on_duty_.size(), 0);
   declined_.assign(on_duty_.size(), 0);
+}
+
+candidate_index::candidate_index(const snapshot& s, time_point now) : candidate_index(s.cfg, s.on_duty) {
+  begin_pass(s, now);
+}
+
+void candidate_index::begin_pass(const snapshot& s, time_point now) {
+  // Each counselor's state: both sides are ordered by id, so one walk finds
+  // every status (a lookup each when the statuses far outnumber those on duty).
+  const bool walk = s.status.size() <= 8 * on_duty_.size() + 64;
+  auto status = s.status.begin();
+  for (std::size_t i = 0; i < on_duty_.size(); ++i) {
+    candidate& who = on_duty_[i];
+    const std::string& id = who.profile->id;
+    if (walk) {
+      while (status != s.status.end() && status->first < id) ++status;
+    } else {
+      status = s.status.find(id);
+    }
+    const bool known = status != s.status.end() && status->first == id;
+    who.state = known ? state_at(status->second, *state_slot_[i], now, settings_) : counselor_state{};
+  }
+  // Who is free, counted and listed again.
+  for (std::vector<int>& counts : free_) std::fill(counts.begin(), counts.end(), 0);
+  std::fill(std::begin(all_free_), std::end(all_free_), 0);
+  free_all_.clear();
+  for (std::vector<int>& list : free_holders_) list.clear();
+  for (std::size_t i = 0; i < on_duty_.size(); ++i) list_if_free(i);
+  // Why nobody is: worked out again when asked.
+  stops_anywhere_ = {};
+  for (auto& [county, entry] : near_) entry.stopped = {};
 }
 
 // Specialty numbers in code order, so the index is the same whatever the
@@ -76,8 +120,7 @@ void candidate_index::number_specialties() {
   for (std::vector<int>& counts : free_) counts.assign(n, 0);
 }
 
-// Candidate i in the skill table, the lists by specialty and by county, and
-// the counts of who is free.
+// Candidate i in the skill table and the lists by specialty and by county.
 void candidate_index::add_to_lists(std::size_t i) {
   const candidate& who = on_duty_[i];
   const int index = static_cast<int>(i);
@@ -97,7 +140,13 @@ void candidate_index::add_to_lists(std::size_t i) {
   std::sort(counties.begin(), counties.end());
   counties.erase(std::unique(counties.begin(), counties.end()), counties.end());
   for (const std::string& county : counties) near_[county].near.push_back(index);
+}
 
+// Candidate i in the counts of who is free and, when free for some kind of
+// case, in the free lists.
+void candidate_index::list_if_free(std::size_t i) {
+  const candidate& who = on_duty_[i];
+  const int index = static_cast<int>(i);
   count_free(i, +1);
   if (free_for_some_kind(who)) {
     free_all_.push_back(index);

@@ -1,7 +1,7 @@
-// The counselor index the router builds once per pass from a snapshot: whom
-// to ask about a case. It lists counselors by specialty and by visit county,
-// counts who is free and remembers why nobody can; what it asks them is in
-// rules.hpp. Internal to routing/: plain values over the snapshot, no clock.
+// The counselor index of the router: whom to ask about a case. It lists
+// counselors by specialty and by visit county (built when the on-duty set
+// changes), counts who is free and remembers why nobody can (each pass); what
+// it asks them is in rules.hpp. Internal to routing/: plain values, no clock.
 #pragma once
 
 #include <algorithm>
@@ -28,11 +28,24 @@ struct eligibility {
 
 // Counselors on duty and known to the config, ordered by id, with lists by
 // specialty and by visit county and counts of who is free, so one case costs
-// the counselors who hold its concern, not everyone on duty. Points into the
-// snapshot, so it must not outlive it.
+// the counselors who hold its concern, not everyone on duty.
+//
+// Two parts. The lists depend only on the config and the on-duty slots: the
+// constructor builds them. Everything that depends on the counselors' live
+// state (their state, who is free, why nobody is) is set by begin_pass, which
+// a pass calls first: the same index serves pass after pass until the config
+// or the slots change.
 class candidate_index {
  public:
+  // Points into `cfg` and `on_duty`: they must outlive it.
+  candidate_index(const config::config* cfg, const std::vector<schedule::duty_slot>& on_duty);
+  // The lists over s.cfg and s.on_duty, and begin_pass(s, now): points into the snapshot.
   candidate_index(const snapshot& s, time_point now);
+
+  // Reads each counselor's live state at `now` from s.status (s.cfg and
+  // s.on_duty are those of the constructor) and forgets every planned offer
+  // and remembered reason of the pass before. O(on duty), over plain vectors.
+  void begin_pass(const snapshot& s, time_point now);
 
   const std::vector<candidate>& on_duty() const { return on_duty_; }
   const candidate* find(const std::string& counselor_id) const;
@@ -75,7 +88,7 @@ class candidate_index {
   };
   struct county_entry {
     std::vector<int> near;  // candidates rule 4 lets visit the county, by id
-    stops stopped;
+    stops stopped;          // forgotten by begin_pass
   };
 
   // could_serve for the holders of specialty `number` (or everyone) listed
@@ -84,6 +97,7 @@ class candidate_index {
 
   void number_specialties();
   void add_to_lists(std::size_t i);
+  void list_if_free(std::size_t i);
   // Whether the lists of a case surely hold nobody free for it (exact for phone cases).
   bool surely_nobody_free(const need& n, const std::vector<int>& numbers) const;
   // Why nobody can take a case for which surely_nobody_free holds.
@@ -103,15 +117,23 @@ class candidate_index {
   void next_stamp();
   void count_free(std::size_t i, int delta);
 
+  // Built with the lists: the config, the on-duty set, and each one's
+  // first slot in the snapshot's order (its state is read for that slot).
   const config::routing_settings settings_;
   need kind_needs_[kinds];  // need_of_kind(kind)
   std::vector<candidate> on_duty_;
+  std::vector<const schedule::duty_slot*> state_slot_;  // by candidate
   code_table by_id_;
   code_table specialties_;                 // code -> number
   std::vector<std::vector<int>> held_;     // by candidate: specialty numbers held
   std::vector<std::uint8_t> skills_;       // [candidate * specialties + number]
   std::vector<std::vector<int>> holders_;  // by specialty number: candidates, by id
   std::unordered_map<std::string, county_entry> near_;
+  // Whether anyone passes the rules on a case (could_serve): settled by the
+  // lists alone, so kept from pass to pass.
+  std::map<std::tuple<std::string, int, int>, bool> could_serve_;  // (county, number, kind)
+
+  // Set by begin_pass: who is free and why nobody is.
   // The same holders and everyone on duty, but only those free for some kind
   // of case; pruned as planned offers fill them.
   std::vector<std::vector<int>> free_holders_;
@@ -120,7 +142,6 @@ class candidate_index {
   std::vector<int> free_[kinds];
   int all_free_[kinds] = {};
   stops stops_anywhere_;  // for lists not tied to a county (phone and online cases)
-  std::map<std::tuple<std::string, int, int>, bool> could_serve_;  // (county, number, kind)
   // Per-call scratch: the case's specialty numbers, and by candidate the
   // stamps that mark "seen" and "declined it" (rule 5).
   std::vector<int> numbers_;

@@ -4,6 +4,7 @@
 #include "routing/routing.hpp"
 
 #include <algorithm>
+#include <cassert>
 
 #include "routing/candidates.hpp"
 #include "routing/ranking.hpp"
@@ -44,8 +45,34 @@ const char* to_string(rule r) {
   return "unknown";
 }
 
+struct duty_index::parts {
+  const config::config* cfg;
+  std::vector<schedule::duty_slot> on_duty;
+  candidate_index index;
+
+  parts(const config::config& c, std::vector<schedule::duty_slot> slots)
+      : cfg(&c), on_duty(std::move(slots)), index(cfg, on_duty) {}
+};
+
+duty_index::duty_index(const config::config& cfg, std::vector<schedule::duty_slot> on_duty)
+    : parts_(std::make_unique<parts>(cfg, std::move(on_duty))) {}
+
+duty_index::~duty_index() = default;
+duty_index::duty_index(duty_index&&) noexcept = default;
+duty_index& duty_index::operator=(duty_index&&) noexcept = default;
+
+const config::config& duty_index::cfg() const { return *parts_->cfg; }
+
+const std::vector<schedule::duty_slot>& duty_index::on_duty() const { return parts_->on_duty; }
+
 router::router(const snapshot& s, time_point now, plan_options options)
-    : snap_(s), now_(now), options_(options), index_(std::make_unique<candidate_index>(s, now)) {}
+    : snap_(s), now_(now), options_(options), owned_(std::make_unique<candidate_index>(s, now)), index_(owned_.get()) {}
+
+router::router(const snapshot& s, time_point now, duty_index& duty, plan_options options)
+    : snap_(s), now_(now), options_(options), index_(&duty.parts_->index) {
+  assert(s.cfg == duty.parts_->cfg && s.on_duty.size() == duty.parts_->on_duty.size());
+  index_->begin_pass(s, now);
+}
 
 router::~router() = default;
 

@@ -153,12 +153,39 @@ std::chrono::seconds offer_timeout(risk level, const config::routing_settings& r
 
 class candidate_index;
 
+// What the router's index of the counselors on duty holds that depends only
+// on the config and the on-duty slots: who they are, their profiles and
+// slots, lists by specialty and by county, skills. Build it when the config
+// or the slots change and hand it to the router of each pass in between:
+// that router then only reads the counselors' live state again (one walk over
+// those on duty), so a pass for one new case does not rebuild the lists.
+// Owns a copy of the slots; points into the config, which must outlive it.
+// A router holds it while it lives: one router at a time.
+class duty_index {
+ public:
+  duty_index(const config::config& cfg, std::vector<schedule::duty_slot> on_duty);
+  ~duty_index();
+  duty_index(duty_index&&) noexcept;
+  duty_index& operator=(duty_index&&) noexcept;
+
+  const config::config& cfg() const;
+  const std::vector<schedule::duty_slot>& on_duty() const;
+
+ private:
+  friend class router;
+  struct parts;
+  std::unique_ptr<parts> parts_;
+};
+
 // A snapshot prepared once (indexes by specialty and county, counts of who is
 // free) and reused for many decisions at one instant. Holds pointers into the
 // snapshot (and the options' roster): they must outlive it. Not thread-safe.
 class router {
  public:
   router(const snapshot& s, time_point now, plan_options options = {});
+  // The same over `duty`, built from s.cfg and slots equal to s.on_duty
+  // (which it then does not read): decides exactly as a router built fresh.
+  router(const snapshot& s, time_point now, duty_index& duty, plan_options options = {});
   ~router();
   router(const router&) = delete;
   router& operator=(const router&) = delete;
@@ -187,7 +214,8 @@ class router {
   const snapshot& snap_;
   time_point now_;
   plan_options options_;
-  std::unique_ptr<candidate_index> index_;
+  std::unique_ptr<candidate_index> owned_;  // null when a duty_index is borrowed
+  candidate_index* index_;
   // For continuity waits and notes, built on first use: each counselor's next
   // shift (roster::next_duties) and the config's counselors by id.
   const std::vector<schedule::duty_slot>& next_duty(const std::string& counselor_id);
