@@ -80,7 +80,7 @@ asio::awaitable<void> dispatcher::run() {
     // comes before the tick, so a shift start routes at once.
     const auto tick = std::chrono::duration_cast<std::chrono::milliseconds>(s_.cfg->routing.tick);
     auto wait = tick;
-    for (auto at : {s_.roster->next_change(now()), cache_.next_escalation()}) {
+    for (auto at : {next_duty_change(now()), cache_.next_escalation()}) {
       if (!at) continue;
       wait =
           std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*at - now()) + std::chrono::milliseconds(1),
@@ -89,6 +89,11 @@ asio::awaitable<void> dispatcher::run() {
     wake_.expires_after(wait);
     co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
+}
+
+std::optional<time_point> dispatcher::next_duty_change(time_point at) const {
+  if (s_.roster == duty_roster_ && at >= duty_from_ && at < duty_until_) return duty_until_;
+  return s_.roster->next_change(at);
 }
 
 asio::awaitable<dispatcher::result<void>> dispatcher::read_duty() {
@@ -123,12 +128,26 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
     next_expire_ = now + std::min<std::chrono::milliseconds>(cfg->routing.tick, std::chrono::milliseconds(250));
   }
 
-  auto on_duty = roster->on_duty(now);
-  std::set<std::string> duty_ids;
-  for (const auto& d : on_duty) duty_ids.insert(d.counselor_id);
-  const bool duty_changed = duty_ids != on_duty_;
-  auto withdrawn = co_await withdraw_if_shift_ended(cfg, roster, duty_ids, now);
-  if (!withdrawn) co_return withdrawn.error();
+  // Who is on duty changes only at the roster's next change (a shift starts
+  // or ends) or with another roster: read then (off the loop: ten thousand
+  // counselors cost the roster milliseconds), else the last read holds.
+  const bool duty_read = roster != duty_roster_ || now < duty_from_ || now >= duty_until_ || !reconciled_;
+  if (duty_read) {
+    std::set<std::string> duty_ids;
+    co_await on_pool(worker_, [&] {
+      duty_slots_ = roster->on_duty(now);
+      for (const auto& d : duty_slots_) duty_ids.insert(d.counselor_id);
+    });
+    duty_roster_ = roster;
+    duty_from_ = now;
+    duty_until_ = roster->next_change(now).value_or(now + std::chrono::hours(24));
+    duty_slots_new_ = true;
+    auto withdrawn = co_await withdraw_if_shift_ended(cfg, roster, std::move(duty_ids), now);
+    if (!withdrawn) {
+      duty_roster_.reset();  // read and compared with on_duty_ again on the next pass
+      co_return withdrawn.error();
+    }
+  }
 
   // Everything is read again when the cache may be stale (start, a gap in
   // the feed, the feed not followed, a failed pass) or a reload changed what
@@ -137,7 +156,7 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   // and counselor, so the queue is planned again whole without reading it.
   const bool following = s_.feed_following && s_.feed_following();
   const bool full = !cache_valid_ || !following || cfg != cached_cfg_ || now >= next_full_;
-  const bool everything = full || duty_changed || roster != cached_roster_;
+  const bool everything = full || duty_read || roster != cached_roster_;
   std::set<std::string> fresh;
   auto read = co_await refresh(full, cfg, now, fresh);
   if (!read) co_return read.error();
@@ -147,7 +166,7 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
     cache_valid_ = following;
   }
   cached_roster_ = roster;
-  s_.metrics.set("caseroute_counselors_on_duty", {}, static_cast<double>(duty_ids.size()));
+  s_.metrics.set("caseroute_counselors_on_duty", {}, static_cast<double>(on_duty_.size()));
 
   auto escalated = co_await escalate_due(cfg, now, fresh);
   if (!escalated) co_return escalated.error();
@@ -158,16 +177,27 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   // case someone on duty could serve.
   const bool servable = read->counselors || now >= next_servable_;
   if (servable) next_servable_ = now + cfg->routing.tick;
-  // The whole queue is 100,000 pointers behind a long backlog: listed off the loop.
+  // The router's lists of who is on duty are rebuilt only when the slots or
+  // the config changed; each pass reads the counselors' state into them.
+  const routing::snapshot* snap = nullptr;
   std::vector<const routing::queued_case*> cases;
+  const auto prepare = [&] {
+    cases = cache_.to_plan(everything, fresh, servable);
+    if (duty_slots_new_ || !duty_index_ || duty_index_cfg_ != cfg) {
+      duty_index_.emplace(*cfg, duty_slots_);
+      duty_index_cfg_ = cfg;
+    }
+    snap = duty_slots_new_ ? &cache_.snapshot(cfg.get(), duty_slots_) : &cache_.snapshot(cfg.get());
+    duty_slots_new_ = false;
+  };
+  // The whole queue is 100,000 cases behind a long backlog, and new slots
+  // ten thousand counselors to index: off the loop.
   if (everything) {
-    co_await on_pool(worker_, [&] { cases = cache_.to_plan(true, fresh, servable); });
+    co_await on_pool(worker_, prepare);
   } else {
-    cases = cache_.to_plan(false, fresh, servable);
+    prepare();
   }
   if (cases.empty()) co_return boost::system::result<void>{};
-
-  const routing::snapshot& snap = cache_.snapshot(cfg.get(), std::move(on_duty));
   // A crisis case goes to every eligible crisis-trained counselor at once.
   routing::plan_options options;
   options.crisis_broadcast = true;
@@ -177,7 +207,7 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   // queue is planned (the on-duty set or the rules may have changed), else
   // only what changed; a case that did not change keeps its mark.
   const std::set<std::string>* remark = everything ? nullptr : &fresh;
-  const planned decided = co_await plan(cases, snap, options, remark, now, everything);
+  const planned decided = co_await plan(cases, *snap, options, remark, now, everything);
   s_.metrics.inc("caseroute_routing_cases_total", {}, static_cast<double>(decided.routed));
   s_.metrics.set("caseroute_queue_unservable", {}, static_cast<double>(cache_.unservable()));
   auto done = co_await apply_all(decided.decisions, now);
@@ -212,6 +242,7 @@ asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
       at = page->next;
     }
     std::swap(cache_, *next);
+    duty_slots_new_ = true;  // the new cache's snapshot has none yet
     // Freeing 100,000 cached cases takes longer than a pass may hold the
     // loop: the worker frees them, then gives the memory back to the system.
     asio::post(worker_, [old = std::move(next)]() mutable {
@@ -237,7 +268,8 @@ asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
 
 // The router and the queue order of one plan, and how far deciding got.
 struct dispatcher::planning {
-  planning(const routing::snapshot& snap, routing::plan_options options, time_point now) : router(snap, now, options) {}
+  planning(const routing::snapshot& snap, routing::duty_index& duty, routing::plan_options options, time_point now)
+      : router(snap, now, duty, options) {}
   routing::router router;
   std::vector<const routing::queued_case*> order;
   planned out;
@@ -250,7 +282,7 @@ asio::awaitable<dispatcher::planned> dispatcher::plan(const std::vector<const ro
                                                       bool off_loop) {
   std::unique_ptr<planning> p;
   const auto prepare = [&] {
-    p = std::make_unique<planning>(snap, options, now);
+    p = std::make_unique<planning>(snap, *duty_index_, options, now);
     p->order = routing::queue_order(cases, now, snap.cfg->routing);
   };
   if (off_loop) {

@@ -72,8 +72,12 @@ void routing_cache::put_counselors(store::routing_state& state) {
 }
 
 const routing::snapshot& routing_cache::snapshot(const config::config* cfg, std::vector<schedule::duty_slot> on_duty) {
-  snap_.cfg = cfg;
   snap_.on_duty = std::move(on_duty);
+  return snapshot(cfg);
+}
+
+const routing::snapshot& routing_cache::snapshot(const config::config* cfg) {
+  snap_.cfg = cfg;
   for (const auto& slot : snap_.on_duty) {
     auto taken = crisis_accepted_.find(slot.counselor_id);
     if (taken == crisis_accepted_.end()) continue;

@@ -35,6 +35,8 @@ class routing_cache {
   // each counselor's RISK_CRISIS acceptances counted from the start of their
   // current shift. Valid until the next call that changes the cache.
   const routing::snapshot& snapshot(const config::config* cfg, std::vector<schedule::duty_slot> on_duty);
+  // The same over the on-duty slots of the last call.
+  const routing::snapshot& snapshot(const config::config* cfg);
 
   // The cases a pass routes: every queued case (`everything`), or
   // the `fresh` ones plus, when `servable`, every case not marked unservable.

@@ -145,10 +145,16 @@ void candidate_index::add_to_lists(std::size_t i) {
 // Candidate i in the counts of who is free and, when free for some kind of
 // case, in the free lists.
 void candidate_index::list_if_free(std::size_t i) {
-  const candidate& who = on_duty_[i];
   const int index = static_cast<int>(i);
-  count_free(i, +1);
-  if (free_for_some_kind(who)) {
+  // count_free(i, +1) and free_for_some_kind, asking the rules once per kind.
+  bool free = false;
+  for (int kind = 0; kind < kinds; ++kind) {
+    if (first_failed(kind_needs_[kind], on_duty_[i], settings_) != filter::passed) continue;
+    free = true;
+    for (int number : held_[i]) ++free_[kind][static_cast<std::size_t>(number)];
+    ++all_free_[kind];
+  }
+  if (free) {
     free_all_.push_back(index);
     for (int number : held_[i]) free_holders_[static_cast<std::size_t>(number)].push_back(index);
   }

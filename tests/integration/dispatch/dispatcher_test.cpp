@@ -131,13 +131,15 @@ asio::awaitable<std::string> held_by_c1(store::case_store& s, std::chrono::milli
 }
 
 // Until the replica follows the feed and has read everything since: the
-// reads made before it followed are not trusted, so they are made again.
+// reads made before it followed are not trusted, so they are made again (on
+// the next pass, within a routing.tick, and a read of 20,000 cases in pages
+// takes a while: no new full read for two seconds).
 asio::awaitable<void> settled(replica& r) {
   for (int waited = 0; waited < 500 && !r.hub.following(); ++waited) co_await sleep_for(20ms);
   double reads = -1;
   while (reads != metric(r.metrics, "caseroute_routing_reads_total{kind=\"full\"}")) {
     reads = metric(r.metrics, "caseroute_routing_reads_total{kind=\"full\"}");
-    co_await sleep_for(500ms);
+    co_await sleep_for(2000ms);
   }
 }
 
