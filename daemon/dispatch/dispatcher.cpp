@@ -232,10 +232,21 @@ asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
     // (this pass is its only reader).
     auto next = std::make_unique<routing_cache>();
     next->replace(store::routing_state{}, cfg->routing);
+    // Freeing 100,000 cached cases takes longer than a pass may hold the
+    // loop: the worker frees them, then gives the memory back to the system.
+    const auto retire = [this](std::unique_ptr<routing_cache> old) {
+      asio::post(worker_, [old = std::move(old)]() mutable {
+        old.reset();
+        ::malloc_trim(0);
+      });
+    };
     store::routing_scan at;
     while (!at.done) {
       auto page = co_await s_.store.next_routing_page(at, now, cfg->routing.continuity_window());
-      if (!page) co_return page.error();
+      if (!page) {
+        retire(std::move(next));
+        co_return page.error();
+      }
       // Parsed on the loop (a page is small), cached off it (a page of
       // cases costs the cache's indexes several milliseconds).
       co_await on_pool(worker_, [&] { next->apply(std::move(page->rows)); });
@@ -243,12 +254,7 @@ asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
     }
     std::swap(cache_, *next);
     duty_slots_new_ = true;  // the new cache's snapshot has none yet
-    // Freeing 100,000 cached cases takes longer than a pass may hold the
-    // loop: the worker frees them, then gives the memory back to the system.
-    asio::post(worker_, [old = std::move(next)]() mutable {
-      old.reset();
-      ::malloc_trim(0);
-    });
+    retire(std::move(next));
     s_.metrics.inc("caseroute_routing_reads_total", {{"kind", "full"}});
     co_return refreshed{.counselors = true};
   }
