@@ -92,19 +92,6 @@ void next_state(routing::snapshot& snap, const std::vector<decision>& planned, c
   }
 }
 
-struct variant_row {
-  const char* name;
-  bool broadcast;
-  bool continuity;
-};
-
-const variant_row variants[] = {
-    {"default", false, false},
-    {"crisis_broadcast", true, false},
-    {"continuity_roster", false, true},
-    {"both", true, true},
-};
-
 class duty_index_reuse : public ::testing::TestWithParam<unsigned> {};
 
 TEST_P(duty_index_reuse, passes_over_one_index_decide_as_fresh_routers) {

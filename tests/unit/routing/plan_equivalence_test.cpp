@@ -64,19 +64,6 @@ void apply(routing::snapshot& snap, const routing::offer& o, bool crisis) {
   if (crisis) ++st.crisis_this_shift;
 }
 
-struct variant_row {
-  const char* name;
-  bool broadcast;
-  bool continuity;
-};
-
-const variant_row variants[] = {
-    {"default", false, false},
-    {"crisis_broadcast", true, false},
-    {"continuity_roster", false, true},
-    {"both", true, true},
-};
-
 class plan_equivalence : public ::testing::TestWithParam<unsigned> {};
 
 TEST_P(plan_equivalence, plan_equals_one_case_at_a_time) {

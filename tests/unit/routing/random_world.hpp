@@ -105,4 +105,18 @@ struct random_world {
   random_world& operator=(const random_world&) = delete;
 };
 
+// The router's options the random tests run each world under.
+struct variant_row {
+  const char* name;
+  bool broadcast;   // plan_options::crisis_broadcast
+  bool continuity;  // plan_options::continuity_roster set
+};
+
+inline constexpr variant_row variants[] = {
+    {"default", false, false},
+    {"crisis_broadcast", true, false},
+    {"continuity_roster", false, true},
+    {"both", true, true},
+};
+
 }  // namespace caseroute::testing
