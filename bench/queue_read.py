@@ -77,7 +77,7 @@ def wait_refresh(last_read):
 
 
 def run_binary(binary, cfg, port, rport, token, rounds, label):
-    d = start_daemon(binary, cfg, port, os.path.dirname(cfg), f"queue-{label}")
+    d = start_daemon(binary, cfg, port, os.path.dirname(cfg), "queue-" + os.path.basename(binary))
     try:
         time.sleep(3)  # the start's own reads of the queue settle
         redis_cmd(rport, "CONFIG", "SET", "slowlog-log-slower-than", "100")
@@ -133,7 +133,7 @@ def main():
         print(f"queue_read: {a.backlog} referrals queued in {took:.0f} s ({refused} refused), open set "
               f"{redis_cmd(rport, 'SCARD', '{cr:bench}:v1:open')}", flush=True)
         for i, b in enumerate(a.binaries):
-            run_binary(os.path.abspath(b), cfg, port, rport, token, a.rounds, f"binary {i + 1} ({b})")
+            run_binary(os.path.abspath(b), cfg, port, rport, token, a.rounds, os.path.basename(b))
     finally:
         stop(rp)
         shutil.rmtree(work, ignore_errors=True)
