@@ -4,7 +4,7 @@
 -- slices: store/case_store_queue.cpp). It answers sums, never a row per case.
 -- Input: 1 key, read-only
 --   keys  1 open
---   args  1 key base, 2.. case ids
+--   args  1 key base, 2.. case ids (from a page of open: a case missing now is skipped)
 -- Output: {by_state, by_risk, by_site, by_concern, oldest_queued,
 --   oldest_unaccepted, over_limit, oldest, escalated, closed}
 --   by_state, by_risk, by_concern: flat {value, cases, ...} over the raw
@@ -58,38 +58,39 @@ local escalated = {}
 local resolved, cancelled = 0, 0
 for i = first_id, #ARGV do
   local id = ARGV[i]
-  if redis.call('SISMEMBER', open, id) == 1 then
-    local f = redis.call('HMGET', keys.case_hash(id), 'state', 'risk', 'site', 'concern', 'created', 'escalation')
-    if f[1] then
-      local state, risk, site, concern, created = f[1], f[2] or '0', f[3] or '', f[4] or '', f[5] or '0'
-      local s = tonumber(state)
-      local at = tonumber(created) or 0
-      local was_escalated = (tonumber(f[6] or '0') or 0) > 0
-      count(by_state, state)
-      count(by_risk, risk)
-      if (s == OFFERED or s == ACTIVE) and site ~= '' then count(by_site, site) end
-      if concern ~= '' then count(by_concern, concern) end
-      if s == QUEUED then
-        earliest(oldest_queued, risk, created, at)
-        if not oldest_at or at < oldest_at then
-          oldest_at, oldest = at, {created, id}
-        elseif at == oldest_at then
-          oldest[#oldest + 1] = id
-        end
-      end
-      if s == QUEUED or s == OFFERED then
-        earliest(oldest_unaccepted, risk, created, at)
-        if was_escalated then count(over_limit, risk) end
-      end
-      if was_escalated then escalated[#escalated + 1] = id end
-    end
-  else
-    local s = tonumber(redis.call('HGET', keys.case_hash(id), 'state'))
+  local f = redis.call('HMGET', keys.case_hash(id), 'state', 'risk', 'site', 'concern', 'created', 'escalation')
+  local s = tonumber(f[1])
+  -- An open state is in the open set (the scripts change both at once): only
+  -- a closed one needs asking, to tell a case closed since the caller's page
+  -- from a stale entry (counted by its state, like any member).
+  local closed_since = is_closed(s) and redis.call('SISMEMBER', open, id) == 0
+  if closed_since then
     if s == RESOLVED then
       resolved = resolved + 1
-    elseif s == CANCELLED then
+    else
       cancelled = cancelled + 1
     end
+  elseif f[1] then
+    local state, risk, site, concern, created = f[1], f[2] or '0', f[3] or '', f[4] or '', f[5] or '0'
+    local at = tonumber(created) or 0
+    local was_escalated = (tonumber(f[6] or '0') or 0) > 0
+    count(by_state, state)
+    count(by_risk, risk)
+    if (s == OFFERED or s == ACTIVE) and site ~= '' then count(by_site, site) end
+    if concern ~= '' then count(by_concern, concern) end
+    if s == QUEUED then
+      earliest(oldest_queued, risk, created, at)
+      if not oldest_at or at < oldest_at then
+        oldest_at, oldest = at, {created, id}
+      elseif at == oldest_at then
+        oldest[#oldest + 1] = id
+      end
+    end
+    if s == QUEUED or s == OFFERED then
+      earliest(oldest_unaccepted, risk, created, at)
+      if was_escalated then count(over_limit, risk) end
+    end
+    if was_escalated then escalated[#escalated + 1] = id end
   end
 end
 return {flat(by_state), flat(by_risk), flat(by_site), flat(by_concern), flat_times(oldest_queued),
