@@ -149,14 +149,17 @@ local EVENT_RISK, EVENT_CONCERNS = 16, 17
 local function announce(a_feed_key, an_event)
   redis.call('XADD', a_feed_key, '*', 'e', an_event)
 end
-local function with_case_facts(an_event)
-  local f = redis.call('HMGET', case_key, 'risk', 'concerns')
+local function stamp_case_facts(an_event, risk, concerns)
   local out = an_event
-  if f[1] then out = out .. pb_enum(EVENT_RISK, tonumber(f[1])) end
-  if f[2] and f[2] ~= '' then
-    for code in string.gmatch(f[2], '[^,]+') do out = out .. pb_string(EVENT_CONCERNS, code) end
+  if risk then out = out .. pb_enum(EVENT_RISK, tonumber(risk)) end
+  if concerns and concerns ~= '' then
+    for code in string.gmatch(concerns, '[^,]+') do out = out .. pb_string(EVENT_CONCERNS, code) end
   end
   return out
+end
+local function with_case_facts(an_event)
+  local f = redis.call('HMGET', case_key, 'risk', 'concerns')
+  return stamp_case_facts(an_event, f[1], f[2])
 end
 
 -- A counselor.availability event built here (a sign-out after missed offers
@@ -243,20 +246,38 @@ local function report_place(county, mode)
   return record[RECORD_COUNTY] or '', record[RECORD_MODE] or 0
 end
 
+-- The case fields an event needs, read once per emit: the report's (tally,
+-- tally_groups) and the feed's (risk, concerns), in this order.
+local function read_case_facts()
+  return redis.call('HMGET', case_key, 'risk', 'concern', 'platform', 'report_county', 'report_mode',
+    'report_site', 'created', 'accepted', 'escalation', 'site', 'report_offered', 'report_accepted', 'concerns')
+end
+-- The same row for a case create.lua has just written, without the read.
+local function new_case_facts(risk, concern, platform, county, mode, created, concerns)
+  return {risk, concern, platform, county, mode, nil, created, nil, '0', nil, nil, nil, concerns}
+end
+
 -- The case's report fields: 'report_site' (the site of its latest offer or
 -- accept), 'report_offered' and 'report_accepted' (set once, at the first).
-local function tally(an_event)
+-- f: the case's read_case_facts() row.
+local function tally(an_event, f)
   if not report_key then return end
   local e = pb_fields(an_event)
   local metric = REPORTED[e[EVENT_TYPE]]
   if not metric then return end
-  local f = redis.call('HMGET', case_key, 'risk', 'concern', 'platform', 'report_county', 'report_mode',
-    'report_site', 'created', 'accepted', 'escalation', 'site')
   local county, mode = report_place(f[4], f[5])
   local site = f[6] or ''
   if metric == 'offers' then site = e[EVENT_SITE_ID] or '' end
   if metric == 'accepts' then site = f[10] or site end
-  if site ~= (f[6] or '') then redis.call('HSET', case_key, 'report_site', site) end
+  -- the first offer and first accept are timed: one HSET sets whichever of
+  -- the report fields changed
+  local first_offer = metric == 'offers' and not f[11]
+  local first_accept = metric == 'accepts' and not f[12]
+  local changed = {}
+  if site ~= (f[6] or '') then changed[#changed + 1] = 'report_site'; changed[#changed + 1] = site end
+  if first_offer then changed[#changed + 1] = 'report_offered'; changed[#changed + 1] = now end
+  if first_accept then changed[#changed + 1] = 'report_accepted'; changed[#changed + 1] = now end
+  if #changed > 0 then redis.call('HSET', case_key, unpack(changed)) end
   local risk = tonumber(f[1]) or 0
   local dims = '|site=' .. report_value(site) .. '|county=' .. report_value(county) ..
     '|concern=' .. report_value(f[2]) .. '|risk=' .. risk .. '|mode=' .. mode ..
@@ -268,9 +289,9 @@ local function tally(an_event)
   else
     add(metric)
   end
-  if metric == 'offers' and redis.call('HSETNX', case_key, 'report_offered', now) == 1 then
+  if first_offer then
     add('t_offer_' .. report_bucket(now_ms - tonumber(f[7])))
-  elseif metric == 'accepts' and redis.call('HSETNX', case_key, 'report_accepted', now) == 1 then
+  elseif first_accept then
     add('t_accept_' .. report_bucket(now_ms - tonumber(f[7])))
     if risk == RISK_CRISIS then
       if (tonumber(f[9]) or 0) > 0 then add('crisis_accepts_escalated') else add('crisis_accepts_direct') end
@@ -289,10 +310,10 @@ local function tally(an_event)
 end
 
 -- create.lua: a referral's priority groups (enum numbers, comma-separated;
--- sealed in the case, so counted here, at creation, only).
-local function tally_groups(groups)
+-- sealed in the case, so counted here, at creation, only). f: the case's
+-- new_case_facts() row.
+local function tally_groups(groups, f)
   if not report_key or (groups or '') == '' then return end
-  local f = redis.call('HMGET', case_key, 'risk', 'concern', 'platform', 'report_county', 'report_mode')
   local county, mode = report_place(f[4], f[5])
   for g in string.gmatch(groups, '[0-9]+') do
     redis.call('HINCRBY', report_key, 'group_referrals|group=' .. g .. '|county=' ..
@@ -303,11 +324,13 @@ end
 
 -- emit: append an event to the case's history and the feed and, when the
 -- platform wants status callbacks (a_callback ~= ''), the callback to the
--- case's outbox, due now.
-local function emit(an_event, a_callback)
+-- case's outbox, due now. facts: the case's read_case_facts() row when the
+-- caller already has it (create.lua), else read here.
+local function emit(an_event, a_callback, facts)
   redis.call('RPUSH', history_key, an_event)
-  tally(an_event)
-  announce(feed_key, with_case_facts(an_event))
+  local f = facts or read_case_facts()
+  tally(an_event, f)
+  announce(feed_key, stamp_case_facts(an_event, f[1], f[13]))
   if a_callback ~= '' then
     redis.call('RPUSH', outbox_key, a_callback)
     redis.call('ZADD', outbox_due_key, 'NX', now, case_id)

@@ -31,6 +31,8 @@ redis.call('ZADD', cases, now, case_id)
 redis.call('SADD', open, case_id)
 if youth ~= '' then redis.call('SADD', youth_open, case_id) end
 redis.call('HINCRBY', stats, 'created', 1)
-tally_groups(groups)
-emit(event, callback)
+-- every fact the report and the feed stamp is in hand: emit reads none
+local facts = new_case_facts(risk, concern, platform, county, mode, now, concerns)
+tally_groups(groups, facts)
+emit(event, callback, facts)
 return {'ok', case_id}
