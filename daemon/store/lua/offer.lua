@@ -18,7 +18,7 @@ local counselor, site, expires, capacity = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local ignore_exclusion, may_withdraw, expected_previous = ARGV[9], ARGV[10], ARGV[11]
 local withdrawn_event, withdrawn_callback, keys = ARGV[12], ARGV[13], keys_from(ARGV[14])
 
-local f = redis.call('HMGET', case_key, 'state', 'counselor')
+local f = redis.call('HMGET', case_key, 'state', 'counselor', 'waiting_for')
 local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
 local previous = f[2] or ''
@@ -51,7 +51,7 @@ elseif state == OFFERED and previous ~= counselor then
 end
 redis.call('HSET', case_key, 'state', OFFERED, 'counselor', counselor, 'site', site,
   'offered', now, 'offer_expires', expires)
-redis.call('HDEL', case_key, 'waiting_for')  -- a continuity wait (wait.lua) is over
+if f[3] then redis.call('HDEL', case_key, 'waiting_for') end  -- a continuity wait (wait.lua) is over
 redis.call('ZREM', queue, case_id)
 redis.call('ZADD', offers, expires, case_id)
 redis.call('SADD', counselor_cases, case_id)
