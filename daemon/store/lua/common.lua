@@ -31,17 +31,26 @@ end
 local case_key, history_key, outbox_key, outbox_due_key, feed_key
 local case_id, now, event, callback
 local report_key
+-- The last key transition() matched as a report key, and whether it is one
+-- (it changes once a day: most calls skip the match).
+local last_report_key, last_is_report = nil, false
 local function transition()
   case_key, history_key, outbox_key, outbox_due_key, feed_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
   case_id, now, event, callback = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
   report_key = KEYS[#KEYS]
-  if not string.find(report_key, ':report:%d%d%d%d%-%d%d%-%d%d$') then report_key = nil end
+  if report_key ~= last_report_key then
+    last_report_key = report_key
+    last_is_report = string.find(report_key, ':report:%d%d%d%d%-%d%d%-%d%d$') ~= nil
+  end
+  if not last_is_report then report_key = nil end
 end
 
 -- The library loads this prelude once and its locals outlive a call: each
 -- call starts with begin_call(), so what transition() bound for the last
 -- call is nil for the next (a script that skips transition() sees no other
--- case's keys). Every other local here is set once, at load.
+-- case's keys). Every other local here is set once, at load, but two
+-- caches of what depends on a call's input only: transition()'s last report
+-- key and keys_from()'s builders per key base.
 local function begin_call()
   case_key, history_key, outbox_key, outbox_due_key, feed_key = nil, nil, nil, nil, nil
   case_id, now, event, callback = nil, nil, nil, nil
@@ -52,8 +61,12 @@ end
 -- a listing's cases). base is the key base "{P}:v1:" the caller passes. The
 -- only place outside store/keys.cpp that spells a key; the names match its
 -- functions, and a store test checks both spell them alike.
+-- Built once per base (a deployment has one) instead of once per call.
+local keys_by_base = {}
 local function keys_from(base)
-  return {
+  local keys = keys_by_base[base]
+  if keys then return keys end
+  keys = {
     case_hash = function(id) return base .. 'case:' .. id end,
     excluded = function(id) return base .. 'case:' .. id .. ':excluded' end,
     counselor = function(id) return base .. 'counselor:' .. id end,
@@ -62,6 +75,8 @@ local function keys_from(base)
     youth = function(ref) return base .. 'youth:' .. ref end,
     youth_open = function(ref) return base .. 'youth_open:' .. ref end,
   }
+  keys_by_base[base] = keys
+  return keys
 end
 
 -- The routing reads (routing_state, routing_delta): each youth ref's row
@@ -146,14 +161,17 @@ end
 -- A case's events carry its risk and concern codes on the feed, so a
 -- follower needs no read to route or filter them.
 local EVENT_RISK, EVENT_CONCERNS = 16, 17
+-- Their tags, as pb_varint(EVENT_RISK * 8) and pb_varint(EVENT_CONCERNS * 8 + 2)
+-- spell them (FUNCTION LOAD runs the prelude without the string library).
+local RISK_TAG, CONCERNS_TAG = '\128\1', '\138\1'
 local function announce(a_feed_key, an_event)
   redis.call('XADD', a_feed_key, '*', 'e', an_event)
 end
 local function stamp_case_facts(an_event, risk, concerns)
   local out = an_event
-  if risk then out = out .. pb_enum(EVENT_RISK, tonumber(risk)) end
+  if risk then out = out .. RISK_TAG .. pb_varint(tonumber(risk)) end
   if concerns and concerns ~= '' then
-    for code in string.gmatch(concerns, '[^,]+') do out = out .. pb_string(EVENT_CONCERNS, code) end
+    for code in string.gmatch(concerns, '[^,]+') do out = out .. CONCERNS_TAG .. pb_varint(#code) .. code end
   end
   return out
 end
@@ -192,28 +210,34 @@ local REPORT_BUCKETS = {30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 288
 local EVENT_OUTCOME, EVENT_ESCALATION_LEVEL = 8, 9
 local RECORD_MODE, RECORD_COUNTY = 7, 8  -- caseroute.v1.CaseRecord, in clear
 
--- The last value of each field of a protobuf message (varints and
--- length-delimited bytes; fixed-width fields skipped).
-local function pb_fields(bytes)
-  local out, i = {}, 1
-  local function varint()
-    local v, scale = 0, 1
-    while true do
-      local b = string.byte(bytes, i)
-      i = i + 1
-      v = v + (b % 128) * scale
-      if b < 128 then return v end
-      scale = scale * 128
-    end
+-- The varint at byte i of bytes: its value and the index after it.
+local function pb_read_varint(bytes, i)
+  local v, scale = 0, 1
+  while true do
+    local b = string.byte(bytes, i)
+    i = i + 1
+    v = v + (b % 128) * scale
+    if b < 128 then return v, i end
+    scale = scale * 128
   end
-  while i <= #bytes do
-    local tag = varint()
+end
+
+-- The last value of each field of a protobuf message (varints and
+-- length-delimited bytes; fixed-width fields skipped). With `wanted` (a set
+-- of field numbers) the bytes of other length-delimited fields are skipped,
+-- not copied out.
+local function pb_fields(bytes, wanted)
+  local out, i, n = {}, 1, #bytes
+  while i <= n do
+    local tag
+    tag, i = pb_read_varint(bytes, i)
     local field, wire = math.floor(tag / 8), tag % 8
     if wire == 0 then
-      out[field] = varint()
+      out[field], i = pb_read_varint(bytes, i)
     elseif wire == 2 then
-      local len = varint()
-      out[field] = string.sub(bytes, i, i + len - 1)
+      local len
+      len, i = pb_read_varint(bytes, i)
+      if not wanted or wanted[field] then out[field] = string.sub(bytes, i, i + len - 1) end
       i = i + len
     elseif wire == 1 then
       i = i + 8
@@ -227,7 +251,9 @@ local function pb_fields(bytes)
 end
 
 local function report_value(v)
-  return (string.gsub(tostring(v or ''), '[|=%c]', '_'))
+  local s = tostring(v or '')
+  if not string.find(s, '[|=%c]') then return s end  -- most values: no copy
+  return (string.gsub(s, '[|=%c]', '_'))
 end
 local function report_bucket(ms)
   for _, b in ipairs(REPORT_BUCKETS) do
@@ -260,9 +286,11 @@ end
 -- The case's report fields: 'report_site' (the site of its latest offer or
 -- accept), 'report_offered' and 'report_accepted' (set once, at the first).
 -- f: the case's read_case_facts() row.
+local TALLIED_FIELDS = {[EVENT_TYPE] = true, [EVENT_COUNSELOR_ID] = true, [EVENT_SITE_ID] = true,
+  [EVENT_OUTCOME] = true, [EVENT_ESCALATION_LEVEL] = true}
 local function tally(an_event, f)
   if not report_key then return end
-  local e = pb_fields(an_event)
+  local e = pb_fields(an_event, TALLIED_FIELDS)
   local metric = REPORTED[e[EVENT_TYPE]]
   if not metric then return end
   local county, mode = report_place(f[4], f[5])
