@@ -48,9 +48,9 @@ end
 -- The library loads this prelude once and its locals outlive a call: each
 -- call starts with begin_call(), so what transition() bound for the last
 -- call is nil for the next (a script that skips transition() sees no other
--- case's keys). Every other local here is set once, at load, but two
+-- case's keys). Every other local here is set once, at load, but three
 -- caches of what depends on a call's input only: transition()'s last report
--- key and keys_from()'s builders per key base.
+-- key, keys_from()'s builders per key base and report_value()'s answers.
 local function begin_call()
   case_key, history_key, outbox_key, outbox_due_key, feed_key = nil, nil, nil, nil, nil
   case_id, now, event, callback = nil, nil, nil, nil
@@ -250,10 +250,18 @@ local function pb_fields(bytes, wanted)
   return out
 end
 
+-- report_value's answers, as pattern matching costs more than a lookup:
+-- the values repeat (sites, counties, concerns, platforms, counselor ids);
+-- emptied when they pass REPORT_VALUES_MAX.
+local report_values, report_values_count, REPORT_VALUES_MAX = {}, 0, 4096
 local function report_value(v)
-  local s = tostring(v or '')
-  if not string.find(s, '[|=%c]') then return s end  -- most values: no copy
-  return (string.gsub(s, '[|=%c]', '_'))
+  if not v then return '' end
+  local out = report_values[v]
+  if out then return out end
+  out = string.gsub(tostring(v), '[|=%c]', '_')
+  if report_values_count >= REPORT_VALUES_MAX then report_values, report_values_count = {}, 0 end
+  report_values[v], report_values_count = out, report_values_count + 1
+  return out
 end
 local function report_bucket(ms)
   for _, b in ipairs(REPORT_BUCKETS) do
@@ -311,7 +319,8 @@ local function tally(an_event, f)
     '|concern=' .. report_value(f[2]) .. '|risk=' .. risk .. '|mode=' .. mode ..
     '|outcome=' .. (e[EVENT_OUTCOME] or 0) .. '|platform=' .. report_value(f[3])
   local now_ms = tonumber(now)
-  local function add(name) redis.call('HINCRBY', report_key, name .. dims, 1) end
+  -- (increments as text: Redis would format a Lua number with printf)
+  local function add(name) redis.call('HINCRBY', report_key, name .. dims, '1') end
   if metric == 'escalations' then
     add('escalations_' .. (e[EVENT_ESCALATION_LEVEL] or 0))
   else
@@ -330,9 +339,9 @@ local function tally(an_event, f)
   local counselor = e[EVENT_COUNSELOR_ID] or ''
   if REPORT_BY_COUNSELOR[metric] and counselor ~= '' then
     local who = '|counselor=' .. report_value(counselor)
-    redis.call('HINCRBY', report_key, metric .. who, 1)
+    redis.call('HINCRBY', report_key, metric .. who, '1')
     if metric == 'accepts' and risk == RISK_CRISIS then
-      redis.call('HINCRBY', report_key, 'crisis_accepts' .. who, 1)
+      redis.call('HINCRBY', report_key, 'crisis_accepts' .. who, '1')
     end
   end
 end

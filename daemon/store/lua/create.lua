@@ -30,7 +30,7 @@ redis.call('ZADD', queue, now, case_id)
 redis.call('ZADD', cases, now, case_id)
 redis.call('SADD', open, case_id)
 if youth ~= '' then redis.call('SADD', youth_open, case_id) end
-redis.call('HINCRBY', stats, 'created', 1)
+redis.call('HINCRBY', stats, 'created', '1')
 -- every fact the report and the feed stamp is in hand: emit reads none
 local facts = new_case_facts(risk, concern, platform, county, mode, now, concerns)
 tally_groups(groups, facts)
