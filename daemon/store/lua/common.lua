@@ -281,10 +281,13 @@ local function report_place(county, mode)
 end
 
 -- The case fields an event needs, read once per emit: the report's (tally,
--- tally_groups) and the feed's (risk, concerns), in this order.
-local function read_case_facts()
+-- tally_groups) and the feed's (risk, concerns), in this order, CASE_FACTS
+-- of them. A script that reads its case anyway may ask for its own fields
+-- after them (from index CASE_FACTS + 1 on) and hand the row to emit.
+local CASE_FACTS = 13
+local function read_case_facts(...)
   return redis.call('HMGET', case_key, 'risk', 'concern', 'platform', 'report_county', 'report_mode',
-    'report_site', 'created', 'accepted', 'escalation', 'site', 'report_offered', 'report_accepted', 'concerns')
+    'report_site', 'created', 'accepted', 'escalation', 'site', 'report_offered', 'report_accepted', 'concerns', ...)
 end
 -- The same row for a case create.lua has just written, without the read.
 local function new_case_facts(risk, concern, platform, county, mode, created, concerns)
@@ -362,7 +365,8 @@ end
 -- emit: append an event to the case's history and the feed and, when the
 -- platform wants status callbacks (a_callback ~= ''), the callback to the
 -- case's outbox, due now. facts: the case's read_case_facts() row when the
--- caller already has it (create.lua), else read here.
+-- caller already has it and nothing changed its fields since (create.lua,
+-- offer.lua), else read here.
 local function emit(an_event, a_callback, facts)
   redis.call('RPUSH', history_key, an_event)
   local f = facts or read_case_facts()
