@@ -95,8 +95,8 @@ asio::awaitable<http::response> readyz(api::context& ctx, api::caller, http::req
 
 // Gauges read from Redis and /proc rather than counted as things happen: the
 // queue by state and risk, the oldest waits, who is available. GET /metrics
-// calls this; it reads the queue's counts in one script and counselor states
-// in one more, never a case.
+// calls this; it reads the queue's counts a slice of open cases at a time
+// (store/case_store_queue.cpp) and counselor states in one script, never a case.
 asio::awaitable<void> refresh_gauges(api::context& ctx) {
   auto& metrics = ctx.metrics;
   metrics.sample_process();

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -53,6 +54,10 @@ struct queue_gauges {
   // past the first escalation limit of their risk.
   std::map<std::string, std::int64_t> over_escalation_limit;
 };
+
+// The open cases summed and the reads in flight (case_store_queue.cpp).
+struct queue_facts;
+struct queue_reads;
 
 struct case_filter {
   std::optional<v1::CaseState> state;
@@ -279,6 +284,10 @@ class case_store {
   // Counts and the oldest waits by risk for GET /metrics: the queue view's
   // read alone (no escalated case is opened). Every state and risk is present.
   asio::awaitable<result<queue_gauges>> queue_gauges_at(time_point now);
+  // Both read the open cases a slice at a time (case_store_queue.cpp): each
+  // call holds Redis and the event loop for about `cases` cases at most.
+  // Calls made while a read runs share the next one. Tests force small slices.
+  void set_queue_slice(std::size_t cases) { queue_slice_ = cases == 0 ? 1 : cases; }
 
   // Continuity across shifts: records once that a CASE_QUEUED case waits for
   // `counselor_id` until `until` (case field waiting_for, event case.waiting
@@ -293,12 +302,18 @@ class case_store {
   asio::awaitable<result<case_keys>> keys_of_case(std::string case_id);
   // "" for an empty reason.
   asio::awaitable<result<std::string>> seal_reason(std::string case_id, std::string reason);
+  // The open cases summed, shared by concurrent callers (case_store_queue.cpp).
+  asio::awaitable<result<queue_facts>> read_queue();
+  asio::awaitable<result<queue_facts>> scan_queue();
+  asio::awaitable<void> run_queue_reads(std::shared_ptr<queue_reads> reads);
 
   redis_connection& redis_;
   keys keys_;
   sealer seal_;
   std::optional<data_key> pseudonym_;
   callback_filter callbacks_;
+  std::size_t queue_slice_ = 500;
+  std::shared_ptr<queue_reads> queue_reads_;
 };
 
 }  // namespace caseroute::store

@@ -1,6 +1,6 @@
-// case_store reads: case views, the referral index, lists, the queue view and
-// the router's snapshot. Read scripts answer at one instant; personal data is
-// opened only for views that ask for it.
+// case_store reads: case views, the referral index, lists and the router's
+// snapshot (the queue view is case_store_queue.cpp). Read scripts answer at
+// one instant; personal data is opened only for views that ask for it.
 #include <algorithm>
 #include <charconv>
 
@@ -145,101 +145,6 @@ asio::awaitable<result<v1::CaseList>> case_store::list(case_filter f) {
   }
   if (!r->elements[1].str.empty()) out.set_next_cursor(r->elements[1].str + ":" + r->elements[2].str);
   co_return out;
-}
-
-asio::awaitable<result<queue_gauges>> case_store::queue_gauges_at(time_point now) {
-  auto script_keys = command(keys_.open(), keys_.stats());
-  auto script_args = command(keys_.base());
-  auto r = co_await run_script(redis_, script_id::queue_view, std::move(script_keys), std::move(script_args));
-  if (!r) co_return r.error();
-  if (!is_array(*r, 2)) co_return make_error_code(error::bad_record);
-
-  queue_gauges g;
-  for (int s = v1::CASE_QUEUED; s <= v1::CASE_CANCELLED; ++s) g.by_state[v1::CaseState_Name(s)] = 0;
-  for (int k = v1::RISK_LOW; k <= v1::RISK_CRISIS; ++k) {
-    g.by_risk[v1::Risk_Name(k)] = 0;
-    g.oldest_queued[v1::Risk_Name(k)] = 0;
-    g.oldest_unaccepted[v1::Risk_Name(k)] = 0;
-    g.over_escalation_limit[v1::Risk_Name(k)] = 0;
-  }
-  const auto now_ms = codec::to_ms(now);
-  for (const auto& row : r->elements[0].elements) {
-    if (!is_array(row, 7)) co_return make_error_code(error::bad_record);
-    const auto state = static_cast<int>(to_int(row.elements[1].str));
-    const auto risk = static_cast<int>(to_int(row.elements[2].str));
-    if (v1::CaseState_IsValid(state)) ++g.by_state[v1::CaseState_Name(state)];
-    if (!v1::Risk_IsValid(risk) || risk == v1::RISK_UNSPECIFIED) continue;
-    const auto& name = v1::Risk_Name(risk);
-    ++g.by_risk[name];
-    const double waited = static_cast<double>(std::max<std::int64_t>(0, now_ms - to_int(row.elements[5].str))) / 1000;
-    if (state == v1::CASE_QUEUED) g.oldest_queued[name] = std::max(g.oldest_queued[name], waited);
-    if (state == v1::CASE_QUEUED || state == v1::CASE_OFFERED)
-      g.oldest_unaccepted[name] = std::max(g.oldest_unaccepted[name], waited);
-    if ((state == v1::CASE_QUEUED || state == v1::CASE_OFFERED) && to_int(row.elements[6].str) > 0)
-      ++g.over_escalation_limit[name];
-  }
-  const auto stats = codec::to_fields(r->elements[1]);
-  if (auto it = stats.find("resolved"); it != stats.end()) g.by_state["CASE_RESOLVED"] = to_int(it->second);
-  if (auto it = stats.find("cancelled"); it != stats.end()) g.by_state["CASE_CANCELLED"] = to_int(it->second);
-  co_return g;
-}
-
-asio::awaitable<result<v1::QueueView>> case_store::queue_view(time_point now) {
-  auto script_keys = command(keys_.open(), keys_.stats());
-  auto script_args = command(keys_.base());
-  auto r = co_await run_script(redis_, script_id::queue_view, std::move(script_keys), std::move(script_args));
-  if (!r) co_return r.error();
-  if (!is_array(*r, 2)) co_return make_error_code(error::bad_record);
-
-  v1::QueueView view;
-  codec::set_time(view.mutable_at(), codec::to_ms(now));
-  auto& by_state = *view.mutable_by_state();
-  auto& by_risk = *view.mutable_by_risk();
-  for (int s = v1::CASE_QUEUED; s <= v1::CASE_CANCELLED; ++s) by_state[v1::CaseState_Name(s)] = 0;
-  for (int k = v1::RISK_LOW; k <= v1::RISK_CRISIS; ++k) by_risk[v1::Risk_Name(k)] = 0;
-
-  std::int64_t oldest = -1;
-  std::vector<std::string> escalated;
-  for (const auto& row : r->elements[0].elements) {
-    if (!is_array(row, 7)) co_return make_error_code(error::bad_record);
-    const std::string& id = row.elements[0].str;
-    const auto state = static_cast<int>(to_int(row.elements[1].str));
-    const auto risk = static_cast<int>(to_int(row.elements[2].str));
-    const std::string& site = row.elements[3].str;
-    const std::string& concern = row.elements[4].str;
-    const auto created = to_int(row.elements[5].str);
-    if (v1::CaseState_IsValid(state)) ++by_state[v1::CaseState_Name(state)];
-    if (v1::Risk_IsValid(risk) && risk != v1::RISK_UNSPECIFIED) ++by_risk[v1::Risk_Name(risk)];
-    if ((state == v1::CASE_OFFERED || state == v1::CASE_ACTIVE) && !site.empty()) ++(*view.mutable_by_site())[site];
-    if (!concern.empty()) ++(*view.mutable_by_concern())[concern];
-    if (state == v1::CASE_QUEUED &&
-        (oldest < 0 || created < oldest || (created == oldest && id < view.oldest_case_id()))) {
-      oldest = created;
-      view.set_oldest_case_id(id);
-    }
-    if (to_int(row.elements[6].str) > 0) escalated.push_back(id);
-  }
-  if (oldest >= 0) view.set_oldest_wait_seconds(std::max<std::int64_t>(0, (codec::to_ms(now) - oldest) / 1000));
-
-  const auto stats = codec::to_fields(r->elements[1]);
-  if (auto it = stats.find("resolved"); it != stats.end()) by_state["CASE_RESOLVED"] = to_int(it->second);
-  if (auto it = stats.find("cancelled"); it != stats.end()) by_state["CASE_CANCELLED"] = to_int(it->second);
-
-  std::vector<v1::Case> cases;
-  for (const auto& id : escalated) {
-    auto c = co_await get(id, view_options{});
-    if (!c && c.error() == error::not_found) continue;
-    if (!c) co_return c.error();
-    cases.push_back(std::move(*c));
-  }
-  // Most escalated first, then the longest waiting.
-  std::sort(cases.begin(), cases.end(), [](const v1::Case& a, const v1::Case& b) {
-    if (a.escalation_level() != b.escalation_level()) return a.escalation_level() > b.escalation_level();
-    auto ka = codec::timestamp_ms(a.created_at()), kb = codec::timestamp_ms(b.created_at());
-    return ka != kb ? ka < kb : a.case_id() < b.case_id();
-  });
-  for (auto& c : cases) *view.add_escalated() = std::move(c);
-  co_return view;
 }
 
 routing::snapshot to_snapshot(routing_state& state, const config::config* cfg,

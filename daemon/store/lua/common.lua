@@ -31,17 +31,26 @@ end
 local case_key, history_key, outbox_key, outbox_due_key, feed_key
 local case_id, now, event, callback
 local report_key
+-- The last key transition() matched as a report key, and whether it is one
+-- (it changes once a day: most calls skip the match).
+local last_report_key, last_is_report = nil, false
 local function transition()
   case_key, history_key, outbox_key, outbox_due_key, feed_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
   case_id, now, event, callback = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
   report_key = KEYS[#KEYS]
-  if not string.find(report_key, ':report:%d%d%d%d%-%d%d%-%d%d$') then report_key = nil end
+  if report_key ~= last_report_key then
+    last_report_key = report_key
+    last_is_report = string.find(report_key, ':report:%d%d%d%d%-%d%d%-%d%d$') ~= nil
+  end
+  if not last_is_report then report_key = nil end
 end
 
 -- The library loads this prelude once and its locals outlive a call: each
 -- call starts with begin_call(), so what transition() bound for the last
 -- call is nil for the next (a script that skips transition() sees no other
--- case's keys). Every other local here is set once, at load.
+-- case's keys). Every other local here is set once, at load, but three
+-- caches of what depends on a call's input only: transition()'s last report
+-- key, keys_from()'s builders per key base and report_value()'s answers.
 local function begin_call()
   case_key, history_key, outbox_key, outbox_due_key, feed_key = nil, nil, nil, nil, nil
   case_id, now, event, callback = nil, nil, nil, nil
@@ -52,8 +61,12 @@ end
 -- a listing's cases). base is the key base "{P}:v1:" the caller passes. The
 -- only place outside store/keys.cpp that spells a key; the names match its
 -- functions, and a store test checks both spell them alike.
+-- Built once per base (a deployment has one) instead of once per call.
+local keys_by_base = {}
 local function keys_from(base)
-  return {
+  local keys = keys_by_base[base]
+  if keys then return keys end
+  keys = {
     case_hash = function(id) return base .. 'case:' .. id end,
     excluded = function(id) return base .. 'case:' .. id .. ':excluded' end,
     counselor = function(id) return base .. 'counselor:' .. id end,
@@ -62,6 +75,8 @@ local function keys_from(base)
     youth = function(ref) return base .. 'youth:' .. ref end,
     youth_open = function(ref) return base .. 'youth_open:' .. ref end,
   }
+  keys_by_base[base] = keys
+  return keys
 end
 
 -- The routing reads (routing_state, routing_delta): each youth ref's row
@@ -146,17 +161,23 @@ end
 -- A case's events carry its risk and concern codes on the feed, so a
 -- follower needs no read to route or filter them.
 local EVENT_RISK, EVENT_CONCERNS = 16, 17
+-- Their tags, as pb_varint(EVENT_RISK * 8) and pb_varint(EVENT_CONCERNS * 8 + 2)
+-- spell them (FUNCTION LOAD runs the prelude without the string library).
+local RISK_TAG, CONCERNS_TAG = '\128\1', '\138\1'
 local function announce(a_feed_key, an_event)
   redis.call('XADD', a_feed_key, '*', 'e', an_event)
 end
-local function with_case_facts(an_event)
-  local f = redis.call('HMGET', case_key, 'risk', 'concerns')
+local function stamp_case_facts(an_event, risk, concerns)
   local out = an_event
-  if f[1] then out = out .. pb_enum(EVENT_RISK, tonumber(f[1])) end
-  if f[2] and f[2] ~= '' then
-    for code in string.gmatch(f[2], '[^,]+') do out = out .. pb_string(EVENT_CONCERNS, code) end
+  if risk then out = out .. RISK_TAG .. pb_varint(tonumber(risk)) end
+  if concerns and concerns ~= '' then
+    for code in string.gmatch(concerns, '[^,]+') do out = out .. CONCERNS_TAG .. pb_varint(#code) .. code end
   end
   return out
+end
+local function with_case_facts(an_event)
+  local f = redis.call('HMGET', case_key, 'risk', 'concerns')
+  return stamp_case_facts(an_event, f[1], f[2])
 end
 
 -- A counselor.availability event built here (a sign-out after missed offers
@@ -189,28 +210,34 @@ local REPORT_BUCKETS = {30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 288
 local EVENT_OUTCOME, EVENT_ESCALATION_LEVEL = 8, 9
 local RECORD_MODE, RECORD_COUNTY = 7, 8  -- caseroute.v1.CaseRecord, in clear
 
--- The last value of each field of a protobuf message (varints and
--- length-delimited bytes; fixed-width fields skipped).
-local function pb_fields(bytes)
-  local out, i = {}, 1
-  local function varint()
-    local v, scale = 0, 1
-    while true do
-      local b = string.byte(bytes, i)
-      i = i + 1
-      v = v + (b % 128) * scale
-      if b < 128 then return v end
-      scale = scale * 128
-    end
+-- The varint at byte i of bytes: its value and the index after it.
+local function pb_read_varint(bytes, i)
+  local v, scale = 0, 1
+  while true do
+    local b = string.byte(bytes, i)
+    i = i + 1
+    v = v + (b % 128) * scale
+    if b < 128 then return v, i end
+    scale = scale * 128
   end
-  while i <= #bytes do
-    local tag = varint()
+end
+
+-- The last value of each field of a protobuf message (varints and
+-- length-delimited bytes; fixed-width fields skipped). With `wanted` (a set
+-- of field numbers) the bytes of other length-delimited fields are skipped,
+-- not copied out.
+local function pb_fields(bytes, wanted)
+  local out, i, n = {}, 1, #bytes
+  while i <= n do
+    local tag
+    tag, i = pb_read_varint(bytes, i)
     local field, wire = math.floor(tag / 8), tag % 8
     if wire == 0 then
-      out[field] = varint()
+      out[field], i = pb_read_varint(bytes, i)
     elseif wire == 2 then
-      local len = varint()
-      out[field] = string.sub(bytes, i, i + len - 1)
+      local len
+      len, i = pb_read_varint(bytes, i)
+      if not wanted or wanted[field] then out[field] = string.sub(bytes, i, i + len - 1) end
       i = i + len
     elseif wire == 1 then
       i = i + 8
@@ -223,8 +250,18 @@ local function pb_fields(bytes)
   return out
 end
 
+-- report_value's answers, as pattern matching costs more than a lookup:
+-- the values repeat (sites, counties, concerns, platforms, counselor ids);
+-- emptied when they pass REPORT_VALUES_MAX.
+local report_values, report_values_count, REPORT_VALUES_MAX = {}, 0, 4096
 local function report_value(v)
-  return (string.gsub(tostring(v or ''), '[|=%c]', '_'))
+  if not v then return '' end
+  local out = report_values[v]
+  if out then return out end
+  out = string.gsub(tostring(v), '[|=%c]', '_')
+  if report_values_count >= REPORT_VALUES_MAX then report_values, report_values_count = {}, 0 end
+  report_values[v], report_values_count = out, report_values_count + 1
+  return out
 end
 local function report_bucket(ms)
   for _, b in ipairs(REPORT_BUCKETS) do
@@ -243,34 +280,58 @@ local function report_place(county, mode)
   return record[RECORD_COUNTY] or '', record[RECORD_MODE] or 0
 end
 
+-- The case fields an event needs, read once per emit: the report's (tally,
+-- tally_groups) and the feed's (risk, concerns), in this order, CASE_FACTS
+-- of them. A script that reads its case anyway may ask for its own fields
+-- after them (from index CASE_FACTS + 1 on) and hand the row to emit.
+local CASE_FACTS = 13
+local function read_case_facts(...)
+  return redis.call('HMGET', case_key, 'risk', 'concern', 'platform', 'report_county', 'report_mode',
+    'report_site', 'created', 'accepted', 'escalation', 'site', 'report_offered', 'report_accepted', 'concerns', ...)
+end
+-- The same row for a case create.lua has just written, without the read.
+local function new_case_facts(risk, concern, platform, county, mode, created, concerns)
+  return {risk, concern, platform, county, mode, nil, created, nil, '0', nil, nil, nil, concerns}
+end
+
 -- The case's report fields: 'report_site' (the site of its latest offer or
 -- accept), 'report_offered' and 'report_accepted' (set once, at the first).
-local function tally(an_event)
+-- f: the case's read_case_facts() row.
+local TALLIED_FIELDS = {[EVENT_TYPE] = true, [EVENT_COUNSELOR_ID] = true, [EVENT_SITE_ID] = true,
+  [EVENT_OUTCOME] = true, [EVENT_ESCALATION_LEVEL] = true}
+local function tally(an_event, f)
   if not report_key then return end
-  local e = pb_fields(an_event)
+  local e = pb_fields(an_event, TALLIED_FIELDS)
   local metric = REPORTED[e[EVENT_TYPE]]
   if not metric then return end
-  local f = redis.call('HMGET', case_key, 'risk', 'concern', 'platform', 'report_county', 'report_mode',
-    'report_site', 'created', 'accepted', 'escalation', 'site')
   local county, mode = report_place(f[4], f[5])
   local site = f[6] or ''
   if metric == 'offers' then site = e[EVENT_SITE_ID] or '' end
   if metric == 'accepts' then site = f[10] or site end
-  if site ~= (f[6] or '') then redis.call('HSET', case_key, 'report_site', site) end
+  -- the first offer and first accept are timed: one HSET sets whichever of
+  -- the report fields changed
+  local first_offer = metric == 'offers' and not f[11]
+  local first_accept = metric == 'accepts' and not f[12]
+  local changed = {}
+  if site ~= (f[6] or '') then changed[#changed + 1] = 'report_site'; changed[#changed + 1] = site end
+  if first_offer then changed[#changed + 1] = 'report_offered'; changed[#changed + 1] = now end
+  if first_accept then changed[#changed + 1] = 'report_accepted'; changed[#changed + 1] = now end
+  if #changed > 0 then redis.call('HSET', case_key, unpack(changed)) end
   local risk = tonumber(f[1]) or 0
   local dims = '|site=' .. report_value(site) .. '|county=' .. report_value(county) ..
     '|concern=' .. report_value(f[2]) .. '|risk=' .. risk .. '|mode=' .. mode ..
     '|outcome=' .. (e[EVENT_OUTCOME] or 0) .. '|platform=' .. report_value(f[3])
   local now_ms = tonumber(now)
-  local function add(name) redis.call('HINCRBY', report_key, name .. dims, 1) end
+  -- (increments as text: Redis would format a Lua number with printf)
+  local function add(name) redis.call('HINCRBY', report_key, name .. dims, '1') end
   if metric == 'escalations' then
     add('escalations_' .. (e[EVENT_ESCALATION_LEVEL] or 0))
   else
     add(metric)
   end
-  if metric == 'offers' and redis.call('HSETNX', case_key, 'report_offered', now) == 1 then
+  if first_offer then
     add('t_offer_' .. report_bucket(now_ms - tonumber(f[7])))
-  elseif metric == 'accepts' and redis.call('HSETNX', case_key, 'report_accepted', now) == 1 then
+  elseif first_accept then
     add('t_accept_' .. report_bucket(now_ms - tonumber(f[7])))
     if risk == RISK_CRISIS then
       if (tonumber(f[9]) or 0) > 0 then add('crisis_accepts_escalated') else add('crisis_accepts_direct') end
@@ -281,18 +342,18 @@ local function tally(an_event)
   local counselor = e[EVENT_COUNSELOR_ID] or ''
   if REPORT_BY_COUNSELOR[metric] and counselor ~= '' then
     local who = '|counselor=' .. report_value(counselor)
-    redis.call('HINCRBY', report_key, metric .. who, 1)
+    redis.call('HINCRBY', report_key, metric .. who, '1')
     if metric == 'accepts' and risk == RISK_CRISIS then
-      redis.call('HINCRBY', report_key, 'crisis_accepts' .. who, 1)
+      redis.call('HINCRBY', report_key, 'crisis_accepts' .. who, '1')
     end
   end
 end
 
 -- create.lua: a referral's priority groups (enum numbers, comma-separated;
--- sealed in the case, so counted here, at creation, only).
-local function tally_groups(groups)
+-- sealed in the case, so counted here, at creation, only). f: the case's
+-- new_case_facts() row.
+local function tally_groups(groups, f)
   if not report_key or (groups or '') == '' then return end
-  local f = redis.call('HMGET', case_key, 'risk', 'concern', 'platform', 'report_county', 'report_mode')
   local county, mode = report_place(f[4], f[5])
   for g in string.gmatch(groups, '[0-9]+') do
     redis.call('HINCRBY', report_key, 'group_referrals|group=' .. g .. '|county=' ..
@@ -303,11 +364,14 @@ end
 
 -- emit: append an event to the case's history and the feed and, when the
 -- platform wants status callbacks (a_callback ~= ''), the callback to the
--- case's outbox, due now.
-local function emit(an_event, a_callback)
+-- case's outbox, due now. facts: the case's read_case_facts() row when the
+-- caller already has it and nothing changed its fields since (create.lua,
+-- offer.lua), else read here.
+local function emit(an_event, a_callback, facts)
   redis.call('RPUSH', history_key, an_event)
-  tally(an_event)
-  announce(feed_key, with_case_facts(an_event))
+  local f = facts or read_case_facts()
+  tally(an_event, f)
+  announce(feed_key, stamp_case_facts(an_event, f[1], f[13]))
   if a_callback ~= '' then
     redis.call('RPUSH', outbox_key, a_callback)
     redis.call('ZADD', outbox_due_key, 'NX', now, case_id)

@@ -18,9 +18,9 @@ local risk, received, record, platform = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local referral_id, youth, concern, wrapped_key, concerns = ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
 local groups, county, mode = ARGV[14], ARGV[15], ARGV[16]
 
-local existing = redis.call('GET', referral)
+-- one call claims the referral or answers who holds it (NX GET: no write then)
+local existing = redis.call('SET', referral, case_id, 'NX', 'GET')
 if existing then return {'dup', existing} end
-redis.call('SET', referral, case_id)
 redis.call('HSET', case_key,
   'state', QUEUED, 'risk', risk, 'created', now, 'received', received,
   'escalation', 0, 'record', record, 'platform', platform, 'referral', referral_id,
@@ -30,7 +30,9 @@ redis.call('ZADD', queue, now, case_id)
 redis.call('ZADD', cases, now, case_id)
 redis.call('SADD', open, case_id)
 if youth ~= '' then redis.call('SADD', youth_open, case_id) end
-redis.call('HINCRBY', stats, 'created', 1)
-tally_groups(groups)
-emit(event, callback)
+redis.call('HINCRBY', stats, 'created', '1')
+-- every fact the report and the feed stamp is in hand: emit reads none
+local facts = new_case_facts(risk, concern, platform, county, mode, now, concerns)
+tally_groups(groups, facts)
+emit(event, callback, facts)
 return {'ok', case_id}

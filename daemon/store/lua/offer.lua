@@ -18,10 +18,11 @@ local counselor, site, expires, capacity = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local ignore_exclusion, may_withdraw, expected_previous = ARGV[9], ARGV[10], ARGV[11]
 local withdrawn_event, withdrawn_callback, keys = ARGV[12], ARGV[13], keys_from(ARGV[14])
 
-local f = redis.call('HMGET', case_key, 'state', 'counselor')
-local state = tonumber(f[1])
+-- the case's facts row (common.lua), then its state, counselor and wait
+local f = read_case_facts('state', 'counselor', 'waiting_for')
+local state = tonumber(f[CASE_FACTS + 1])
 if not state then return {'err', 'not_found'} end
-local previous = f[2] or ''
+local previous = f[CASE_FACTS + 2] or ''
 if state == OFFERED and may_withdraw == '1' then
   if previous ~= expected_previous then return {'retry'} end
 elseif state ~= QUEUED then
@@ -51,11 +52,18 @@ elseif state == OFFERED and previous ~= counselor then
 end
 redis.call('HSET', case_key, 'state', OFFERED, 'counselor', counselor, 'site', site,
   'offered', now, 'offer_expires', expires)
-redis.call('HDEL', case_key, 'waiting_for')  -- a continuity wait (wait.lua) is over
+if f[CASE_FACTS + 3] then redis.call('HDEL', case_key, 'waiting_for') end  -- a continuity wait (wait.lua) is over
 redis.call('ZREM', queue, case_id)
 redis.call('ZADD', offers, expires, case_id)
 redis.call('SADD', counselor_cases, case_id)
 redis.call('HSET', counselor_key, 'last_offer', now)
 redis.call('SADD', counselors, counselor)
-emit(event, callback)
+-- A queued case's row still holds but for the site set above (a re-offer
+-- emitted withdrawals since: emit reads the case again).
+local facts = nil
+if state == QUEUED then
+  f[10] = site  -- the row's 'site'
+  facts = f
+end
+emit(event, callback, facts)
 return {'ok'}
