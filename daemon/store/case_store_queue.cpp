@@ -9,7 +9,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <exception>
 #include <unordered_set>
 #include <utility>
@@ -52,16 +51,6 @@ struct queue_reads {
 };
 
 namespace {
-
-std::int64_t to_int(const std::string& s) {
-  std::int64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
-
-bool is_array(const reply& r, std::size_t min_size) {
-  return r.type == reply::kind::array && r.elements.size() >= min_size;
-}
 
 bool is_pairs(const reply& r) { return r.type == reply::kind::array && r.elements.size() % 2 == 0; }
 

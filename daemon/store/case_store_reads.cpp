@@ -2,7 +2,6 @@
 // snapshot (the queue view is case_store_queue.cpp). Read scripts answer at
 // one instant; personal data is opened only for views that ask for it.
 #include <algorithm>
-#include <charconv>
 
 #include "store/case_store.hpp"
 #include "store/codec.hpp"
@@ -11,16 +10,6 @@
 namespace caseroute::store {
 
 namespace {
-
-std::int64_t to_int(const std::string& s) {
-  std::int64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
-
-bool is_array(const reply& r, std::size_t min_size) {
-  return r.type == reply::kind::array && r.elements.size() >= min_size;
-}
 
 // "ms:id", the position after which the next page starts.
 bool parse_cursor(const std::string& cursor, std::string& ms, std::string& id) {
