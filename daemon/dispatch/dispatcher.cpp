@@ -135,8 +135,9 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   if (duty_read) {
     std::set<std::string> duty_ids;
     co_await on_pool(worker_, [&] {
-      duty_slots_ = roster->on_duty(now);
-      for (const auto& d : duty_slots_) duty_ids.insert(d.counselor_id);
+      duty_index_.emplace(*cfg, roster->on_duty(now));
+      duty_index_cfg_ = cfg;
+      for (const auto& d : duty_index_->on_duty()) duty_ids.insert(d.counselor_id);
     });
     duty_roster_ = roster;
     duty_from_ = now;
@@ -183,11 +184,12 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   std::vector<const routing::queued_case*> cases;
   const auto prepare = [&] {
     cases = cache_.to_plan(everything, fresh, servable);
-    if (duty_slots_new_ || !duty_index_ || duty_index_cfg_ != cfg) {
-      duty_index_.emplace(*cfg, duty_slots_);
+    if (duty_index_cfg_ != cfg) {  // a config swapped without its roster: the same slots
+      auto slots = duty_index_->on_duty();
+      duty_index_.emplace(*cfg, std::move(slots));
       duty_index_cfg_ = cfg;
     }
-    snap = duty_slots_new_ ? &cache_.snapshot(cfg.get(), duty_slots_) : &cache_.snapshot(cfg.get());
+    snap = duty_slots_new_ ? &cache_.snapshot(cfg.get(), duty_index_->on_duty()) : &cache_.snapshot(cfg.get());
     duty_slots_new_ = false;
   };
   // The whole queue is 100,000 cases behind a long backlog, and new slots

@@ -131,7 +131,7 @@ class dispatcher {
                                                 time_point now);
 
   // When who is on duty next changes: the roster's next_change, as read with
-  // duty_slots_ while they hold.
+  // duty_index_'s slots while they hold.
   std::optional<time_point> next_duty_change(time_point at) const;
 
   services s_;
@@ -141,15 +141,14 @@ class dispatcher {
   bool reconciled_ = false;        // offers checked against the roster since start
   bool duty_stale_ = true;         // the stored exceptions are read before the next pass
   std::set<std::string> on_duty_;  // counselor ids on duty at the last pass
-  // Who is on duty: duty_roster_->on_duty(duty_from_), which holds until the
-  // roster is swapped or duty_until_ (its next change) comes.
+  // Who is on duty: duty_roster_->on_duty(duty_from_), held by duty_index_,
+  // until the roster is swapped or duty_until_ (its next change) comes.
   std::shared_ptr<const schedule::roster> duty_roster_;
   time_point duty_from_{};
   time_point duty_until_{};
-  std::vector<schedule::duty_slot> duty_slots_;
-  bool duty_slots_new_ = true;  // not yet in the cache's snapshot and duty_index_
-  // The router's lists of who is on duty (over duty_slots_ and
-  // duty_index_cfg_), kept from pass to pass until either changes.
+  bool duty_slots_new_ = true;  // duty_index_'s slots are not yet in the cache's snapshot
+  // The router's lists of who is on duty (over those slots and
+  // duty_index_cfg_, which it points into), kept from pass to pass until either changes.
   std::shared_ptr<const config::config> duty_index_cfg_;
   std::optional<routing::duty_index> duty_index_;
 

@@ -146,15 +146,7 @@ void candidate_index::add_to_lists(std::size_t i) {
 // case, in the free lists.
 void candidate_index::list_if_free(std::size_t i) {
   const int index = static_cast<int>(i);
-  // count_free(i, +1) and free_for_some_kind, asking the rules once per kind.
-  bool free = false;
-  for (int kind = 0; kind < kinds; ++kind) {
-    if (first_failed(kind_needs_[kind], on_duty_[i], settings_) != filter::passed) continue;
-    free = true;
-    for (int number : held_[i]) ++free_[kind][static_cast<std::size_t>(number)];
-    ++all_free_[kind];
-  }
-  if (free) {
+  if (count_free(i, +1)) {
     free_all_.push_back(index);
     for (int number : held_[i]) free_holders_[static_cast<std::size_t>(number)].push_back(index);
   }
@@ -380,12 +372,15 @@ void candidate_index::record_offer(const candidate& chosen, time_point now, bool
   count_free(i, +1);
 }
 
-void candidate_index::count_free(std::size_t i, int delta) {
+bool candidate_index::count_free(std::size_t i, int delta) {
+  bool free = false;
   for (int kind = 0; kind < kinds; ++kind) {
     if (first_failed(kind_needs_[kind], on_duty_[i], settings_) != filter::passed) continue;
+    free = true;
     for (int number : held_[i]) free_[kind][static_cast<std::size_t>(number)] += delta;
     all_free_[kind] += delta;
   }
+  return free;
 }
 
 }  // namespace caseroute::routing

@@ -115,7 +115,9 @@ class candidate_index {
   bool holds_one_of(std::size_t i, const std::vector<int>& numbers) const;
   bool free_for_some_kind(const candidate& who) const;
   void next_stamp();
-  void count_free(std::size_t i, int delta);
+  // Adds `delta` to the counts of the kinds of case candidate i is free for;
+  // whether there is any (free_for_some_kind, asking each rule once).
+  bool count_free(std::size_t i, int delta);
 
   // Built with the lists: the config, the on-duty set, and each one's
   // first slot in the snapshot's order (its state is read for that slot).

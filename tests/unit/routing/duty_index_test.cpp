@@ -98,9 +98,7 @@ TEST_P(duty_index_reuse, passes_over_one_index_decide_as_fresh_routers) {
   for (const variant_row& v : variants) {
     SCOPED_TRACE(v.name);
     random_world w(GetParam(), 240, 600);
-    routing::plan_options options;
-    options.crisis_broadcast = v.broadcast;
-    options.continuity_roster = v.continuity ? w.roster.get() : nullptr;
+    const routing::plan_options options = options_of(v, w);
     routing::duty_index duty(w.cfg, w.snap.on_duty);
     routing::snapshot snap = w.snap;
     std::mt19937 rng(GetParam());

@@ -70,9 +70,7 @@ TEST_P(plan_equivalence, plan_equals_one_case_at_a_time) {
   for (const variant_row& v : variants) {
     SCOPED_TRACE(v.name);
     random_world w(GetParam(), 240, 1500);
-    routing::plan_options options;
-    options.crisis_broadcast = v.broadcast;
-    options.continuity_roster = v.continuity ? w.roster.get() : nullptr;
+    const routing::plan_options options = options_of(v, w);
 
     const auto order = reference_order(w);
     ASSERT_EQ(routing::queue_order(w.queue, t0, w.cfg.routing), order);

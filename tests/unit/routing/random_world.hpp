@@ -112,6 +112,14 @@ struct variant_row {
   bool continuity;  // plan_options::continuity_roster set
 };
 
+// The router's options of variant `v` over world `w`.
+inline routing::plan_options options_of(const variant_row& v, const random_world& w) {
+  routing::plan_options options;
+  options.crisis_broadcast = v.broadcast;
+  options.continuity_roster = v.continuity ? w.roster.get() : nullptr;
+  return options;
+}
+
 inline constexpr variant_row variants[] = {
     {"default", false, false},
     {"crisis_broadcast", true, false},
