@@ -55,7 +55,15 @@ void dispatcher::stop() {
 
 void dispatcher::changed(const v1::Event& e) {
   if (e.type() == store::duty_changed_event) duty_stale_ = true;
-  if (!e.case_id().empty()) changed_cases_.insert(e.case_id());
+  if (!e.case_id().empty()) {
+    // Every case event says the state it left the case in (the feed keeps
+    // each case's events in order): one that is not QUEUED took the case
+    // out of the queue, and only a later event can bring it back. Events
+    // that leave the state unsaid (an escalation, a new risk) are read.
+    named_case& named = changed_cases_[e.case_id()];
+    named.queued = e.state() == v1::CASE_QUEUED || e.state() == v1::CASE_STATE_UNSPECIFIED;
+    if (!e.youth_key().empty()) named.youth_key = e.youth_key();
+  }
   if (!e.counselor_id().empty()) changed_counselors_.insert(e.counselor_id());
   kick();
 }
@@ -261,13 +269,34 @@ asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
     co_return refreshed{.counselors = true};
   }
   if (changed_cases_.empty() && changed_counselors_.empty()) co_return refreshed{};
-  std::vector<std::string> case_ids(changed_cases_.begin(), changed_cases_.end());
+  // A case the feed says left the queue is dropped without a read; its
+  // youth's continuity row is read again when another case of that youth is
+  // still queued (who holds the youth's cases changed). The rest are read.
+  std::vector<std::string> case_ids;
+  std::set<std::string> youths;
+  for (auto& [id, named] : changed_cases_) {
+    if (named.queued) {
+      case_ids.push_back(id);
+      continue;
+    }
+    std::string youth = std::move(named.youth_key);
+    if (const auto* cached = cache_.find(id)) {
+      if (youth.empty()) youth = cached->youth_ref;
+      cache_.forget(id);
+    }
+    if (!youth.empty()) youths.insert(std::move(youth));
+  }
+  std::vector<std::string> youth_keys;
+  for (const std::string& youth : youths) {
+    if (cache_.has_youth(youth)) youth_keys.push_back(youth);
+  }
   std::vector<std::string> counselor_ids(changed_counselors_.begin(), changed_counselors_.end());
   changed_cases_.clear();
   changed_counselors_.clear();
   const bool counselors = !counselor_ids.empty();
+  if (case_ids.empty() && youth_keys.empty() && !counselors) co_return refreshed{};
   auto delta = co_await s_.store.load_routing_delta(now, cfg->routing.continuity_window(), std::move(case_ids),
-                                                    std::move(counselor_ids));
+                                                    std::move(youth_keys), std::move(counselor_ids));
   if (!delta) co_return delta.error();
   for (auto& id : cache_.apply(std::move(*delta))) fresh.insert(std::move(id));
   s_.metrics.inc("caseroute_routing_reads_total", {{"kind", "delta"}});

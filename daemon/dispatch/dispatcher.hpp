@@ -21,6 +21,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -63,7 +64,8 @@ class dispatcher {
   void kick();
   void stop();
   // The change feed named this event's case and counselor (any replica):
-  // read them again on the next pass, which starts now.
+  // the next pass, which starts now, reads them again, but for a case whose
+  // latest event left it out of the queue: that one it only drops.
   void changed(const v1::Event& e);
   // The feed had a gap: the next pass reads everything (stored exceptions too).
   void resync();
@@ -159,7 +161,13 @@ class dispatcher {
   time_point next_full_{};      // a full read now and then, whatever the feed says
   time_point next_servable_{};  // when queued servable cases are routed again without news
   time_point next_expire_{};    // offers are expired at most this often
-  std::set<std::string> changed_cases_;
+  // What the feed named since the last read. Per case: whether its latest
+  // event left it queued (or may have: read it) and its youth key.
+  struct named_case {
+    bool queued = true;
+    std::string youth_key;
+  };
+  std::map<std::string, named_case> changed_cases_;
   std::set<std::string> changed_counselors_;
   std::vector<std::string> left_queue_;  // offered by this pass: dropped from the cache once applied
   // One thread for what would hold the event loop too long: planning the

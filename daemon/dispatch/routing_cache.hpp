@@ -28,7 +28,8 @@ class routing_cache {
   // cases gone from the queue, counselors and continuity. Returns the ids of
   // the queued cases it read.
   std::vector<std::string> apply(store::routing_delta delta);
-  // A case this replica just offered: it left the queue (the feed confirms).
+  // A case that left the queue (this replica offered it, or the feed says
+  // so); its youth's continuity goes with its last cached case.
   void forget(const std::string& case_id);
 
   // The router's snapshot over the cached states: who is on duty now, and
@@ -52,6 +53,8 @@ class routing_cache {
   // The case's level rose to `level` (by this replica, or seen in Redis).
   void escalated(const std::string& case_id, int level);
   const routing::queued_case* find(const std::string& case_id) const;
+  // Whether some cached case is of this youth (its continuity row counts).
+  bool has_youth(const std::string& youth_ref) const { return youth_cases_.contains(youth_ref); }
   // When the next escalation falls due.
   std::optional<time_point> next_escalation() const;
 

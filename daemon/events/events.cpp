@@ -89,13 +89,14 @@ boost::system::result<std::optional<live::stream_id>, http::api_error> read_plac
 }
 
 // An event as a stream shows it: codes, ids, levels and times; free text
-// (reasons, routing notes) and anything sealed stay out.
+// (reasons, routing notes), anything sealed and the youth key stay out.
 std::string frame(const live::entry& e) {
   v1::Event shown = e.event;
   shown.clear_reason();
   shown.clear_note();
   shown.clear_sealed_note();
   shown.clear_sealed_reason();
+  shown.clear_youth_key();
   return "id: " + e.id.str() + "\nevent: " + shown.type() + "\ndata: " + http::to_json(shown) + "\n\n";
 }
 

@@ -259,8 +259,11 @@ class case_store {
                                                             std::optional<std::string> only_case = std::nullopt);
   // The same rows for the named cases and counselors only: the dispatcher's
   // cache follows the change feed with it instead of reading the queue.
+  // youth_keys: youths whose continuity row is read again although none of
+  // their cases is named (one of them left the queue).
   asio::awaitable<result<routing_delta>> load_routing_delta(time_point now, std::chrono::hours continuity_window,
                                                             std::vector<std::string> case_ids,
+                                                            std::vector<std::string> youth_keys,
                                                             std::vector<std::string> counselor_ids);
   // A full read of what load_routing_state reads, in pages of about `count`
   // cases or counselors, each costing Redis and the event loop a few

@@ -231,6 +231,7 @@ asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point
 asio::awaitable<result<routing_delta>> case_store::load_routing_delta(time_point now,
                                                                       std::chrono::hours continuity_window,
                                                                       std::vector<std::string> case_ids,
+                                                                      std::vector<std::string> youth_keys,
                                                                       std::vector<std::string> counselor_ids) {
   // Behind a burst the feed names thousands of cases at once: read them a
   // slice per call, so no single script holds Redis (and every request
@@ -244,10 +245,13 @@ asio::awaitable<result<routing_delta>> case_store::load_routing_delta(time_point
     const std::size_t n = std::min(slice, case_ids.size() - next);
     auto script_args = command(keys_.base(), codec::ms_string(since), codec::ms_string(now - std::chrono::hours(24)),
                                std::to_string(n));
-    script_args.reserve(script_args.size() + n + counselor_ids.size());
+    script_args.reserve(script_args.size() + n + 1 + youth_keys.size() + counselor_ids.size());
     for (std::size_t i = next; i < next + n; ++i) script_args.push_back(std::move(case_ids[i]));
     next += n;
-    // The counselors go with the first slice.
+    // The youths and the counselors go with the first slice.
+    script_args.push_back(std::to_string(youth_keys.size()));
+    for (auto& youth : youth_keys) script_args.push_back(std::move(youth));
+    youth_keys.clear();
     for (auto& id : counselor_ids) script_args.push_back(std::move(id));
     counselor_ids.clear();
     auto r = co_await run_script(redis_, script_id::routing_delta, command(keys_.counselors()), std::move(script_args));
@@ -295,7 +299,8 @@ asio::awaitable<result<routing_page>> case_store::next_routing_page(routing_scan
   } else {
     case_ids = std::move(ids);
   }
-  auto rows = co_await load_routing_delta(now, continuity_window, std::move(case_ids), std::move(counselor_ids));
+  auto rows = co_await load_routing_delta(now, continuity_window, std::move(case_ids), std::vector<std::string>(),
+                                          std::move(counselor_ids));
   if (!rows) co_return rows.error();
   page.rows = std::move(*rows);
   co_return page;

@@ -159,25 +159,30 @@ end
 -- appended to it in the same atomic step, so nothing is announced that did
 -- not commit and nothing committed goes unannounced. Retention trims it.
 -- A case's events carry its risk and concern codes on the feed, so a
--- follower needs no read to route or filter them.
-local EVENT_RISK, EVENT_CONCERNS = 16, 17
--- Their tags, as pb_varint(EVENT_RISK * 8) and pb_varint(EVENT_CONCERNS * 8 + 2)
--- spell them (FUNCTION LOAD runs the prelude without the string library).
-local RISK_TAG, CONCERNS_TAG = '\128\1', '\138\1'
+-- follower needs no read to route or filter them, and its youth key (the
+-- keyed digest, never the ref), so a follower keeps the continuity of the
+-- youth's other queued cases without reading this one (the event stream
+-- never shows it).
+local EVENT_RISK, EVENT_CONCERNS, EVENT_YOUTH_KEY = 16, 17, 20
+-- Their tags, as pb_varint(EVENT_RISK * 8), pb_varint(EVENT_CONCERNS * 8 + 2)
+-- and pb_varint(EVENT_YOUTH_KEY * 8 + 2) spell them (FUNCTION LOAD runs the
+-- prelude without the string library).
+local RISK_TAG, CONCERNS_TAG, YOUTH_KEY_TAG = '\128\1', '\138\1', '\162\1'
 local function announce(a_feed_key, an_event)
   redis.call('XADD', a_feed_key, '*', 'e', an_event)
 end
-local function stamp_case_facts(an_event, risk, concerns)
+local function stamp_case_facts(an_event, risk, concerns, youth)
   local out = an_event
   if risk then out = out .. RISK_TAG .. pb_varint(tonumber(risk)) end
   if concerns and concerns ~= '' then
     for code in string.gmatch(concerns, '[^,]+') do out = out .. CONCERNS_TAG .. pb_varint(#code) .. code end
   end
+  if youth and youth ~= '' then out = out .. YOUTH_KEY_TAG .. pb_varint(#youth) .. youth end
   return out
 end
 local function with_case_facts(an_event)
-  local f = redis.call('HMGET', case_key, 'risk', 'concerns')
-  return stamp_case_facts(an_event, f[1], f[2])
+  local f = redis.call('HMGET', case_key, 'risk', 'concerns', 'youth')
+  return stamp_case_facts(an_event, f[1], f[2], f[3])
 end
 
 -- A counselor.availability event built here (a sign-out after missed offers
@@ -281,17 +286,18 @@ local function report_place(county, mode)
 end
 
 -- The case fields an event needs, read once per emit: the report's (tally,
--- tally_groups) and the feed's (risk, concerns), in this order, CASE_FACTS
--- of them. A script that reads its case anyway may ask for its own fields
+-- tally_groups) and the feed's (risk, concerns, youth), in this order,
+-- CASE_FACTS of them. A script that reads its case anyway may ask for its own fields
 -- after them (from index CASE_FACTS + 1 on) and hand the row to emit.
-local CASE_FACTS = 13
+local CASE_FACTS = 14
 local function read_case_facts(...)
   return redis.call('HMGET', case_key, 'risk', 'concern', 'platform', 'report_county', 'report_mode',
-    'report_site', 'created', 'accepted', 'escalation', 'site', 'report_offered', 'report_accepted', 'concerns', ...)
+    'report_site', 'created', 'accepted', 'escalation', 'site', 'report_offered', 'report_accepted', 'concerns',
+    'youth', ...)
 end
 -- The same row for a case create.lua has just written, without the read.
-local function new_case_facts(risk, concern, platform, county, mode, created, concerns)
-  return {risk, concern, platform, county, mode, nil, created, nil, '0', nil, nil, nil, concerns}
+local function new_case_facts(risk, concern, platform, county, mode, created, concerns, youth)
+  return {risk, concern, platform, county, mode, nil, created, nil, '0', nil, nil, nil, concerns, youth}
 end
 
 -- The case's report fields: 'report_site' (the site of its latest offer or
@@ -371,7 +377,7 @@ local function emit(an_event, a_callback, facts)
   redis.call('RPUSH', history_key, an_event)
   local f = facts or read_case_facts()
   tally(an_event, f)
-  announce(feed_key, stamp_case_facts(an_event, f[1], f[13]))
+  announce(feed_key, stamp_case_facts(an_event, f[1], f[13], f[14]))
   if a_callback ~= '' then
     redis.call('RPUSH', outbox_key, a_callback)
     redis.call('ZADD', outbox_due_key, 'NX', now, case_id)

@@ -32,7 +32,7 @@ redis.call('SADD', open, case_id)
 if youth ~= '' then redis.call('SADD', youth_open, case_id) end
 redis.call('HINCRBY', stats, 'created', '1')
 -- every fact the report and the feed stamp is in hand: emit reads none
-local facts = new_case_facts(risk, concern, platform, county, mode, now, concerns)
+local facts = new_case_facts(risk, concern, platform, county, mode, now, concerns, youth)
 tally_groups(groups, facts)
 emit(event, callback, facts)
 return {'ok', case_id}

@@ -4,13 +4,16 @@
 -- Input: 1 keys, read-only
 --   keys  1 counselors (every counselor with live state)
 --   args  1 key base, 2 continuity window start ms, 3 crisis acceptances
---         since ms, 4 number of case ids n, 5..4+n case ids, then
---         counselor ids
+--         since ms, 4 number of case ids n, 5..4+n case ids, 5+n number of
+--         youth keys m, then m youth keys (youths whose queued cases need
+--         their continuity row again: another case of theirs left the queue
+--         or changed hands), then counselor ids
 -- Output: {cases, counselors, continuity, gone}:
 --   cases:       routing_state's row per named case still QUEUED
 --   counselors:  routing_state's row per named counselor
---   continuity:  {youth ref, {counselor ids}} per youth ref of a named case
---                that is still QUEUED or whose youth has another open case
+--   continuity:  {youth ref, {counselor ids}} per named youth key and per
+--                youth ref of a named case that is still QUEUED or whose
+--                youth has another open case
 --                (a case leaving or joining a counselor changes who counts
 --                for that youth's queued cases; a youth with no other open
 --                case has no queued case that could use the row)
@@ -40,8 +43,11 @@ for i = 5, 4 + case_count do
   end
 end
 
+local youth_count = tonumber(ARGV[5 + case_count])
+for i = 6 + case_count, 5 + case_count + youth_count do refs[ARGV[i]] = true end
+
 local counselors = {}
-for i = 5 + case_count, #ARGV do
+for i = 6 + case_count + youth_count, #ARGV do
   local cid = ARGV[i]
   local c = redis.call('HMGET', keys.counselor(cid), 'available', 'last_offer', 'available_at', 'missed_offers',
     'last_resolved', 'last_crisis_resolved')

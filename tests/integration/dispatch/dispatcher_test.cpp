@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <regex>
 #include <string>
@@ -232,6 +233,72 @@ TEST_F(dispatcher_test, a_duty_change_plans_the_cached_queue_again_without_readi
         co_await r.stop();
       },
       120s);
+}
+
+// The routing_delta.lua calls Redis ran since SLOWLOG was reset with
+// slowlog-log-slower-than 0: each call's arguments after the function name.
+asio::awaitable<std::vector<std::vector<std::string>>> delta_reads(store::redis_connection& redis) {
+  auto log = (co_await redis.exec(store::command("SLOWLOG", "GET", "10000"))).value();
+  std::vector<std::vector<std::string>> out;
+  for (const auto& entry : log.elements) {
+    const auto& args = entry.elements.at(3).elements;
+    if (args.size() < 2 || !args[1].str.ends_with("_routing_delta")) continue;
+    std::vector<std::string> call;
+    for (std::size_t i = 2; i < args.size(); ++i) call.push_back(args[i].str);
+    out.push_back(std::move(call));
+  }
+  co_return out;
+}
+
+TEST_F(dispatcher_test, a_case_that_left_the_queue_is_dropped_without_reading_it) {
+  run(
+      [](env& e) -> asio::awaitable<void> {
+        replica r(e);
+        co_await settled(r);
+        (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-max-len", "10000"))).value();
+        (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "0"))).value();
+        (co_await e.redis.exec(store::command("SLOWLOG", "RESET"))).value();
+        // One youth: a grief case nobody on duty can serve stays queued while
+        // their depression case goes to c1, who accepts and resolves it.
+        v1::Referral waiting = referral_of("y-grief", "grief");
+        waiting.mutable_youth()->set_ref("y-1");
+        v1::Referral served = referral_of("y-depression", "depression");
+        served.mutable_youth()->set_ref("y-1");
+        const std::string queued = (co_await e.store.create(waiting, "p1", now())).value().case_id;
+        const std::string id = (co_await e.store.create(served, "p1", now())).value().case_id;
+        EXPECT_EQ(co_await held_by_c1(e.store), id);
+        (co_await e.store.accept(id, "c1", now())).value();
+        (co_await e.store.resolve(id, "c1", v1::OUTCOME_COUNSELED, "", now())).value();
+        const auto youth = (co_await e.redis.exec(store::command("HGET", test_keys().case_hash(id), "youth"))).value();
+        CO_ASSERT_TRUE(!youth.str.empty());
+        // The feed's events reach the dispatcher within milliseconds.
+        const auto names = [](const std::vector<std::string>& args, const std::string& value) {
+          return std::find(args.begin(), args.end(), value) != args.end();
+        };
+        std::vector<std::vector<std::string>> reads;
+        for (int waited = 0; waited < 100; ++waited) {
+          reads = co_await delta_reads(e.redis);
+          if (!reads.empty() && names(reads.front(), youth.str)) break;
+          co_await sleep_for(20ms);
+        }
+        co_await sleep_for(200ms);  // and nothing more comes
+        reads = co_await delta_reads(e.redis);
+        (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "10000"))).value();
+        // The case was read once, when it was new; its offer, accept and
+        // resolve only dropped it (and its youth's continuity row, which the
+        // queued grief case keeps, was read again).
+        int reads_of_case = 0;
+        bool youth_read = false;
+        for (const auto& args : reads) {
+          reads_of_case += static_cast<int>(std::count(args.begin(), args.end(), id));
+          youth_read = youth_read || names(args, youth.str);
+        }
+        EXPECT_EQ(reads_of_case, 1);
+        EXPECT_TRUE(youth_read);
+        EXPECT_EQ(metric(r.metrics, "caseroute_queue_unservable"), 1) << queued;
+        co_await r.stop();
+      },
+      60s);
 }
 
 TEST_F(dispatcher_test, a_gap_in_the_feed_reads_everything_again) {

@@ -88,6 +88,94 @@ TEST_F(feed_writes, a_cancelled_broadcast_tells_each_holder_of_an_open_offer) {
   });
 }
 
+// A follower drops a case from its routing cache, without reading it, when
+// the case's latest event on the feed says it is not queued: each event must
+// carry the state its script left the case in (or none), and the youth key,
+// whatever path the script took (broadcast offers ending one by one, late
+// accepts, expiries, withdrawals, supervisor re-offers).
+TEST_F(feed_writes, each_case_event_carries_the_state_it_left_the_case_in_and_its_youth_key) {
+  run([](env& e) -> asio::awaitable<void> {
+    auto& s = e.store;
+    const auto single = co_await new_case(s, "R-f5", at(), v1::RISK_HIGH, "y-5");
+    const auto crisis = co_await new_case(s, "R-f6", at(), v1::RISK_CRISIS, "y-6");
+    const auto youthless = co_await new_case(s, "R-f7", at(), v1::RISK_LOW, "");
+    int checked = 0;
+    const auto check = [&](const std::string& id) -> asio::awaitable<void> {
+      const auto state = (co_await s.get(id, {})).value().state();
+      const auto youth = (co_await e.redis.exec(store::command("HGET", test_keys().case_hash(id), "youth"))).value();
+      const auto events = of_case(co_await feed(e.redis), id);
+      CO_ASSERT_TRUE(!events.empty());
+      const v1::Event& last = events.back();
+      if (last.state() != v1::CASE_STATE_UNSPECIFIED) {
+        EXPECT_EQ(last.state(), state) << id << " " << last.type();
+      }
+      for (const auto& ev : events) EXPECT_EQ(ev.youth_key(), youth.str) << ev.type();
+      ++checked;
+    };
+    // (declines and expiries exclude their counselors: a supervisor's
+    // broadcast may offer the case to them again)
+    const auto broadcast_to = [&](const std::string& id, time_point now) -> asio::awaitable<void> {
+      store::broadcast_request b;
+      b.case_id = id;
+      b.now = now;
+      b.expires_at = now + 30s;
+      b.targets = {{"c1", "site-1", 3, true}, {"c2", "site-2", 3, true}, {"c3", "site-3", 3, true}};
+      (co_await s.broadcast(b)).value();
+    };
+
+    co_await check(single);  // created
+    (co_await s.offer(offer_to(single, "c1", at(1s)))).value();
+    co_await check(single);
+    (co_await s.decline(single, "c1", "", at(2s))).value();
+    co_await check(single);
+    (co_await s.offer(offer_to(single, "c2", at(3s), 3, 10s))).value();
+    co_await check(single);
+    auto late = co_await s.accept(single, "c2", at(20s));  // after expiry: back to the queue
+    EXPECT_FALSE(late);
+    co_await check(single);
+    (co_await s.offer(offer_to(single, "c3", at(21s)))).value();
+    auto reoffer = offer_to(single, "c4", at(22s));  // a supervisor moves it
+    reoffer.actor = "supervisor:s1";
+    (co_await s.offer(reoffer)).value();
+    co_await check(single);
+    (co_await s.withdraw(single, "c4", "off duty", at(23s))).value();
+    co_await check(single);
+    (co_await s.escalate(single, 1, at(24s))).value();
+    co_await check(single);
+    (co_await s.offer(offer_to(single, "c5", at(25s)))).value();
+    (co_await s.accept(single, "c5", at(26s))).value();
+    co_await check(single);
+    (co_await s.release(single, "c5", "", at(27s))).value();
+    co_await check(single);
+    (co_await s.offer(offer_to(single, "c6", at(28s)))).value();
+    (co_await s.accept(single, "c6", at(29s))).value();
+    (co_await s.resolve(single, "c6", v1::OUTCOME_COUNSELED, "", at(30s))).value();
+    co_await check(single);
+
+    co_await broadcast_to(crisis, at(1s));
+    co_await check(crisis);
+    (co_await s.decline(crisis, "c1", "", at(2s))).value();  // c2 and c3 still hold theirs
+    co_await check(crisis);
+    (co_await s.withdraw(crisis, "c2", "off duty", at(3s))).value();
+    co_await check(crisis);
+    (co_await s.withdraw(crisis, "c3", "off duty", at(4s))).value();  // the last one: queued again
+    co_await check(crisis);
+    co_await broadcast_to(crisis, at(5s));
+    (co_await s.expire_offers(at(40s))).value();  // every offer at once
+    co_await check(crisis);
+    co_await broadcast_to(crisis, at(41s));
+    (co_await s.accept(crisis, "c3", at(42s))).value();  // the others are withdrawn
+    co_await check(crisis);
+    (co_await s.cancel(crisis, "supervisor:s1", "", at(43s))).value();
+    co_await check(crisis);
+
+    co_await check(youthless);
+    (co_await s.offer(offer_to(youthless, "c1", at(1s)))).value();
+    co_await check(youthless);
+    EXPECT_EQ(checked, 20);
+  });
+}
+
 TEST_F(feed_writes, sign_ins_and_sign_outs_are_counselor_availability_events) {
   run([](env& e) -> asio::awaitable<void> {
     auto& s = e.store;
