@@ -36,6 +36,16 @@ result<void> to_void(const result<reply>& r) {
   return {};
 }
 
+// The case hash a script answers with its "ok" ({'ok', HGETALL of the case,
+// ...}): accept.lua and resolve.lua, so their caller needs no second read.
+result<reply> answered_case(result<reply> r) {
+  auto st = status_of(r);
+  if (!st) return st.error();
+  if (!st->ok) return st->error();
+  if (!is_array(*r, 2) || r->elements[1].type != reply::kind::array) return make_error_code(error::bad_record);
+  return std::move(r->elements[1]);
+}
+
 // Reads one field of a case hash ("" when absent).
 asio::awaitable<result<std::string>> case_field(redis_connection& redis, std::string key, std::string field) {
   auto r = co_await redis.exec(command("HGET", std::move(key), std::move(field)));
@@ -258,8 +268,9 @@ asio::awaitable<result<v1::Case>> case_store::accept(std::string case_id, std::s
                 keys_.counselor(counselor_id), keys_.counselor_crisis(counselor_id));
   call.add_args(counselor_id, serialize(expired), std::move(expired_cb), keys_.base(), serialize(withdrawn));
   auto r = co_await run_script(redis_, script_id::accept, std::move(call));
-  if (auto ok = to_void(r); !ok) co_return ok.error();
-  co_return co_await get(case_id, view_options{.personal = true});
+  auto h = answered_case(std::move(r));
+  if (!h) co_return h.error();
+  co_return to_view(*h, reply{}, view_options{.personal = true});
 }
 
 asio::awaitable<result<void>> case_store::decline(std::string case_id, std::string counselor_id, std::string reason,
@@ -280,26 +291,30 @@ asio::awaitable<result<void>> case_store::decline(std::string case_id, std::stri
 
 asio::awaitable<result<v1::Case>> case_store::resolve(std::string case_id, std::string counselor_id,
                                                       v1::Outcome outcome, std::string note, time_point now) {
-  // The youth ref never changes after create, so reading it first is safe.
-  auto youth = co_await case_field(redis_, keys_.case_hash(case_id), "youth");
-  if (!youth) co_return youth.error();
+  // The youth ref never changes after create, so reading it first is safe;
+  // the case's wrapped data key (for a note) comes in the same read.
+  auto f = co_await redis_.exec(command("HMGET", keys_.case_hash(case_id), "youth", "key"));
+  if (!f) co_return f.error();
+  if (!is_array(*f, 2)) co_return make_error_code(error::redis_error);
+  const std::string youth = f->elements[0].str;  // "" when absent
   auto event = codec::make_event("case.resolved", "counselor:" + counselor_id, case_id, now, v1::CASE_RESOLVED);
   event.set_counselor_id(counselor_id);
   event.set_outcome(outcome);
   if (!note.empty()) {
-    auto keys = co_await keys_of_case(case_id);
+    auto keys = seal_.for_case(case_id, f->elements[1].str);
     if (!keys) co_return keys.error();
     event.set_sealed_note(keys->seal(note, "note"));
   }
   auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.resolved", v1::CASE_RESOLVED, now, outcome);
   if (!cb) co_return cb.error();
   auto call = transition_call(keys_, case_id, now, event, std::move(*cb));
-  call.add_keys(keys_.counselor_cases(counselor_id), keys_.open(), keys_.youth(*youth), keys_.stats(), keys_.closed(),
+  call.add_keys(keys_.counselor_cases(counselor_id), keys_.open(), keys_.youth(youth), keys_.stats(), keys_.closed(),
                 keys_.counselor(counselor_id));
-  call.add_args(counselor_id, std::to_string(outcome), youth->empty() ? "0" : "1", keys_.base());
+  call.add_args(counselor_id, std::to_string(outcome), youth.empty() ? "0" : "1", keys_.base());
   auto r = co_await run_script(redis_, script_id::resolve, std::move(call));
-  if (auto ok = to_void(r); !ok) co_return ok.error();
-  co_return co_await get(case_id, view_options{});
+  auto h = answered_case(std::move(r));
+  if (!h) co_return h.error();
+  co_return to_view(*h, reply{}, view_options{});
 }
 
 asio::awaitable<result<void>> case_store::release(std::string case_id, std::string counselor_id, std::string reason,

@@ -303,6 +303,10 @@ class case_store {
   // The key that names youth refs (keyring "pseudonym"), cached after the first read.
   asio::awaitable<result<data_key>> pseudonym_key();
   asio::awaitable<result<case_keys>> keys_of_case(std::string case_id);
+  // The view get() answers, from a case's hash (a flat HGETALL, as
+  // read_case.lua and the scripts that answer the case return it) and its
+  // history events (an array; may be empty). not_found for an empty hash.
+  result<v1::Case> to_view(const reply& fields, const reply& history, view_options view) const;
   // "" for an empty reason.
   asio::awaitable<result<std::string>> seal_reason(std::string case_id, std::string reason);
   // The open cases summed, shared by concurrent callers (case_store_queue.cpp).

@@ -30,23 +30,28 @@ asio::awaitable<result<v1::Case>> case_store::get(std::string case_id, view_opti
   auto st = codec::read_status(*r);
   if (!st.ok) co_return st.error();
   if (!is_array(*r, 3)) co_return make_error_code(error::bad_record);
-  const auto h = codec::to_fields(r->elements[1]);
+  co_return to_view(r->elements[1], r->elements[2], view);
+}
+
+result<v1::Case> case_store::to_view(const reply& fields, const reply& history, view_options view) const {
+  if (fields.elements.empty()) return make_error_code(error::not_found);
+  const auto h = codec::to_fields(fields);
   std::optional<case_keys> keys;
   if (view.personal || view.history) {
     auto k = codec::keys_of(h, seal_);
-    if (!k) co_return k.error();
+    if (!k) return k.error();
     keys = std::move(*k);
   }
   auto c = codec::to_case(h, view.personal ? &*keys : nullptr);
-  if (!c) co_return c.error();
-  for (const auto& e : r->elements[2].elements) {
+  if (!c) return c.error();
+  for (const auto& e : history.elements) {
     auto* event = c->add_history();
-    if (!event->ParseFromString(e.str)) co_return make_error_code(error::bad_record);
+    if (!event->ParseFromString(e.str)) return make_error_code(error::bad_record);
     // A sealed resolve note opens only for views with personal data.
     if (!event->sealed_note().empty()) {
       if (view.personal) {
         auto note = keys->open(event->sealed_note(), "note");
-        if (!note) co_return note.error();
+        if (!note) return note.error();
         event->set_note(std::move(*note));
       }
       event->clear_sealed_note();
@@ -54,12 +59,12 @@ asio::awaitable<result<v1::Case>> case_store::get(std::string case_id, view_opti
     // A reason someone typed: history views only (supervisors).
     if (!event->sealed_reason().empty()) {
       auto reason = keys->open(event->sealed_reason(), "reason");
-      if (!reason) co_return reason.error();
+      if (!reason) return reason.error();
       event->set_reason(std::move(*reason));
       event->clear_sealed_reason();
     }
   }
-  co_return c;
+  return c;
 }
 
 asio::awaitable<result<std::string>> case_store::find_referral(std::string platform_id, std::string referral_id) {
@@ -93,15 +98,19 @@ asio::awaitable<result<std::vector<std::pair<std::string, std::string>>>> case_s
 }
 
 asio::awaitable<result<std::vector<v1::Case>>> case_store::counselor_cases(std::string counselor_id) {
-  auto r = co_await redis_.exec(command("SMEMBERS", keys_.counselor_cases(counselor_id)));
+  // The set and every case in it, at one instant (lua/counselor_cases.lua).
+  auto r = co_await run_script(redis_, script_id::counselor_cases, command(keys_.counselor_cases(counselor_id)),
+                               command(keys_.base()));
   if (!r) co_return r.error();
   if (r->type != reply::kind::array) co_return make_error_code(error::redis_error);
+  const reply no_history;
   std::vector<v1::Case> out;
-  for (const auto& e : r->elements) {
-    auto c = co_await get(e.str, view_options{.personal = true});
-    if (!c && c.error() == error::not_found) continue;  // gone between the two reads
+  for (const auto& row : r->elements) {
+    if (!is_array(row, 2)) co_return make_error_code(error::bad_record);
+    auto c = to_view(row.elements[1], no_history, view_options{.personal = true});
+    if (!c && c.error() == error::not_found) continue;  // a stale member: the case is gone
     if (!c) co_return c.error();
-    // Taken by someone else between the two reads (a broadcast's other offer).
+    // Not theirs although in their set (a broadcast's other offer, taken).
     const bool theirs = c->counselor_id() == counselor_id || std::find(c->offered_to().begin(), c->offered_to().end(),
                                                                        counselor_id) != c->offered_to().end();
     if (!theirs) continue;

@@ -12,8 +12,10 @@
 --         6 case.offer_expired event, 7 its StatusCallback ('' = none), 8 key
 --         base, 9 case.offer_withdrawn event (for the other offers of a
 --         broadcast; each counselor is stamped here)
--- Output: {'ok'}, {'ok', 'already'} (a retried accept), or {'err', reason}:
---   not_found, offer_expired, offer_withdrawn, wrong_state, not_yours
+-- Output: {'ok', HGETALL of the case after the accept}, {'ok', HGETALL,
+--   'already'} (a retried accept), or {'err', reason}: not_found,
+--   offer_expired, offer_withdrawn, wrong_state, not_yours. The caller builds
+--   its answer from the hash (read_case.lua's), with no second read.
 transition()
 local offers, queue, excluded, counselor_cases = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local counselor_key, crisis_key = KEYS[10], KEYS[11]
@@ -49,7 +51,7 @@ if broadcast then
       emit(with_counselor(withdrawn_event, o[1]), '')
     end
   end
-  return {'ok'}
+  return {'ok', redis.call('HGETALL', case_key)}
 end
 if state == OFFERED and mine then
   if tonumber(f[3]) <= tonumber(now) then
@@ -62,10 +64,10 @@ if state == OFFERED and mine then
   end
   redis.call('HSET', case_key, 'state', ACTIVE, 'accepted', now)
   take()
-  return {'ok'}
+  return {'ok', redis.call('HGETALL', case_key)}
 end
 -- a retried accept (the first answer was lost) succeeds without a second event
-if state == ACTIVE and mine then return {'ok', 'already'} end
+if state == ACTIVE and mine then return {'ok', redis.call('HGETALL', case_key), 'already'} end
 if mine then return {'err', 'wrong_state'} end
 if redis.call('SISMEMBER', excluded, counselor) == 1 then return {'err', 'offer_expired'} end
 if was_withdrawn(counselor) then return {'err', 'offer_withdrawn'} end

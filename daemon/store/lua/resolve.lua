@@ -7,8 +7,10 @@
 --   args  1-4 the transition head: event case.resolved; 5 counselor id,
 --         6 outcome, 7 has youth ref (0/1), 8 key base (the case leaves its
 --         youth's open cases, youth_open of its 'youth' field)
--- Output: {'ok'}, {'ok', 'already'} (a retried resolve), or {'err', reason}:
---   not_found, not_yours, wrong_state
+-- Output: {'ok', HGETALL of the case after the resolve}, {'ok', HGETALL,
+--   'already'} (a retried resolve), or {'err', reason}: not_found, not_yours,
+--   wrong_state. The caller builds its answer from the hash (read_case.lua's),
+--   with no second read.
 transition()
 local counselor_cases, open, youth, stats, closed, counselor_key = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local counselor, outcome, has_youth, keys = ARGV[5], ARGV[6], ARGV[7], keys_from(ARGV[8])
@@ -18,7 +20,7 @@ local state = tonumber(f[1])
 if not state then return {'err', 'not_found'} end
 if f[2] ~= counselor then return {'err', 'not_yours'} end
 -- a retried resolve (the first answer was lost) succeeds without a second event
-if state == RESOLVED then return {'ok', 'already'} end
+if state == RESOLVED then return {'ok', redis.call('HGETALL', case_key), 'already'} end
 if state ~= ACTIVE then return {'err', 'wrong_state'} end
 redis.call('HSET', case_key, 'state', RESOLVED, 'resolved', now, 'outcome', outcome)
 redis.call('SREM', counselor_cases, case_id)
@@ -31,4 +33,4 @@ if tonumber(f[3]) == RISK_CRISIS then redis.call('HSET', counselor_key, 'last_cr
 -- closed cases by close time: retention purges them (purge.lua)
 redis.call('ZADD', closed, now, case_id)
 emit(event, callback)
-return {'ok'}
+return {'ok', redis.call('HGETALL', case_key)}

@@ -1,0 +1,201 @@
+// How many Redis calls a counselor's request costs the store (the commands it
+// sends, from Redis's slow log of every command): accept and resolve answer
+// the case from their own script, resolve reads what it needs first in one
+// HMGET, and a counselor's cases are one read-only script however many they
+// hold. Each answer is what get() (the read_case.lua read) answers. Invented
+// data only.
+#include <cctype>
+#include <map>
+
+#include "store_fixture.hpp"
+
+namespace caseroute::store_test {
+namespace {
+
+using store::error;
+
+// From now on Redis logs every command in its slow log, emptied here.
+void log_every_command() {
+  server().cli({"CONFIG", "SET", "slowlog-max-len", "100000"});
+  server().cli({"CONFIG", "SET", "slowlog-log-slower-than", "0"});
+  server().cli({"SLOWLOG", "RESET"});
+}
+
+// The commands clients sent since log_every_command(), by name (lower case),
+// and the slow log back to Redis's defaults. INFO commandstats would
+// also count what scripts call inside; the slow log names each command's
+// client, and a script's own calls come from none ("?:0").
+asio::awaitable<std::map<std::string, long>> client_calls(store::redis_connection& redis) {
+  auto log = (co_await redis.exec(store::command("SLOWLOG", "GET", "-1"))).value();
+  server().cli({"CONFIG", "SET", "slowlog-log-slower-than", "10000"});
+  server().cli({"CONFIG", "SET", "slowlog-max-len", "128"});
+  std::map<std::string, long> calls;
+  for (const auto& entry : log.elements) {
+    // {id, time, duration, argv, client address, client name}
+    if (!store::is_array(entry, 5) || !store::is_array(entry.elements[3], 1)) {
+      ADD_FAILURE() << "a slow log entry of another shape";
+      continue;
+    }
+    if (entry.elements[4].str == "?:0") continue;  // inside a script
+    std::string name = entry.elements[3].elements[0].str;
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    ++calls[name];
+  }
+  co_return calls;
+}
+
+long calls_of(const std::map<std::string, long>& calls, const std::string& command) {
+  auto it = calls.find(command);
+  return it == calls.end() ? 0 : it->second;
+}
+
+// The case reads a request could make outside its script.
+void expect_no_case_reads(const std::map<std::string, long>& calls, const std::string& what) {
+  for (const std::string c : {"fcall_ro", "hget", "hgetall", "smembers"})
+    EXPECT_EQ(calls_of(calls, c), 0) << what << " called " << c;
+}
+
+bool same(const v1::Case& a, const v1::Case& b) { return store::codec::serialize(a) == store::codec::serialize(b); }
+
+using round_trips = store_test;
+
+TEST_F(round_trips, accept_is_one_script_that_answers_the_case) {
+  run([](env& e) -> asio::awaitable<void> {
+    auto& s = e.store;
+    const auto id = co_await new_case(s, "R-a1");
+    (co_await s.offer(offer_to(id, "c001", at(1s)))).value();
+
+    log_every_command();
+    auto accepted = co_await s.accept(id, "c001", at(2s));
+    auto calls = co_await client_calls(e.redis2);
+    CO_ASSERT_TRUE(accepted.has_value());
+    EXPECT_EQ(calls_of(calls, "fcall"), 1);
+    EXPECT_EQ(calls_of(calls, "hmget"), 0);
+    expect_no_case_reads(calls, "accept");
+    EXPECT_EQ(accepted->state(), v1::CASE_ACTIVE);
+    EXPECT_EQ(accepted->counselor_id(), "c001");
+    EXPECT_EQ(accepted->accepted_at().seconds(), seconds_of(at(2s)));
+    EXPECT_EQ(accepted->contact().phone(), test_phone);  // the counselor's own case: personal data
+    EXPECT_EQ(accepted->summary(), test_summary);
+    EXPECT_EQ(accepted->history_size(), 0);
+    EXPECT_TRUE(same(*accepted, (co_await s.get(id, {.personal = true})).value()));
+
+    // A retried accept (its first answer lost) answers the case the same way.
+    log_every_command();
+    auto again = co_await s.accept(id, "c001", at(3s));
+    calls = co_await client_calls(e.redis2);
+    CO_ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(calls_of(calls, "fcall"), 1);
+    expect_no_case_reads(calls, "a retried accept");
+    EXPECT_TRUE(same(*again, *accepted));
+
+    // Refusals keep their errors.
+    EXPECT_EQ((co_await s.accept(id, "c002", at(4s))).error(), error::not_yours);
+    EXPECT_EQ((co_await s.accept("K-none", "c001", at(4s))).error(), error::not_found);
+  });
+}
+
+TEST_F(round_trips, accept_of_a_broadcast_answers_the_case_after_its_other_offers_went) {
+  run([](env& e) -> asio::awaitable<void> {
+    auto& s = e.store;
+    const auto id = co_await new_case(s, "R-a2", at(), v1::RISK_CRISIS);
+    store::broadcast_request b;
+    b.case_id = id;
+    b.now = at(1s);
+    b.expires_at = at(31s);
+    b.targets.push_back({"c1", "site-1", 3, false});
+    b.targets.push_back({"c2", "site-2", 3, false});
+    (co_await s.broadcast(b)).value();
+
+    log_every_command();
+    auto won = co_await s.accept(id, "c2", at(2s));
+    const auto calls = co_await client_calls(e.redis2);
+    CO_ASSERT_TRUE(won.has_value());
+    EXPECT_EQ(calls_of(calls, "fcall"), 1);
+    EXPECT_EQ(calls_of(calls, "hmget"), 0);
+    expect_no_case_reads(calls, "accept");
+    EXPECT_EQ(won->counselor_id(), "c2");
+    EXPECT_EQ(won->site_id(), "site-2");
+    EXPECT_TRUE(won->offered_to().empty());
+    EXPECT_TRUE(same(*won, (co_await s.get(id, {.personal = true})).value()));
+  });
+}
+
+TEST_F(round_trips, resolve_reads_once_then_is_one_script_that_answers_the_case) {
+  run([](env& e) -> asio::awaitable<void> {
+    auto& s = e.store;
+    const auto id = co_await new_case(s, "R-r1");
+    (co_await s.offer(offer_to(id, "c001", at(1s)))).value();
+    (co_await s.accept(id, "c001", at(2s))).value();
+
+    log_every_command();
+    auto resolved = co_await s.resolve(id, "c001", v1::OUTCOME_COUNSELED, "invented note", at(3s));
+    auto calls = co_await client_calls(e.redis2);
+    CO_ASSERT_TRUE(resolved.has_value());
+    EXPECT_EQ(calls_of(calls, "hmget"), 1);  // youth ref and data key together
+    EXPECT_EQ(calls_of(calls, "fcall"), 1);
+    expect_no_case_reads(calls, "resolve");
+    EXPECT_EQ(resolved->state(), v1::CASE_RESOLVED);
+    EXPECT_EQ(resolved->outcome(), v1::OUTCOME_COUNSELED);
+    EXPECT_EQ(resolved->resolved_at().seconds(), seconds_of(at(3s)));
+    EXPECT_TRUE(resolved->contact().phone().empty());  // as before: no personal data in the answer
+    EXPECT_TRUE(same(*resolved, (co_await s.get(id, {})).value()));
+    // The note was sealed with the case's own key: the counselor's view opens it.
+    auto full = (co_await s.get(id, {.personal = true, .history = true})).value();
+    CO_ASSERT_TRUE(full.history_size() > 0);
+    EXPECT_EQ(full.history(full.history_size() - 1).note(), "invented note");
+
+    log_every_command();
+    auto again = co_await s.resolve(id, "c001", v1::OUTCOME_COUNSELED, "", at(4s));
+    calls = co_await client_calls(e.redis2);
+    CO_ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(calls_of(calls, "hmget"), 1);
+    EXPECT_EQ(calls_of(calls, "fcall"), 1);
+    expect_no_case_reads(calls, "a retried resolve");
+    EXPECT_TRUE(same(*again, *resolved));
+
+    EXPECT_EQ((co_await s.resolve(id, "c002", v1::OUTCOME_COUNSELED, "", at(5s))).error(), error::not_yours);
+    EXPECT_EQ((co_await s.resolve("K-none", "c001", v1::OUTCOME_COUNSELED, "", at(5s))).error(), error::not_found);
+  });
+}
+
+TEST_F(round_trips, counselor_cases_are_one_read_only_script) {
+  run([](env& e) -> asio::awaitable<void> {
+    auto& s = e.store;
+    std::vector<std::string> ids;
+    for (int i = 0; i < 3; ++i) {
+      // Created newest first: the answer still comes oldest first.
+      const auto id = co_await new_case(s, "R-c" + std::to_string(i), at(std::chrono::seconds(10 - i)));
+      (co_await s.offer(offer_to(id, "c001", at(20s), 5))).value();
+      ids.push_back(id);
+    }
+    (co_await s.accept(ids[1], "c001", at(21s))).value();
+    // Members that are not the counselor's case: one gone, one someone else's.
+    const auto other = co_await new_case(s, "R-c9", at(1s));
+    (co_await s.offer(offer_to(other, "c002", at(20s)))).value();
+    const auto k = test_keys();
+    server().cli({"SADD", k.counselor_cases("c001"), "K-gone", other});
+
+    log_every_command();
+    auto mine = co_await s.counselor_cases("c001");
+    const auto calls = co_await client_calls(e.redis2);
+    CO_ASSERT_TRUE(mine.has_value());
+    EXPECT_EQ(calls_of(calls, "fcall_ro"), 1);
+    EXPECT_EQ(calls_of(calls, "fcall"), 0);
+    EXPECT_EQ(calls_of(calls, "smembers"), 0);
+    EXPECT_EQ(calls_of(calls, "hgetall"), 0);
+    CO_ASSERT_TRUE(mine->size() == 3);
+    EXPECT_EQ((*mine)[0].case_id(), ids[2]);
+    EXPECT_EQ((*mine)[1].case_id(), ids[1]);
+    EXPECT_EQ((*mine)[2].case_id(), ids[0]);
+    EXPECT_EQ((*mine)[1].state(), v1::CASE_ACTIVE);
+    for (const auto& c : *mine) {
+      EXPECT_EQ(c.contact().phone(), test_phone);
+      EXPECT_TRUE(same(c, (co_await s.get(c.case_id(), {.personal = true})).value()));
+    }
+    EXPECT_TRUE((co_await s.counselor_cases("c404")).value().empty());
+  });
+}
+
+}  // namespace
+}  // namespace caseroute::store_test
