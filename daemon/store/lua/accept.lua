@@ -29,26 +29,29 @@ if not state then return {'err', 'not_found'} end
 local mine = f[2] == counselor
 local broadcast = state == OFFERED and not f[2] and f[6]
 
-local function take()
+-- facts: the case's read_case_facts() row (common.lua), or nil
+local function take(facts)
   redis.call('HSET', counselor_key, 'missed_offers', 0)
   redis.call('ZREM', offers, case_id)
   if tonumber(f[5]) == RISK_CRISIS then
     redis.call('ZADD', crisis_key, now, case_id)
     redis.call('ZREMRANGEBYSCORE', crisis_key, '-inf', tonumber(now) - 2 * 86400000)
   end
-  emit(event, callback)
+  emit(event, callback, facts)
 end
 
 if broadcast then
   if tonumber(f[3]) <= tonumber(now) then return {'err', 'offer_expired'} end
   redis.call('HSET', case_key, 'state', ACTIVE, 'counselor', counselor, 'site', f[6], 'accepted', now)
-  take()
+  -- one facts row for the accept and every withdrawal (none changes its fields)
+  local facts = read_case_facts()
+  take(facts)
   for _, o in ipairs(broadcast_offers()) do
     redis.call('HDEL', case_key, 'offer:' .. o[1])
     if o[1] ~= counselor then
       redis.call('SREM', keys.counselor_cases(o[1]), case_id)
       mark_withdrawn(o[1])
-      emit(with_counselor(withdrawn_event, o[1]), '')
+      emit(with_counselor(withdrawn_event, o[1]), '', facts)
     end
   end
   return {'ok', redis.call('HGETALL', case_key)}

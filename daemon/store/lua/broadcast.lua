@@ -20,6 +20,7 @@ local state = tonumber(redis.call('HGET', case_key, 'state'))
 if not state then return {'err', 'not_found'} end
 if state ~= QUEUED then return {'err', 'wrong_state'} end
 local offered = {}
+local facts = read_case_facts()  -- one row for every offer's event (emit keeps it true)
 for i = first_target, #ARGV, 4 do
   local id, site, capacity, ignore_exclusion = unpack(ARGV, i, i + 3)
   local cases = keys.counselor_cases(id)
@@ -33,7 +34,7 @@ for i = first_target, #ARGV, 4 do
     -- one history event per offer; the platform hears of the case once
     local first_callback = ''
     if #offered == 1 then first_callback = callback end
-    emit(with_site(with_counselor(event, id), site), first_callback)
+    emit(with_site(with_counselor(event, id), site), first_callback, facts)
   end
 end
 if #offered == 0 then return {'err', 'at_capacity'} end

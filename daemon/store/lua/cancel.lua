@@ -25,11 +25,13 @@ redis.call('ZREM', offers, case_id)
 redis.call('SREM', open, case_id)
 if f[3] and f[3] ~= '' then redis.call('SREM', keys.youth_open(f[3]), case_id) end
 if holder ~= '' then redis.call('SREM', counselor_cases, case_id) end
+local facts = nil  -- risk, concerns and youth, read for the first holder
 for _, o in ipairs(broadcast_offers()) do
   redis.call('HDEL', case_key, 'offer:' .. o[1])
   redis.call('SREM', keys.counselor_cases(o[1]), case_id)
   -- each holder of an open offer hears of it on the feed (their long poll wakes)
-  announce(feed_key, with_case_facts(with_counselor(event, o[1])))
+  facts = facts or redis.call('HMGET', case_key, 'risk', 'concerns', 'youth')
+  announce(feed_key, with_case_facts(with_counselor(event, o[1]), facts))
 end
 redis.call('HINCRBY', stats, 'cancelled', 1)
 -- closed cases by close time: retention purges them (purge.lua)

@@ -180,8 +180,8 @@ local function stamp_case_facts(an_event, risk, concerns, youth)
   if youth and youth ~= '' then out = out .. YOUTH_KEY_TAG .. pb_varint(#youth) .. youth end
   return out
 end
-local function with_case_facts(an_event)
-  local f = redis.call('HMGET', case_key, 'risk', 'concerns', 'youth')
+local function with_case_facts(an_event, f)
+  f = f or redis.call('HMGET', case_key, 'risk', 'concerns', 'youth')
   return stamp_case_facts(an_event, f[1], f[2], f[3])
 end
 
@@ -323,6 +323,10 @@ local function tally(an_event, f)
   if first_offer then changed[#changed + 1] = 'report_offered'; changed[#changed + 1] = now end
   if first_accept then changed[#changed + 1] = 'report_accepted'; changed[#changed + 1] = now end
   if #changed > 0 then redis.call('HSET', case_key, unpack(changed)) end
+  -- the row stays true for the caller's next emit (a broadcast's offers)
+  f[6] = site
+  if first_offer then f[11] = now end
+  if first_accept then f[12] = now end
   local risk = tonumber(f[1]) or 0
   local dims = '|site=' .. report_value(site) .. '|county=' .. report_value(county) ..
     '|concern=' .. report_value(f[2]) .. '|risk=' .. risk .. '|mode=' .. mode ..
@@ -372,7 +376,9 @@ end
 -- platform wants status callbacks (a_callback ~= ''), the callback to the
 -- case's outbox, due now. facts: the case's read_case_facts() row when the
 -- caller already has it and nothing changed its fields since (create.lua,
--- offer.lua), else read here.
+-- offer.lua), else read here. emit keeps the row true for the report fields
+-- it writes, so one row serves a script's several emits (one per counselor
+-- of a broadcast).
 local function emit(an_event, a_callback, facts)
   redis.call('RPUSH', history_key, an_event)
   local f = facts or read_case_facts()

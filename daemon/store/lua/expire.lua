@@ -37,6 +37,7 @@ redis.call('ZREM', offers, case_id)
 if expected == '' then
   local open_offers = broadcast_offers()
   requeue(queue, f[4], 'offered', 'offer_expires')
+  local facts = read_case_facts()  -- one row for every offer's event (emit keeps it true)
   for i, o in ipairs(open_offers) do
     redis.call('HDEL', case_key, 'offer:' .. o[1])
     redis.call('SADD', excluded, o[1])
@@ -44,7 +45,7 @@ if expected == '' then
     -- one history event per offer; the platform hears of the case once
     local last_callback = ''
     if i == #open_offers then last_callback = callback end
-    emit(with_counselor(event, o[1]), last_callback)
+    emit(with_counselor(event, o[1]), last_callback, facts)
     missed(keys.counselor(o[1]), o[1])
   end
   if #open_offers == 0 then emit(event, callback) end

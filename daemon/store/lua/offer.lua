@@ -42,7 +42,7 @@ if state == OFFERED and previous == '' then
     redis.call('HDEL', case_key, 'offer:' .. o[1])
     redis.call('SREM', keys.counselor_cases(o[1]), case_id)
     if o[1] ~= counselor then mark_withdrawn(o[1]) end
-    emit(with_counselor(withdrawn_event, o[1]), once)
+    emit(with_counselor(withdrawn_event, o[1]), once, f)
     once = ''
   end
 elseif state == OFFERED and previous ~= counselor then
