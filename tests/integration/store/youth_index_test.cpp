@@ -58,6 +58,7 @@ asio::awaitable<std::map<std::string, std::vector<std::string>>> delta_continuit
   const auto k = test_keys();
   auto args = command(k.base(), "0", "0", std::to_string(ids.size()));
   for (auto& id : ids) args.push_back(id);
+  args.push_back("0");  // no youth named apart from the cases'
   auto r =
       (co_await store::run_script(redis, store::script_id::routing_delta, command(k.counselors()), std::move(args)))
           .value();
