@@ -45,7 +45,8 @@ asio::awaitable<http::response> get_me(context& ctx, caller who, http::request r
   const auto* c = cfg->find_counselor(who.id);
   if (c == nullptr) co_return fail(req, http::not_found("counselor is no longer configured"));
   const auto now = caseroute::now();
-  auto state = co_await ctx.store.load_routing_state(now, cfg->routing.continuity_window(), "");
+  std::vector<std::string> ids = {c->id};
+  auto state = co_await ctx.store.load_counselor_states(now, cfg->routing.continuity_window(), std::move(ids));
   if (!state) co_return fail(req, state.error());
   routing::counselor_status status;
   if (auto it = state->counselors.find(c->id); it != state->counselors.end()) status = it->second;

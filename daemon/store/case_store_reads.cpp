@@ -237,6 +237,15 @@ asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point
   co_return out;
 }
 
+asio::awaitable<result<routing_state>> case_store::load_counselor_states(time_point now,
+                                                                         std::chrono::hours continuity_window,
+                                                                         std::vector<std::string> counselor_ids) {
+  auto rows = co_await load_routing_delta(now, continuity_window, std::vector<std::string>(),
+                                          std::vector<std::string>(), std::move(counselor_ids));
+  if (!rows) co_return rows.error();
+  co_return std::move(rows->changed);
+}
+
 asio::awaitable<result<routing_delta>> case_store::load_routing_delta(time_point now,
                                                                       std::chrono::hours continuity_window,
                                                                       std::vector<std::string> case_ids,

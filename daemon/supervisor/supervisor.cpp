@@ -218,7 +218,8 @@ asio::awaitable<http::response> assign(context& ctx, caller who, http::request r
   const auto on_duty = ctx.roster->on_duty(now);
   const auto* duty = duty_of(on_duty, counselor->id);
   if (duty == nullptr) co_return fail(req, http::conflict("the counselor is not on duty now"));
-  auto state = co_await ctx.store.load_routing_state(now, cfg->routing.continuity_window(), "");
+  std::vector<std::string> ids = {counselor->id};
+  auto state = co_await ctx.store.load_counselor_states(now, cfg->routing.continuity_window(), std::move(ids));
   if (!state) co_return fail(req, state.error());
   if (auto it = state->counselors.find(counselor->id);
       it != state->counselors.end() && !routing::signed_in(it->second, *duty))

@@ -484,6 +484,26 @@ TEST_F(console_api, get_me_says_who_is_signed_in_and_a_counselors_duty_now_and_n
   EXPECT_EQ(parse<v1::Me>(by_cookie.body).id(), "c3");
 }
 
+// A counselor's page reads their own live state, not every counselor's: at
+// a shift start thousands of pages open at once.
+TEST_F(console_api, get_me_reads_only_the_counselors_own_state) {
+  for (const char* id : {"c1", "c2", "c3"})
+    ASSERT_EQ(api_->as(id, "PUT", "/v1/me/availability", R"({"available":true})").status, 200);
+  std::this_thread::sleep_for(500ms);  // the dispatcher has read what the feed named
+  redis_->cli({"CONFIG", "SET", "slowlog-max-len", "10000"});
+  redis_->cli({"CONFIG", "SET", "slowlog-log-slower-than", "0"});
+  redis_->cli({"SLOWLOG", "RESET"});
+  ASSERT_EQ(api_->as("c1", "GET", "/v1/me").status, 200);
+  const auto log = redis_->cli({"SLOWLOG", "GET", "10000"});
+  redis_->cli({"CONFIG", "SET", "slowlog-log-slower-than", "10000"});
+  // One row, c1's: neither the whole read nor another counselor's row.
+  EXPECT_EQ(log.find("_routing_state"), std::string::npos) << log;
+  const auto read = log.find("_routing_delta");
+  ASSERT_NE(read, std::string::npos) << log;
+  EXPECT_EQ(log.find("c2"), std::string::npos) << log;
+  EXPECT_EQ(log.find("c3"), std::string::npos) << log;
+}
+
 // Short session ends and config reloads: a config of the test's own.
 class console_config : public generated_config_test {
  protected:
