@@ -290,8 +290,12 @@ asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
   for (const std::string& youth : youths) {
     if (cache_.has_youth(youth)) youth_keys.push_back(youth);
   }
-  std::vector<std::string> counselor_ids(changed_counselors_.begin(), changed_counselors_.end());
   changed_cases_.clear();
+  // With nothing queued and no case named that may be, a counselor's new
+  // state (an accept, a resolve) matters to no plan: it is read with the
+  // next case the feed names, the counselor staying named until then.
+  if (case_ids.empty() && youth_keys.empty() && cache_.queued() == 0) co_return refreshed{};
+  std::vector<std::string> counselor_ids(changed_counselors_.begin(), changed_counselors_.end());
   changed_counselors_.clear();
   const bool counselors = !counselor_ids.empty();
   if (case_ids.empty() && youth_keys.empty() && !counselors) co_return refreshed{};

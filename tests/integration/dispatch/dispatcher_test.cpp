@@ -301,6 +301,45 @@ TEST_F(dispatcher_test, a_case_that_left_the_queue_is_dropped_without_reading_it
       60s);
 }
 
+TEST_F(dispatcher_test, with_nothing_queued_a_counselors_change_is_read_with_the_next_case) {
+  run(
+      [](env& e) -> asio::awaitable<void> {
+        replica r(e);
+        co_await settled(r);
+        (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-max-len", "10000"))).value();
+        (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "0"))).value();
+        (co_await e.redis.exec(store::command("SLOWLOG", "RESET"))).value();
+        // c1 (capacity 1) takes, accepts and resolves one case; the queue is empty meanwhile.
+        const std::string first =
+            (co_await e.store.create(referral_of("one", "depression"), "p1", now())).value().case_id;
+        EXPECT_EQ(co_await held_by_c1(e.store), first);
+        (co_await e.store.accept(first, "c1", now())).value();
+        (co_await e.store.resolve(first, "c1", v1::OUTCOME_COUNSELED, "", now())).value();
+        co_await sleep_for(300ms);
+        const auto before = co_await delta_reads(e.redis);
+        // The next case finds c1 free: their resolve was read with it.
+        const std::string next =
+            (co_await e.store.create(referral_of("two", "depression"), "p1", now())).value().case_id;
+        EXPECT_EQ(co_await held_by_c1(e.store), next);
+        auto reads = co_await delta_reads(e.redis);
+        (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "10000"))).value();
+        // Reads: the first case (with c1), then the second case with c1 in the
+        // same call; none for c1 alone (an offer, an accept, a resolve).
+        CO_ASSERT_TRUE(reads.size() > before.size());
+        int alone = 0;
+        for (const auto& args : reads) {
+          // args: key count, key, base, since, crisis since, case count, ...
+          if (args.size() > 5 && args[5] == "0") ++alone;
+        }
+        EXPECT_EQ(alone, 0);
+        const auto& last_read = reads[reads.size() - before.size() - 1];
+        EXPECT_NE(std::find(last_read.begin(), last_read.end(), next), last_read.end());
+        EXPECT_NE(std::find(last_read.begin(), last_read.end(), "c1"), last_read.end());
+        co_await r.stop();
+      },
+      60s);
+}
+
 TEST_F(dispatcher_test, a_gap_in_the_feed_reads_everything_again) {
   run(
       [](env& e) -> asio::awaitable<void> {
