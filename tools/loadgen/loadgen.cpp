@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "accept_times.hpp"
 #include "config/loader.hpp"
 #include "http/auth.hpp"
 
@@ -182,14 +183,11 @@ class recorder {
   }
   void referral_sent(const std::string& case_id, clock_type::time_point t) {
     std::lock_guard lock(m_);
-    sent_at_.emplace(case_id, t);
+    to_accept_.sent(case_id, t);
   }
   void accepted(const std::string& case_id, clock_type::time_point t) {
     std::lock_guard lock(m_);
-    auto it = sent_at_.find(case_id);
-    if (it == sent_at_.end()) return;
-    to_accept_ms_.push_back(duration_cast<ms_double>(t - it->second).count());
-    sent_at_.erase(it);
+    to_accept_.accepted(case_id, t);
   }
   void count(const std::string& what) {
     std::lock_guard lock(m_);
@@ -212,8 +210,7 @@ class recorder {
  private:
   std::mutex m_;
   std::map<std::string, endpoint_stats> stats_;
-  std::map<std::string, clock_type::time_point> sent_at_;
-  std::vector<double> to_accept_ms_;
+  loadgen::accept_times to_accept_;
   std::map<std::string, long> events_;
   long requests_ = 0;
   long errors_ = 0;
@@ -249,8 +246,8 @@ void recorder::report(double elapsed_s) {
   std::printf("latency by endpoint:\n");
   for (auto& [name, e] : stats_) print_percentiles(name.c_str(), e.latency_ms);
   std::printf("referral -> accept:\n");
-  print_percentiles("referral_to_accept", to_accept_ms_);
-  std::printf("unaccepted at end: %zu\n", sent_at_.size());
+  print_percentiles("referral_to_accept", to_accept_.ms());
+  std::printf("unaccepted at end: %zu\n", to_accept_.unaccepted());
   std::fflush(stdout);
 }
 
