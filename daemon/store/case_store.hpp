@@ -259,8 +259,7 @@ class case_store {
                                                             std::optional<std::string> only_case = std::nullopt);
   // The live states of the named counselors only (a counselor's own page,
   // an assignment): one row each, however many counselors there are.
-  asio::awaitable<result<routing_state>> load_counselor_states(time_point now, std::chrono::hours continuity_window,
-                                                               std::vector<std::string> counselor_ids);
+  asio::awaitable<result<routing_state>> load_counselor_states(time_point now, std::vector<std::string> counselor_ids);
   // The same rows for the named cases and counselors only: the dispatcher's
   // cache follows the change feed with it instead of reading the queue.
   // youth_keys: youths whose continuity row is read again although none of

@@ -238,9 +238,9 @@ asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point
 }
 
 asio::awaitable<result<routing_state>> case_store::load_counselor_states(time_point now,
-                                                                         std::chrono::hours continuity_window,
                                                                          std::vector<std::string> counselor_ids) {
-  auto rows = co_await load_routing_delta(now, continuity_window, std::vector<std::string>(),
+  // No case and no youth named: no continuity row, whatever the window.
+  auto rows = co_await load_routing_delta(now, std::chrono::hours(0), std::vector<std::string>(),
                                           std::vector<std::string>(), std::move(counselor_ids));
   if (!rows) co_return rows.error();
   co_return std::move(rows->changed);

@@ -219,7 +219,7 @@ asio::awaitable<http::response> assign(context& ctx, caller who, http::request r
   const auto* duty = duty_of(on_duty, counselor->id);
   if (duty == nullptr) co_return fail(req, http::conflict("the counselor is not on duty now"));
   std::vector<std::string> ids = {counselor->id};
-  auto state = co_await ctx.store.load_counselor_states(now, cfg->routing.continuity_window(), std::move(ids));
+  auto state = co_await ctx.store.load_counselor_states(now, std::move(ids));
   if (!state) co_return fail(req, state.error());
   if (auto it = state->counselors.find(counselor->id);
       it != state->counselors.end() && !routing::signed_in(it->second, *duty))

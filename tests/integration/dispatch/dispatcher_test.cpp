@@ -235,16 +235,8 @@ TEST_F(dispatcher_test, a_duty_change_plans_the_cached_queue_again_without_readi
       120s);
 }
 
-// From now on SLOWLOG keeps every call Redis runs (until the test sets
-// slowlog-log-slower-than back).
-asio::awaitable<void> log_every_call(store::redis_connection& redis) {
-  (co_await redis.exec(store::command("CONFIG", "SET", "slowlog-max-len", "10000"))).value();
-  (co_await redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "0"))).value();
-  (co_await redis.exec(store::command("SLOWLOG", "RESET"))).value();
-}
-
-// The routing_delta.lua calls Redis ran since log_every_call: each call's
-// arguments after the function name.
+// The routing_delta.lua calls Redis ran since log_every_command (the
+// store fixture's): each call's arguments after the function name.
 asio::awaitable<std::vector<std::vector<std::string>>> delta_reads(store::redis_connection& redis) {
   auto log = (co_await redis.exec(store::command("SLOWLOG", "GET", "10000"))).value();
   std::vector<std::vector<std::string>> out;
@@ -263,7 +255,7 @@ TEST_F(dispatcher_test, a_case_that_left_the_queue_is_dropped_without_reading_it
       [](env& e) -> asio::awaitable<void> {
         replica r(e);
         co_await settled(r);
-        co_await log_every_call(e.redis);
+        log_every_command();
         // One youth: a grief case nobody on duty can serve stays queued while
         // their depression case goes to c1, who accepts and resolves it.
         v1::Referral waiting = referral_of("y-grief", "grief");
@@ -312,7 +304,7 @@ TEST_F(dispatcher_test, with_nothing_queued_a_counselors_change_is_read_with_the
       [](env& e) -> asio::awaitable<void> {
         replica r(e);
         co_await settled(r);
-        co_await log_every_call(e.redis);
+        log_every_command();
         // c1 (capacity 1) takes, accepts and resolves one case; the queue is empty meanwhile.
         const std::string first =
             (co_await e.store.create(referral_of("one", "depression"), "p1", now())).value().case_id;

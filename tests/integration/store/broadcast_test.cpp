@@ -5,7 +5,6 @@
 #include <boost/asio/as_tuple.hpp>
 
 #include <algorithm>
-#include <sstream>
 
 #include "store_fixture.hpp"
 
@@ -19,19 +18,6 @@ std::vector<std::string> offered_to(const v1::Case& c) { return {c.offered_to().
 
 asio::awaitable<std::string> crisis_case(store::case_store& s, const std::string& rid) {
   co_return co_await new_case(s, rid, at(), v1::RISK_CRISIS);
-}
-
-// `counselors`: ids separated by spaces (g++ 12 cannot take a braced list
-// inside a co_await expression).
-store::broadcast_request broadcast_to(const std::string& case_id, const std::string& counselors, time_point now,
-                                      int capacity = 3, std::chrono::seconds ttl = 30s) {
-  store::broadcast_request r;
-  r.case_id = case_id;
-  r.now = now;
-  r.expires_at = now + ttl;
-  std::istringstream in(counselors);
-  for (std::string id; in >> id;) r.targets.push_back({id, "site-of-" + id, capacity, false});
-  return r;
 }
 
 asio::awaitable<std::size_t> load_of(store::case_store& s, const std::string& counselor) {

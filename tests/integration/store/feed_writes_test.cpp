@@ -114,13 +114,8 @@ TEST_F(feed_writes, each_case_event_carries_the_state_it_left_the_case_in_and_it
     };
     // (declines and expiries exclude their counselors: a supervisor's
     // broadcast may offer the case to them again)
-    const auto broadcast_to = [&](const std::string& id, time_point now) -> asio::awaitable<void> {
-      store::broadcast_request b;
-      b.case_id = id;
-      b.now = now;
-      b.expires_at = now + 30s;
-      b.targets = {{"c1", "site-1", 3, true}, {"c2", "site-2", 3, true}, {"c3", "site-3", 3, true}};
-      (co_await s.broadcast(b)).value();
+    const auto broadcast_again = [&](const std::string& id, time_point now) -> asio::awaitable<void> {
+      (co_await s.broadcast(broadcast_to(id, "c1 c2 c3", now, 3, 30s, true))).value();
     };
 
     co_await check(single);  // created
@@ -152,7 +147,7 @@ TEST_F(feed_writes, each_case_event_carries_the_state_it_left_the_case_in_and_it
     (co_await s.resolve(single, "c6", v1::OUTCOME_COUNSELED, "", at(30s))).value();
     co_await check(single);
 
-    co_await broadcast_to(crisis, at(1s));
+    co_await broadcast_again(crisis, at(1s));
     co_await check(crisis);
     (co_await s.decline(crisis, "c1", "", at(2s))).value();  // c2 and c3 still hold theirs
     co_await check(crisis);
@@ -160,10 +155,10 @@ TEST_F(feed_writes, each_case_event_carries_the_state_it_left_the_case_in_and_it
     co_await check(crisis);
     (co_await s.withdraw(crisis, "c3", "off duty", at(4s))).value();  // the last one: queued again
     co_await check(crisis);
-    co_await broadcast_to(crisis, at(5s));
+    co_await broadcast_again(crisis, at(5s));
     (co_await s.expire_offers(at(40s))).value();  // every offer at once
     co_await check(crisis);
-    co_await broadcast_to(crisis, at(41s));
+    co_await broadcast_again(crisis, at(41s));
     (co_await s.accept(crisis, "c3", at(42s))).value();  // the others are withdrawn
     co_await check(crisis);
     (co_await s.cancel(crisis, "supervisor:s1", "", at(43s))).value();

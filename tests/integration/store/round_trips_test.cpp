@@ -14,13 +14,6 @@ namespace {
 
 using store::error;
 
-// From now on Redis logs every command in its slow log, emptied here.
-void log_every_command() {
-  server().cli({"CONFIG", "SET", "slowlog-max-len", "100000"});
-  server().cli({"CONFIG", "SET", "slowlog-log-slower-than", "0"});
-  server().cli({"SLOWLOG", "RESET"});
-}
-
 // The commands clients sent since log_every_command(), by name (lower case),
 // and the slow log back to Redis's defaults. INFO commandstats would
 // also count what scripts call inside; the slow log names each command's

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <exception>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -125,6 +126,28 @@ inline store::offer_request offer_to(const std::string& case_id, const std::stri
   r.now = now;
   r.expires_at = now + ttl;
   return r;
+}
+
+// A crisis broadcast of `case_id` to `counselors` (ids separated by spaces:
+// g++ 12 cannot take a braced list inside a co_await expression), each at
+// their own site; `ignore_exclusion` as a supervisor's broadcast may.
+inline store::broadcast_request broadcast_to(const std::string& case_id, const std::string& counselors, time_point now,
+                                             int capacity = 3, std::chrono::seconds ttl = 30s,
+                                             bool ignore_exclusion = false) {
+  store::broadcast_request r;
+  r.case_id = case_id;
+  r.now = now;
+  r.expires_at = now + ttl;
+  std::istringstream in(counselors);
+  for (std::string id; in >> id;) r.targets.push_back({id, "site-of-" + id, capacity, ignore_exclusion});
+  return r;
+}
+
+// From now on Redis logs every command in its slow log, emptied here.
+inline void log_every_command() {
+  server().cli({"CONFIG", "SET", "slowlog-max-len", "100000"});
+  server().cli({"CONFIG", "SET", "slowlog-log-slower-than", "0"});
+  server().cli({"SLOWLOG", "RESET"});
 }
 
 // What a test body gets: two independent clients of the same Redis.
