@@ -12,6 +12,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace caseroute::config {
@@ -265,6 +267,23 @@ struct config {
   const site* find_site(const std::string& id) const;
   bool has_specialty(const std::string& code) const;
   bool has_county(const std::string& code) const;
+
+  // Where each configured token digest is: authentication looks a token up
+  // here instead of comparing it with everyone's (ten thousand counselors
+  // would cost every request milliseconds, and an unknown token the most).
+  // Built by index_tokens(), which the loader calls.
+  enum class token_role { counselor, supervisor, viewer };
+  struct token_holder {
+    token_role role;
+    std::size_t at;  // position in counselors, supervisors or viewers
+  };
+  std::unordered_map<std::string, token_holder> token_index;
+  void index_tokens();
+  // The holder of `digest` (lowercase hex), nullopt when nobody holds it.
+  // An index never built is answered by a scan; a stale one never names the
+  // wrong person (a position that no longer holds the digest is answered by
+  // a scan), but a digest added since is found only once it is rebuilt.
+  std::optional<token_holder> find_token(std::string_view digest) const;
 };
 
 }  // namespace caseroute::config

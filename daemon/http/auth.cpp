@@ -89,18 +89,20 @@ std::variant<principal, api_error> verify_token(std::string_view token, const co
   if (token.empty() || token.size() > 512 || token.find_first_of(" \t") != std::string_view::npos)
     return unauthenticated("malformed bearer token");
 
-  auto digest = config::sha256_hex(token);
-  auto same = [&digest](const std::string& configured) {
-    std::string want(configured);
-    for (auto& c : want) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return equal_constant_time(digest, want);
-  };
-  for (const auto& c : cfg.counselors)
-    if (!c.token_sha256.empty() && same(c.token_sha256)) return principal{principal::kind::counselor, c.id};
-  for (const auto& s : cfg.supervisors)
-    if (!s.token_sha256.empty() && same(s.token_sha256)) return principal{principal::kind::supervisor, s.id};
-  for (const auto& v : cfg.viewers)
-    if (!v.token_sha256.empty() && same(v.token_sha256)) return principal{principal::kind::viewer, v.id};
+  // Configured digests are lowercase hex (the loader checks), as sha256_hex
+  // prints; a digest reveals nothing of the token, so a table look-up by it
+  // leaks nothing a constant-time comparison would hide.
+  const auto holder = cfg.find_token(config::sha256_hex(token));
+  if (holder) {
+    switch (holder->role) {
+      case config::config::token_role::counselor:
+        return principal{principal::kind::counselor, cfg.counselors[holder->at].id};
+      case config::config::token_role::supervisor:
+        return principal{principal::kind::supervisor, cfg.supervisors[holder->at].id};
+      case config::config::token_role::viewer:
+        return principal{principal::kind::viewer, cfg.viewers[holder->at].id};
+    }
+  }
   return unauthenticated("unknown bearer token");
 }
 

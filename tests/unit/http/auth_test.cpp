@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "config/loader.hpp"
+#include "config/token.hpp"
+
 namespace caseroute::http {
 namespace {
 
@@ -204,6 +207,42 @@ TEST(bearer, unknown_token_is_rejected) {
   ASSERT_TRUE(std::holds_alternative<api_error>(v));
   EXPECT_EQ(std::get<api_error>(v).status, 401);
   EXPECT_EQ(std::get<api_error>(v).message, "unknown bearer token");
+}
+
+// The index answers as the scan does, and never names the wrong person when
+// the lists were edited after it was built.
+TEST(bearer, the_token_index_finds_each_holder_and_a_stale_one_names_nobody_wrong) {
+  auto cfg = bearer_config();
+  cfg.index_tokens();
+  EXPECT_EQ(cfg.token_index.size(), 2u);  // c002 has no token
+  const auto who = [&cfg](const std::string& token) {
+    auto v = verify_token(token, cfg);
+    return std::holds_alternative<principal>(v) ? std::get<principal>(v).id : "unknown";
+  };
+  EXPECT_EQ(who("counselor-token-c001"), "c001");
+  EXPECT_EQ(who("supervisor-token-s001"), "s001");
+  EXPECT_EQ(who("someone-else"), "unknown");
+  // Edited after indexing: c001 and c002 swap places in the list.
+  std::swap(cfg.counselors[0], cfg.counselors[1]);
+  EXPECT_EQ(who("counselor-token-c001"), "c001");
+  cfg.counselors[1].token_sha256.clear();  // c001's token revoked
+  EXPECT_EQ(who("counselor-token-c001"), "unknown");
+}
+
+TEST(bearer, a_loaded_config_is_indexed) {
+  auto loaded = config::parse_config(
+      "timezone: Asia/Shanghai\n"
+      "shifts: {all: \"00:00-24:00\"}\n"
+      "specialties: [{code: depression, name: 抑郁}]\n"
+      "counselors:\n"
+      "  - {id: c1, name: 甲, token_sha256: " + config::sha256_hex("token-c1") + ", specialties: {depression: 3}}\n"
+      "supervisors: [{id: s1, name: 乙, token_sha256: " + config::sha256_hex("token-s1") + "}]\n"
+      "sites: [{id: s1, name: 一号点, county: \"411202\", roster: {mon: {all: [c1]}}}]\n"
+      "privacy: {encryption_key_file: data.key}\n"
+      "platforms: [{id: p1, secret_file: p1.key}]\n");
+  ASSERT_TRUE(loaded.cfg) << (loaded.errors.empty() ? "" : loaded.errors.front().message);
+  EXPECT_EQ(loaded.cfg->token_index.size(), 2u);
+  EXPECT_EQ(std::get<principal>(verify_token("token-s1", *loaded.cfg)).id, "s1");
 }
 
 TEST(bearer, missing_or_malformed_header_is_rejected) {
