@@ -236,7 +236,8 @@ struct app::runtime {
         ctx{io,    cfg,  std::make_shared<schedule::roster>(*cfg), redis, store, outbox, metrics, hub, waits, {}, {},
             false, false},
         duty(redis, store::keys(cfg->redis.key_prefix)),
-        dispatch({io, store, metrics, ctx.cfg, ctx.roster, [this] { return hub.following(); }, &duty}),
+        dispatch({io, store, metrics, ctx.cfg, ctx.roster, [this] { return hub.following(); }, &duty,
+                  [this](const store::offers_made& o) { wake_offered(o); }}),
         callbacks(ctx, outbox),
         retention(io, store, metrics, ctx.cfg),
         server(io, cfg->server, router,
@@ -257,8 +258,9 @@ struct app::runtime {
         overrides(std::move(o)) {
     ctx.limits = &limits;
     ctx.kick_routing = [this] { dispatch.kick(); };
+    ctx.route_case = [this](std::string case_id) { dispatch.queued(std::move(case_id)); };
     // The dispatcher's cache follows the change feed of every replica.
-    hub.on_entry([this](const live::entry& e) { dispatch.changed(e.event); });
+    hub.on_entry([this](const live::entry& e) { dispatch.changed(e.event, e.id); });
     hub.on_resync([this] { dispatch.resync(); });
     ctx.kick_callbacks = [this] { callbacks.kick(); };
     // Status callbacks follow the live config: a reload may add or drop a callback_url.
@@ -296,6 +298,14 @@ struct app::runtime {
     }
     youth_index_backfilled = true;
     log::info("store.youth_index_backfilled", {{"open_with_ref", done->open_with_ref}, {"added", done->added}});
+  }
+
+  // An offer or a broadcast this replica made committed: the counselors'
+  // long polls here wake now rather than when the feed reader reaches it.
+  void wake_offered(const store::offers_made& o) {
+    const auto up_to = live::stream_id::parse(o.feed_id);
+    if (!up_to) return;  // (an older script's answer): the feed wakes them
+    for (const auto& id : o.counselors) hub.announced(id, *up_to);
   }
 
   bool wants_callbacks(std::string_view platform_id) const {

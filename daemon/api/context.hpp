@@ -49,6 +49,9 @@ struct context {
   // client holds that tag, with no news about the counselor since, reads
   // nothing (docs/API.md, "Long polls").
   std::unordered_map<std::string, std::pair<std::uint64_t, std::string>> offer_tags{};
+  // A request queued this case: a routing pass soon reads it without waiting
+  // for the change feed to name it. Empty: kick_routing only.
+  std::function<void(std::string case_id)> route_case{};
 };
 
 }  // namespace caseroute::api

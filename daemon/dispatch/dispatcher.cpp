@@ -53,9 +53,19 @@ void dispatcher::stop() {
   wake_.cancel();
 }
 
-void dispatcher::changed(const v1::Event& e) {
+void dispatcher::changed(const v1::Event& e, live::stream_id at) {
   if (e.type() == store::duty_changed_event) duty_stale_ = true;
-  if (!e.case_id().empty()) {
+  bool known = false;
+  if (at != live::stream_id{}) {
+    feed_at_ = at;
+    // An entry up to this replica's own offer of the case tells nothing the
+    // pass that made it did not know (it dropped the case then).
+    if (auto offered = offered_at_.find(e.case_id()); offered != offered_at_.end()) {
+      known = at <= offered->second;
+      if (at >= offered->second) offered_at_.erase(offered);
+    }
+  }
+  if (!e.case_id().empty() && !known) {
     // Every case event says the state it left the case in (the feed keeps
     // each case's events in order): one that is not QUEUED took the case
     // out of the queue, and only a later event can bring it back. Events
@@ -68,7 +78,13 @@ void dispatcher::changed(const v1::Event& e) {
   kick();
 }
 
+void dispatcher::queued(std::string case_id) {
+  changed_cases_[std::move(case_id)].queued = true;
+  kick();
+}
+
 void dispatcher::resync() {
+  offered_at_.clear();
   cache_valid_ = false;
   duty_stale_ = true;
   kick();
@@ -460,6 +476,12 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_all(
   co_return all;
 }
 
+void dispatcher::made(const std::string& case_id, const store::offers_made& o) {
+  // Stale once the feed reader passed the entry (it named the case then).
+  if (const auto at = live::stream_id::parse(o.feed_id); at && feed_at_ < *at) offered_at_[case_id] = *at;
+  if (s_.offered) s_.offered(o);
+}
+
 asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply(routing::offer o,
                                                                            const routing::queued_case* c,
                                                                            time_point now) {
@@ -486,6 +508,7 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply(routi
     co_return applied{};
   }
   left_queue_.push_back(req.case_id);
+  made(req.case_id, *r);
   s_.metrics.inc("caseroute_offers_total", {{"rule", req.rule}});
   s_.metrics.observe("caseroute_referral_to_offer_seconds", {},
                      std::chrono::duration<double>(now - c->created_at).count());
@@ -531,10 +554,11 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply(routi
     co_return applied{};
   }
   left_queue_.push_back(req.case_id);
-  s_.metrics.inc("caseroute_offers_total", {{"rule", "broadcast"}}, static_cast<double>(r->size()));
+  made(req.case_id, *r);
+  s_.metrics.inc("caseroute_offers_total", {{"rule", "broadcast"}}, static_cast<double>(r->counselors.size()));
   s_.metrics.observe("caseroute_referral_to_offer_seconds", {},
                      std::chrono::duration<double>(now - c->created_at).count());
-  log::info("case.broadcast", {{"case_id", req.case_id}, {"offers", static_cast<int>(r->size())}});
+  log::info("case.broadcast", {{"case_id", req.case_id}, {"offers", static_cast<int>(r->counselors.size())}});
   co_return applied{};
 }
 

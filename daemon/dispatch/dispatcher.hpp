@@ -30,6 +30,7 @@
 
 #include "config/config.hpp"
 #include "dispatch/routing_cache.hpp"
+#include "live/stream_id.hpp"
 #include "metrics/metrics.hpp"
 #include "routing/routing.hpp"
 #include "schedule/schedule.hpp"
@@ -53,6 +54,9 @@ struct services {
   std::function<bool()> feed_following = {};
   // Where the stored exceptions live; null: none (the roster is the config's).
   store::duty_store* duty = nullptr;
+  // Told of each offer and broadcast a pass made (they committed), so the
+  // counselors' long polls on this replica wake before the feed brings it.
+  std::function<void(const store::offers_made&)> offered = {};
 };
 
 class dispatcher {
@@ -65,8 +69,13 @@ class dispatcher {
   void stop();
   // The change feed named this event's case and counselor (any replica):
   // the next pass, which starts now, reads them again, but for a case whose
-  // latest event left it out of the queue: that one it only drops.
-  void changed(const v1::Event& e);
+  // latest event left it out of the queue: that one it only drops. `at` is
+  // the entry's feed id: an entry about a case this replica offered, at or
+  // before that offer's own entry, is older news than the pass had.
+  void changed(const v1::Event& e, live::stream_id at = {});
+  // A request on this replica queued the case (a referral): the next pass,
+  // which starts now, reads it without waiting for the feed to name it.
+  void queued(std::string case_id);
   // The feed had a gap: the next pass reads everything (stored exceptions too).
   void resync();
 
@@ -132,6 +141,10 @@ class dispatcher {
   boost::asio::awaitable<result<applied>> apply(routing::wait_for_counselor w, const routing::queued_case* c,
                                                 time_point now);
 
+  // An offer or a broadcast of `case_id` committed: noted against the feed
+  // (changed()) and told to services::offered.
+  void made(const std::string& case_id, const store::offers_made& o);
+
   // When who is on duty next changes: the roster's next_change, as read with
   // duty_index_'s slots while they hold.
   std::optional<time_point> next_duty_change(time_point at) const;
@@ -170,6 +183,10 @@ class dispatcher {
   std::map<std::string, named_case> changed_cases_;
   std::set<std::string> changed_counselors_;
   std::vector<std::string> left_queue_;  // offered by this pass: dropped from the cache once applied
+  // Cases this replica offered, each with its offer's last feed id, until
+  // the feed reader reaches it (feed_at_: the newest entry it passed on).
+  std::map<std::string, live::stream_id> offered_at_;
+  live::stream_id feed_at_{};
   // One thread for what would hold the event loop too long: planning the
   // whole queue, freeing a replaced cache. Last, so it stops (joined) first.
   boost::asio::thread_pool worker_{1};

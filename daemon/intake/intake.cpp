@@ -63,7 +63,11 @@ asio::awaitable<http::response> post_referral(context& ctx, caller platform, htt
                              {"case_id", created->case_id},
                              {"platform", platform.id},
                              {"risk", v1::Risk_Name(referral.risk())}});
-  ctx.kick_routing();
+  if (ctx.route_case) {
+    ctx.route_case(created->case_id);
+  } else {
+    ctx.kick_routing();
+  }
   co_return http::encode(req, out, 202);
 }
 

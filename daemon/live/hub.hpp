@@ -117,6 +117,12 @@ class hub {
   // woken by one; false at the deadline or when the caller is cancelled.
   boost::asio::awaitable<bool> wait_for_counselor(std::string counselor_id, std::uint64_t seen,
                                                   std::chrono::steady_clock::duration max);
+  // A script this replica ran changed what `counselor_id` is offered and its
+  // last feed entry is `up_to` (it committed): their long polls wake now,
+  // not when the feed reader gets there. The entries about them up to
+  // `up_to` wake nobody again when they arrive: a read after this call
+  // already saw what they announce. Nothing when the feed is there already.
+  void announced(const std::string& counselor_id, stream_id up_to);
 
   // Listeners are called synchronously from publish() and resync(); they
   // must not block (the dispatcher only notes what changed and kicks itself).
@@ -143,6 +149,8 @@ class hub {
   std::vector<std::weak_ptr<subscription>> subscriptions_;
   std::multimap<std::string, waiter> waiters_;
   std::map<std::string, std::uint64_t, std::less<>> counselor_entries_;  // entries about each counselor
+  // Per counselor, the newest feed id announced() ahead of the feed reader.
+  std::map<std::string, stream_id, std::less<>> announced_up_to_;
   std::uint64_t resyncs_ = 0;
   std::size_t waiting_ = 0;
   std::vector<std::function<void(const entry&)>> entry_listeners_;

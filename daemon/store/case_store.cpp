@@ -54,6 +54,11 @@ asio::awaitable<result<std::string>> case_field(redis_connection& redis, std::st
   co_return r->str;
 }
 
+// The feed id an offer or a broadcast answers with at `at` ("" when absent).
+std::string feed_id_at(const reply& r, std::size_t at) {
+  return r.elements.size() > at && r.elements[at].type == reply::kind::string ? r.elements[at].str : std::string();
+}
+
 }  // namespace
 
 case_store::case_store(redis_connection& redis, keys k, sealer seal)
@@ -187,7 +192,7 @@ asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::
   co_return created{existing, v1::CaseState_IsValid(state) ? static_cast<v1::CaseState>(state) : v1::CASE_QUEUED, true};
 }
 
-asio::awaitable<result<void>> case_store::offer(offer_request r) {
+asio::awaitable<result<offers_made>> case_store::offer(offer_request r) {
   const bool supervisor = r.actor.starts_with("supervisor:");
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
     // A supervisor may replace an open offer: its holder's key must be named.
@@ -221,12 +226,14 @@ asio::awaitable<result<void>> case_store::offer(offer_request r) {
     auto res = co_await run_script(redis_, script_id::offer, std::move(call));
     auto st = status_of(res);
     if (!st) co_return st.error();
-    if (!st->retry) co_return st->ok ? result<void>() : result<void>(st->error());
+    if (st->retry) continue;
+    if (!st->ok) co_return st->error();
+    co_return offers_made{{r.counselor_id}, feed_id_at(*res, 1)};
   }
   co_return make_error_code(error::wrong_state);
 }
 
-asio::awaitable<result<std::vector<std::string>>> case_store::broadcast(broadcast_request r) {
+asio::awaitable<result<offers_made>> case_store::broadcast(broadcast_request r) {
   auto offered = codec::make_event("case.offered", "system", r.case_id, r.now, v1::CASE_OFFERED);
   offered.set_rule("broadcast");
   offered.set_note(r.note);
@@ -244,9 +251,10 @@ asio::awaitable<result<std::vector<std::string>>> case_store::broadcast(broadcas
   if (!st->ok) co_return st->error();
   if (res->elements.size() < 2 || res->elements[1].type != reply::kind::array)
     co_return make_error_code(error::bad_record);
-  std::vector<std::string> ids;
-  for (const auto& e : res->elements[1].elements) ids.push_back(e.str);
-  co_return ids;
+  offers_made out;
+  for (const auto& e : res->elements[1].elements) out.counselors.push_back(e.str);
+  out.feed_id = feed_id_at(*res, 2);
+  co_return out;
 }
 
 asio::awaitable<result<v1::Case>> case_store::accept(std::string case_id, std::string counselor_id, time_point now) {

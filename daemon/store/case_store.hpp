@@ -141,6 +141,14 @@ struct broadcast_request {
   std::string note;  // for each case.offered event (routing::offer::note)
 };
 
+// What an offer or a broadcast did: who holds an offer of the case now, and
+// the feed id of the last event its script appended (a replica wakes those
+// counselors' long polls from it, before its feed reader reaches the entry).
+struct offers_made {
+  std::vector<std::string> counselors;
+  std::string feed_id;
+};
+
 // What case_store::index_youth_cases did.
 struct youth_backfill {
   std::int64_t open_with_ref = 0;  // open cases that have a youth ref
@@ -193,12 +201,12 @@ class case_store {
   // CASE_QUEUED -> CASE_OFFERED (also withdraws an open offer to someone else
   // when actor is a supervisor). Fails with wrong_state (also when the
   // counselor is excluded and !ignore_exclusion), at_capacity, not_found.
-  asio::awaitable<result<void>> offer(offer_request r);
+  asio::awaitable<result<offers_made>> offer(offer_request r);
   // CASE_QUEUED -> CASE_OFFERED to every target at once (a crisis
   // broadcast): targets excluded (unless allowed) or at capacity are skipped;
   // the others each hold an open offer until one accepts. Returns the
-  // counselor ids offered; at_capacity when none could be, wrong_state.
-  asio::awaitable<result<std::vector<std::string>>> broadcast(broadcast_request r);
+  // counselors offered; at_capacity when none could be, wrong_state.
+  asio::awaitable<result<offers_made>> broadcast(broadcast_request r);
   // CASE_OFFERED -> CASE_ACTIVE for the offered counselor before expiry. A late
   // accept expires the offer (offer_expired); a repeated accept by the owner
   // succeeds without a second event. The first accept of a broadcast wins and

@@ -9,8 +9,8 @@
 --   args  1-4 the transition head: event case.offered (counselor and site are
 --         stamped here); 5 expires ms, 6 key base, then per counselor from 7
 --         on: id, site, capacity, ignore exclusion (0/1)
--- Output: {'ok', {counselor ids offered}}, or {'err', reason}: not_found,
---   wrong_state, at_capacity
+-- Output: {'ok', {counselor ids offered}, feed id of its last event}, or
+--   {'err', reason}: not_found, wrong_state, at_capacity
 transition()
 local queue, offers, counselors, excluded = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local expires, keys = ARGV[5], keys_from(ARGV[6])
@@ -42,4 +42,4 @@ redis.call('HSET', case_key, 'state', OFFERED, 'offered', now, 'offer_expires', 
 redis.call('HDEL', case_key, 'counselor', 'site', 'waiting_for')
 redis.call('ZREM', queue, case_id)
 redis.call('ZADD', offers, expires, case_id)
-return {'ok', offered}
+return {'ok', offered, announced}

@@ -31,6 +31,9 @@ end
 local case_key, history_key, outbox_key, outbox_due_key, feed_key
 local case_id, now, event, callback
 local report_key
+-- The feed id of the last event this call appended (announce), which
+-- offer.lua and broadcast.lua answer with.
+local announced
 -- The last key transition() matched as a report key, and whether it is one
 -- (it changes once a day: most calls skip the match).
 local last_report_key, last_is_report = nil, false
@@ -55,6 +58,7 @@ local function begin_call()
   case_key, history_key, outbox_key, outbox_due_key, feed_key = nil, nil, nil, nil, nil
   case_id, now, event, callback = nil, nil, nil, nil
   report_key = nil
+  announced = nil
 end
 
 -- The keys a script builds from ids it learns inside (a broadcast's offers,
@@ -169,7 +173,7 @@ local EVENT_RISK, EVENT_CONCERNS, EVENT_YOUTH_KEY = 16, 17, 20
 -- prelude without the string library).
 local RISK_TAG, CONCERNS_TAG, YOUTH_KEY_TAG = '\128\1', '\138\1', '\162\1'
 local function announce(a_feed_key, an_event)
-  redis.call('XADD', a_feed_key, '*', 'e', an_event)
+  announced = redis.call('XADD', a_feed_key, '*', 'e', an_event)
 end
 local function stamp_case_facts(an_event, risk, concerns, youth)
   local out = an_event

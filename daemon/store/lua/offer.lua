@@ -9,7 +9,7 @@
 --         7 expires ms, 8 capacity, 9 ignore exclusion (0/1), 10 may withdraw
 --         (0/1), 11 expected previous counselor, 12 case.offer_withdrawn
 --         event, 13 its StatusCallback ('' = none), 14 key base
--- Output: {'ok'}, {'retry'} (the previous counselor changed), or {'err',
+-- Output: {'ok', feed id of its last event}, {'retry'} (the previous counselor changed), or {'err',
 --   reason}: not_found, wrong_state, excluded, at_capacity
 transition()
 local queue, offers, counselor_key, counselor_cases = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
@@ -66,4 +66,4 @@ if state == QUEUED then
   facts = f
 end
 emit(event, callback, facts)
-return {'ok'}
+return {'ok', announced}

@@ -84,6 +84,12 @@ double metric(const metrics::registry& m, const std::string& series) {
   return std::stod(found[1]);
 }
 
+// What the daemon does with an offer its dispatcher made: wakes the
+// counselors' long polls on this replica (app.cpp).
+void announce(live::hub& hub, const store::offers_made& o) {
+  for (const auto& id : o.counselors) hub.announced(id, live::stream_id::parse(o.feed_id).value());
+}
+
 // The dispatcher of one replica with its feed reader, on `e`'s Redis.
 struct replica {
   std::shared_ptr<const config::config> cfg = one_counselor(true);
@@ -98,8 +104,9 @@ struct replica {
       : hub(e.io),
         feed_redis(e.io, store::parse_redis_url(server().url()).value(), 2000ms),
         feed(e.io, feed_redis, e.store.feed_key(), hub),
-        dispatcher({e.io, e.store, metrics, cfg, roster, [this] { return hub.following(); }}) {
-    hub.on_entry([this](const live::entry& entry) { dispatcher.changed(entry.event); });
+        dispatcher({e.io, e.store, metrics, cfg, roster, [this] { return hub.following(); }, nullptr,
+                    [this](const store::offers_made& o) { announce(hub, o); }}) {
+    hub.on_entry([this](const live::entry& entry) { dispatcher.changed(entry.event, entry.id); });
     hub.on_resync([this] { dispatcher.resync(); });
     asio::co_spawn(e.io, feed_redis.run(), asio::detached);
     asio::co_spawn(e.io, feed.run(), asio::detached);
@@ -332,6 +339,68 @@ TEST_F(dispatcher_test, with_nothing_queued_a_counselors_change_is_read_with_the
         EXPECT_NE(std::find(last_read.begin(), last_read.end(), next), last_read.end());
         EXPECT_NE(std::find(last_read.begin(), last_read.end(), "c1"), last_read.end());
         co_await r.stop();
+      },
+      60s);
+}
+
+// A replica whose feed reader has not got there yet: it follows the feed
+// (so a pass reads only what was named), but the feed's entries reach the
+// hub, and through it the dispatcher, only when the test publishes them.
+struct lagging_replica {
+  std::shared_ptr<const config::config> cfg = one_counselor(true);
+  std::shared_ptr<const schedule::roster> roster = std::make_shared<schedule::roster>(*cfg);
+  metrics::registry metrics;
+  live::hub hub;
+  dispatch::dispatcher dispatcher;
+
+  explicit lagging_replica(env& e)
+      : hub(e.io),
+        dispatcher({e.io, e.store, metrics, cfg, roster, [] { return true; }, nullptr,
+                    [this](const store::offers_made& o) { announce(hub, o); }}) {
+    hub.on_entry([this](const live::entry& entry) { dispatcher.changed(entry.event, entry.id); });
+  }
+};
+
+TEST_F(dispatcher_test, a_referral_made_here_is_offered_and_its_long_poll_woken_before_the_feed_names_them) {
+  run(
+      [](env& e) -> asio::awaitable<void> {
+        lagging_replica r(e);
+        CO_ASSERT_TRUE(co_await r.dispatcher.pass());  // the first pass reads everything
+        const std::string id =
+            (co_await e.store.create(referral_of("one", "depression"), "p1", now())).value().case_id;
+        const auto seen = r.hub.counselor_version("c1");
+        r.dispatcher.queued(id);  // what POST /v1/referrals does
+        CO_ASSERT_TRUE(co_await r.dispatcher.pass());
+        EXPECT_EQ(co_await held_by_c1(e.store, 20ms), id);
+        const auto woken = r.hub.counselor_version("c1");
+        EXPECT_NE(woken, seen);  // c1's long poll here woke with the offer
+        // Then the feed brings the case's entries, one pass after each: what
+        // this replica did itself costs no read, and wakes c1 no second time.
+        auto feed = (co_await e.redis.exec(store::command("XRANGE", e.store.feed_key(), "-", "+"))).value();
+        const auto entries = live::parse_entries(feed);
+        CO_ASSERT_TRUE(entries.size() == 2u);  // case.created, case.offered
+        log_every_command();
+        for (const auto& entry : entries) {
+          r.hub.publish(entry);
+          CO_ASSERT_TRUE(co_await r.dispatcher.pass());
+        }
+        for (const auto& args : co_await delta_reads(e.redis)) EXPECT_EQ(std::count(args.begin(), args.end(), id), 0);
+        (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "10000"))).value();
+        EXPECT_EQ(r.hub.counselor_version("c1"), woken);
+        // A change made after it (c1 declines, on another replica) wakes c1
+        // and names the case again: the next pass reads it.
+        (co_await e.store.decline(id, "c1", "", now())).value();
+        feed = (co_await e.redis.exec(store::command("XRANGE", e.store.feed_key(), "(" + entries.back()->id.str(), "+")))
+                   .value();
+        log_every_command();
+        for (const auto& entry : live::parse_entries(feed)) r.hub.publish(entry);
+        EXPECT_NE(r.hub.counselor_version("c1"), woken);
+        CO_ASSERT_TRUE(co_await r.dispatcher.pass());
+        int reads_of_case = 0;
+        for (const auto& args : co_await delta_reads(e.redis))
+          reads_of_case += static_cast<int>(std::count(args.begin(), args.end(), id));
+        (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "10000"))).value();
+        EXPECT_EQ(reads_of_case, 1);
       },
       60s);
 }

@@ -30,7 +30,7 @@ TEST_F(broadcasts, offers_every_target_and_the_first_accept_withdraws_the_others
   run([](env& e) -> asio::awaitable<void> {
     auto& s = e.store;
     const auto id = co_await crisis_case(s, "R-b1");
-    auto offered = (co_await s.broadcast(broadcast_to(id, "c1 c4 c5", at(1s)))).value();
+    auto offered = (co_await s.broadcast(broadcast_to(id, "c1 c4 c5", at(1s)))).value().counselors;
     EXPECT_EQ(offered, (std::vector<std::string>{"c1", "c4", "c5"}));
 
     auto c = (co_await s.get(id, {.history = true})).value();
@@ -99,7 +99,7 @@ TEST_F(broadcasts, skips_targets_at_capacity_or_excluded_and_refuses_when_none_i
     EXPECT_EQ((co_await s.get(id, {})).value().state(), v1::CASE_QUEUED);
 
     auto req = broadcast_to(id, "c1 c4 c5", at(4s), 1);
-    auto offered = (co_await s.broadcast(req)).value();
+    auto offered = (co_await s.broadcast(req)).value().counselors;
     EXPECT_EQ(offered, (std::vector<std::string>{"c4"}));
     (co_await s.decline(id, "c4", "not now", at(5s))).value();
 
@@ -109,7 +109,7 @@ TEST_F(broadcasts, skips_targets_at_capacity_or_excluded_and_refuses_when_none_i
     EXPECT_EQ((co_await s.get(id, {})).value().state(), v1::CASE_QUEUED);
     // Rule 5 relaxed (nobody else eligible): the excluded may be offered again.
     req.targets[2].ignore_exclusion = true;
-    offered = (co_await s.broadcast(req)).value();
+    offered = (co_await s.broadcast(req)).value().counselors;
     EXPECT_EQ(offered, (std::vector<std::string>{"c5"}));
     // Only a queued case can be broadcast.
     EXPECT_EQ((co_await s.broadcast(broadcast_to(id, "c4", at(7s)))).error(), error::wrong_state);

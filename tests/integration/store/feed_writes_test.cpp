@@ -171,6 +171,33 @@ TEST_F(feed_writes, each_case_event_carries_the_state_it_left_the_case_in_and_it
   });
 }
 
+// The id of the feed's newest entry.
+asio::awaitable<std::string> newest_entry(store::redis_connection& redis) {
+  auto r = (co_await redis.exec(store::command("XREVRANGE", test_keys().feed(), "+", "-", "COUNT", "1"))).value();
+  co_return r.elements.empty() ? "" : r.elements.front().elements.at(0).str;
+}
+
+TEST_F(feed_writes, an_offer_and_a_broadcast_answer_with_the_id_of_the_last_entry_they_wrote) {
+  run([](env& e) -> asio::awaitable<void> {
+    auto& s = e.store;
+    const auto id = co_await new_case(s, "R-f-id", at(), v1::RISK_HIGH);
+    const auto offered = (co_await s.offer(offer_to(id, "c1", at(1s)))).value();
+    EXPECT_EQ(offered.counselors, (std::vector<std::string>{"c1"}));
+    EXPECT_EQ(offered.feed_id, co_await newest_entry(e.redis));
+    // A supervisor's re-offer writes the withdrawal first, then the offer.
+    auto again = offer_to(id, "c2", at(2s));
+    again.actor = "supervisor:s1";
+    const auto reoffered = (co_await s.offer(again)).value();
+    EXPECT_EQ(reoffered.feed_id, co_await newest_entry(e.redis));
+    EXPECT_NE(reoffered.feed_id, offered.feed_id);
+
+    const auto crisis = co_await new_case(s, "R-f-id-crisis", at(), v1::RISK_CRISIS);
+    const auto broadcast = (co_await s.broadcast(broadcast_to(crisis, "c3 c4", at(3s)))).value();
+    EXPECT_EQ(broadcast.counselors, (std::vector<std::string>{"c3", "c4"}));
+    EXPECT_EQ(broadcast.feed_id, co_await newest_entry(e.redis));
+  });
+}
+
 TEST_F(feed_writes, sign_ins_and_sign_outs_are_counselor_availability_events) {
   run([](env& e) -> asio::awaitable<void> {
     auto& s = e.store;

@@ -25,7 +25,7 @@ asio::awaitable<std::vector<error_code>> offer_all_at_once(std::vector<offer_job
   asio::steady_timer all_done(ex, asio::steady_timer::time_point::max());
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     asio::co_spawn(ex, jobs[i].store->offer(jobs[i].request),
-                   [&out, &remaining, &all_done, i](std::exception_ptr p, store::result<void> r) {
+                   [&out, &remaining, &all_done, i](std::exception_ptr p, store::result<store::offers_made> r) {
                      out[i] = p ? make_error_code(error::redis_error) : (r ? error_code() : r.error());
                      if (--remaining == 0) all_done.cancel();
                    });

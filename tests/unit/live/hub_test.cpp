@@ -190,6 +190,48 @@ TEST(hub, news_between_reading_the_version_and_waiting_is_not_missed) {
   });
 }
 
+TEST(hub, an_offer_this_replica_made_wakes_its_long_poll_once_before_the_feed_brings_it) {
+  asio::io_context io;
+  hub h(io);
+  run(io, [&]() -> asio::awaitable<void> {
+    h.publish(make_entry(1, 0, "case.created"));
+    const auto seen = h.counselor_version("c1");
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          co_await pause(10ms);
+          h.announced("c1", {3, 1});  // its script's last entry: not read by the feed yet
+        },
+        asio::detached);
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_TRUE(co_await h.wait_for_counselor("c1", seen, 10s));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+    // The feed brings the entries up to it (another script's before it, the
+    // offer's own): no second wake, a read after announced() saw them.
+    const auto woken = h.counselor_version("c1");
+    EXPECT_NE(woken, seen);
+    h.publish(make_entry(2, 0, "case.offer_withdrawn", "c1"));
+    h.publish(make_entry(3, 0, "case.offered", "c2"));
+    h.publish(make_entry(3, 1, "case.offered", "c1"));
+    EXPECT_EQ(h.counselor_version("c1"), woken);
+    EXPECT_NE(h.counselor_version("c2"), seen);  // others are woken by the feed as before
+    // What comes after does wake them.
+    h.publish(make_entry(4, 0, "case.offer_withdrawn", "c1"));
+    EXPECT_NE(h.counselor_version("c1"), woken);
+    // Announcing what the feed already published changes nothing.
+    const auto now_at = h.counselor_version("c1");
+    h.announced("c1", {4, 0});
+    h.announced("c1", {2, 0});
+    EXPECT_EQ(h.counselor_version("c1"), now_at);
+    // After a resync nothing announced before it holds back the feed.
+    h.announced("c1", {9, 0});
+    h.resync({5, 0});
+    const auto after_resync = h.counselor_version("c1");
+    h.publish(make_entry(6, 0, "case.offered", "c1"));
+    EXPECT_NE(h.counselor_version("c1"), after_resync);
+  });
+}
+
 TEST(hub, listeners_see_every_entry_in_order) {
   asio::io_context io;
   hub h(io);
