@@ -36,9 +36,7 @@ void run(benchmark::State& state, const std::string& token) {
 }
 
 // The last counselor's token (a scan compares with everyone first).
-void BM_verify_token_known(benchmark::State& state) {
-  run(state, "token-c" + std::to_string(state.range(0) - 1));
-}
+void BM_verify_token_known(benchmark::State& state) { run(state, "token-c" + std::to_string(state.range(0) - 1)); }
 // A token nobody holds (what an attacker sends).
 void BM_verify_token_unknown(benchmark::State& state) { run(state, "token-nobody"); }
 

@@ -22,11 +22,37 @@ std::vector<std::string> sealed_fields_in(const v1::Case& c) {
   return out;
 }
 
+std::string principal_of(const api::caller& who) { return std::string(api::to_string(who.as)) + ":" + who.id; }
+
 void add_read(std::vector<access>& reads, const api::caller& who, const http::request& req, const v1::Case& c) {
   auto fields = sealed_fields_in(c);
   if (fields.empty()) return;
-  reads.push_back(access{std::string(api::to_string(who.as)) + ":" + who.id, c.case_id(), std::move(fields), req.remote,
-                         req.request_id});
+  reads.push_back(access{principal_of(who), c.case_id(), std::move(fields), req.remote, req.request_id});
+}
+
+namespace {
+
+std::string joined(const std::vector<std::string>& fields) {
+  std::string out;
+  for (const auto& f : fields) out += (out.empty() ? "" : ",") + f;
+  return out;
+}
+
+void log_recorded(const access& a, const std::string& fields, const std::string& audit_id) {
+  log::info("audit.read", {{"request_id", a.request_id},
+                           {"principal", a.principal},
+                           {"case_id", a.case_id},
+                           {"fields", fields},
+                           {"remote", a.remote},
+                           {"audit_id", audit_id}});
+}
+
+}  // namespace
+
+bool recorded_by_script(const access& a, const std::string& audit_id, const std::string& fields) {
+  if (audit_id.empty() || joined(a.fields) != fields) return false;
+  log_recorded(a, fields, audit_id);
+  return true;
 }
 
 boost::asio::awaitable<std::optional<http::api_error>> record(api::context& ctx, std::vector<access> reads) {
@@ -34,8 +60,7 @@ boost::asio::awaitable<std::optional<http::api_error>> record(api::context& ctx,
   const auto cfg = ctx.cfg;
   trail t(ctx.redis, store::keys(cfg->redis.key_prefix));
   for (auto& a : reads) {
-    std::string fields;
-    for (const auto& f : a.fields) fields += (fields.empty() ? "" : ",") + f;
+    const std::string fields = joined(a.fields);
     auto id = co_await t.record(a);
     if (!id) {
       log::error("audit.record_failed", {{"request_id", a.request_id},
@@ -44,12 +69,7 @@ boost::asio::awaitable<std::optional<http::api_error>> record(api::context& ctx,
                                          {"error", id.error().message()}});
       co_return http::unavailable("the read could not be recorded in the audit log; nothing was sent, retry", 2);
     }
-    log::info("audit.read", {{"request_id", a.request_id},
-                             {"principal", a.principal},
-                             {"case_id", a.case_id},
-                             {"fields", fields},
-                             {"remote", a.remote},
-                             {"audit_id", *id}});
+    log_recorded(a, fields, *id);
   }
   co_return std::nullopt;
 }

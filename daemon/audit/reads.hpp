@@ -24,9 +24,19 @@ namespace caseroute::audit {
 // (decline, release and cancel reasons in its history). Empty: nothing to record.
 std::vector<std::string> sealed_fields_in(const v1::Case& c);
 
+// How the audit stream names `who`: "<role>:<id>".
+std::string principal_of(const api::caller& who);
+
 // Adds to `reads` the access of `who` to `c` (as shown, after api::show)
 // when it carries sealed fields.
 void add_read(std::vector<access>& reads, const api::caller& who, const http::request& req, const v1::Case& c);
+
+// A read a store script recorded already (an accept's answer: the case's
+// sealed parts as create stored them) under `audit_id`, naming `fields`
+// ("contact,summary"): logs it as record() would and answers true when
+// those are exactly the fields `a` carries; false (nothing logged) when the
+// script recorded none or others, and the caller must record `a` itself.
+bool recorded_by_script(const access& a, const std::string& audit_id, const std::string& fields);
 
 // Records every access in `reads` and logs each at info (ids and field names
 // only). The 503 to answer instead of the sealed data when Redis did not

@@ -45,7 +45,7 @@ asio::awaitable<http::response> put_availability(context& ctx, caller who, http:
   if (body.available()) ctx.kick_routing();
 
   const auto cfg = ctx.cfg;
-  auto cases = co_await ctx.store.counselor_cases(who.id);
+  auto cases = co_await ctx.store.counselor_cases(who.id, store::view_options{});  // how many, nothing personal
   routing::counselor_status status;
   status.available = body.available();
   status.availability_changed_at = now;
@@ -55,9 +55,12 @@ asio::awaitable<http::response> put_availability(context& ctx, caller who, http:
   co_return http::encode(req, api::roster_entry(*c, ctx.roster->on_duty(now), status, cfg->routing.max_missed_offers));
 }
 
-// The counselor's open offers as an answer shows them.
+// The counselor's open offers as an answer shows them: an offer shows no
+// personal data (but its summary when privacy.summary_in_offers), so none
+// is opened otherwise.
 asio::awaitable<store::result<v1::OfferList>> open_offers(context& ctx, std::string counselor_id) {
-  auto cases = co_await ctx.store.counselor_cases(std::move(counselor_id));
+  const store::view_options view{.personal = ctx.cfg->privacy.summary_in_offers};
+  auto cases = co_await ctx.store.counselor_cases(std::move(counselor_id), view);
   if (!cases) co_return cases.error();
   v1::OfferList list;
   for (auto& c : *cases) {
@@ -186,17 +189,24 @@ asio::awaitable<http::response> get_my_cases(context& ctx, caller who, http::req
 
 asio::awaitable<http::response> accept(context& ctx, caller who, http::request req) {
   const auto case_id = req.params["caseId"];
-  auto c = co_await ctx.store.accept(case_id, who.id, caseroute::now());
-  if (!c) co_return fail(req, c.error(), api::store_call::accept);
-  ctx.metrics.observe("caseroute_offer_to_accept_seconds", {}, seconds_between(c->offered_at(), c->accepted_at()));
+  // The script records the counselor's read of the answer with the accept.
+  store::read_by reader{audit::principal_of(who), req.remote, req.request_id};
+  auto accepted = co_await ctx.store.accept(case_id, who.id, caseroute::now(), std::move(reader));
+  if (!accepted) co_return fail(req, accepted.error(), api::store_call::accept);
+  v1::Case& c = accepted->c;
+  ctx.metrics.observe("caseroute_offer_to_accept_seconds", {}, seconds_between(c.offered_at(), c.accepted_at()));
   log::info("case.accepted", {{"request_id", req.request_id}, {"case_id", case_id}, {"counselor_id", who.id}});
-  api::show(case_view::counselor_case, *c);
-  // When the read cannot be recorded the accept still stands: the 503 asks
-  // for a retry, and a repeated accept by the owner answers again.
+  api::show(case_view::counselor_case, c);
+  // A read the script did not record as the answer carries it (a case made
+  // before its sealed parts were kept) is recorded here. When that fails the
+  // accept still stands: the 503 asks for a retry, and a repeated accept by
+  // the owner answers again.
   std::vector<audit::access> reads;
-  audit::add_read(reads, who, req, *c);
+  audit::add_read(reads, who, req, c);
+  if (reads.size() == 1 && audit::recorded_by_script(reads.front(), accepted->audit_id, accepted->fields))
+    reads.clear();
   if (auto e = co_await audit::record(ctx, std::move(reads))) co_return fail(req, *e);
-  co_return http::encode(req, *c);
+  co_return http::encode(req, c);
 }
 
 v1::Case brief(const std::string& case_id, v1::CaseState state) {

@@ -162,9 +162,13 @@ asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::
   auto call = transition_call(keys_, id, now, event, std::move(callback));
   call.add_keys(keys_.referral(platform_id, referral.referral_id()), keys_.queue(), keys_.cases(), keys_.open(),
                 keys_.stats(), keys_.youth_open(youth_key));
+  // The sealed parts an answer with its personal data carries, named as the
+  // audit stream names them (audit::sealed_fields_in): an opened case always
+  // has a contact (maybe empty), and a summary when the referral gave one.
+  const std::string sealed = referral.summary().empty() ? "contact" : "contact,summary";
   call.add_args(std::to_string(referral.risk()), std::to_string(received), serialize(rec), platform_id,
                 referral.referral_id(), youth_key, primary, wrapped, concerns, groups, referral.county(),
-                std::to_string(referral.mode()));
+                std::to_string(referral.mode()), sealed);
   auto r = co_await run_script(redis_, script_id::create, std::move(call));
   auto st = status_of(r);
   if (!st) co_return st.error();
@@ -258,6 +262,14 @@ asio::awaitable<result<offers_made>> case_store::broadcast(broadcast_request r) 
 }
 
 asio::awaitable<result<v1::Case>> case_store::accept(std::string case_id, std::string counselor_id, time_point now) {
+  read_by nobody;  // (a named argument: g++ 12 miscompiles a braced temporary in a co_await operand)
+  auto r = co_await accept(std::move(case_id), std::move(counselor_id), now, std::move(nobody));
+  if (!r) co_return r.error();
+  co_return std::move(r->c);
+}
+
+asio::awaitable<result<accepted_read>> case_store::accept(std::string case_id, std::string counselor_id, time_point now,
+                                                          read_by reader) {
   const std::string actor = "counselor:" + counselor_id;
   auto accepted = codec::make_event("case.accepted", actor, case_id, now, v1::CASE_ACTIVE);
   accepted.set_counselor_id(counselor_id);
@@ -273,12 +285,22 @@ asio::awaitable<result<v1::Case>> case_store::accept(std::string case_id, std::s
   auto expired_cb = callback_variant(*cb, "case.offer_expired", v1::CASE_QUEUED);
   auto call = transition_call(keys_, case_id, now, accepted, std::move(*cb));
   call.add_keys(keys_.offers(), keys_.queue(), keys_.excluded(case_id), keys_.counselor_cases(counselor_id),
-                keys_.counselor(counselor_id), keys_.counselor_crisis(counselor_id));
-  call.add_args(counselor_id, serialize(expired), std::move(expired_cb), keys_.base(), serialize(withdrawn));
+                keys_.counselor(counselor_id), keys_.counselor_crisis(counselor_id), keys_.audit());
+  call.add_args(counselor_id, serialize(expired), std::move(expired_cb), keys_.base(), serialize(withdrawn),
+                std::move(reader.principal), std::move(reader.remote), std::move(reader.request_id));
   auto r = co_await run_script(redis_, script_id::accept, std::move(call));
+  accepted_read out;
+  if (r && is_array(*r, 4) && r->elements[3].type == reply::kind::string) out.audit_id = r->elements[3].str;
   auto h = answered_case(std::move(r));
   if (!h) co_return h.error();
-  co_return to_view(*h, reply{}, view_options{.personal = true});
+  if (!out.audit_id.empty()) {
+    for (std::size_t i = 0; i + 1 < h->elements.size(); i += 2)
+      if (h->elements[i].str == "sealed") out.fields = h->elements[i + 1].str;
+  }
+  auto c = to_view(*h, reply{}, view_options{.personal = true});
+  if (!c) co_return c.error();
+  out.c = std::move(*c);
+  co_return out;
 }
 
 asio::awaitable<result<void>> case_store::decline(std::string case_id, std::string counselor_id, std::string reason,

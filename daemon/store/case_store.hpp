@@ -149,6 +149,24 @@ struct offers_made {
   std::string feed_id;
 };
 
+// Who reads the answer to an accept, so the script records the read in the
+// audit stream with the accept (audit/trail.hpp's entry); empty principal:
+// the caller records it.
+struct read_by {
+  std::string principal;  // "<role>:<id>"
+  std::string remote;
+  std::string request_id;
+};
+
+// An accepted case and the audit entry its script wrote for the read: the
+// entry's id and the sealed fields it names ("" and "" when none was
+// written: a case made before its sealed parts were kept, or no reader).
+struct accepted_read {
+  v1::Case c;
+  std::string audit_id;
+  std::string fields;
+};
+
 // What case_store::index_youth_cases did.
 struct youth_backfill {
   std::int64_t open_with_ref = 0;  // open cases that have a youth ref
@@ -213,6 +231,9 @@ class case_store {
   // withdraws its other offers (their accept then fails with not_yours).
   // Returns the case with personal data.
   asio::awaitable<result<v1::Case>> accept(std::string case_id, std::string counselor_id, time_point now);
+  // The same, recording `reader`'s read of the answer in the same script.
+  asio::awaitable<result<accepted_read>> accept(std::string case_id, std::string counselor_id, time_point now,
+                                                read_by reader);
   // Reasons people type (decline, release, cancel) are sealed like resolve
   // notes and open only in views with history.
   // CASE_OFFERED -> CASE_QUEUED; the counselor is excluded (rule 5). One
@@ -288,8 +309,11 @@ class case_store {
   // Every open offer as {case id, counselor id} (one per counselor of a
   // broadcast), oldest expiry first.
   asio::awaitable<result<std::vector<std::pair<std::string, std::string>>>> offered_cases();
-  // The counselor's offered and active cases (with personal data).
-  asio::awaitable<result<std::vector<v1::Case>>> counselor_cases(std::string counselor_id);
+  // The counselor's offered and active cases, with their personal data when
+  // view.personal (a list that shows none, such as offers without their
+  // summary, opens no sealed data).
+  asio::awaitable<result<std::vector<v1::Case>>> counselor_cases(std::string counselor_id,
+                                                                 view_options view = {.personal = true});
   // Newest first, without personal data or history. A cursor that is not
   // ours fails with not_found.
   asio::awaitable<result<v1::CaseList>> list(case_filter f);

@@ -97,7 +97,8 @@ asio::awaitable<result<std::vector<std::pair<std::string, std::string>>>> case_s
   co_return out;
 }
 
-asio::awaitable<result<std::vector<v1::Case>>> case_store::counselor_cases(std::string counselor_id) {
+asio::awaitable<result<std::vector<v1::Case>>> case_store::counselor_cases(std::string counselor_id,
+                                                                           view_options view) {
   // The set and every case in it, at one instant (lua/counselor_cases.lua).
   auto r = co_await run_script(redis_, script_id::counselor_cases, command(keys_.counselor_cases(counselor_id)),
                                command(keys_.base()));
@@ -107,7 +108,7 @@ asio::awaitable<result<std::vector<v1::Case>>> case_store::counselor_cases(std::
   std::vector<v1::Case> out;
   for (const auto& row : r->elements) {
     if (!is_array(row, 2)) co_return make_error_code(error::bad_record);
-    auto c = to_view(row.elements[1], no_history, view_options{.personal = true});
+    auto c = to_view(row.elements[1], no_history, view_options{.personal = view.personal});
     if (!c && c.error() == error::not_found) continue;  // a stale member: the case is gone
     if (!c) co_return c.error();
     // Not theirs although in their set (a broadcast's other offer, taken).

@@ -239,7 +239,7 @@ asio::awaitable<http::response> put_counselor_availability(context& ctx, caller 
             {{"counselor_id", counselor_id}, {"available", body.available()}, {"supervisor_id", who.id}});
   if (body.available()) ctx.kick_routing();
 
-  auto cases = co_await ctx.store.counselor_cases(counselor_id);
+  auto cases = co_await ctx.store.counselor_cases(counselor_id, store::view_options{});  // how many
   routing::counselor_status status;
   status.available = body.available();
   status.availability_changed_at = now;

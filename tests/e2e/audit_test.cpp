@@ -202,6 +202,10 @@ TEST_F(audit, when_the_entry_cannot_be_written_nothing_sealed_is_sent) {
     EXPECT_EQ(r.body.find("invented test summary"), std::string::npos) << r.body;
     EXPECT_FALSE(r.header("retry-after").empty());
   }
+  // A retried accept: its script cannot record the read either, nor can the daemon.
+  auto again = api_->as("c1", "POST", "/v1/cases/" + case_id + "/accept");
+  EXPECT_EQ(again.status, 503) << again.body;
+  EXPECT_EQ(again.body.find(test_phone), std::string::npos) << again.body;
   EXPECT_NE(daemon_->proc().output().find("audit.record_failed"), std::string::npos);
   // What carries nothing sealed still answers.
   EXPECT_EQ(api_->as("s1", "GET", "/v1/cases").status, 200);

@@ -3,24 +3,46 @@
 -- excluded); a late accept of a broadcast offer is refused and left to the
 -- expiry pass, which expires every offer of the broadcast at once. The first
 -- accept of a broadcast wins and withdraws every other offer of it.
--- Input: 11 keys
+-- Input: 12 keys
 --   keys  1-5 the transition head (common.lua); 6 offers, 7 queue, 8 excluded,
 --         9 the counselor's cases, 10 counselor (its missed-offer count resets
 --         on an accept), 11 the counselor's crisis acceptances (welfare:
---         routing.max_crisis_per_shift)
+--         routing.max_crisis_per_shift), 12 the audit stream
 --   args  1-4 the transition head: event case.accepted; 5 counselor id,
 --         6 case.offer_expired event, 7 its StatusCallback ('' = none), 8 key
 --         base, 9 case.offer_withdrawn event (for the other offers of a
---         broadcast; each counselor is stamped here)
--- Output: {'ok', HGETALL of the case after the accept}, {'ok', HGETALL,
---   'already'} (a retried accept), or {'err', reason}: not_found,
---   offer_expired, offer_withdrawn, wrong_state, not_yours. The caller builds
---   its answer from the hash (read_case.lua's), with no second read.
+--         broadcast; each counselor is stamped here), 10 who reads the answer
+--         (the audit entry's principal; '' = the caller records the read),
+--         11 their remote address, 12 the request id
+-- Output: {'ok', HGETALL of the case after the accept, '' or 'already' (a
+--   retried accept), the audit entry recording the read or ''}, or {'err',
+--   reason}: not_found, offer_expired, offer_withdrawn, wrong_state,
+--   not_yours. The caller builds its answer from the hash (read_case.lua's),
+--   with no second read; the answer carries the sealed parts the case's
+--   'sealed' field names (create.lua), recorded here as audit/trail.cpp
+--   would, so the answer costs no second round trip. A case without that
+--   field (made before it was kept) or no reader: '' (the caller records).
 transition()
 local offers, queue, excluded, counselor_cases = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
-local counselor_key, crisis_key = KEYS[10], KEYS[11]
+local counselor_key, crisis_key, audit_key = KEYS[10], KEYS[11], KEYS[12]
 local counselor, expired_event, expired_callback = ARGV[5], ARGV[6], ARGV[7]
 local keys, withdrawn_event = keys_from(ARGV[8]), ARGV[9]
+local reader, remote, request = ARGV[10], ARGV[11], ARGV[12]
+
+-- The answer: the case as it stands, and its read recorded.
+local function answer(again)
+  local hash = redis.call('HGETALL', case_key)
+  local sealed = reader ~= '' and redis.call('HGET', case_key, 'sealed')
+  local entry = ''
+  if sealed and sealed ~= '' then
+    -- the accept stands if the stream refuses: '' then, and the caller
+    -- records the read itself (or answers that it could not)
+    local added = redis.pcall('XADD', audit_key, '*', 'principal', reader, 'case', case_id, 'fields', sealed,
+      'remote', remote, 'request', request)
+    if type(added) == 'string' then entry = added end
+  end
+  return {'ok', hash, again, entry}
+end
 
 local f = redis.call('HMGET', case_key, 'state', 'counselor', 'offer_expires', 'created', 'risk',
   'offer:' .. counselor)
@@ -54,7 +76,7 @@ if broadcast then
       emit(with_counselor(withdrawn_event, o[1]), '', facts)
     end
   end
-  return {'ok', redis.call('HGETALL', case_key)}
+  return answer('')
 end
 if state == OFFERED and mine then
   if tonumber(f[3]) <= tonumber(now) then
@@ -67,10 +89,10 @@ if state == OFFERED and mine then
   end
   redis.call('HSET', case_key, 'state', ACTIVE, 'accepted', now)
   take()
-  return {'ok', redis.call('HGETALL', case_key)}
+  return answer('')
 end
 -- a retried accept (the first answer was lost) succeeds without a second event
-if state == ACTIVE and mine then return {'ok', redis.call('HGETALL', case_key), 'already'} end
+if state == ACTIVE and mine then return answer('already') end
 if mine then return {'err', 'wrong_state'} end
 if redis.call('SISMEMBER', excluded, counselor) == 1 then return {'err', 'offer_expired'} end
 if was_withdrawn(counselor) then return {'err', 'offer_withdrawn'} end

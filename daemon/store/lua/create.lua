@@ -9,14 +9,16 @@
 --         comma-separated (the feed stamps them on the case's events), 14 the
 --         priority groups (enum numbers, comma-separated: counted in the day's
 --         report, never stored in clear), 15 county code, 16 contact mode
---         (enum number; both as in the record, kept in clear for the report)
+--         (enum number; both as in the record, kept in clear for the report),
+--         17 the sealed parts an answer with personal data carries (audit
+--         field names, comma-separated: what accept.lua records)
 -- Output: {'ok', case id}, or {'dup', existing case id}: the caller compares
 --   the sealed digests (same content is a duplicate, else a conflict)
 transition()
 local referral, queue, cases, open, stats, youth_open = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local risk, received, record, platform = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local referral_id, youth, concern, wrapped_key, concerns = ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
-local groups, county, mode = ARGV[14], ARGV[15], ARGV[16]
+local groups, county, mode, sealed = ARGV[14], ARGV[15], ARGV[16], ARGV[17]
 
 -- one call claims the referral or answers who holds it (NX GET: no write then)
 local existing = redis.call('SET', referral, case_id, 'NX', 'GET')
@@ -25,7 +27,7 @@ redis.call('HSET', case_key,
   'state', QUEUED, 'risk', risk, 'created', now, 'received', received,
   'escalation', 0, 'record', record, 'platform', platform, 'referral', referral_id,
   'youth', youth, 'concern', concern, 'concerns', concerns, 'key', wrapped_key,
-  'report_county', county, 'report_mode', mode)
+  'report_county', county, 'report_mode', mode, 'sealed', sealed)
 redis.call('ZADD', queue, now, case_id)
 redis.call('ZADD', cases, now, case_id)
 redis.call('SADD', open, case_id)

@@ -366,8 +366,7 @@ TEST_F(dispatcher_test, a_referral_made_here_is_offered_and_its_long_poll_woken_
       [](env& e) -> asio::awaitable<void> {
         lagging_replica r(e);
         CO_ASSERT_TRUE(co_await r.dispatcher.pass());  // the first pass reads everything
-        const std::string id =
-            (co_await e.store.create(referral_of("one", "depression"), "p1", now())).value().case_id;
+        const std::string id = (co_await e.store.create(referral_of("one", "depression"), "p1", now())).value().case_id;
         const auto seen = r.hub.counselor_version("c1");
         r.dispatcher.queued(id);  // what POST /v1/referrals does
         CO_ASSERT_TRUE(co_await r.dispatcher.pass());
@@ -390,8 +389,9 @@ TEST_F(dispatcher_test, a_referral_made_here_is_offered_and_its_long_poll_woken_
         // A change made after it (c1 declines, on another replica) wakes c1
         // and names the case again: the next pass reads it.
         (co_await e.store.decline(id, "c1", "", now())).value();
-        feed = (co_await e.redis.exec(store::command("XRANGE", e.store.feed_key(), "(" + entries.back()->id.str(), "+")))
-                   .value();
+        feed =
+            (co_await e.redis.exec(store::command("XRANGE", e.store.feed_key(), "(" + entries.back()->id.str(), "+")))
+                .value();
         log_every_command();
         for (const auto& entry : live::parse_entries(feed)) r.hub.publish(entry);
         EXPECT_NE(r.hub.counselor_version("c1"), woken);

@@ -88,6 +88,68 @@ TEST_F(round_trips, accept_is_one_script_that_answers_the_case) {
   });
 }
 
+// The audit stream's entries: {id, {field, value, ...}} each.
+asio::awaitable<std::vector<std::pair<std::string, std::map<std::string, std::string>>>> audit_entries(
+    store::redis_connection& redis) {
+  auto r = (co_await redis.exec(store::command("XRANGE", test_keys().audit(), "-", "+"))).value();
+  std::vector<std::pair<std::string, std::map<std::string, std::string>>> out;
+  for (const auto& entry : r.elements) {
+    std::map<std::string, std::string> fields;
+    const auto& kv = entry.elements.at(1).elements;
+    for (std::size_t i = 0; i + 1 < kv.size(); i += 2) fields[kv[i].str] = kv[i + 1].str;
+    out.emplace_back(entry.elements.at(0).str, std::move(fields));
+  }
+  co_return out;
+}
+
+TEST_F(round_trips, an_accept_records_its_readers_read_in_the_same_script) {
+  run([](env& e) -> asio::awaitable<void> {
+    auto& s = e.store;
+    const auto id = co_await new_case(s, "R-a-audit");
+    (co_await s.offer(offer_to(id, "c001", at(1s)))).value();
+
+    // Named arguments: g++ 12 miscompiles a braced temporary in a co_await operand.
+    const store::read_by c001{"counselor:c001", "192.0.2.7", "req-1"};
+    const store::read_by c001_again{"counselor:c001", "192.0.2.7", "req-2"};
+    const store::read_by c002{"counselor:c002", "192.0.2.8", "req-3"};
+    log_every_command();
+    auto accepted = co_await s.accept(id, "c001", at(2s), c001);
+    auto calls = co_await client_calls(e.redis2);
+    CO_ASSERT_TRUE(accepted.has_value());
+    EXPECT_EQ(calls_of(calls, "fcall"), 1);
+    EXPECT_EQ(calls_of(calls, "xadd"), 0);
+    expect_no_case_reads(calls, "accept");
+    EXPECT_EQ(accepted->fields, "contact,summary");  // the test referral has both
+    EXPECT_EQ(accepted->c.contact().phone(), test_phone);
+    auto entries = co_await audit_entries(e.redis);
+    CO_ASSERT_TRUE(entries.size() == 1u);
+    EXPECT_EQ(entries[0].first, accepted->audit_id);
+    EXPECT_EQ(entries[0].second, (std::map<std::string, std::string>{{"principal", "counselor:c001"},
+                                                                     {"case", id},
+                                                                     {"fields", "contact,summary"},
+                                                                     {"remote", "192.0.2.7"},
+                                                                     {"request", "req-1"}}));
+    // A retried accept is a read too.
+    auto again = co_await s.accept(id, "c001", at(3s), c001_again);
+    CO_ASSERT_TRUE(again.has_value());
+    EXPECT_EQ((co_await audit_entries(e.redis)).size(), 2u);
+    // A refusal reads nothing; nor does an accept that names no reader.
+    EXPECT_EQ((co_await s.accept(id, "c002", at(4s), c002)).error(), error::not_yours);
+    const auto other = co_await new_case(s, "R-a-audit-2");
+    (co_await s.offer(offer_to(other, "c001", at(5s)))).value();
+    EXPECT_TRUE((co_await s.accept(other, "c001", at(6s))).has_value());
+    EXPECT_EQ((co_await audit_entries(e.redis)).size(), 2u);
+    // A case made before its sealed parts were kept: the caller records the read.
+    const auto old = co_await new_case(s, "R-a-audit-3");
+    (co_await e.redis.exec(store::command("HDEL", test_keys().case_hash(old), "sealed"))).value();
+    (co_await s.offer(offer_to(old, "c001", at(7s), 5))).value();
+    auto unrecorded = co_await s.accept(old, "c001", at(8s), c001);
+    CO_ASSERT_TRUE(unrecorded.has_value());
+    EXPECT_EQ(unrecorded->audit_id, "");
+    EXPECT_EQ((co_await audit_entries(e.redis)).size(), 2u);
+  });
+}
+
 TEST_F(round_trips, accept_of_a_broadcast_answers_the_case_after_its_other_offers_went) {
   run([](env& e) -> asio::awaitable<void> {
     auto& s = e.store;

@@ -177,6 +177,25 @@ TEST_F(sealing, a_purge_shreds_the_case_key) {
   });
 }
 
+// An offers list that shows no personal data opens no sealed data: it is
+// listed even when the case's key cannot be unwrapped, which the personal
+// view of the same list cannot get past.
+TEST_F(sealing, a_counselors_list_without_personal_data_opens_nothing_sealed) {
+  run([](env& e) -> asio::awaitable<void> {
+    auto& s = e.store;
+    const auto id = co_await new_case(s, "R-offer-only");
+    (co_await s.offer(offer_to(id, "c001", at(1s)))).value();
+    (co_await e.redis.exec(command("HSET", test_keys().case_hash(id), "key", "not a wrapped key"))).value();
+    const auto offers = (co_await s.counselor_cases("c001", store::view_options{})).value();
+    CO_ASSERT_TRUE(offers.size() == 1u);
+    EXPECT_EQ(offers.front().case_id(), id);
+    EXPECT_EQ(offers.front().state(), v1::CASE_OFFERED);
+    EXPECT_FALSE(offers.front().has_contact());
+    EXPECT_FALSE(offers.front().concerns().empty());  // the routing facts are in clear
+    EXPECT_FALSE(co_await s.counselor_cases("c001"));
+  });
+}
+
 // A case as it was stored before per-case keys: youth and groups in clear,
 // the unkeyed digest, contact and notes sealed with the master key itself
 // (format 0x01), the youth ref naming its continuity set.

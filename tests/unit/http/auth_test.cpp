@@ -235,8 +235,12 @@ TEST(bearer, a_loaded_config_is_indexed) {
       "shifts: {all: \"00:00-24:00\"}\n"
       "specialties: [{code: depression, name: 抑郁}]\n"
       "counselors:\n"
-      "  - {id: c1, name: 甲, token_sha256: " + config::sha256_hex("token-c1") + ", specialties: {depression: 3}}\n"
-      "supervisors: [{id: s1, name: 乙, token_sha256: " + config::sha256_hex("token-s1") + "}]\n"
+      "  - {id: c1, name: 甲, token_sha256: " +
+      config::sha256_hex("token-c1") +
+      ", specialties: {depression: 3}}\n"
+      "supervisors: [{id: s1, name: 乙, token_sha256: " +
+      config::sha256_hex("token-s1") +
+      "}]\n"
       "sites: [{id: s1, name: 一号点, county: \"411202\", roster: {mon: {all: [c1]}}}]\n"
       "privacy: {encryption_key_file: data.key}\n"
       "platforms: [{id: p1, secret_file: p1.key}]\n");
