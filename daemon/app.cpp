@@ -237,7 +237,10 @@ struct app::runtime {
             false, false},
         duty(redis, store::keys(cfg->redis.key_prefix)),
         dispatch({io, store, metrics, ctx.cfg, ctx.roster, [this] { return hub.following(); }, &duty,
-                  [this](const store::offers_made& o) { wake_offered(o); }}),
+                  [this](const std::vector<std::string>& counselors, live::stream_id up_to) {
+                    // Committed: their long polls here wake now, not when the feed reader gets there.
+                    for (const auto& id : counselors) hub.announced(id, up_to);
+                  }}),
         callbacks(ctx, outbox),
         retention(io, store, metrics, ctx.cfg),
         server(io, cfg->server, router,
@@ -298,14 +301,6 @@ struct app::runtime {
     }
     youth_index_backfilled = true;
     log::info("store.youth_index_backfilled", {{"open_with_ref", done->open_with_ref}, {"added", done->added}});
-  }
-
-  // An offer or a broadcast this replica made committed: the counselors'
-  // long polls here wake now rather than when the feed reader reaches it.
-  void wake_offered(const store::offers_made& o) {
-    const auto up_to = live::stream_id::parse(o.feed_id);
-    if (!up_to) return;  // (an older script's answer): the feed wakes them
-    for (const auto& id : o.counselors) hub.announced(id, *up_to);
   }
 
   bool wants_callbacks(std::string_view platform_id) const {

@@ -477,9 +477,11 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_all(
 }
 
 void dispatcher::made(const std::string& case_id, const store::offers_made& o) {
+  const auto at = live::stream_id::parse(o.feed_id);
+  if (!at) return;  // (an older script's answer): the feed names and wakes them
   // Stale once the feed reader passed the entry (it named the case then).
-  if (const auto at = live::stream_id::parse(o.feed_id); at && feed_at_ < *at) offered_at_[case_id] = *at;
-  if (s_.offered) s_.offered(o);
+  if (feed_at_ < *at) offered_at_[case_id] = *at;
+  if (s_.offered) s_.offered(o.counselors, *at);
 }
 
 asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply(routing::offer o,

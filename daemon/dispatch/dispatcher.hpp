@@ -54,9 +54,10 @@ struct services {
   std::function<bool()> feed_following = {};
   // Where the stored exceptions live; null: none (the roster is the config's).
   store::duty_store* duty = nullptr;
-  // Told of each offer and broadcast a pass made (they committed), so the
-  // counselors' long polls on this replica wake before the feed brings it.
-  std::function<void(const store::offers_made&)> offered = {};
+  // Told of each offer and broadcast a pass made (they committed): the
+  // counselors offered and the feed id of its script's last entry, so their
+  // long polls on this replica wake before the feed brings it.
+  std::function<void(const std::vector<std::string>& counselors, live::stream_id up_to)> offered = {};
 };
 
 class dispatcher {

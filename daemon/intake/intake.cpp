@@ -7,7 +7,6 @@
 #include "api/errors.hpp"
 #include "api/views.hpp"
 #include "http/codec.hpp"
-#include "api/views.hpp"
 #include "intake/validate.hpp"
 #include "log/log.hpp"
 

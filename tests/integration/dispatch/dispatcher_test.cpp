@@ -9,6 +9,7 @@
 #include <boost/asio/detached.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <regex>
 #include <string>
@@ -84,30 +85,36 @@ double metric(const metrics::registry& m, const std::string& series) {
   return std::stod(found[1]);
 }
 
-// What the daemon does with an offer its dispatcher made: wakes the
-// counselors' long polls on this replica (app.cpp).
-void announce(live::hub& hub, const store::offers_made& o) {
-  for (const auto& id : o.counselors) hub.announced(id, live::stream_id::parse(o.feed_id).value());
-}
-
-// The dispatcher of one replica with its feed reader, on `e`'s Redis.
-struct replica {
+// One replica's hub and dispatcher, wired as app.cpp wires them. Its feed is
+// followed when `following` says so (empty: when the hub says so).
+struct wired {
   std::shared_ptr<const config::config> cfg = one_counselor(true);
   std::shared_ptr<const schedule::roster> roster = std::make_shared<schedule::roster>(*cfg);
   metrics::registry metrics;
   live::hub hub;
-  store::redis_connection feed_redis;
-  live::feed_reader feed;
   dispatch::dispatcher dispatcher;
 
-  explicit replica(env& e)
+  wired(env& e, std::function<bool()> following)
       : hub(e.io),
-        feed_redis(e.io, store::parse_redis_url(server().url()).value(), 2000ms),
-        feed(e.io, feed_redis, e.store.feed_key(), hub),
-        dispatcher({e.io, e.store, metrics, cfg, roster, [this] { return hub.following(); }, nullptr,
-                    [this](const store::offers_made& o) { announce(hub, o); }}) {
+        dispatcher({e.io, e.store, metrics, cfg, roster,
+                    following ? std::move(following) : [this] { return hub.following(); }, nullptr,
+                    [this](const std::vector<std::string>& counselors, live::stream_id up_to) {
+                      for (const auto& id : counselors) hub.announced(id, up_to);  // as app.cpp does
+                    }}) {
     hub.on_entry([this](const live::entry& entry) { dispatcher.changed(entry.event, entry.id); });
     hub.on_resync([this] { dispatcher.resync(); });
+  }
+};
+
+// The dispatcher of one replica with its feed reader, on `e`'s Redis.
+struct replica : wired {
+  store::redis_connection feed_redis;
+  live::feed_reader feed;
+
+  explicit replica(env& e)
+      : wired(e, {}),
+        feed_redis(e.io, store::parse_redis_url(server().url()).value(), 2000ms),
+        feed(e.io, feed_redis, e.store.feed_key(), hub) {
     asio::co_spawn(e.io, feed_redis.run(), asio::detached);
     asio::co_spawn(e.io, feed.run(), asio::detached);
     asio::co_spawn(e.io, dispatcher.run(), [this](std::exception_ptr) { ran = false; });
@@ -346,19 +353,8 @@ TEST_F(dispatcher_test, with_nothing_queued_a_counselors_change_is_read_with_the
 // A replica whose feed reader has not got there yet: it follows the feed
 // (so a pass reads only what was named), but the feed's entries reach the
 // hub, and through it the dispatcher, only when the test publishes them.
-struct lagging_replica {
-  std::shared_ptr<const config::config> cfg = one_counselor(true);
-  std::shared_ptr<const schedule::roster> roster = std::make_shared<schedule::roster>(*cfg);
-  metrics::registry metrics;
-  live::hub hub;
-  dispatch::dispatcher dispatcher;
-
-  explicit lagging_replica(env& e)
-      : hub(e.io),
-        dispatcher({e.io, e.store, metrics, cfg, roster, [] { return true; }, nullptr,
-                    [this](const store::offers_made& o) { announce(hub, o); }}) {
-    hub.on_entry([this](const live::entry& entry) { dispatcher.changed(entry.event, entry.id); });
-  }
+struct lagging_replica : wired {
+  explicit lagging_replica(env& e) : wired(e, [] { return true; }) {}
 };
 
 TEST_F(dispatcher_test, a_referral_made_here_is_offered_and_its_long_poll_woken_before_the_feed_names_them) {

@@ -76,12 +76,7 @@ TEST_F(feed_writes, a_cancelled_broadcast_tells_each_holder_of_an_open_offer) {
   run([](env& e) -> asio::awaitable<void> {
     auto& s = e.store;
     const auto id = co_await new_case(s, "R-f2", at(), v1::RISK_CRISIS);
-    store::broadcast_request b;
-    b.case_id = id;
-    b.now = at(1s);
-    b.expires_at = at(31s);
-    b.targets = {{"c1", "site-1", 3, false}, {"c4", "site-4", 3, false}};
-    (co_await s.broadcast(b)).value();
+    (co_await s.broadcast(broadcast_to(id, "c1 c4", at(1s)))).value();
     (co_await s.cancel(id, "supervisor:s1", "", at(2s))).value();
     EXPECT_EQ(types(of_case(co_await feed(e.redis), id)),
               "case.created case.offered:c1 case.offered:c4 case.cancelled:c1 case.cancelled:c4 case.cancelled");
