@@ -93,6 +93,14 @@ asio::awaitable<http::response> readyz(api::context& ctx, api::caller, http::req
   co_return r;
 }
 
+// A case's wrapped data key is used from a replica's memory for ten minutes
+// at most, and never longer than a closed case is kept: a purged case's key
+// is not used again (store/key_cache.hpp).
+void keep_wrapped_keys(store::case_store& s, const config::config& cfg) {
+  s.keep_wrapped_keys_for(
+      std::min<std::chrono::steady_clock::duration>(std::chrono::minutes(10), cfg.privacy.case_retention()));
+}
+
 // Gauges read from Redis and /proc rather than counted as things happen: the
 // queue by state and risk, the oldest waits, who is available. GET /metrics
 // calls this; it reads the queue's counts a slice of open cases at a time
@@ -270,6 +278,7 @@ struct app::runtime {
     store.set_callback_filter([this](std::string_view platform_id) { return wants_callbacks(platform_id); });
     redis.on_connect = [this] { return on_redis_connect(); };
     retention.keep_audit(audit::trail(redis, store::keys(cfg->redis.key_prefix)));
+    keep_wrapped_keys(store, *cfg);
     apply_durability(redis, cfg->redis);
     register_routes(router, ctx);
   }
@@ -336,6 +345,7 @@ struct app::runtime {
     }
     apply_durability(redis, ctx.cfg->redis);
     limits.configure(ctx.cfg->limits);
+    keep_wrapped_keys(store, *ctx.cfg);
     log::configure(ctx.cfg->log.level, ctx.cfg->log.format);
     metrics.inc("caseroute_config_reloads_total", {{"result", "ok"}});
     if (!kept.empty())

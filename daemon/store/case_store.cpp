@@ -108,9 +108,17 @@ asio::awaitable<result<std::string>> case_store::youth_key(std::string youth_ref
 }
 
 asio::awaitable<result<case_keys>> case_store::keys_of_case(std::string case_id) {
+  // A held key that no longer opens (its master key was retired from the
+  // keyring since) is read again: a rotation rewrapped it in Redis.
+  if (auto held = wrapped_keys_.find(case_id, std::chrono::steady_clock::now())) {
+    if (auto keys = seal_.for_case(case_id, *held)) co_return keys;
+    wrapped_keys_.erase(case_id);
+  }
   auto wrapped = co_await case_field(redis_, keys_.case_hash(case_id), "key");
   if (!wrapped) co_return wrapped.error();
-  co_return seal_.for_case(case_id, *wrapped);
+  auto keys = seal_.for_case(case_id, *wrapped);
+  if (keys) wrapped_keys_.put(case_id, std::move(*wrapped), std::chrono::steady_clock::now());
+  co_return keys;
 }
 
 asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::string platform_id, time_point now) {
@@ -172,7 +180,10 @@ asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::
   auto r = co_await run_script(redis_, script_id::create, std::move(call));
   auto st = status_of(r);
   if (!st) co_return st.error();
-  if (st->ok) co_return created{id, v1::CASE_QUEUED, false};
+  if (st->ok) {
+    wrapped_keys_.put(id, wrapped, std::chrono::steady_clock::now());
+    co_return created{id, v1::CASE_QUEUED, false};
+  }
   if (st->head != "dup") co_return st->error();
 
   // The referral id was used before: same content is a duplicate delivery.
@@ -293,9 +304,11 @@ asio::awaitable<result<accepted_read>> case_store::accept(std::string case_id, s
   if (r && is_array(*r, 4) && r->elements[3].type == reply::kind::string) out.audit_id = r->elements[3].str;
   auto h = answered_case(std::move(r));
   if (!h) co_return h.error();
-  if (!out.audit_id.empty()) {
-    for (std::size_t i = 0; i + 1 < h->elements.size(); i += 2)
-      if (h->elements[i].str == "sealed") out.fields = h->elements[i + 1].str;
+  for (std::size_t i = 0; i + 1 < h->elements.size(); i += 2) {
+    const auto& field = h->elements[i].str;
+    if (field == "sealed" && !out.audit_id.empty()) out.fields = h->elements[i + 1].str;
+    // The resolve that usually follows seals its note with this key.
+    if (field == "key") wrapped_keys_.put(case_id, h->elements[i + 1].str, std::chrono::steady_clock::now());
   }
   auto c = to_view(*h, reply{}, view_options{.personal = true});
   if (!c) co_return c.error();
@@ -323,27 +336,25 @@ asio::awaitable<result<v1::Case>> case_store::resolve(std::string case_id, std::
                                                       v1::Outcome outcome, std::string note, time_point now) {
   // The youth ref never changes after create, so reading it first is safe;
   // the case's wrapped data key (for a note) comes in the same read.
-  auto f = co_await redis_.exec(command("HMGET", keys_.case_hash(case_id), "youth", "key"));
-  if (!f) co_return f.error();
-  if (!is_array(*f, 2)) co_return make_error_code(error::redis_error);
-  const std::string youth = f->elements[0].str;  // "" when absent
   auto event = codec::make_event("case.resolved", "counselor:" + counselor_id, case_id, now, v1::CASE_RESOLVED);
   event.set_counselor_id(counselor_id);
   event.set_outcome(outcome);
   if (!note.empty()) {
-    auto keys = seal_.for_case(case_id, f->elements[1].str);
+    // The case's own key seals the note: held here since the accept, or read.
+    auto keys = co_await keys_of_case(case_id);
     if (!keys) co_return keys.error();
     event.set_sealed_note(keys->seal(note, "note"));
   }
   auto cb = co_await callback_for(redis_, keys_, callbacks_, case_id, "case.resolved", v1::CASE_RESOLVED, now, outcome);
   if (!cb) co_return cb.error();
   auto call = transition_call(keys_, case_id, now, event, std::move(*cb));
-  call.add_keys(keys_.counselor_cases(counselor_id), keys_.open(), keys_.youth(youth), keys_.stats(), keys_.closed(),
+  call.add_keys(keys_.counselor_cases(counselor_id), keys_.open(), keys_.stats(), keys_.closed(),
                 keys_.counselor(counselor_id));
-  call.add_args(counselor_id, std::to_string(outcome), youth.empty() ? "0" : "1", keys_.base());
+  call.add_args(counselor_id, std::to_string(outcome), keys_.base());
   auto r = co_await run_script(redis_, script_id::resolve, std::move(call));
   auto h = answered_case(std::move(r));
   if (!h) co_return h.error();
+  wrapped_keys_.erase(case_id);  // closed: nothing more is sealed for it
   co_return to_view(*h, reply{}, view_options{});
 }
 
@@ -384,6 +395,7 @@ asio::awaitable<result<v1::Case>> case_store::cancel(std::string case_id, std::s
     if (!st) co_return st.error();
     if (st->retry) continue;
     if (!st->ok) co_return st->error();
+    wrapped_keys_.erase(case_id);  // closed: nothing more is sealed for it
     co_return co_await get(case_id, view_options{});
   }
   co_return make_error_code(error::wrong_state);

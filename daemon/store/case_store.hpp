@@ -22,6 +22,7 @@
 #include "schedule/time.hpp"
 #include "store/crypto.hpp"
 #include "store/errors.hpp"
+#include "store/key_cache.hpp"
 #include "store/keys.hpp"
 #include "store/outbox.hpp"
 #include "store/redis_connection.hpp"
@@ -207,6 +208,9 @@ class case_store {
   // Which platforms get status callbacks: each transition of their cases
   // appends a StatusCallback to the case's outbox in the same script.
   void set_callback_filter(callback_filter f) { callbacks_ = std::move(f); }
+  // How long a case's wrapped data key, once read or written here, is used
+  // from memory (key_cache.hpp): the app keeps it under the case retention.
+  void keep_wrapped_keys_for(std::chrono::steady_clock::duration age) { wrapped_keys_.set_max_age(age); }
 
   // Creates a case for a validated referral, or finds the one already made for
   // (platform, referral_id): duplicate=true when the content is the same,
@@ -337,6 +341,8 @@ class case_store {
  private:
   // The key that names youth refs (keyring "pseudonym"), cached after the first read.
   asio::awaitable<result<data_key>> pseudonym_key();
+  // The case's keys, from the wrapped key this replica holds for it, else
+  // read (and then held).
   asio::awaitable<result<case_keys>> keys_of_case(std::string case_id);
   // The view get() answers, from a case's hash (a flat HGETALL, as
   // read_case.lua and the scripts that answer the case return it) and its
@@ -354,6 +360,9 @@ class case_store {
   sealer seal_;
   std::optional<data_key> pseudonym_;
   callback_filter callbacks_;
+  // Wrapped data keys of cases created, accepted or sealed for here lately:
+  // a resolve note or a reason is then sealed without reading the key first.
+  wrapped_key_cache wrapped_keys_{8192, std::chrono::minutes(10)};
   std::size_t queue_slice_ = 500;
   std::shared_ptr<queue_reads> queue_reads_;
 };

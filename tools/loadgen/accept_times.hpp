@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,14 +21,17 @@ class accept_times {
     if (auto it = accepted_at_.find(case_id); it != accepted_at_.end()) {
       add(it->second - at);
       accepted_at_.erase(it);
+      counted_.insert(case_id);
       return;
     }
     sent_at_.emplace(case_id, at);
   }
   void accepted(const std::string& case_id, time_point at) {
+    if (counted_.contains(case_id)) return;
     if (auto it = sent_at_.find(case_id); it != sent_at_.end()) {
       add(at - it->second);
       sent_at_.erase(it);
+      counted_.insert(case_id);
       return;
     }
     accepted_at_.emplace(case_id, at);
@@ -36,6 +40,8 @@ class accept_times {
   std::vector<double>& ms() { return ms_; }
   // Referrals sent and not (yet) accepted.
   std::size_t unaccepted() const { return sent_at_.size(); }
+  // Accepts (or sightings) kept until their referral's send is recorded.
+  std::size_t waiting_for_send() const { return accepted_at_.size(); }
 
  private:
   void add(std::chrono::steady_clock::duration d) {
@@ -43,6 +49,7 @@ class accept_times {
   }
   std::map<std::string, time_point> sent_at_;
   std::map<std::string, time_point> accepted_at_;  // accepted before their send was recorded
+  std::set<std::string> counted_;                  // matched already
   std::vector<double> ms_;
 };
 

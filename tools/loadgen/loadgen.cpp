@@ -184,6 +184,13 @@ class recorder {
   void referral_sent(const std::string& case_id, clock_type::time_point t) {
     std::lock_guard lock(m_);
     to_accept_.sent(case_id, t);
+    to_offer_.sent(case_id, t);
+  }
+  // A poll answer showed the case (a crisis case, to several counselors:
+  // the first counts).
+  void offer_seen(const std::string& case_id, clock_type::time_point t) {
+    std::lock_guard lock(m_);
+    to_offer_.accepted(case_id, t);
   }
   void accepted(const std::string& case_id, clock_type::time_point t) {
     std::lock_guard lock(m_);
@@ -211,6 +218,7 @@ class recorder {
   std::mutex m_;
   std::map<std::string, endpoint_stats> stats_;
   loadgen::accept_times to_accept_;
+  loadgen::accept_times to_offer_;  // referral -> first seen in a poll answer
   std::map<std::string, long> events_;
   long requests_ = 0;
   long errors_ = 0;
@@ -245,7 +253,8 @@ void recorder::report(double elapsed_s) {
   }
   std::printf("latency by endpoint:\n");
   for (auto& [name, e] : stats_) print_percentiles(name.c_str(), e.latency_ms);
-  std::printf("referral -> accept:\n");
+  std::printf("referral -> offer seen in a poll answer, referral -> accept:\n");
+  print_percentiles("referral_to_offer", to_offer_.ms());
   print_percentiles("referral_to_accept", to_accept_.ms());
   std::printf("unaccepted at end: %zu\n", to_accept_.unaccepted());
   std::fflush(stdout);
@@ -384,6 +393,8 @@ void counsel(shared_state& s, std::string id, std::string token) {
       auto start = r.body.rfind("\"caseId\":\"", p);
       if (start != std::string::npos) ids.push_back(field(r.body, "caseId", start));
     }
+    const auto seen = clock_type::now();
+    for (const auto& case_id : ids) s.rec.offer_seen(case_id, seen);
     for (const auto& case_id : ids) {
       if (s.stop) break;
       const std::string base = "/v1/cases/" + case_id;

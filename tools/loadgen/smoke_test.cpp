@@ -36,6 +36,7 @@ TEST(loadgen, ten_seconds_against_the_daemon_have_no_errors) {
   EXPECT_EQ(code, 0) << out << "\ndaemon log:\n" << daemon.output().substr(0, 20000);
   EXPECT_NE(out.find("errors 0"), std::string::npos) << out;
   EXPECT_NE(out.find("referral_to_accept"), std::string::npos) << out;
+  EXPECT_NE(out.find("referral_to_offer"), std::string::npos) << out;
   // Every referral was served: at 5/s for 10 s, around 50 were accepted.
   EXPECT_EQ(out.find("accepted 0 "), std::string::npos) << out;
 

@@ -1,8 +1,9 @@
 // How many Redis calls a counselor's request costs the store (the commands it
 // sends, from Redis's slow log of every command): accept and resolve answer
-// the case from their own script, resolve reads what it needs first in one
-// HMGET, and a counselor's cases are one read-only script however many they
-// hold. Each answer is what get() (the read_case.lua read) answers. Invented
+// the case from their own script, resolve reads nothing first on the
+// replica that accepted the case (it holds the case's wrapped key) and the
+// key once elsewhere, and a counselor's cases are one read-only script
+// however many they hold. Each answer is what get() (the read_case.lua read) answers. Invented
 // data only.
 #include <cctype>
 #include <map>
@@ -176,18 +177,19 @@ TEST_F(round_trips, accept_of_a_broadcast_answers_the_case_after_its_other_offer
   });
 }
 
-TEST_F(round_trips, resolve_reads_once_then_is_one_script_that_answers_the_case) {
+TEST_F(round_trips, resolve_is_one_script_where_the_case_was_accepted_and_reads_its_key_once_elsewhere) {
   run([](env& e) -> asio::awaitable<void> {
     auto& s = e.store;
     const auto id = co_await new_case(s, "R-r1");
     (co_await s.offer(offer_to(id, "c001", at(1s)))).value();
     (co_await s.accept(id, "c001", at(2s))).value();
 
+    // This store accepted the case: it holds the key that seals the note.
     log_every_command();
     auto resolved = co_await s.resolve(id, "c001", v1::OUTCOME_COUNSELED, "invented note", at(3s));
     auto calls = co_await client_calls(e.redis2);
     CO_ASSERT_TRUE(resolved.has_value());
-    EXPECT_EQ(calls_of(calls, "hmget"), 1);  // youth ref and data key together
+    EXPECT_EQ(calls_of(calls, "hmget"), 0);
     EXPECT_EQ(calls_of(calls, "fcall"), 1);
     expect_no_case_reads(calls, "resolve");
     EXPECT_EQ(resolved->state(), v1::CASE_RESOLVED);
@@ -204,13 +206,26 @@ TEST_F(round_trips, resolve_reads_once_then_is_one_script_that_answers_the_case)
     auto again = co_await s.resolve(id, "c001", v1::OUTCOME_COUNSELED, "", at(4s));
     calls = co_await client_calls(e.redis2);
     CO_ASSERT_TRUE(again.has_value());
-    EXPECT_EQ(calls_of(calls, "hmget"), 1);
     EXPECT_EQ(calls_of(calls, "fcall"), 1);
+    EXPECT_EQ(calls_of(calls, "hmget") + calls_of(calls, "hget"), 0);
     expect_no_case_reads(calls, "a retried resolve");
     EXPECT_TRUE(same(*again, *resolved));
 
     EXPECT_EQ((co_await s.resolve(id, "c002", v1::OUTCOME_COUNSELED, "", at(5s))).error(), error::not_yours);
     EXPECT_EQ((co_await s.resolve("K-none", "c001", v1::OUTCOME_COUNSELED, "", at(5s))).error(), error::not_found);
+
+    // Another replica (store2) never held this case's key: it reads it once.
+    const auto other = co_await new_case(s, "R-r2");
+    (co_await s.offer(offer_to(other, "c001", at(6s)))).value();
+    (co_await s.accept(other, "c001", at(7s))).value();
+    log_every_command();
+    auto elsewhere = co_await e.store2.resolve(other, "c001", v1::OUTCOME_COUNSELED, "another note", at(8s));
+    calls = co_await client_calls(e.redis2);
+    CO_ASSERT_TRUE(elsewhere.has_value());
+    EXPECT_EQ(calls_of(calls, "hget"), 1);  // the wrapped key
+    EXPECT_EQ(calls_of(calls, "fcall"), 1);
+    full = (co_await s.get(other, {.personal = true, .history = true})).value();
+    EXPECT_EQ(full.history(full.history_size() - 1).note(), "another note");
   });
 }
 
