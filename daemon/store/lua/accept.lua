@@ -68,14 +68,21 @@ if broadcast then
   -- one facts row for the accept and every withdrawal (none changes its fields)
   local facts = read_case_facts()
   take(facts)
+  -- every offer field goes; each other counselor's offer is withdrawn
+  -- (marked for their late answer), in counselor id order
+  local offer_fields, marks, others = {}, {}, {}
   for _, o in ipairs(broadcast_offers()) do
-    redis.call('HDEL', case_key, 'offer:' .. o[1])
+    offer_fields[#offer_fields + 1] = 'offer:' .. o[1]
     if o[1] ~= counselor then
       redis.call('SREM', keys.counselor_cases(o[1]), case_id)
-      mark_withdrawn(o[1])
-      emit(with_counselor(withdrawn_event, o[1]), '', facts)
+      marks[#marks + 1] = 'withdrawn:' .. o[1]
+      marks[#marks + 1] = now
+      others[#others + 1] = {o[1]}
     end
   end
+  call_with_each('HDEL', case_key, offer_fields)
+  call_with_each('HSET', case_key, marks)
+  emit_to_each(withdrawn_event, others, '', facts)
   return answer('')
 end
 if state == OFFERED and mine then

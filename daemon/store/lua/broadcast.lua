@@ -19,25 +19,26 @@ local first_target = 7
 local state = tonumber(redis.call('HGET', case_key, 'state'))
 if not state then return {'err', 'not_found'} end
 if state ~= QUEUED then return {'err', 'wrong_state'} end
-local offered = {}
-local facts = read_case_facts()  -- one row for every offer's event (emit keeps it true)
+local offered, targets, offer_fields = {}, {}, {}
 for i = first_target, #ARGV, 4 do
   local id, site, capacity, ignore_exclusion = unpack(ARGV, i, i + 3)
   local cases = keys.counselor_cases(id)
   if (ignore_exclusion == '1' or redis.call('SISMEMBER', excluded, id) == 0)
       and redis.call('SCARD', cases) < tonumber(capacity) then
-    redis.call('HSET', case_key, 'offer:' .. id, site)
     redis.call('SADD', cases, case_id)
     redis.call('HSET', keys.counselor(id), 'last_offer', now)
-    redis.call('SADD', counselors, id)
     offered[#offered + 1] = id
-    -- one history event per offer; the platform hears of the case once
-    local first_callback = ''
-    if #offered == 1 then first_callback = callback end
-    emit(with_site(with_counselor(event, id), site), first_callback, facts)
+    targets[#targets + 1] = {id, site}
+    offer_fields[#offer_fields + 1] = 'offer:' .. id
+    offer_fields[#offer_fields + 1] = site
   end
 end
 if #offered == 0 then return {'err', 'at_capacity'} end
+call_with_each('HSET', case_key, offer_fields)
+call_with_each('SADD', counselors, offered)
+-- one history event per offer, in the order offered; the platform hears of
+-- the case once
+emit_to_each(event, targets, callback, read_case_facts())
 redis.call('HSET', case_key, 'state', OFFERED, 'offered', now, 'offer_expires', expires)
 redis.call('HDEL', case_key, 'counselor', 'site', 'waiting_for')
 redis.call('ZREM', queue, case_id)

@@ -175,14 +175,18 @@ local RISK_TAG, CONCERNS_TAG, YOUTH_KEY_TAG = '\128\1', '\138\1', '\162\1'
 local function announce(a_feed_key, an_event)
   announced = redis.call('XADD', a_feed_key, '*', 'e', an_event)
 end
-local function stamp_case_facts(an_event, risk, concerns, youth)
-  local out = an_event
-  if risk then out = out .. RISK_TAG .. pb_varint(tonumber(risk)) end
+-- The fields stamp_case_facts appends, alone (one case's events share them).
+local function case_facts_stamp(risk, concerns, youth)
+  local out = ''
+  if risk then out = RISK_TAG .. pb_varint(tonumber(risk)) end
   if concerns and concerns ~= '' then
     for code in string.gmatch(concerns, '[^,]+') do out = out .. CONCERNS_TAG .. pb_varint(#code) .. code end
   end
   if youth and youth ~= '' then out = out .. YOUTH_KEY_TAG .. pb_varint(#youth) .. youth end
   return out
+end
+local function stamp_case_facts(an_event, risk, concerns, youth)
+  return an_event .. case_facts_stamp(risk, concerns, youth)
 end
 local function with_case_facts(an_event, f)
   f = f or redis.call('HMGET', case_key, 'risk', 'concerns', 'youth')
@@ -309,9 +313,11 @@ end
 -- f: the case's read_case_facts() row.
 local TALLIED_FIELDS = {[EVENT_TYPE] = true, [EVENT_COUNSELOR_ID] = true, [EVENT_SITE_ID] = true,
   [EVENT_OUTCOME] = true, [EVENT_ESCALATION_LEVEL] = true}
-local function tally(an_event, f)
+-- e: the event's TALLIED_FIELDS when the caller has them (emit_to_each
+-- parses its event once for every counselor), else parsed here.
+local function tally(an_event, f, e)
   if not report_key then return end
-  local e = pb_fields(an_event, TALLIED_FIELDS)
+  e = e or pb_fields(an_event, TALLIED_FIELDS)
   local metric = REPORTED[e[EVENT_TYPE]]
   if not metric then return end
   local county, mode = report_place(f[4], f[5])
@@ -388,6 +394,47 @@ local function emit(an_event, a_callback, facts)
   local f = facts or read_case_facts()
   tally(an_event, f)
   announce(feed_key, stamp_case_facts(an_event, f[1], f[13], f[14]))
+  if a_callback ~= '' then
+    redis.call('RPUSH', outbox_key, a_callback)
+    redis.call('ZADD', outbox_due_key, 'NX', now, case_id)
+  end
+end
+
+-- Commands that take a key and any number of values, in chunks (Lua's
+-- unpack has a limit far above a city's counselors, but not unbounded).
+local function call_with_each(command, key, values)
+  for i = 1, #values, 1000 do
+    redis.call(command, key, unpack(values, i, math.min(i + 999, #values)))
+  end
+end
+
+-- emit for each of several counselors at once (a broadcast's offers, the
+-- withdrawals of its other offers): each target {counselor, site or nil}
+-- gets an_event stamped with them, in order, as emit would one by one, but
+-- the history takes them in one RPUSH and an_event is parsed for the report
+-- once. a_callback ('' = none) goes to the outbox once. facts as for emit.
+local function emit_to_each(an_event, targets, a_callback, facts)
+  if #targets == 0 then return end
+  local f = facts or read_case_facts()
+  local events = {}
+  for i, t in ipairs(targets) do
+    local e = with_counselor(an_event, t[1])
+    if t[2] then e = with_site(e, t[2]) end
+    events[i] = e
+  end
+  call_with_each('RPUSH', history_key, events)
+  local parsed = report_key and pb_fields(an_event, TALLIED_FIELDS)
+  local stamp = case_facts_stamp(f[1], f[13], f[14])
+  for i, t in ipairs(targets) do
+    if parsed then
+      local e = {}
+      for field, value in pairs(parsed) do e[field] = value end
+      e[EVENT_COUNSELOR_ID] = t[1]
+      if t[2] then e[EVENT_SITE_ID] = t[2] end
+      tally(events[i], f, e)
+    end
+    announce(feed_key, events[i] .. stamp)
+  end
   if a_callback ~= '' then
     redis.call('RPUSH', outbox_key, a_callback)
     redis.call('ZADD', outbox_due_key, 'NX', now, case_id)

@@ -229,6 +229,66 @@ TEST_F(round_trips, resolve_is_one_script_where_the_case_was_accepted_and_reads_
   });
 }
 
+// What scripts called, from the slow log (read after log_every_command()):
+// the calls of `command` (upper case) on `key`, and the slow log back to
+// Redis's defaults.
+asio::awaitable<long> script_calls(store::redis_connection& redis, const std::string& command, const std::string& key) {
+  auto log = (co_await redis.exec(store::command("SLOWLOG", "GET", "-1"))).value();
+  server().cli({"CONFIG", "SET", "slowlog-log-slower-than", "10000"});
+  server().cli({"CONFIG", "SET", "slowlog-max-len", "128"});
+  long n = 0;
+  for (const auto& entry : log.elements) {
+    if (!store::is_array(entry, 5) || entry.elements[4].str != "?:0") continue;  // a script's own calls only
+    const auto& argv = entry.elements[3].elements;
+    if (argv.size() >= 2 && argv[0].str == command && argv[1].str == key) ++n;
+  }
+  co_return n;
+}
+
+// A crisis broadcast to many counselors and the accept that wins it write
+// an event per counselor, but not a call per counselor for each: the
+// history takes a script's events in one push, the case its offer fields
+// in one HSET and loses them in one HDEL.
+TEST_F(round_trips, a_broadcast_and_its_winning_accept_write_their_counselors_events_in_one_push) {
+  run([](env& e) -> asio::awaitable<void> {
+    auto& s = e.store;
+    const auto keys = test_keys();
+    const auto id = co_await new_case(s, "R-bc", at(), v1::RISK_CRISIS);
+    log_every_command();
+    auto offered = (co_await s.broadcast(broadcast_to(id, "c1 c2 c3 c4 c5", at(1s)))).value();
+    EXPECT_EQ(co_await script_calls(e.redis2, "RPUSH", keys.history(id)), 1);
+    CO_ASSERT_TRUE(offered.counselors.size() == 5u);
+
+    log_every_command();
+    (co_await s.accept(id, "c3", at(2s))).value();
+    const long pushes = co_await script_calls(e.redis2, "RPUSH", keys.history(id));
+    EXPECT_EQ(pushes, 2);  // the accept's own event, then the four withdrawals
+
+    const auto other = co_await new_case(s, "R-bc2", at(3s), v1::RISK_CRISIS);
+    (co_await s.broadcast(broadcast_to(other, "c6 c7 c8", at(3s)))).value();
+    log_every_command();
+    (co_await s.accept(other, "c7", at(4s))).value();
+    EXPECT_EQ(co_await script_calls(e.redis2, "HDEL", keys.case_hash(other)), 1);
+
+    // The same history as an event at a time wrote: each offer in order,
+    // the accept, each other counselor's withdrawal in counselor id order.
+    auto c = (co_await s.get(id, {.history = true})).value();
+    CO_ASSERT_TRUE(c.history_size() == 11);
+    for (int i = 1; i <= 5; ++i) {
+      EXPECT_EQ(c.history(i).type(), "case.offered");
+      EXPECT_EQ(c.history(i).counselor_id(), "c" + std::to_string(i));
+      EXPECT_EQ(c.history(i).site_id(), "site-of-c" + std::to_string(i));
+    }
+    EXPECT_EQ(c.history(6).type(), "case.accepted");
+    const std::vector<std::string> withdrawn{"c1", "c2", "c4", "c5"};
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_EQ(c.history(7 + i).type(), "case.offer_withdrawn");
+      EXPECT_EQ(c.history(7 + i).counselor_id(), withdrawn[static_cast<std::size_t>(i)]);
+    }
+    for (const auto& who : withdrawn) EXPECT_TRUE((co_await s.counselor_cases(who)).value().empty()) << who;
+  });
+}
+
 TEST_F(round_trips, counselor_cases_are_one_read_only_script) {
   run([](env& e) -> asio::awaitable<void> {
     auto& s = e.store;
