@@ -334,8 +334,6 @@ asio::awaitable<result<void>> case_store::decline(std::string case_id, std::stri
 
 asio::awaitable<result<v1::Case>> case_store::resolve(std::string case_id, std::string counselor_id,
                                                       v1::Outcome outcome, std::string note, time_point now) {
-  // The youth ref never changes after create, so reading it first is safe;
-  // the case's wrapped data key (for a note) comes in the same read.
   auto event = codec::make_event("case.resolved", "counselor:" + counselor_id, case_id, now, v1::CASE_RESOLVED);
   event.set_counselor_id(counselor_id);
   event.set_outcome(outcome);

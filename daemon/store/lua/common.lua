@@ -401,7 +401,8 @@ local function emit(an_event, a_callback, facts)
 end
 
 -- Commands that take a key and any number of values, in chunks (Lua's
--- unpack has a limit far above a city's counselors, but not unbounded).
+-- unpack has a limit far above a city's counselors, but not unbounded); a
+-- chunk's even size keeps HSET's field-value pairs together.
 local function call_with_each(command, key, values)
   for i = 1, #values, 1000 do
     redis.call(command, key, unpack(values, i, math.min(i + 999, #values)))
