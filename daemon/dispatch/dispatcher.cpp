@@ -60,10 +60,7 @@ void dispatcher::changed(const v1::Event& e, live::stream_id at) {
     feed_at_ = at;
     // An entry up to this replica's own offer of the case tells nothing the
     // pass that made it did not know (it dropped the case then).
-    if (auto offered = offered_at_.find(e.case_id()); offered != offered_at_.end()) {
-      known = at <= offered->second;
-      if (at >= offered->second) offered_at_.erase(offered);
-    }
+    known = offered_.known(e.case_id(), at);
   }
   if (!e.case_id().empty() && !known) {
     // Every case event says the state it left the case in (the feed keeps
@@ -84,7 +81,7 @@ void dispatcher::queued(std::string case_id) {
 }
 
 void dispatcher::resync() {
-  offered_at_.clear();
+  offered_.clear();
   cache_valid_ = false;
   duty_stale_ = true;
   kick();
@@ -479,8 +476,8 @@ asio::awaitable<dispatcher::result<dispatcher::applied>> dispatcher::apply_all(
 void dispatcher::made(const std::string& case_id, const store::offers_made& o) {
   const auto at = live::stream_id::parse(o.feed_id);
   if (!at) return;  // (an older script's answer): the feed names and wakes them
-  // Stale once the feed reader passed the entry (it named the case then).
-  if (feed_at_ < *at) offered_at_[case_id] = *at;
+  // Not noted once the feed reader passed the entry (it named the case then).
+  offered_.note(case_id, *at, feed_at_);
   if (s_.offered) s_.offered(o.counselors, *at);
 }
 

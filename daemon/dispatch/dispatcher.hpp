@@ -30,6 +30,7 @@
 
 #include "config/config.hpp"
 #include "dispatch/routing_cache.hpp"
+#include "live/ahead_of_feed.hpp"
 #include "live/stream_id.hpp"
 #include "metrics/metrics.hpp"
 #include "routing/routing.hpp"
@@ -186,7 +187,7 @@ class dispatcher {
   std::vector<std::string> left_queue_;  // offered by this pass: dropped from the cache once applied
   // Cases this replica offered, each with its offer's last feed id, until
   // the feed reader reaches it (feed_at_: the newest entry it passed on).
-  std::map<std::string, live::stream_id> offered_at_;
+  live::ahead_of_feed offered_;
   live::stream_id feed_at_{};
   // One thread for what would hold the event loop too long: planning the
   // whole queue, freeing a replaced cache. Last, so it stops (joined) first.

@@ -64,7 +64,7 @@ hub::hub(asio::io_context& io, std::size_t recent_capacity)
 
 void hub::start_at(stream_id id) {
   recent_.clear();
-  announced_up_to_.clear();
+  announced_.clear();
   only_in_redis_up_to_ = id;
   last_ = id;
 }
@@ -76,15 +76,11 @@ void hub::publish(entry_ptr e) {
     only_in_redis_up_to_ = recent_.front()->id;
     recent_.pop_front();
   }
-  if (const std::string& counselor = e->event.counselor_id(); !counselor.empty()) {
-    // Woken already by announced() when the entry is at or before what it named.
-    auto ahead = announced_up_to_.find(counselor);
-    const bool woken = ahead != announced_up_to_.end() && e->id <= ahead->second;
-    if (ahead != announced_up_to_.end() && e->id >= ahead->second) announced_up_to_.erase(ahead);
-    if (!woken) {
-      ++counselor_entries_[counselor];
-      wake(counselor);
-    }
+  // Woken already by announced() when the entry is at or before what it named.
+  if (const std::string& counselor = e->event.counselor_id();
+      !counselor.empty() && !announced_.known(counselor, e->id)) {
+    ++counselor_entries_[counselor];
+    wake(counselor);
   }
   std::erase_if(subscriptions_, [&](const std::weak_ptr<subscription>& w) {
     auto s = w.lock();
@@ -160,9 +156,7 @@ asio::awaitable<bool> hub::wait_for_counselor(std::string counselor_id, std::uin
 }
 
 void hub::announced(const std::string& counselor_id, stream_id up_to) {
-  if (up_to <= last_) return;  // the feed reader published it: they were woken
-  auto [at, added] = announced_up_to_.try_emplace(counselor_id, up_to);
-  if (!added) at->second = std::max(at->second, up_to);
+  if (!announced_.note(counselor_id, up_to, last_)) return;  // the feed reader published it: they were woken
   ++counselor_entries_[counselor_id];
   wake(counselor_id);
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "caseroute/v1/caseroute.pb.h"
+#include "live/ahead_of_feed.hpp"
 #include "live/stream_id.hpp"
 
 namespace caseroute::live {
@@ -150,7 +151,7 @@ class hub {
   std::multimap<std::string, waiter> waiters_;
   std::map<std::string, std::uint64_t, std::less<>> counselor_entries_;  // entries about each counselor
   // Per counselor, the newest feed id announced() ahead of the feed reader.
-  std::map<std::string, stream_id, std::less<>> announced_up_to_;
+  ahead_of_feed announced_;
   std::uint64_t resyncs_ = 0;
   std::size_t waiting_ = 0;
   std::vector<std::function<void(const entry&)>> entry_listeners_;

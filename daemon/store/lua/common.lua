@@ -389,15 +389,18 @@ end
 -- offer.lua), else read here. emit keeps the row true for the report fields
 -- it writes, so one row serves a script's several emits (one per counselor
 -- of a broadcast).
+-- The status callback of an emit ('' = none) to the case's outbox, due now.
+local function queue_callback(a_callback)
+  if a_callback == '' then return end
+  redis.call('RPUSH', outbox_key, a_callback)
+  redis.call('ZADD', outbox_due_key, 'NX', now, case_id)
+end
 local function emit(an_event, a_callback, facts)
   redis.call('RPUSH', history_key, an_event)
   local f = facts or read_case_facts()
   tally(an_event, f)
   announce(feed_key, stamp_case_facts(an_event, f[1], f[13], f[14]))
-  if a_callback ~= '' then
-    redis.call('RPUSH', outbox_key, a_callback)
-    redis.call('ZADD', outbox_due_key, 'NX', now, case_id)
-  end
+  queue_callback(a_callback)
 end
 
 -- Commands that take a key and any number of values, in chunks (Lua's
@@ -436,10 +439,7 @@ local function emit_to_each(an_event, targets, a_callback, facts)
     end
     announce(feed_key, events[i] .. stamp)
   end
-  if a_callback ~= '' then
-    redis.call('RPUSH', outbox_key, a_callback)
-    redis.call('ZADD', outbox_due_key, 'NX', now, case_id)
-  end
+  queue_callback(a_callback)
 end
 
 -- Ends one counselor's offer of a broadcast (decline, shift end): while
