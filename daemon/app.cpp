@@ -138,7 +138,7 @@ asio::awaitable<void> refresh_gauges(api::context& ctx) {
   // counselor once; available = signed in with free capacity.
   const auto cfg = ctx.cfg;
   const auto roster = ctx.roster;
-  auto state = co_await ctx.store.load_routing_state(at, cfg->routing.continuity_window(), "");
+  auto state = co_await ctx.store.load_routing_state(at, store::routing_lookback::of(cfg->routing), "");
   if (!state) co_return;
   std::set<std::string> seen;
   int on_duty = 0, available = 0;

@@ -46,7 +46,7 @@ asio::awaitable<http::response> get_me(context& ctx, caller who, http::request r
   if (c == nullptr) co_return fail(req, http::not_found("counselor is no longer configured"));
   const auto now = caseroute::now();
   std::vector<std::string> ids = {c->id};
-  auto state = co_await ctx.store.load_counselor_states(now, std::move(ids));
+  auto state = co_await ctx.store.load_counselor_states(now, store::routing_lookback::of(cfg->routing), std::move(ids));
   if (!state) co_return fail(req, state.error());
   routing::counselor_status status;
   if (auto it = state->counselors.find(c->id); it != state->counselors.end()) status = it->second;

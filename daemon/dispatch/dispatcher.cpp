@@ -265,7 +265,7 @@ asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
     };
     store::routing_scan at;
     while (!at.done) {
-      auto page = co_await s_.store.next_routing_page(at, now, cfg->routing.continuity_window());
+      auto page = co_await s_.store.next_routing_page(at, now, store::routing_lookback::of(cfg->routing));
       if (!page) {
         retire(std::move(next));
         co_return page.error();
@@ -312,7 +312,7 @@ asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
   changed_counselors_.clear();
   const bool counselors = !counselor_ids.empty();
   if (case_ids.empty() && youth_keys.empty() && !counselors) co_return refreshed{};
-  auto delta = co_await s_.store.load_routing_delta(now, cfg->routing.continuity_window(), std::move(case_ids),
+  auto delta = co_await s_.store.load_routing_delta(now, store::routing_lookback::of(cfg->routing), std::move(case_ids),
                                                     std::move(youth_keys), std::move(counselor_ids));
   if (!delta) co_return delta.error();
   for (auto& id : cache_.apply(std::move(*delta))) fresh.insert(std::move(id));

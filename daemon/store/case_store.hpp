@@ -85,6 +85,19 @@ struct routing_delta {
   std::vector<std::string> gone;  // named cases no longer queued
 };
 
+// How far back a routing read looks: the continuity window, and whether it
+// reads each counselor's crisis acceptances of the last 24 h (the longest
+// shift). Only the welfare limit routing.max_crisis_per_shift counts those,
+// so with the limit off none are read, however many a counselor has taken.
+struct routing_lookback {
+  std::chrono::hours continuity_window{0};
+  bool crisis_acceptances = true;
+
+  static routing_lookback of(const config::routing_settings& routing) {
+    return {routing.continuity_window(), routing.max_crisis_per_shift > 0};
+  }
+};
+
 // Where a full read in pages stands (case_store::next_routing_page): the
 // queued cases first, then the counselors with live state, each walked with
 // a Redis SCAN cursor.
@@ -284,20 +297,21 @@ class case_store {
   // Trims the change feed to about its newest `max_length` entries.
   asio::awaitable<result<void>> trim_feed(std::uint64_t max_length);
 
-  // Crisis acceptances are read from the last 24 h (the longest shift).
   // `only_case`: every queued case when absent (a routing pass), that one
   // case if it is queued (explaining it), none when "" (counselor states
   // only): a supervisor request does not read the whole queue.
-  asio::awaitable<result<routing_state>> load_routing_state(time_point now, std::chrono::hours continuity_window,
+  asio::awaitable<result<routing_state>> load_routing_state(time_point now, routing_lookback lookback,
                                                             std::optional<std::string> only_case = std::nullopt);
   // The live states of the named counselors only (a counselor's own page,
-  // an assignment): one row each, however many counselors there are.
-  asio::awaitable<result<routing_state>> load_counselor_states(time_point now, std::vector<std::string> counselor_ids);
+  // an assignment): one row each, however many counselors there are. No
+  // continuity row: lookback's window is not used.
+  asio::awaitable<result<routing_state>> load_counselor_states(time_point now, routing_lookback lookback,
+                                                               std::vector<std::string> counselor_ids);
   // The same rows for the named cases and counselors only: the dispatcher's
   // cache follows the change feed with it instead of reading the queue.
   // youth_keys: youths whose continuity row is read again although none of
   // their cases is named (one of them left the queue).
-  asio::awaitable<result<routing_delta>> load_routing_delta(time_point now, std::chrono::hours continuity_window,
+  asio::awaitable<result<routing_delta>> load_routing_delta(time_point now, routing_lookback lookback,
                                                             std::vector<std::string> case_ids,
                                                             std::vector<std::string> youth_keys,
                                                             std::vector<std::string> counselor_ids);
@@ -307,8 +321,7 @@ class case_store {
   // again with `next` until it is done. Not one instant: SCAN returns every
   // case queued and every counselor with state throughout the read (some
   // twice); what changes meanwhile, the change feed names.
-  asio::awaitable<result<routing_page>> next_routing_page(routing_scan at, time_point now,
-                                                          std::chrono::hours continuity_window,
+  asio::awaitable<result<routing_page>> next_routing_page(routing_scan at, time_point now, routing_lookback lookback,
                                                           std::size_t count = 512);
   // Every open offer as {case id, counselor id} (one per counselor of a
   // broadcast), oldest expiry first.

@@ -166,6 +166,14 @@ routing::snapshot to_snapshot(routing_state& state, const config::config* cfg,
 
 namespace {
 
+// The scripts' lower bound on crisis acceptance times: the last 24 h (the
+// longest shift), or "+inf" (none) when the welfare limit is off. A
+// counselor taking every crisis case of a busy day would otherwise cost
+// every read of their row a reply of hundreds of entries nobody counts.
+std::string crisis_since(time_point now, const routing_lookback& lookback) {
+  return lookback.crisis_acceptances ? codec::ms_string(now - std::chrono::hours(24)) : std::string("+inf");
+}
+
 // The rows routing_state.lua and routing_delta.lua share, into `out`.
 bool read_case_rows(const reply& rows, routing_state& out) {
   for (const auto& row : rows.elements) {
@@ -221,12 +229,11 @@ bool read_continuity_rows(const reply& rows, routing_state& out) {
 
 }  // namespace
 
-asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point now,
-                                                                      std::chrono::hours continuity_window,
+asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point now, routing_lookback lookback,
                                                                       std::optional<std::string> only_case) {
-  const auto since = now - std::chrono::duration_cast<std::chrono::milliseconds>(continuity_window);
+  const auto since = now - std::chrono::duration_cast<std::chrono::milliseconds>(lookback.continuity_window);
   auto script_keys = command(keys_.queue(), keys_.counselors());
-  auto script_args = command(keys_.base(), codec::ms_string(since), codec::ms_string(now - std::chrono::hours(24)));
+  auto script_args = command(keys_.base(), codec::ms_string(since), crisis_since(now, lookback));
   if (only_case) script_args.push_back(std::move(*only_case));
   auto r = co_await run_script(redis_, script_id::routing_state, std::move(script_keys), std::move(script_args));
   if (!r) co_return r.error();
@@ -238,17 +245,16 @@ asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point
   co_return out;
 }
 
-asio::awaitable<result<routing_state>> case_store::load_counselor_states(time_point now,
+asio::awaitable<result<routing_state>> case_store::load_counselor_states(time_point now, routing_lookback lookback,
                                                                          std::vector<std::string> counselor_ids) {
   // No case and no youth named: no continuity row, whatever the window.
-  auto rows = co_await load_routing_delta(now, std::chrono::hours(0), std::vector<std::string>(),
-                                          std::vector<std::string>(), std::move(counselor_ids));
+  auto rows = co_await load_routing_delta(now, lookback, std::vector<std::string>(), std::vector<std::string>(),
+                                          std::move(counselor_ids));
   if (!rows) co_return rows.error();
   co_return std::move(rows->changed);
 }
 
-asio::awaitable<result<routing_delta>> case_store::load_routing_delta(time_point now,
-                                                                      std::chrono::hours continuity_window,
+asio::awaitable<result<routing_delta>> case_store::load_routing_delta(time_point now, routing_lookback lookback,
                                                                       std::vector<std::string> case_ids,
                                                                       std::vector<std::string> youth_keys,
                                                                       std::vector<std::string> counselor_ids) {
@@ -257,13 +263,12 @@ asio::awaitable<result<routing_delta>> case_store::load_routing_delta(time_point
   // waiting on it) for more than a few milliseconds. Each row is read
   // atomically; the cache needs no more (the scripts refuse a stale offer).
   constexpr std::size_t slice = 256;
-  const auto since = now - std::chrono::duration_cast<std::chrono::milliseconds>(continuity_window);
+  const auto since = now - std::chrono::duration_cast<std::chrono::milliseconds>(lookback.continuity_window);
   routing_delta out;
   std::size_t next = 0;
   do {
     const std::size_t n = std::min(slice, case_ids.size() - next);
-    auto script_args = command(keys_.base(), codec::ms_string(since), codec::ms_string(now - std::chrono::hours(24)),
-                               std::to_string(n));
+    auto script_args = command(keys_.base(), codec::ms_string(since), crisis_since(now, lookback), std::to_string(n));
     script_args.reserve(script_args.size() + n + 1 + youth_keys.size() + counselor_ids.size());
     for (std::size_t i = next; i < next + n; ++i) script_args.push_back(std::move(case_ids[i]));
     next += n;
@@ -285,8 +290,7 @@ asio::awaitable<result<routing_delta>> case_store::load_routing_delta(time_point
 }
 
 asio::awaitable<result<routing_page>> case_store::next_routing_page(routing_scan at, time_point now,
-                                                                    std::chrono::hours continuity_window,
-                                                                    std::size_t count) {
+                                                                    routing_lookback lookback, std::size_t count) {
   routing_page page;
   page.next = at;
   if (at.done) co_return page;
@@ -318,7 +322,7 @@ asio::awaitable<result<routing_page>> case_store::next_routing_page(routing_scan
   } else {
     case_ids = std::move(ids);
   }
-  auto rows = co_await load_routing_delta(now, continuity_window, std::move(case_ids), std::vector<std::string>(),
+  auto rows = co_await load_routing_delta(now, lookback, std::move(case_ids), std::vector<std::string>(),
                                           std::move(counselor_ids));
   if (!rows) co_return rows.error();
   page.rows = std::move(*rows);

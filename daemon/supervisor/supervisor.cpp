@@ -46,7 +46,7 @@ asio::awaitable<http::response> get_queue(context& ctx, caller, http::request re
   if (!view) co_return fail(req, view.error());
   for (auto& c : *view->mutable_escalated()) api::show(case_view::supervisor_row, c);
   // Counselor states only: the queue itself is not read.
-  auto state = co_await ctx.store.load_routing_state(now, cfg->routing.continuity_window(), "");
+  auto state = co_await ctx.store.load_routing_state(now, store::routing_lookback::of(cfg->routing), "");
   if (!state) co_return fail(req, state.error());
 
   const auto on_duty = ctx.roster->on_duty(now);
@@ -103,7 +103,7 @@ asio::awaitable<boost::system::result<void>> explain_wait(context& ctx, v1::Case
   const auto cfg = ctx.cfg;
   const auto roster = ctx.roster;
   const auto now = caseroute::now();
-  auto state = co_await ctx.store.load_routing_state(now, cfg->routing.continuity_window(), c.case_id());
+  auto state = co_await ctx.store.load_routing_state(now, store::routing_lookback::of(cfg->routing), c.case_id());
   if (!state) co_return state.error();
   const routing::queued_case* queued = nullptr;
   for (const auto& q : state->queued)
@@ -219,7 +219,7 @@ asio::awaitable<http::response> assign(context& ctx, caller who, http::request r
   const auto* duty = duty_of(on_duty, counselor->id);
   if (duty == nullptr) co_return fail(req, http::conflict("the counselor is not on duty now"));
   std::vector<std::string> ids = {counselor->id};
-  auto state = co_await ctx.store.load_counselor_states(now, std::move(ids));
+  auto state = co_await ctx.store.load_counselor_states(now, store::routing_lookback::of(cfg->routing), std::move(ids));
   if (!state) co_return fail(req, state.error());
   if (auto it = state->counselors.find(counselor->id);
       it != state->counselors.end() && !routing::signed_in(it->second, *duty))
@@ -270,7 +270,7 @@ asio::awaitable<http::response> cancel(context& ctx, caller who, http::request r
 asio::awaitable<http::response> list_counselors(context& ctx, caller, http::request req) {
   const auto cfg = ctx.cfg;
   const auto now = caseroute::now();
-  auto state = co_await ctx.store.load_routing_state(now, cfg->routing.continuity_window(), "");
+  auto state = co_await ctx.store.load_routing_state(now, store::routing_lookback::of(cfg->routing), "");
   if (!state) co_return fail(req, state.error());
   const auto roster = ctx.roster;
   const auto on_duty = roster->on_duty(now);

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -29,6 +30,7 @@
 
 #include "accept_times.hpp"
 #include "config/loader.hpp"
+#include "desk.hpp"
 #include "http/auth.hpp"
 
 namespace caseroute::loadgen {
@@ -43,12 +45,13 @@ using namespace std::chrono_literals;
 struct options {
   std::string host = "127.0.0.1";
   int port = 18355;
-  double rate = 10;       // referrals per second
-  int duration_s = 60;    // run time
-  int wait_s = 5;         // long-poll wait
-  double decline = 0.05;  // fraction of offers declined
-  int youths = 1000;      // distinct youth refs (continuity; bounds youth keys)
-  int senders = 4;        // referral connections
+  double rate = 10;             // referrals per second
+  int duration_s = 60;          // run time
+  int wait_s = 5;               // long-poll wait
+  std::string client = "poll";  // how counselors learn of offers: "poll" or "events"
+  double decline = 0.05;        // fraction of offers declined
+  int youths = 1000;            // distinct youth refs (continuity; bounds youth keys)
+  int senders = 4;              // referral connections
   std::string config_file = "config/test.yaml";
   std::string tokens_file = "config/test-tokens.txt";
   std::string secret_file;  // overrides the platform secret read via the config
@@ -60,6 +63,22 @@ struct options {
 
 // ---- a keep-alive HTTP/1.1 client over one blocking socket ----------------
 
+// Connects `fd` to host:port, from the local address `source` when set.
+bool connect_socket(int fd, const std::string& host, int port, const std::string& source) {
+  if (!source.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source.c_str(), &local.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0)
+      return false;
+  }
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  return ::inet_pton(AF_INET, host.c_str(), &a.sin_addr) == 1 &&
+         ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+}
+
 struct response {
   int status = 0;  // 0: transport error
   std::string body;
@@ -67,7 +86,9 @@ struct response {
 
 class connection {
  public:
-  connection(std::string host, int port) : host_(std::move(host)), port_(port) {}
+  // `source`: the local address to send from ("" = the system's choice).
+  connection(std::string host, int port, std::string source = {})
+      : host_(std::move(host)), port_(port), source_(std::move(source)) {}
   ~connection() { close(); }
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -99,11 +120,7 @@ class connection {
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     set_timeout(timeout_s);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port_));
-    if (::inet_pton(AF_INET, host_.c_str(), &a.sin_addr) != 1 ||
-        ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    if (!connect_socket(fd_, host_, port_, source_)) {
       close();
       return false;
     }
@@ -158,8 +175,85 @@ class connection {
 
   std::string host_;
   int port_;
+  std::string source_;
   int fd_ = -1;
   std::string buf_;
+};
+
+// ---- a Server-Sent Events stream over one blocking socket -----------------
+
+// GET /v1/events as the counselor page holds it: the answer's head, then
+// events until the daemon closes the connection or the caller stops.
+class event_stream {
+ public:
+  event_stream(std::string host, int port, std::string source)
+      : host_(std::move(host)), port_(port), source_(std::move(source)) {}
+  ~event_stream() { close(); }
+  event_stream(const event_stream&) = delete;
+  event_stream& operator=(const event_stream&) = delete;
+
+  // Opens the stream (resuming after `last_id` when set); the status of the
+  // answer, 0 on a transport error. On anything but 200 the stream is closed.
+  int open(const std::string& token, const std::string& last_id) {
+    close();
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd_ < 0) return 0;
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    timeval tv{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (!connect_socket(fd_, host_, port_, source_)) return close(), 0;
+    std::string req = "GET /v1/events HTTP/1.1\r\nHost: " + host_ + "\r\nAuthorization: Bearer " + token +
+                      "\r\nAccept: text/event-stream\r\n";
+    if (!last_id.empty()) req += "Last-Event-ID: " + last_id + "\r\n";
+    req += "\r\n";
+    if (::send(fd_, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) return close(), 0;
+    std::string head;
+    std::size_t end;
+    char tmp[16384];
+    while ((end = head.find("\r\n\r\n")) == std::string::npos) {
+      ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+      if (n <= 0) return close(), 0;
+      head.append(tmp, static_cast<std::size_t>(n));
+    }
+    const int status = head.size() >= 12 ? std::atoi(head.c_str() + 9) : 0;
+    if (status != 200) return close(), status;
+    frames_ = sse_frames{};
+    frames_.feed(std::string_view(head).substr(end + 4));
+    // Short reads from here on, so the reader sees a stop soon.
+    tv = {0, 200 * 1000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return status;
+  }
+
+  // Reads what arrived into the frames; false once the stream has ended.
+  bool read() {
+    char tmp[16384];
+    ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+    if (n > 0) {
+      frames_.feed(std::string_view(tmp, static_cast<std::size_t>(n)));
+      return true;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
+    close();
+    return false;
+  }
+
+  sse_frames& frames() { return frames_; }
+  bool is_open() const { return fd_ >= 0; }
+
+ private:
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+  std::string host_;
+  int port_;
+  std::string source_;
+  int fd_ = -1;
+  sse_frames frames_;
 };
 
 // ---- statistics ------------------------------------------------------------
@@ -186,8 +280,8 @@ class recorder {
     to_accept_.sent(case_id, t);
     to_offer_.sent(case_id, t);
   }
-  // A poll answer showed the case (a crisis case, to several counselors:
-  // the first counts).
+  // A counselor was told of the offer, by an event or a poll answer (a
+  // crisis case, to several counselors: the first counts).
   void offer_seen(const std::string& case_id, clock_type::time_point t) {
     std::lock_guard lock(m_);
     to_offer_.accepted(case_id, t);
@@ -218,7 +312,7 @@ class recorder {
   std::mutex m_;
   std::map<std::string, endpoint_stats> stats_;
   loadgen::accept_times to_accept_;
-  loadgen::accept_times to_offer_;  // referral -> first seen in a poll answer
+  loadgen::accept_times to_offer_;  // referral -> first seen by a counselor (event or poll answer)
   std::map<std::string, long> events_;
   long requests_ = 0;
   long errors_ = 0;
@@ -253,7 +347,7 @@ void recorder::report(double elapsed_s) {
   }
   std::printf("latency by endpoint:\n");
   for (auto& [name, e] : stats_) print_percentiles(name.c_str(), e.latency_ms);
-  std::printf("referral -> offer seen in a poll answer, referral -> accept:\n");
+  std::printf("referral -> offer seen by its counselor, referral -> accept:\n");
   print_percentiles("referral_to_offer", to_offer_.ms());
   print_percentiles("referral_to_accept", to_accept_.ms());
   std::printf("unaccepted at end: %zu\n", to_accept_.unaccepted());
@@ -375,10 +469,41 @@ void send_referrals(shared_state& s, int k) {
   }
 }
 
-void counsel(shared_state& s, std::string id, std::string token) {
-  connection c(s.opt.host, s.opt.port);
+// The offers a counselor is shown right now (GET /v1/me/offers, no wait):
+// the case ids.
+std::vector<std::string> offer_ids(const std::string& body) {
+  // Each offer: {"caseId":"...","expiresAt":...,"case":{"caseId":"...",...}}
+  std::vector<std::string> ids;
+  for (auto p = body.find("\"expiresAt\""); p != std::string::npos; p = body.find("\"expiresAt\"", p + 1)) {
+    auto start = body.rfind("\"caseId\":\"", p);
+    if (start != std::string::npos) ids.push_back(field(body, "caseId", start));
+  }
+  return ids;
+}
+
+// One offer answered: declined now and then, else accepted and resolved.
+void answer(shared_state& s, connection& c, const std::vector<std::pair<std::string, std::string>>& auth,
+            std::mt19937& rng, const std::string& case_id) {
+  const std::string base = "/v1/cases/" + case_id;
+  if (std::uniform_real_distribution<double>(0, 1)(rng) < s.opt.decline) {
+    auto d = timed(s, c, "POST decline", "POST", base + "/decline", R"({"reason":"load test"})", auth, 30);
+    if (d.status == 200) s.rec.count("declined");
+    return;
+  }
+  auto a = timed(s, c, "POST accept", "POST", base + "/accept", "", auth, 30);
+  if (a.status != 200) return;
+  s.rec.count("accepted");
+  s.rec.accepted(case_id, clock_type::now());
+  auto z = timed(s, c, "POST resolve", "POST", base + "/resolve",
+                 R"({"outcome":"OUTCOME_COUNSELED","note":"load test"})", auth, 30);
+  if (z.status == 200) s.rec.count("resolved");
+}
+
+// A counselor as the load generator first modelled one: one connection,
+// a long poll, then each offer of its answer in turn, then the next poll.
+void counsel(shared_state& s, std::string id, std::string token, std::string source) {
+  connection c(s.opt.host, s.opt.port, source);
   std::mt19937 rng(std::hash<std::string>{}(id));
-  std::uniform_real_distribution<double> u(0, 1);
   const std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + token}};
   const std::string poll = "/v1/me/offers?wait=" + std::to_string(s.opt.wait_s);
   while (!s.stop) {
@@ -387,31 +512,81 @@ void counsel(shared_state& s, std::string id, std::string token) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));  // do not spin on a failing daemon
       continue;
     }
-    // Each offer: {"caseId":"...","expiresAt":...,"case":{"caseId":"...",...}}
-    std::vector<std::string> ids;
-    for (auto p = r.body.find("\"expiresAt\""); p != std::string::npos; p = r.body.find("\"expiresAt\"", p + 1)) {
-      auto start = r.body.rfind("\"caseId\":\"", p);
-      if (start != std::string::npos) ids.push_back(field(r.body, "caseId", start));
-    }
+    const auto ids = offer_ids(r.body);
     const auto seen = clock_type::now();
     for (const auto& case_id : ids) s.rec.offer_seen(case_id, seen);
     for (const auto& case_id : ids) {
       if (s.stop) break;
-      const std::string base = "/v1/cases/" + case_id;
-      if (u(rng) < s.opt.decline) {
-        auto d = timed(s, c, "POST decline", "POST", base + "/decline", R"({"reason":"load test"})", auth, 30);
-        if (d.status == 200) s.rec.count("declined");
-        continue;
-      }
-      auto a = timed(s, c, "POST accept", "POST", base + "/accept", "", auth, 30);
-      if (a.status != 200) continue;
-      s.rec.count("accepted");
-      s.rec.accepted(case_id, clock_type::now());
-      auto z = timed(s, c, "POST resolve", "POST", base + "/resolve",
-                     R"({"outcome":"OUTCOME_COUNSELED","note":"load test"})", auth, 30);
-      if (z.status == 200) s.rec.count("resolved");
+      answer(s, c, auth, rng, case_id);
     }
   }
+}
+
+// A counselor as the counselor page works: one event stream tells them of
+// their offers and of offers that ended (another counselor took the crisis
+// broadcast); `capacity` workers, each on its own connection, answer the
+// offers told, so one slow answer does not hold up the next offer. The open
+// offers are read once the stream is up and after a resync.
+void counsel_events(shared_state& s, std::string id, std::string token, int capacity, std::string source) {
+  const std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + token}};
+  loadgen::desk desk;
+  std::vector<std::thread> workers;
+  for (int k = 0; k < capacity; ++k)
+    workers.emplace_back([&, k] {
+      connection c(s.opt.host, s.opt.port, source);
+      std::mt19937 rng(static_cast<unsigned>(std::hash<std::string>{}(id) + static_cast<std::size_t>(k)));
+      while (!s.stop) {
+        auto case_id = desk.take(100ms);
+        if (!case_id) continue;
+        if (!s.stop) answer(s, c, auth, rng, *case_id);
+        desk.done(*case_id);
+      }
+    });
+
+  connection lists(s.opt.host, s.opt.port, source);
+  const auto read_offers = [&] {
+    auto r = timed(s, lists, "GET /v1/me/offers", "GET", "/v1/me/offers", "", auth, 30);
+    if (r.status != 200) return;
+    const auto seen = clock_type::now();
+    for (const auto& case_id : offer_ids(r.body)) {
+      s.rec.offer_seen(case_id, seen);
+      desk.offered(case_id);
+    }
+  };
+  event_stream stream(s.opt.host, s.opt.port, source);
+  std::string last_id;
+  while (!s.stop) {
+    if (!stream.is_open()) {
+      const auto t0 = clock_type::now();
+      const int status = stream.open(token, last_id);
+      s.rec.record("GET /v1/events", status, duration_cast<ms_double>(clock_type::now() - t0).count());
+      if (status != 200) {
+        std::fprintf(stderr, "loadgen: GET /v1/events as %s -> %d\n", id.c_str(), status);
+        std::this_thread::sleep_for(200ms);  // do not spin on a failing daemon
+        continue;
+      }
+      // What was offered before the stream was up (or while it was down
+      // with no id to resume from).
+      if (last_id.empty()) read_offers();
+    }
+    if (!stream.read()) continue;  // reconnects, resuming after last_id
+    while (auto e = stream.frames().next()) {
+      if (!e->id.empty()) last_id = e->id;
+      if (e->type == "resync") {
+        read_offers();
+        continue;
+      }
+      if (field(e->data, "counselorId") != id) continue;
+      const auto case_id = field(e->data, "caseId");
+      if (e->type == "case.offered") {
+        s.rec.offer_seen(case_id, clock_type::now());
+        desk.offered(case_id);
+      } else if (e->type == "case.offer_withdrawn" || e->type == "case.offer_expired" || e->type == "case.cancelled") {
+        desk.gone(case_id);
+      }
+    }
+  }
+  for (auto& w : workers) w.join();
 }
 
 long rss_kb(int pid) {
@@ -476,7 +651,13 @@ int run(int argc, char** argv) {
   cli.add_option("--port", o.port, "daemon port")->capture_default_str();
   cli.add_option("--rate", o.rate, "referrals per second")->capture_default_str()->check(CLI::Range(0.01, 10000.0));
   cli.add_option("--duration", o.duration_s, "seconds to run")->capture_default_str()->check(CLI::Range(1, 86400));
-  cli.add_option("--wait", o.wait_s, "long-poll wait of GET /v1/me/offers, seconds")->capture_default_str();
+  cli.add_option("--client", o.client,
+                 "counselors: \"poll\" (one connection: a long poll, then each offer in turn) or \"events\" "
+                 "(an event stream, answering up to their capacity of offers at once, as the counselor page does)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"events", "poll"}));
+  cli.add_option("--wait", o.wait_s, "long-poll wait of GET /v1/me/offers with --client poll, seconds")
+      ->capture_default_str();
   cli.add_option("--decline", o.decline, "fraction of offers declined")->capture_default_str();
   cli.add_option("--youths", o.youths, "distinct youth refs")->capture_default_str();
   cli.add_option("--senders", o.senders, "referral connections")->capture_default_str()->check(CLI::Range(1, 64));
@@ -520,13 +701,29 @@ int run(int argc, char** argv) {
                  o.tokens_file.c_str());
     return 2;
   }
-  std::printf("loadgen: %s:%d rate=%.2f/s duration=%ds counselors=%zu concerns=%zu senders=%d\n", o.host.c_str(),
-              o.port, o.rate, o.duration_s, s.counselor_tokens.size(), s.work.size(), o.senders);
+  std::printf("loadgen: %s:%d rate=%.2f/s duration=%ds counselors=%zu (%s) concerns=%zu senders=%d\n", o.host.c_str(),
+              o.port, o.rate, o.duration_s, s.counselor_tokens.size(), o.client.c_str(), s.work.size(), o.senders);
   std::fflush(stdout);
 
   s.start = clock_type::now();
   std::vector<std::thread> threads;
-  for (const auto& [id, token] : s.counselor_tokens) threads.emplace_back(counsel, std::ref(s), id, token);
+  // Counselors are people on their own phones: against a loopback daemon
+  // each sends from an address of its own (127.0.1.1, 127.0.1.2, ...), so
+  // the daemon's cap on connections per address sees them apart, as it
+  // would in service. The referral senders are the platform: 127.0.0.1.
+  const bool loopback = o.host.starts_with("127.");
+  int n = 0;
+  for (const auto& [id, token] : s.counselor_tokens) {
+    ++n;
+    const std::string source =
+        loopback ? "127.0." + std::to_string(1 + n / 250) + "." + std::to_string(1 + n % 250) : std::string();
+    if (o.client == "poll") {
+      threads.emplace_back(counsel, std::ref(s), id, token, source);
+      continue;
+    }
+    const auto* c = cfg.find_counselor(id);
+    threads.emplace_back(counsel_events, std::ref(s), id, token, std::max(1, c ? c->capacity : 1), source);
+  }
   std::vector<std::thread> senders;
   for (int k = 0; k < o.senders; ++k) senders.emplace_back(send_referrals, std::ref(s), k);
   std::thread reporter(progress, std::ref(s));

@@ -17,19 +17,21 @@ namespace {
 
 std::string source(const std::string& rel) { return std::string(CASEROUTE_SOURCE_DIR) + "/" + rel; }
 
-TEST(loadgen, ten_seconds_against_the_daemon_have_no_errors) {
+// ~10 s of load with counselors as `client` ("poll" or "events"); the
+// report, after checking that nothing failed.
+std::string ten_seconds(const std::string& client) {
   testing::redis_server redis;
   const int port = testing::free_port();
   testing::process daemon({CASEROUTE_BIN, "--config", source("config/test.yaml"), "--listen",
                            "127.0.0.1:" + std::to_string(port), "--redis-url", redis.url()},
-                          ::testing::TempDir() + "loadgen-daemon.log");
-  ASSERT_TRUE(testing::wait_for_http(port, "/readyz", std::chrono::seconds(20))) << daemon.output();
+                          ::testing::TempDir() + "loadgen-daemon-" + client + ".log");
+  EXPECT_TRUE(testing::wait_for_http(port, "/readyz", std::chrono::seconds(20))) << daemon.output();
 
-  const std::string report = ::testing::TempDir() + "loadgen-report.log";
+  const std::string report = ::testing::TempDir() + "loadgen-report-" + client + ".log";
   testing::process load(
       {CASEROUTE_LOADGEN_BIN, "--port", std::to_string(port), "--rate", "5", "--duration", "10", "--wait", "2",
-       "--config", source("config/test.yaml"), "--counselors", source("config/test-tokens.txt"), "--daemon-pid",
-       std::to_string(daemon.pid()), "--redis-url", redis.url()},
+       "--client", client, "--config", source("config/test.yaml"), "--counselors", source("config/test-tokens.txt"),
+       "--daemon-pid", std::to_string(daemon.pid()), "--redis-url", redis.url()},
       report);
   const int code = load.wait(std::chrono::seconds(60));
   const std::string out = load.output();
@@ -39,9 +41,23 @@ TEST(loadgen, ten_seconds_against_the_daemon_have_no_errors) {
   EXPECT_NE(out.find("referral_to_offer"), std::string::npos) << out;
   // Every referral was served: at 5/s for 10 s, around 50 were accepted.
   EXPECT_EQ(out.find("accepted 0 "), std::string::npos) << out;
+  EXPECT_NE(out.find("unaccepted at end: 0"), std::string::npos) << out;
 
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(std::chrono::seconds(20)), 0);
+  return out;
+}
+
+TEST(loadgen, ten_seconds_of_long_polling_counselors_have_no_errors) {
+  const auto out = ten_seconds("poll");
+  EXPECT_NE(out.find("GET /v1/me/offers"), std::string::npos) << out;
+  EXPECT_EQ(out.find("GET /v1/events"), std::string::npos) << out;
+}
+
+// Each counselor holds GET /v1/events and learns of its offers from it.
+TEST(loadgen, ten_seconds_of_counselors_on_event_streams_have_no_errors) {
+  const auto out = ten_seconds("events");
+  EXPECT_NE(out.find("GET /v1/events         200:"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -4,10 +4,11 @@
 -- Input: 1 keys, read-only
 --   keys  1 counselors (every counselor with live state)
 --   args  1 key base, 2 continuity window start ms, 3 crisis acceptances
---         since ms, 4 number of case ids n, 5..4+n case ids, 5+n number of
---         youth keys m, then m youth keys (youths whose queued cases need
---         their continuity row again: another case of theirs left the queue
---         or changed hands), then counselor ids
+--         since ms ('+inf': none, the welfare limit is off), 4 number of
+--         case ids n, 5..4+n case ids, 5+n number of youth keys m, then m
+--         youth keys (youths whose queued cases need their continuity row
+--         again: another case of theirs left the queue or changed hands),
+--         then counselor ids
 -- Output: {cases, counselors, continuity, gone}:
 --   cases:       routing_state's row per named case still QUEUED
 --   counselors:  routing_state's row per named counselor

@@ -4,8 +4,8 @@
 -- Input: 2 keys, read-only
 --   keys  1 queue, 2 counselors
 --   args  1 key base, 2 continuity window start ms, 3 crisis acceptances
---         since ms, 4 (optional) the one case to read ('' = none; absent =
---         every queued case)
+--         since ms ('+inf': none, the welfare limit is off), 4 (optional)
+--         the one case to read ('' = none; absent = every queued case)
 -- Output: {cases, counselors, continuity}:
 --   cases:       {id, record, escalation, {excluded ids}, youth key} per queued case
 --   counselors:  {id, available, last_offer ms, load, available_at ms, missed offers,

@@ -175,7 +175,7 @@ TEST_F(broadcasts, one_decline_or_withdrawal_leaves_the_others_and_the_last_requ
     EXPECT_EQ(c.history(c.history_size() - 1).state(), v1::CASE_QUEUED);
     EXPECT_TRUE((co_await s.offered_cases()).value().empty());
 
-    auto st = (co_await s.load_routing_state(at(5s), std::chrono::hours(24))).value();
+    auto st = (co_await s.load_routing_state(at(5s), store::routing_lookback{std::chrono::hours(24)})).value();
     CO_ASSERT_TRUE(st.queued.size() == 1);
     EXPECT_EQ(st.queued[0].excluded, (std::set<std::string>{"c1"}));  // declined: excluded; withdrawn: not
   });
@@ -204,7 +204,7 @@ TEST_F(broadcasts, expiry_expires_every_offer_counts_each_as_missed_and_requeues
     EXPECT_EQ(c.history(n - 1).counselor_id(), "c5");
     EXPECT_EQ(co_await load_of(s, "c1"), 0u);
     EXPECT_EQ(co_await load_of(s, "c5"), 0u);
-    auto st = (co_await s.load_routing_state(at(41s), std::chrono::hours(24))).value();
+    auto st = (co_await s.load_routing_state(at(41s), store::routing_lookback{std::chrono::hours(24)})).value();
     CO_ASSERT_TRUE(st.queued.size() == 1);
     EXPECT_EQ(st.queued[0].excluded, (std::set<std::string>{"c1", "c5"}));
     EXPECT_FALSE(st.counselors["c1"].available);
@@ -259,7 +259,7 @@ TEST_F(broadcasts, store_keeps_welfare_facts_for_the_router) {
     (co_await s.accept(high, "c1", at(11min + 30s))).value();
     (co_await s.resolve(high, "c1", v1::OUTCOME_COUNSELED, "", at(20min))).value();
 
-    auto st = (co_await s.load_routing_state(at(21min), std::chrono::hours(24))).value();
+    auto st = (co_await s.load_routing_state(at(21min), store::routing_lookback{std::chrono::hours(24)})).value();
     const auto& c1 = st.counselors["c1"];
     EXPECT_EQ(c1.last_resolved_at, at(20min));
     EXPECT_EQ(c1.last_crisis_resolved_at, at(10min));
@@ -270,13 +270,30 @@ TEST_F(broadcasts, store_keeps_welfare_facts_for_the_router) {
     schedule::duty_slot slot{"c1", "hubin-01", "411202", "am", at(1s), at(4h)};
     auto snap = store::to_snapshot(st, nullptr, {slot});
     EXPECT_EQ(snap.status["c1"].crisis_this_shift, 1);
-    st = (co_await s.load_routing_state(at(21min), std::chrono::hours(24))).value();
+    st = (co_await s.load_routing_state(at(21min), store::routing_lookback{std::chrono::hours(24)})).value();
     slot.shift_start = at(3s);  // a shift that began after the acceptance
     snap = store::to_snapshot(st, nullptr, {slot});
     EXPECT_EQ(snap.status["c1"].crisis_this_shift, 0);
     // Older than a day: no longer read.
-    st = (co_await s.load_routing_state(at(25h), std::chrono::hours(24))).value();
+    st = (co_await s.load_routing_state(at(25h), store::routing_lookback{std::chrono::hours(24)})).value();
     EXPECT_TRUE(st.crisis_accepted["c1"].empty());
+
+    // With the welfare limit off nothing counts them: no read returns them,
+    // while the counselor's other facts still come.
+    config::routing_settings no_limit;
+    no_limit.max_crisis_per_shift = 0;
+    const auto off = store::routing_lookback::of(no_limit);
+    st = (co_await s.load_routing_state(at(21min), off)).value();
+    EXPECT_TRUE(st.crisis_accepted["c1"].empty());
+    EXPECT_EQ(st.counselors["c1"].last_crisis_resolved_at, at(10min));
+    const std::vector<std::string> just_c1 = {"c1"};
+    auto named = (co_await s.load_counselor_states(at(21min), off, just_c1)).value();
+    EXPECT_TRUE(named.crisis_accepted["c1"].empty());
+    EXPECT_EQ(named.counselors["c1"].last_resolved_at, at(20min));
+    config::routing_settings limit;
+    limit.max_crisis_per_shift = 2;
+    named = (co_await s.load_counselor_states(at(21min), store::routing_lookback::of(limit), just_c1)).value();
+    EXPECT_EQ(named.crisis_accepted["c1"], (std::vector<time_point>{at(2s)}));
   });
 }
 

@@ -108,7 +108,8 @@ TEST_F(duty_store_test, a_supervisor_signs_a_counselor_out_and_in_with_the_reaso
     EXPECT_FALSE(**before);
 
     // The routing state sees it signed in, missed offers cleared.
-    auto state = (co_await e.store.load_routing_state(at(2s), std::chrono::hours(1), "")).value();
+    auto state =
+        (co_await e.store.load_routing_state(at(2s), store::routing_lookback{std::chrono::hours(1)}, "")).value();
     EXPECT_TRUE(state.counselors.at("c1").available);
     EXPECT_EQ(state.counselors.at("c1").missed_offers, 0);
 

@@ -17,6 +17,7 @@ asio::awaitable<std::string> make(store::case_store& s, const std::string& rid, 
 
 TEST_F(reads, routing_state_has_queued_cases_counselors_and_continuity) {
   run([](env& e) -> asio::awaitable<void> {
+    const store::routing_lookback ninety_days{std::chrono::hours(24 * 90)};
     auto& s = e.store;
     // y-9: resolved by c001 a day ago; y-7: c003 holds an active case of the same youth.
     const auto old9 = co_await make(s, "R-1", at(), v1::RISK_HIGH, "y-9");
@@ -38,7 +39,7 @@ TEST_F(reads, routing_state_has_queued_cases_counselors_and_continuity) {
     (co_await s.set_availability("c004", false, at(24h))).value();
     (co_await s.set_availability("c001", true, at(24h))).value();
 
-    auto st = (co_await s.load_routing_state(at(24h + 10s), std::chrono::hours(24 * 90))).value();
+    auto st = (co_await s.load_routing_state(at(24h + 10s), ninety_days)).value();
     // The router sees keyed youth refs (continuity compares them).
     const auto y9 = (co_await s.youth_key("y-9")).value(), y7 = (co_await s.youth_key("y-7")).value();
     const auto y6 = (co_await s.youth_key("y-6")).value();
@@ -74,21 +75,22 @@ TEST_F(reads, routing_state_has_queued_cases_counselors_and_continuity) {
     EXPECT_FALSE(st.continuity.count(y6));  // not queued
 
     // Outside the window the old resolution no longer counts.
-    auto later = (co_await s.load_routing_state(at(24h + 10s), std::chrono::hours(12))).value();
+    auto later =
+        (co_await s.load_routing_state(at(24h + 10s), store::routing_lookback{std::chrono::hours(12)})).value();
     EXPECT_TRUE(later.continuity[y9].empty());
 
     // A supervisor request reads one case, or none, with the same counselors.
     std::optional<std::string> one = q9;
-    auto single = (co_await s.load_routing_state(at(24h + 10s), std::chrono::hours(24 * 90), one)).value();
+    auto single = (co_await s.load_routing_state(at(24h + 10s), ninety_days, one)).value();
     CO_ASSERT_TRUE(single.queued.size() == 1);
     EXPECT_EQ(single.queued[0].id, q9);
     EXPECT_EQ(single.continuity.size(), 1u);
     EXPECT_EQ(single.continuity[y9], (std::set<std::string>{"c001"}));
     std::optional<std::string> not_queued = offered;
-    auto gone = (co_await s.load_routing_state(at(24h + 10s), std::chrono::hours(24 * 90), not_queued)).value();
+    auto gone = (co_await s.load_routing_state(at(24h + 10s), ninety_days, not_queued)).value();
     EXPECT_TRUE(gone.queued.empty());
     std::optional<std::string> none = std::string();
-    auto statuses = (co_await s.load_routing_state(at(24h + 10s), std::chrono::hours(24 * 90), none)).value();
+    auto statuses = (co_await s.load_routing_state(at(24h + 10s), ninety_days, none)).value();
     EXPECT_TRUE(statuses.queued.empty());
     EXPECT_TRUE(statuses.continuity.empty());
     EXPECT_EQ(statuses.counselors.size(), st.counselors.size());
@@ -119,7 +121,7 @@ TEST_F(reads, a_full_read_in_pages_finds_what_one_read_finds) {
         for (int i = 0; i < 200; ++i) (co_await s.set_availability("a" + std::to_string(i), i % 3 != 0, at())).value();
 
         const auto now = at(10min);
-        const auto window = std::chrono::hours(24);
+        const store::routing_lookback window{std::chrono::hours(24)};
         auto whole = (co_await s.load_routing_state(now, window)).value();
         store::routing_state paged;
         store::routing_scan next;

@@ -155,7 +155,8 @@ TEST_F(sealing, quasi_identifiers_are_sealed_and_the_youth_ref_is_keyed) {
     (co_await s.accept(id, "c001", at(2s))).value();
     (co_await s.resolve(id, "c001", v1::OUTCOME_COUNSELED, "", at(3s))).value();
     (co_await e.store2.create(referral("R-quasi-2", v1::RISK_HIGH, "youth-ref-4711"), "henan-12355", at(4s))).value();
-    auto state = (co_await e.store2.load_routing_state(at(5s), std::chrono::hours(24 * 30))).value();
+    auto state =
+        (co_await e.store2.load_routing_state(at(5s), store::routing_lookback{std::chrono::hours(24 * 30)})).value();
     CO_ASSERT_TRUE(state.queued.size() == 1);
     EXPECT_TRUE(state.queued[0].priority_group);
     EXPECT_EQ(state.queued[0].youth_ref, rec.youth_key());
@@ -282,7 +283,8 @@ TEST_F(sealing, key_rotate_rewraps_every_case_and_migrates_the_old_format) {
         (co_await only_new.create(referral("R-rot-old", v1::RISK_HIGH, "y-rot-old"), "henan-12355", at(5s))).value();
     EXPECT_TRUE(dup.duplicate);
     (co_await only_new.create(referral("R-rot-2", v1::RISK_HIGH, "y-rot-old"), "henan-12355", at(6s))).value();
-    auto state = (co_await only_new.load_routing_state(at(7s), std::chrono::hours(24 * 30))).value();
+    auto state =
+        (co_await only_new.load_routing_state(at(7s), store::routing_lookback{std::chrono::hours(24 * 30)})).value();
     bool continuity = false;
     for (const auto& q : state.queued)
       if (!q.youth_ref.empty() && state.continuity[q.youth_ref].count("c001")) continuity = true;
