@@ -52,7 +52,8 @@ for i = 6 + case_count + youth_count, #ARGV do
   local cid = ARGV[i]
   local c = redis.call('HMGET', keys.counselor(cid), 'available', 'last_offer', 'available_at', 'missed_offers',
     'last_resolved', 'last_crisis_resolved')
-  local crisis = redis.call('ZRANGEBYSCORE', keys.counselor_crisis(cid), crisis_since, '+inf', 'WITHSCORES')
+  local crisis = crisis_since == '+inf' and {} or
+    redis.call('ZRANGEBYSCORE', keys.counselor_crisis(cid), crisis_since, '+inf', 'WITHSCORES')
   local crisis_at = {}
   for j = 2, #crisis, 2 do crisis_at[#crisis_at + 1] = crisis[j] end
   counselors[#counselors + 1] = {cid, c[1] or '1', c[2] or '0', redis.call('SCARD', keys.counselor_cases(cid)),

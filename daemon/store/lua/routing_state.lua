@@ -35,7 +35,8 @@ for _, cid in ipairs(redis.call('SMEMBERS', counselors_set)) do
   local c = redis.call('HMGET', keys.counselor(cid), 'available', 'last_offer', 'available_at', 'missed_offers',
     'last_resolved', 'last_crisis_resolved')
   local held = redis.call('SMEMBERS', keys.counselor_cases(cid))
-  local crisis = redis.call('ZRANGEBYSCORE', keys.counselor_crisis(cid), crisis_since, '+inf', 'WITHSCORES')
+  local crisis = crisis_since == '+inf' and {} or
+    redis.call('ZRANGEBYSCORE', keys.counselor_crisis(cid), crisis_since, '+inf', 'WITHSCORES')
   local crisis_at = {}
   for i = 2, #crisis, 2 do crisis_at[#crisis_at + 1] = crisis[i] end
   counselors[#counselors + 1] = {cid, c[1] or '1', c[2] or '0', #held, c[3] or '0', c[4] or '0',
