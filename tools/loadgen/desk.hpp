@@ -64,10 +64,14 @@ class sse_frames {
 // took it is dropped; an offer told twice while still open is queued once.
 class desk {
  public:
-  // A new offer; false when it is queued or being answered already.
+  // A new offer; false when it is queued or being answered already (an
+  // offer that ended meanwhile and is made again stands again).
   bool offered(const std::string& case_id) {
     std::lock_guard lock(m_);
-    if (!open_.insert(case_id).second) return false;
+    if (!open_.insert(case_id).second) {
+      gone_.erase(case_id);
+      return false;
+    }
     waiting_.push_back(case_id);
     ready_.notify_one();
     return true;

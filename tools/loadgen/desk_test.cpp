@@ -56,6 +56,15 @@ TEST(desk, an_offer_gone_before_a_worker_took_it_is_dropped) {
   EXPECT_TRUE(d.offered("Z"));
 }
 
+TEST(desk, an_offer_that_ended_and_was_made_again_while_queued_is_answered) {
+  desk d;
+  d.offered("A");
+  d.gone("A");
+  EXPECT_FALSE(d.offered("A"));  // still queued: not queued twice
+  EXPECT_EQ(d.take(0ms), "A");
+  EXPECT_EQ(d.take(0ms), std::nullopt);
+}
+
 TEST(desk, a_waiting_worker_wakes_when_an_offer_comes) {
   desk d;
   std::thread teller([&] {
