@@ -63,20 +63,34 @@ struct options {
 
 // ---- a keep-alive HTTP/1.1 client over one blocking socket ----------------
 
-// Connects `fd` to host:port, from the local address `source` when set.
-bool connect_socket(int fd, const std::string& host, int port, const std::string& source) {
+// A socket's send and receive timeouts.
+void set_socket_timeout(int fd, timeval tv) {
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+// A TCP connection (no delay, `timeout_s` for each send and receive) to
+// host:port, from the local address `source` when set; -1 when it fails.
+int dial(const std::string& host, int port, const std::string& source, int timeout_s) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  set_socket_timeout(fd, {timeout_s, 0});
+  bool ok = true;
   if (!source.empty()) {
     sockaddr_in local{};
     local.sin_family = AF_INET;
-    if (::inet_pton(AF_INET, source.c_str(), &local.sin_addr) != 1 ||
-        ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0)
-      return false;
+    ok = ::inet_pton(AF_INET, source.c_str(), &local.sin_addr) == 1 &&
+         ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0;
   }
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(port));
-  return ::inet_pton(AF_INET, host.c_str(), &a.sin_addr) == 1 &&
-         ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ok = ok && ::inet_pton(AF_INET, host.c_str(), &a.sin_addr) == 1 &&
+       ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  if (!ok) ::close(fd);
+  return ok ? fd : -1;
 }
 
 struct response {
@@ -115,27 +129,15 @@ class connection {
 
  private:
   bool open(int timeout_s) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ < 0) return false;
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    set_timeout(timeout_s);
-    if (!connect_socket(fd_, host_, port_, source_)) {
-      close();
-      return false;
-    }
+    fd_ = dial(host_, port_, source_, timeout_s);
     buf_.clear();
-    return true;
+    return fd_ >= 0;
   }
   void close() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
-  void set_timeout(int s) {
-    timeval tv{s, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  }
+  void set_timeout(int s) { set_socket_timeout(fd_, {s, 0}); }
   bool send_all(const std::string& s) {
     std::size_t off = 0;
     while (off < s.size()) {
@@ -196,14 +198,8 @@ class event_stream {
   // answer, 0 on a transport error. On anything but 200 the stream is closed.
   int open(const std::string& token, const std::string& last_id) {
     close();
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    fd_ = dial(host_, port_, source_, 5);
     if (fd_ < 0) return 0;
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    timeval tv{5, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (!connect_socket(fd_, host_, port_, source_)) return close(), 0;
     std::string req = "GET /v1/events HTTP/1.1\r\nHost: " + host_ + "\r\nAuthorization: Bearer " + token +
                       "\r\nAccept: text/event-stream\r\n";
     if (!last_id.empty()) req += "Last-Event-ID: " + last_id + "\r\n";
@@ -222,8 +218,7 @@ class event_stream {
     frames_ = sse_frames{};
     frames_.feed(std::string_view(head).substr(end + 4));
     // Short reads from here on, so the reader sees a stop soon.
-    tv = {0, 200 * 1000};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    set_socket_timeout(fd_, {0, 200 * 1000});
     return status;
   }
 
@@ -543,15 +538,16 @@ void counsel_events(shared_state& s, std::string id, std::string token, int capa
       }
     });
 
+  const auto told = [&](const std::string& case_id, clock_type::time_point at) {
+    s.rec.offer_seen(case_id, at);
+    desk.offered(case_id);
+  };
   connection lists(s.opt.host, s.opt.port, source);
   const auto read_offers = [&] {
     auto r = timed(s, lists, "GET /v1/me/offers", "GET", "/v1/me/offers", "", auth, 30);
     if (r.status != 200) return;
     const auto seen = clock_type::now();
-    for (const auto& case_id : offer_ids(r.body)) {
-      s.rec.offer_seen(case_id, seen);
-      desk.offered(case_id);
-    }
+    for (const auto& case_id : offer_ids(r.body)) told(case_id, seen);
   };
   event_stream stream(s.opt.host, s.opt.port, source);
   std::string last_id;
@@ -579,8 +575,7 @@ void counsel_events(shared_state& s, std::string id, std::string token, int capa
       if (field(e->data, "counselorId") != id) continue;
       const auto case_id = field(e->data, "caseId");
       if (e->type == "case.offered") {
-        s.rec.offer_seen(case_id, clock_type::now());
-        desk.offered(case_id);
+        told(case_id, clock_type::now());
       } else if (e->type == "case.offer_withdrawn" || e->type == "case.offer_expired" || e->type == "case.cancelled") {
         desk.gone(case_id);
       }
@@ -714,9 +709,9 @@ int run(int argc, char** argv) {
   const bool loopback = o.host.starts_with("127.");
   int n = 0;
   for (const auto& [id, token] : s.counselor_tokens) {
-    ++n;
     const std::string source =
         loopback ? "127.0." + std::to_string(1 + n / 250) + "." + std::to_string(1 + n % 250) : std::string();
+    ++n;
     if (o.client == "poll") {
       threads.emplace_back(counsel, std::ref(s), id, token, source);
       continue;
