@@ -59,6 +59,7 @@ struct queue_gauges {
 // The open cases summed and the reads in flight (case_store_queue.cpp).
 struct queue_facts;
 struct queue_reads;
+struct counselor_read;
 
 struct case_filter {
   std::optional<v1::CaseState> state;
@@ -328,7 +329,9 @@ class case_store {
   asio::awaitable<result<std::vector<std::pair<std::string, std::string>>>> offered_cases();
   // The counselor's offered and active cases, with their personal data when
   // view.personal (a list that shows none, such as offers without their
-  // summary, opens no sealed data).
+  // summary, opens no sealed data). Calls made in one turn of the event loop
+  // (the long polls a crisis broadcast wakes) share one read, sent after
+  // the last of them: each case is read and opened once for all of them.
   asio::awaitable<result<std::vector<v1::Case>>> counselor_cases(std::string counselor_id,
                                                                  view_options view = {.personal = true});
   // Newest first, without personal data or history. A cursor that is not
@@ -367,6 +370,8 @@ class case_store {
   asio::awaitable<result<queue_facts>> read_queue();
   asio::awaitable<result<queue_facts>> scan_queue();
   asio::awaitable<void> run_queue_reads(std::shared_ptr<queue_reads> reads);
+  // The counselors' cases read together (case_store_reads.cpp).
+  asio::awaitable<void> run_counselor_read(std::shared_ptr<counselor_read> read, view_options view);
 
   redis_connection& redis_;
   keys keys_;
@@ -378,6 +383,9 @@ class case_store {
   wrapped_key_cache wrapped_keys_{8192, std::chrono::minutes(10)};
   std::size_t queue_slice_ = 500;
   std::shared_ptr<queue_reads> queue_reads_;
+  // The read of counselors' cases that callers still join, by view.personal
+  // (null: none; a read leaves this once it is sent).
+  std::shared_ptr<counselor_read> counselor_reads_[2];
 };
 
 }  // namespace caseroute::store

@@ -1,7 +1,17 @@
 // case_store reads: case views, the referral index, lists and the router's
 // snapshot (the queue view is case_store_queue.cpp). Read scripts answer at
 // one instant; personal data is opened only for views that ask for it.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <algorithm>
+#include <exception>
+#include <map>
+#include <optional>
 
 #include "store/case_store.hpp"
 #include "store/codec.hpp"
@@ -97,31 +107,116 @@ asio::awaitable<result<std::vector<std::pair<std::string, std::string>>>> case_s
   co_return out;
 }
 
+// One call of counselor_cases.lua and whoever waits for it: `done` is
+// cancelled once `answered`. Each counselor is read once however many of
+// their requests joined (two long polls, a long poll and their case list).
+struct counselor_read {
+  explicit counselor_read(asio::any_io_executor ex) : done(ex, asio::steady_timer::time_point::max()) {}
+  asio::steady_timer done;
+  // Every counselor who joined, with their cases once answered.
+  std::map<std::string, result<std::vector<v1::Case>>> cases{};
+  bool answered = false;
+};
+
+namespace {
+
+// A read names at most this many counselors (a shift start may wake
+// thousands of long polls at once): one script holds Redis, and one answer
+// the event loop, for what a few hundred counselors hold, not a city's.
+constexpr std::size_t max_counselors_per_read = 256;
+
+}  // namespace
+
 asio::awaitable<result<std::vector<v1::Case>>> case_store::counselor_cases(std::string counselor_id,
                                                                            view_options view) {
-  // The set and every case in it, at one instant (lua/counselor_cases.lua).
-  auto r = co_await run_script(redis_, script_id::counselor_cases, command(keys_.counselor_cases(counselor_id)),
-                               command(keys_.base()));
-  if (!r) co_return r.error();
-  if (r->type != reply::kind::array) co_return make_error_code(error::redis_error);
-  const reply no_history;
-  std::vector<v1::Case> out;
-  for (const auto& row : r->elements) {
-    if (!is_array(row, 2)) co_return make_error_code(error::bad_record);
-    auto c = to_view(row.elements[1], no_history, view_options{.personal = view.personal});
-    if (!c && c.error() == error::not_found) continue;  // a stale member: the case is gone
-    if (!c) co_return c.error();
-    // Not theirs although in their set (a broadcast's other offer, taken).
-    const bool theirs = c->counselor_id() == counselor_id || std::find(c->offered_to().begin(), c->offered_to().end(),
-                                                                       counselor_id) != c->offered_to().end();
-    if (!theirs) continue;
-    out.push_back(std::move(*c));
+  auto ex = co_await asio::this_coro::executor;
+  auto& gathering = counselor_reads_[view.personal ? 1 : 0];
+  if (!gathering || gathering->cases.size() >= max_counselors_per_read) {
+    gathering = std::make_shared<counselor_read>(ex);
+    // Apart from every caller, so a caller that leaves (its client went
+    // away) neither stops the read nor strands the others.
+    asio::co_spawn(ex, run_counselor_read(gathering, view), [read = gathering](std::exception_ptr e) {
+      if (!e || read->answered) return;
+      for (auto& [id, cases] : read->cases) cases = make_error_code(error::unavailable);
+      read->answered = true;
+      read->done.cancel();
+    });
   }
-  std::sort(out.begin(), out.end(), [](const v1::Case& a, const v1::Case& b) {
-    auto ka = codec::timestamp_ms(a.created_at()), kb = codec::timestamp_ms(b.created_at());
-    return ka != kb ? ka < kb : a.case_id() < b.case_id();
-  });
-  co_return out;
+  auto read = gathering;
+  read->cases.try_emplace(counselor_id, make_error_code(error::unavailable));
+  while (!read->answered) co_await read->done.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return read->cases.at(counselor_id);
+}
+
+asio::awaitable<void> case_store::run_counselor_read(std::shared_ptr<counselor_read> read, view_options view) {
+  // After every handler the loop holds now: those woken together join.
+  co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+  if (auto& gathering = counselor_reads_[view.personal ? 1 : 0]; gathering == read) gathering = nullptr;
+  const auto finish = [&read] {
+    read->answered = true;
+    read->done.cancel();
+  };
+  const auto fail_all = [&](boost::system::error_code e) {
+    for (auto& [id, cases] : read->cases) cases = e;
+    finish();
+  };
+
+  // The sets and every case in them, at one instant (lua/counselor_cases.lua).
+  auto script_args = command(keys_.base());
+  for (const auto& [id, cases] : read->cases) script_args.push_back(id);
+  auto r = co_await run_script(redis_, script_id::counselor_cases,
+                               command(keys_.counselor_cases(read->cases.begin()->first)), std::move(script_args));
+  if (!r) co_return fail_all(r.error());
+  if (!is_array(*r, 2) || r->elements[0].type != reply::kind::array ||
+      r->elements[0].elements.size() != read->cases.size() || r->elements[1].type != reply::kind::array) {
+    co_return fail_all(make_error_code(error::redis_error));
+  }
+  // Each case opened once; nullopt: gone (a stale member of a set).
+  const reply no_history;
+  std::map<std::string, result<std::optional<v1::Case>>> opened;
+  for (const auto& row : r->elements[1].elements) {
+    if (!is_array(row, 2)) co_return fail_all(make_error_code(error::bad_record));
+    auto c = to_view(row.elements[1], no_history, view_options{.personal = view.personal});
+    if (c) {
+      opened.emplace(row.elements[0].str, std::move(*c));
+    } else if (c.error() == error::not_found) {
+      opened.emplace(row.elements[0].str, std::nullopt);
+    } else {
+      opened.emplace(row.elements[0].str, c.error());
+    }
+  }
+  auto set = r->elements[0].elements.begin();
+  for (auto& [counselor_id, cases] : read->cases) {
+    std::vector<v1::Case> out;
+    boost::system::error_code failed;
+    for (const auto& member : set++->elements) {
+      auto it = opened.find(member.str);
+      if (it == opened.end()) {
+        failed = make_error_code(error::bad_record);
+        break;
+      }
+      if (!it->second) {
+        failed = it->second.error();
+        break;
+      }
+      const auto& c = *it->second;
+      if (!c) continue;  // a stale member: the case is gone
+      // Not theirs although in their set (a broadcast's other offer, taken).
+      const bool theirs = c->counselor_id() == counselor_id || std::find(c->offered_to().begin(), c->offered_to().end(),
+                                                                         counselor_id) != c->offered_to().end();
+      if (theirs) out.push_back(*c);
+    }
+    if (failed) {
+      cases = failed;
+      continue;
+    }
+    std::sort(out.begin(), out.end(), [](const v1::Case& a, const v1::Case& b) {
+      auto ka = codec::timestamp_ms(a.created_at()), kb = codec::timestamp_ms(b.created_at());
+      return ka != kb ? ka < kb : a.case_id() < b.case_id();
+    });
+    cases = std::move(out);
+  }
+  finish();
 }
 
 asio::awaitable<result<v1::CaseList>> case_store::list(case_filter f) {

@@ -5,6 +5,9 @@
 // key once elsewhere, and a counselor's cases are one read-only script
 // however many they hold. Each answer is what get() (the read_case.lua read) answers. Invented
 // data only.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+
 #include <cctype>
 #include <map>
 
@@ -324,6 +327,80 @@ TEST_F(round_trips, counselor_cases_are_one_read_only_script) {
       EXPECT_TRUE(same(c, (co_await s.get(c.case_id(), {.personal = true})).value()));
     }
     EXPECT_TRUE((co_await s.counselor_cases("c404")).value().empty());
+  });
+}
+
+// Reads of several counselors' cases started at once (the long polls a
+// crisis broadcast wakes), each outcome in order.
+asio::awaitable<std::vector<store::result<std::vector<v1::Case>>>> read_all_at_once(
+    store::case_store& s, std::vector<std::pair<std::string, store::view_options>> reads) {
+  auto ex = co_await asio::this_coro::executor;
+  std::vector<store::result<std::vector<v1::Case>>> out(reads.size(), make_error_code(error::unavailable));
+  std::size_t remaining = reads.size();
+  asio::steady_timer all_done(ex, asio::steady_timer::time_point::max());
+  for (std::size_t i = 0; i < reads.size(); ++i) {
+    asio::co_spawn(ex, s.counselor_cases(reads[i].first, reads[i].second),
+                   [&out, &remaining, &all_done, i](std::exception_ptr p, store::result<std::vector<v1::Case>> r) {
+                     out[i] = p ? make_error_code(error::redis_error) : std::move(r);
+                     if (--remaining == 0) all_done.cancel();
+                   });
+  }
+  if (remaining > 0) co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return out;
+}
+
+TEST_F(round_trips, counselors_reading_at_once_share_one_script) {
+  run([](env& e) -> asio::awaitable<void> {
+    auto& s = e.store;
+    // A crisis broadcast to five, a direct offer to c1 and an active case of c2.
+    const auto crisis = co_await new_case(s, "R-w1", at(1s), v1::RISK_CRISIS);
+    (co_await s.broadcast(broadcast_to(crisis, "c1 c2 c3 c4 c5", at(2s)))).value();
+    const auto direct = co_await new_case(s, "R-w2", at(3s));
+    (co_await s.offer(offer_to(direct, "c1", at(4s), 5))).value();
+    const auto active = co_await new_case(s, "R-w3", at(5s));
+    (co_await s.offer(offer_to(active, "c2", at(6s), 5))).value();
+    (co_await s.accept(active, "c2", at(7s))).value();
+    const store::view_options personal{.personal = true}, plain{};
+    std::vector<std::pair<std::string, store::view_options>> reads;
+    for (const std::string who : {"c1", "c2", "c3", "c4", "c5", "c404", "c1"}) reads.emplace_back(who, personal);
+    reads.emplace_back("c2", plain);  // another view: another read
+
+    log_every_command();
+    auto answers = co_await read_all_at_once(s, reads);
+    const auto calls = co_await client_calls(e.redis2);
+    EXPECT_EQ(calls_of(calls, "fcall_ro"), 2);  // one per view, not one per counselor
+    EXPECT_EQ(calls_of(calls, "fcall"), 0);
+    for (std::size_t i = 0; i < reads.size(); ++i) {
+      const auto& [who, view] = reads[i];
+      CO_ASSERT_TRUE(answers[i].has_value());
+      // What a read of this counselor alone answers.
+      const auto alone = (co_await s.counselor_cases(who, view)).value();
+      CO_ASSERT_TRUE(answers[i]->size() == alone.size());
+      for (std::size_t j = 0; j < alone.size(); ++j) EXPECT_TRUE(same((*answers[i])[j], alone[j])) << who;
+    }
+    // c1: the broadcast and the direct offer; c2: the broadcast and its case.
+    CO_ASSERT_TRUE(answers[0]->size() == 2);
+    EXPECT_EQ((*answers[0])[0].case_id(), crisis);
+    EXPECT_EQ((*answers[0])[1].case_id(), direct);
+    CO_ASSERT_TRUE(answers[1]->size() == 2);
+    EXPECT_EQ((*answers[1])[1].case_id(), active);
+    EXPECT_EQ((*answers[1])[1].contact().phone(), test_phone);
+    EXPECT_TRUE((*answers[7])[1].contact().phone().empty());  // the plain view opens nothing
+    for (std::size_t i = 2; i < 5; ++i) {
+      CO_ASSERT_TRUE(answers[i]->size() == 1);
+      EXPECT_EQ((*answers[i])[0].case_id(), crisis);
+    }
+    EXPECT_TRUE(answers[5]->empty());
+
+    // Once c3 accepts, the others read together see it no more.
+    (co_await s.accept(crisis, "c3", at(8s))).value();
+    reads.clear();
+    for (const std::string who : {"c3", "c4", "c5"}) reads.emplace_back(who, personal);
+    answers = co_await read_all_at_once(s, reads);
+    CO_ASSERT_TRUE(answers[0].has_value() && answers[0]->size() == 1);
+    EXPECT_EQ((*answers[0])[0].state(), v1::CASE_ACTIVE);
+    EXPECT_TRUE(answers[1].has_value() && answers[1]->empty());
+    EXPECT_TRUE(answers[2].has_value() && answers[2]->empty());
   });
 }
 
