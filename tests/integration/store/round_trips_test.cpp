@@ -401,6 +401,14 @@ TEST_F(round_trips, counselors_reading_at_once_share_one_script) {
     EXPECT_EQ((*answers[0])[0].state(), v1::CASE_ACTIVE);
     EXPECT_TRUE(answers[1].has_value() && answers[1]->empty());
     EXPECT_TRUE(answers[2].has_value() && answers[2]->empty());
+
+    // A shift start may wake thousands at once: one call names at most 256.
+    reads.clear();
+    for (int i = 0; i < 300; ++i) reads.emplace_back("n" + std::to_string(i), personal);
+    log_every_command();
+    answers = co_await read_all_at_once(s, reads);
+    EXPECT_EQ(calls_of(co_await client_calls(e.redis2), "fcall_ro"), 2);
+    for (const auto& a : answers) EXPECT_TRUE(a.has_value() && a->empty());
   });
 }
 
