@@ -50,6 +50,7 @@ struct options {
   int wait_s = 5;               // long-poll wait
   std::string client = "poll";  // how counselors learn of offers: "poll" or "events"
   double decline = 0.05;        // fraction of offers declined
+  double crisis = 0.05;         // fraction of referrals at RISK_CRISIS (broadcast to every crisis-trained counselor)
   int youths = 1000;            // distinct youth refs (continuity; bounds youth keys)
   int senders = 4;              // referral connections
   std::string config_file = "config/test.yaml";
@@ -334,6 +335,8 @@ void recorder::report(double elapsed_s) {
   std::printf("referrals %ld (%.2f/s)  accepted %ld  declined %ld  resolved %ld\n", events_["referral"],
               static_cast<double>(events_["referral"]) / elapsed_s, events_["accepted"], events_["declined"],
               events_["resolved"]);
+  std::printf("crisis referrals %ld (each offered to every crisis-trained counselor with a free slot)\n",
+              events_["crisis"]);
   std::printf("requests by endpoint and status:\n");
   for (auto& [name, e] : stats_) {
     std::printf("  %-22s", name.c_str());
@@ -397,10 +400,10 @@ std::vector<profile> profiles(const config::config& cfg, const std::map<std::str
   return out;
 }
 
-std::string referral_body(const std::string& id, const profile& p, std::mt19937& rng, int youths) {
+std::string referral_body(const std::string& id, const profile& p, std::mt19937& rng, int youths, double crisis) {
   std::uniform_real_distribution<double> u(0, 1);
   const double r = u(rng);
-  std::string risk = r < 0.4 ? "RISK_LOW" : r < 0.75 ? "RISK_MEDIUM" : r < 0.95 ? "RISK_HIGH" : "RISK_CRISIS";
+  std::string risk = r < 0.4 ? "RISK_LOW" : r < 0.75 ? "RISK_MEDIUM" : r < 1 - crisis ? "RISK_HIGH" : "RISK_CRISIS";
   if (risk == "RISK_CRISIS" && !p.crisis) risk = "RISK_HIGH";
   const double m = u(rng);
   std::string mode = m < 0.6 ? "MODE_PHONE" : m < 0.9 ? "MODE_ONLINE" : "MODE_SITE_VISIT";
@@ -453,12 +456,13 @@ void send_referrals(shared_state& s, int k) {
     if (s.stop) break;
     const std::string id = s.opt.run_id + "-" + std::to_string(i);
     const auto& p = s.work[std::uniform_int_distribution<std::size_t>(0, s.work.size() - 1)(rng)];
-    const std::string body = referral_body(id, p, rng, s.opt.youths);
+    const std::string body = referral_body(id, p, rng, s.opt.youths, s.opt.crisis);
     const auto sent = clock_type::now();
     auto headers = http::sign_request(s.platform_id, s.secret, std::time(nullptr), "POST", "/v1/referrals", body);
     auto r = timed(s, c, "POST /v1/referrals", "POST", "/v1/referrals", body, headers, 30);
     if (r.status == 202 || r.status == 200) {
       s.rec.count("referral");
+      if (body.find(R"("risk":"RISK_CRISIS")") != std::string::npos) s.rec.count("crisis");
       s.rec.referral_sent(field(r.body, "caseId"), sent);
     }
   }
@@ -654,6 +658,10 @@ int run(int argc, char** argv) {
   cli.add_option("--wait", o.wait_s, "long-poll wait of GET /v1/me/offers with --client poll, seconds")
       ->capture_default_str();
   cli.add_option("--decline", o.decline, "fraction of offers declined")->capture_default_str();
+  cli.add_option("--crisis", o.crisis,
+                 "fraction of referrals at RISK_CRISIS (for concerns a crisis-trained counselor holds; else RISK_HIGH)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.25));
   cli.add_option("--youths", o.youths, "distinct youth refs")->capture_default_str();
   cli.add_option("--senders", o.senders, "referral connections")->capture_default_str()->check(CLI::Range(1, 64));
   cli.add_option("--config", o.config_file, "daemon config: platform, counselors, concerns")->capture_default_str();
