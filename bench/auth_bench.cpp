@@ -23,7 +23,7 @@ config::config city(int counselors, bool indexed) {
     c.token_sha256 = config::sha256_hex("token-" + c.id);
     cfg.counselors.push_back(std::move(c));
   }
-  if (indexed) cfg.index_tokens();
+  if (indexed) cfg.build_indexes();
   return cfg;
 }
 

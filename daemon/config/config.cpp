@@ -15,7 +15,13 @@ const T* find_by_id(const std::vector<T>& items, const std::string& id) {
 
 }  // namespace
 
-const counselor* config::find_counselor(const std::string& id) const { return find_by_id(counselors, id); }
+const counselor* config::find_counselor(const std::string& id) const {
+  if (const auto it = counselor_index.find(id);
+      it != counselor_index.end() && it->second < counselors.size() && counselors[it->second].id == id) {
+    return &counselors[it->second];
+  }
+  return find_by_id(counselors, id);
+}
 
 const supervisor* config::find_supervisor(const std::string& id) const { return find_by_id(supervisors, id); }
 
@@ -65,7 +71,9 @@ std::optional<config::token_holder> scan(const std::vector<T>& people, config::t
 
 }  // namespace
 
-void config::index_tokens() {
+void config::build_indexes() {
+  counselor_index.clear();
+  for (std::size_t i = 0; i < counselors.size(); ++i) counselor_index.emplace(counselors[i].id, i);
   token_index.clear();
   index_each(counselors, token_role::counselor, token_index);
   index_each(supervisors, token_role::supervisor, token_index);

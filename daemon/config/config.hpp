@@ -259,7 +259,10 @@ struct config {
   limit_settings limits;
   session_settings sessions;
 
-  // Look-ups by id; nullptr when absent. Linear: these lists are short.
+  // Look-ups by id; nullptr when absent. Counselors through counselor_index:
+  // a province rosters ten thousand, and the roster, queue and gauge views
+  // look up each one on duty (a scan for each held the event loop ~175 ms,
+  // bench/config_bench.cpp). The other lists are short and scanned.
   const counselor* find_counselor(const std::string& id) const;
   const supervisor* find_supervisor(const std::string& id) const;
   const viewer* find_viewer(const std::string& id) const;
@@ -271,14 +274,18 @@ struct config {
   // Where each configured token digest is: authentication looks a token up
   // here instead of comparing it with everyone's (ten thousand counselors
   // would cost every request milliseconds, and an unknown token the most).
-  // Built by index_tokens(), which the loader calls.
+  // Built by build_indexes(), which the loader calls.
   enum class token_role { counselor, supervisor, viewer };
   struct token_holder {
     token_role role;
     std::size_t at;  // position in counselors, supervisors or viewers
   };
   std::unordered_map<std::string, token_holder> token_index;
-  void index_tokens();
+  // Each counselor's position in counselors, by id (build_indexes()). A hint
+  // find_counselor() checks: a position that no longer holds the id, or an
+  // id not in it (never built, edited since, or absent), is answered by a scan.
+  std::unordered_map<std::string, std::size_t> counselor_index;
+  void build_indexes();
   // The holder of `digest` (lowercase hex), nullopt when nobody holds it.
   // An index never built is answered by a scan; a stale one never names the
   // wrong person (a position that no longer holds the digest is answered by

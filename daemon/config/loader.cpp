@@ -678,7 +678,7 @@ void parser::finish() {
   if (cfg_.platforms.empty()) {
     r_.warning({}, "no platforms are configured: no referral can arrive");
   }
-  cfg_.index_tokens();
+  cfg_.build_indexes();
 }
 
 }  // namespace

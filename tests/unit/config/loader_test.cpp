@@ -22,6 +22,33 @@ TEST(parse_config, base_fixture_is_valid_without_warnings) {
   EXPECT_TRUE(r.warnings.empty()) << all_problems(r);
 }
 
+// The loader indexes counselors by id; the index answers as a scan does,
+// and a config edited after it was built still finds each counselor it holds
+// and none it does not.
+TEST(parse_config, counselors_are_found_by_id_through_the_index_and_despite_edits) {
+  const load_result r = parse_config(base_yaml());
+  ASSERT_TRUE(r.cfg.has_value()) << all_problems(r);
+  config cfg = *r.cfg;
+  EXPECT_EQ(cfg.counselor_index.size(), cfg.counselors.size());
+  ASSERT_NE(cfg.find_counselor("c1"), nullptr);
+  EXPECT_EQ(cfg.find_counselor("c1")->name, "甲（虚构）");
+  EXPECT_EQ(cfg.find_counselor("c2")->name, "乙（虚构）");
+  EXPECT_EQ(cfg.find_counselor("c9"), nullptr);
+
+  std::swap(cfg.counselors[0], cfg.counselors[1]);  // positions the index no longer matches
+  counselor added;
+  added.id = "c3";
+  added.name = "丙（虚构）";
+  cfg.counselors.push_back(added);  // one the index never saw
+  EXPECT_EQ(cfg.find_counselor("c1")->name, "甲（虚构）");
+  EXPECT_EQ(cfg.find_counselor("c2")->name, "乙（虚构）");
+  EXPECT_EQ(cfg.find_counselor("c3")->name, "丙（虚构）");
+  cfg.counselors.erase(cfg.counselors.begin());  // c2 leaves; c1 and c3 move up
+  EXPECT_EQ(cfg.find_counselor("c2"), nullptr);
+  EXPECT_EQ(cfg.find_counselor("c1")->name, "甲（虚构）");
+  EXPECT_EQ(cfg.find_counselor("c3")->name, "丙（虚构）");
+}
+
 TEST(parse_config, applies_defaults) {
   const load_result r = parse_config(base_yaml());
   ASSERT_TRUE(r.cfg) << all_problems(r);

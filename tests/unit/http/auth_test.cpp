@@ -213,7 +213,7 @@ TEST(bearer, unknown_token_is_rejected) {
 // the lists were edited after it was built.
 TEST(bearer, the_token_index_finds_each_holder_and_a_stale_one_names_nobody_wrong) {
   auto cfg = bearer_config();
-  cfg.index_tokens();
+  cfg.build_indexes();
   EXPECT_EQ(cfg.token_index.size(), 2u);  // c002 has no token
   const auto who = [&cfg](const std::string& token) {
     auto v = verify_token(token, cfg);
