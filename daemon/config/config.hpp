@@ -260,8 +260,8 @@ struct config {
   session_settings sessions;
 
   // Look-ups by id; nullptr when absent. Counselors through counselor_index:
-  // a province rosters ten thousand, and the roster, queue and gauge views
-  // look up each one on duty (a scan for each held the event loop ~175 ms,
+  // a province rosters ten thousand, and the queue view, the gauges and the
+  // coverage check look up each one on duty (a scan each: ~175 ms of loop,
   // bench/config_bench.cpp). The other lists are short and scanned.
   const counselor* find_counselor(const std::string& id) const;
   const supervisor* find_supervisor(const std::string& id) const;
