@@ -659,7 +659,8 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   cli.add_option("--decline", o.decline, "fraction of offers declined")->capture_default_str();
   cli.add_option("--crisis", o.crisis,
-                 "fraction of referrals at RISK_CRISIS (for concerns a crisis-trained counselor holds; else RISK_HIGH)")
+                 "fraction of referrals at RISK_CRISIS; RISK_HIGH gets the rest of 0.25 (crisis only for concerns "
+                 "a crisis-trained counselor holds)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 0.25));
   cli.add_option("--youths", o.youths, "distinct youth refs")->capture_default_str();
