@@ -261,7 +261,7 @@ struct config {
 
   // Look-ups by id; nullptr when absent. Counselors through counselor_index:
   // a province rosters ten thousand, and the queue view, the gauges and the
-  // coverage check look up each one on duty (a scan per look-up: ~175 ms in all,
+  // coverage check look up each one on duty (a scan per look-up: over 0.1 s in all,
   // bench/config_bench.cpp). The other lists are short and scanned.
   const counselor* find_counselor(const std::string& id) const;
   const supervisor* find_supervisor(const std::string& id) const;
