@@ -400,11 +400,18 @@ std::vector<profile> profiles(const config::config& cfg, const std::map<std::str
   return out;
 }
 
-std::string referral_body(const std::string& id, const profile& p, std::mt19937& rng, int youths, double crisis) {
+// A referral's risk: `crisis` of them RISK_CRISIS (for a concern a
+// crisis-trained counselor holds, else RISK_HIGH), the rest of 0.25 RISK_HIGH.
+std::string pick_risk(const profile& p, std::mt19937& rng, double crisis) {
+  const double r = std::uniform_real_distribution<double>(0, 1)(rng);
+  if (r < 0.4) return "RISK_LOW";
+  if (r < 0.75) return "RISK_MEDIUM";
+  return r >= 1 - crisis && p.crisis ? "RISK_CRISIS" : "RISK_HIGH";
+}
+
+std::string referral_body(const std::string& id, const profile& p, const std::string& risk, std::mt19937& rng,
+                          int youths) {
   std::uniform_real_distribution<double> u(0, 1);
-  const double r = u(rng);
-  std::string risk = r < 0.4 ? "RISK_LOW" : r < 0.75 ? "RISK_MEDIUM" : r < 1 - crisis ? "RISK_HIGH" : "RISK_CRISIS";
-  if (risk == "RISK_CRISIS" && !p.crisis) risk = "RISK_HIGH";
   const double m = u(rng);
   std::string mode = m < 0.6 ? "MODE_PHONE" : m < 0.9 ? "MODE_ONLINE" : "MODE_SITE_VISIT";
   // A site visit needs someone near; crisis needs crisis training: never both.
@@ -456,13 +463,14 @@ void send_referrals(shared_state& s, int k) {
     if (s.stop) break;
     const std::string id = s.opt.run_id + "-" + std::to_string(i);
     const auto& p = s.work[std::uniform_int_distribution<std::size_t>(0, s.work.size() - 1)(rng)];
-    const std::string body = referral_body(id, p, rng, s.opt.youths, s.opt.crisis);
+    const std::string risk = pick_risk(p, rng, s.opt.crisis);
+    const std::string body = referral_body(id, p, risk, rng, s.opt.youths);
     const auto sent = clock_type::now();
     auto headers = http::sign_request(s.platform_id, s.secret, std::time(nullptr), "POST", "/v1/referrals", body);
     auto r = timed(s, c, "POST /v1/referrals", "POST", "/v1/referrals", body, headers, 30);
     if (r.status == 202 || r.status == 200) {
       s.rec.count("referral");
-      if (body.find(R"("risk":"RISK_CRISIS")") != std::string::npos) s.rec.count("crisis");
+      if (risk == "RISK_CRISIS") s.rec.count("crisis");
       s.rec.referral_sent(field(r.body, "caseId"), sent);
     }
   }
