@@ -269,7 +269,7 @@ struct app::runtime {
         overrides(std::move(o)) {
     ctx.limits = &limits;
     ctx.kick_routing = [this] { dispatch.kick(); };
-    ctx.route_case = [this](std::string case_id) { dispatch.queued(std::move(case_id)); };
+    ctx.route_case = [this](store::created c) { dispatch.queued(std::move(c)); };
     // The dispatcher's cache follows the change feed of every replica.
     hub.on_entry([this](const live::entry& e) { dispatch.changed(e.event, e.id); });
     hub.on_resync([this] { dispatch.resync(); });

@@ -49,9 +49,11 @@ struct context {
   // client holds that tag, with no news about the counselor since, reads
   // nothing (docs/API.md, "Long polls").
   std::unordered_map<std::string, std::pair<std::uint64_t, std::string>> offer_tags{};
-  // A request queued this case: a routing pass soon reads it without waiting
-  // for the change feed to name it. Empty: kick_routing only.
-  std::function<void(std::string case_id)> route_case{};
+  // A request queued this case (create's answer): a routing pass routes it
+  // at once, from the routing rows the answer carries (else it reads the
+  // case), without waiting for the change feed to name it. Empty:
+  // kick_routing only.
+  std::function<void(store::created)> route_case{};
 };
 
 }  // namespace caseroute::api

@@ -60,7 +60,7 @@ void dispatcher::changed(const v1::Event& e, live::stream_id at) {
     feed_at_ = at;
     // An entry up to this replica's own offer of the case tells nothing the
     // pass that made it did not know (it dropped the case then).
-    known = offered_.known(e.case_id(), at);
+    known = ahead_.known(e.case_id(), at);
   }
   if (!e.case_id().empty() && !known) {
     // Every case event says the state it left the case in (the feed keeps
@@ -69,19 +69,35 @@ void dispatcher::changed(const v1::Event& e, live::stream_id at) {
     // that leave the state unsaid (an escalation, a new risk) are read.
     named_case& named = changed_cases_[e.case_id()];
     named.queued = e.state() == v1::CASE_QUEUED || e.state() == v1::CASE_STATE_UNSPECIFIED;
+    named.at = at;
     if (!e.youth_key().empty()) named.youth_key = e.youth_key();
   }
   if (!e.counselor_id().empty()) changed_counselors_.insert(e.counselor_id());
   kick();
 }
 
-void dispatcher::queued(std::string case_id) {
-  changed_cases_[std::move(case_id)].queued = true;
+void dispatcher::queued(store::created c) {
+  const auto at = live::stream_id::parse(c.feed_id);
+  auto named = changed_cases_.find(c.case_id);
+  if (!at || !c.routing) {
+    changed_cases_[std::move(c.case_id)].queued = true;  // no rows: read it
+  } else if (named != changed_cases_.end()) {
+    // The feed reader got there first (the create's answer and its entry
+    // arrive together). Named by that entry alone, the rows are as new as
+    // what the feed said; named by a later one, the case is read.
+    if (named->second.at == *at) {
+      changed_cases_.erase(named);
+      created_.push_back(std::move(*c.routing));
+    }
+  } else if (ahead_.note(c.case_id, *at, feed_at_)) {
+    created_.push_back(std::move(*c.routing));
+  }
+  // (else the feed reader passed its entry and a pass took what it named)
   kick();
 }
 
 void dispatcher::resync() {
-  offered_.clear();
+  ahead_.clear();
   cache_valid_ = false;
   duty_stale_ = true;
   kick();
@@ -245,11 +261,13 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
 asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
     bool full, std::shared_ptr<const config::config> cfg, time_point now, std::set<std::string>& fresh) {
   if (full) {
-    // What the feed named so far is in this read: it committed before. What
-    // it names from now on is read again by the next pass, so a case that
-    // changed after its page was read is not left stale.
+    // What the feed named so far, and the cases queued here so far, are in
+    // this read: they committed before. What comes from now on is read
+    // again by the next pass, so a case that changed after its page was
+    // read is not left stale.
     changed_cases_.clear();
     changed_counselors_.clear();
+    created_.clear();
     // A page at a time into a new cache, so neither Redis nor the event loop
     // is held for the whole queue; the old cache serves nobody meanwhile
     // (this pass is its only reader).
@@ -281,6 +299,11 @@ asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
     s_.metrics.inc("caseroute_routing_reads_total", {{"kind", "full"}});
     co_return refreshed{.counselors = true};
   }
+  // Cases queued here first: what the feed named since comes after them.
+  for (auto& rows : created_) {
+    for (auto& id : cache_.apply(store::routing_delta{std::move(rows), {}})) fresh.insert(std::move(id));
+  }
+  created_.clear();
   if (changed_cases_.empty() && changed_counselors_.empty()) co_return refreshed{};
   // A case the feed says left the queue is dropped without a read; its
   // youth's continuity row is read again when another case of that youth is
@@ -477,7 +500,7 @@ void dispatcher::made(const std::string& case_id, const store::offers_made& o) {
   const auto at = live::stream_id::parse(o.feed_id);
   if (!at) return;  // (an older script's answer): the feed names and wakes them
   // Not noted once the feed reader passed the entry (it named the case then).
-  offered_.note(case_id, *at, feed_at_);
+  ahead_.note(case_id, *at, feed_at_);
   if (s_.offered) s_.offered(o.counselors, *at);
 }
 

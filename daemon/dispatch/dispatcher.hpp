@@ -76,8 +76,11 @@ class dispatcher {
   // before that offer's own entry, is older news than the pass had.
   void changed(const v1::Event& e, live::stream_id at = {});
   // A request on this replica queued the case (a referral): the next pass,
-  // which starts now, reads it without waiting for the feed to name it.
-  void queued(std::string case_id);
+  // which starts now, routes it without waiting for the feed to name it.
+  // With its routing rows (create's answer) the pass takes those instead of
+  // reading the case, and the feed's entries up to the case.created one
+  // tell it nothing new; without, the pass reads it.
+  void queued(store::created c);
   // The feed had a gap: the next pass reads everything (stored exceptions too).
   void resync();
 
@@ -177,17 +180,21 @@ class dispatcher {
   time_point next_servable_{};  // when queued servable cases are routed again without news
   time_point next_expire_{};    // offers are expired at most this often
   // What the feed named since the last read. Per case: whether its latest
-  // event left it queued (or may have: read it) and its youth key.
+  // event left it queued (or may have: read it), its youth key and the
+  // latest entry's feed id (none: named by a request here).
   struct named_case {
     bool queued = true;
     std::string youth_key;
+    live::stream_id at{};
   };
   std::map<std::string, named_case> changed_cases_;
   std::set<std::string> changed_counselors_;
   std::vector<std::string> left_queue_;  // offered by this pass: dropped from the cache once applied
-  // Cases this replica offered, each with its offer's last feed id, until
-  // the feed reader reaches it (feed_at_: the newest entry it passed on).
-  live::ahead_of_feed offered_;
+  // Routing rows of cases queued here (queued()), for the next pass to cache.
+  std::vector<store::routing_state> created_;
+  // Cases this replica queued or offered, each with its script's last feed
+  // id, until the feed reader reaches it (feed_at_: the newest entry it passed on).
+  live::ahead_of_feed ahead_;
   live::stream_id feed_at_{};
   // One thread for what would hold the event loop too long: planning the
   // whole queue, freeing a replaced cache. Last, so it stops (joined) first.

@@ -24,9 +24,9 @@ class routing_cache {
  public:
   // Everything, from a full read; escalations fall due by `settings`.
   void replace(store::routing_state state, const config::routing_settings& settings);
-  // What the feed named: cases still queued (new, requeued or changed),
-  // cases gone from the queue, counselors and continuity. Returns the ids of
-  // the queued cases it read.
+  // What the feed named, or a create here answered: cases still queued
+  // (new, requeued or changed), cases gone from the queue, counselors and
+  // continuity. Returns the ids of the queued cases it read.
   std::vector<std::string> apply(store::routing_delta delta);
   // A case that left the queue (this replica offered it, or the feed says
   // so); its youth's continuity goes with its last cached case.

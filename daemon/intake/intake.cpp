@@ -40,7 +40,9 @@ asio::awaitable<http::response> post_referral(context& ctx, caller platform, htt
     co_return fail(req, *e);
   }
 
-  auto created = co_await ctx.store.create(referral, platform.id, now);
+  // With the routing settings' lookback: the answer carries the new case's
+  // routing rows, so this replica's next pass routes it without a read.
+  auto created = co_await ctx.store.create(referral, platform.id, now, store::routing_lookback::of(cfg->routing));
   if (!created) {
     const bool conflict = created.error() == store::error::referral_conflict;
     count(ctx, platform.id,
@@ -63,7 +65,7 @@ asio::awaitable<http::response> post_referral(context& ctx, caller platform, htt
                              {"platform", platform.id},
                              {"risk", v1::Risk_Name(referral.risk())}});
   if (ctx.route_case) {
-    ctx.route_case(created->case_id);
+    ctx.route_case(std::move(*created));
   } else {
     ctx.kick_routing();
   }

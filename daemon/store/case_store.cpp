@@ -121,7 +121,8 @@ asio::awaitable<result<case_keys>> case_store::keys_of_case(std::string case_id)
   co_return keys;
 }
 
-asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::string platform_id, time_point now) {
+asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::string platform_id, time_point now,
+                                                    std::optional<routing_lookback> routed) {
   auto youth_key_of = co_await youth_key(referral.youth().ref());
   if (!youth_key_of) co_return youth_key_of.error();
   const std::string youth_key = std::move(*youth_key_of);
@@ -174,15 +175,30 @@ asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::
   // audit stream names them (audit::sealed_fields_in): an opened case always
   // has a contact (maybe empty), and a summary when the referral gave one.
   const std::string sealed = referral.summary().empty() ? "contact" : "contact,summary";
-  call.add_args(std::to_string(referral.risk()), std::to_string(received), serialize(rec), platform_id,
-                referral.referral_id(), youth_key, primary, wrapped, concerns, groups, referral.county(),
-                std::to_string(referral.mode()), sealed);
+  call.add_args(
+      std::to_string(referral.risk()), std::to_string(received), serialize(rec), platform_id, referral.referral_id(),
+      youth_key, primary, wrapped, concerns, groups, referral.county(), std::to_string(referral.mode()), sealed,
+      keys_.base(),
+      routed ? codec::ms_string(now - std::chrono::duration_cast<std::chrono::milliseconds>(routed->continuity_window))
+             : std::string());
   auto r = co_await run_script(redis_, script_id::create, std::move(call));
   auto st = status_of(r);
   if (!st) co_return st.error();
   if (st->ok) {
     wrapped_keys_.put(id, wrapped, std::chrono::steady_clock::now());
-    co_return created{id, v1::CASE_QUEUED, false};
+    created out{.case_id = id};
+    if (!routed) co_return out;
+    // {'ok', id, feed id, continuity}: the case's row is the record written
+    // (a new case: level 0, nobody excluded). The case committed whatever
+    // the rest says: without rows, the feed names it and routing reads it.
+    routing_state rows;
+    if (is_array(*r, 4) && r->elements[2].type == reply::kind::string &&
+        codec::read_continuity_rows(r->elements[3], rows.continuity)) {
+      rows.queued.push_back(codec::queued_case_of(rec, id, youth_key, 0, {}));
+      out.routing = std::move(rows);
+      out.feed_id = std::move(r->elements[2].str);
+    }
+    co_return out;
   }
   if (st->head != "dup") co_return st->error();
 
@@ -204,7 +220,9 @@ asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::
   }
   if (digest != codec::referral_digest(referral)) co_return make_error_code(error::referral_conflict);
   const int state = std::atoi(f->elements[2].str.c_str());
-  co_return created{existing, v1::CaseState_IsValid(state) ? static_cast<v1::CaseState>(state) : v1::CASE_QUEUED, true};
+  co_return created{.case_id = existing,
+                    .state = v1::CaseState_IsValid(state) ? static_cast<v1::CaseState>(state) : v1::CASE_QUEUED,
+                    .duplicate = true};
 }
 
 asio::awaitable<result<offers_made>> case_store::offer(offer_request r) {

@@ -33,12 +33,6 @@ template <class T>
 using result = boost::system::result<T>;
 namespace asio = boost::asio;
 
-struct created {
-  std::string case_id;
-  v1::CaseState state = v1::CASE_QUEUED;
-  bool duplicate = false;
-};
-
 // Which parts of a case a viewer may see.
 struct view_options {
   bool personal = false;  // contact, summary, youth and groups (the case's counselor, supervisors)
@@ -97,6 +91,19 @@ struct routing_lookback {
   static routing_lookback of(const config::routing_settings& routing) {
     return {routing.continuity_window(), routing.max_crisis_per_shift > 0};
   }
+};
+
+// What create did. A new case created with a routing lookback also carries
+// the router's rows of it: the case (from the record it wrote) and who
+// counts for its youth, as a delta read would answer them at that moment,
+// and the feed id of its case.created entry. The replica that queued it
+// routes it from these without reading it back.
+struct created {
+  std::string case_id;
+  v1::CaseState state = v1::CASE_QUEUED;
+  bool duplicate = false;
+  std::optional<routing_state> routing = {};
+  std::string feed_id = {};
 };
 
 // Where a full read in pages stands (case_store::next_routing_page): the
@@ -228,8 +235,10 @@ class case_store {
 
   // Creates a case for a validated referral, or finds the one already made for
   // (platform, referral_id): duplicate=true when the content is the same,
-  // error::referral_conflict when it differs.
-  asio::awaitable<result<created>> create(v1::Referral referral, std::string platform_id, time_point now);
+  // error::referral_conflict when it differs. With `routed` (the lookback of
+  // the routing settings in use), a new case's answer carries its routing rows.
+  asio::awaitable<result<created>> create(v1::Referral referral, std::string platform_id, time_point now,
+                                          std::optional<routing_lookback> routed = std::nullopt);
 
   asio::awaitable<result<v1::Case>> get(std::string case_id, view_options view);
   asio::awaitable<result<std::string>> find_referral(std::string platform_id, std::string referral_id);

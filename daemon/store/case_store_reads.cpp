@@ -275,20 +275,11 @@ bool read_case_rows(const reply& rows, routing_state& out) {
     if (!is_array(row, 5)) return false;
     v1::CaseRecord rec;
     if (!rec.ParseFromString(row.elements[1].str)) return false;
-    routing::queued_case q;
-    q.id = row.elements[0].str;
-    q.level = rec.risk() == v1::RISK_UNSPECIFIED ? routing::risk::low : static_cast<routing::risk>(rec.risk());
-    q.concerns.assign(rec.concerns().begin(), rec.concerns().end());
-    q.priority_group = rec.priority() || std::any_of(rec.legacy_groups().begin(), rec.legacy_groups().end(),
-                                                     [](int g) { return g != v1::GROUP_UNSPECIFIED; });
-    q.contact_mode = rec.mode() == v1::MODE_UNSPECIFIED ? routing::mode::phone : static_cast<routing::mode>(rec.mode());
-    q.county = rec.county();
-    q.youth_ref = row.elements[4].str;  // the keyed ref, as continuity names it
-    q.received_at = codec::from_ms(codec::timestamp_ms(rec.received_at()));
-    q.created_at = codec::from_ms(codec::timestamp_ms(rec.created_at()));
-    q.escalation_level = static_cast<int>(row.elements[2].integer);
-    for (const auto& e : row.elements[3].elements) q.excluded.insert(e.str);
-    out.queued.push_back(std::move(q));
+    std::set<std::string> excluded;
+    for (const auto& e : row.elements[3].elements) excluded.insert(e.str);
+    // row 4: the keyed youth ref, as continuity names it
+    out.queued.push_back(codec::queued_case_of(rec, row.elements[0].str, row.elements[4].str,
+                                               static_cast<int>(row.elements[2].integer), std::move(excluded)));
   }
   return true;
 }
@@ -311,17 +302,6 @@ bool read_counselor_rows(const reply& rows, routing_state& out) {
   return true;
 }
 
-bool read_continuity_rows(const reply& rows, routing_state& out) {
-  for (const auto& row : rows.elements) {
-    if (!is_array(row, 2)) return false;
-    // A later slice of a delta read may name the youth again: its row is newer.
-    auto& ids = out.continuity[row.elements[0].str];
-    ids.clear();
-    for (const auto& e : row.elements[1].elements) ids.insert(e.str);
-  }
-  return true;
-}
-
 }  // namespace
 
 asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point now, routing_lookback lookback,
@@ -334,7 +314,7 @@ asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point
   if (!r) co_return r.error();
   routing_state out;
   if (!is_array(*r, 3) || !read_case_rows(r->elements[0], out) || !read_counselor_rows(r->elements[1], out) ||
-      !read_continuity_rows(r->elements[2], out)) {
+      !codec::read_continuity_rows(r->elements[2], out.continuity)) {
     co_return make_error_code(error::bad_record);
   }
   co_return out;
@@ -376,7 +356,8 @@ asio::awaitable<result<routing_delta>> case_store::load_routing_delta(time_point
     auto r = co_await run_script(redis_, script_id::routing_delta, command(keys_.counselors()), std::move(script_args));
     if (!r) co_return r.error();
     if (!is_array(*r, 4) || !read_case_rows(r->elements[0], out.changed) ||
-        !read_counselor_rows(r->elements[1], out.changed) || !read_continuity_rows(r->elements[2], out.changed)) {
+        !read_counselor_rows(r->elements[1], out.changed) ||
+        !codec::read_continuity_rows(r->elements[2], out.changed.continuity)) {
       co_return make_error_code(error::bad_record);
     }
     for (const auto& id : r->elements[3].elements) out.gone.push_back(id.str);

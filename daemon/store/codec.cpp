@@ -6,11 +6,14 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
+#include <utility>
 
 #include "config/digest.hpp"
 #include "store/errors.hpp"
+#include "store/reply.hpp"
 
 namespace caseroute::store::codec {
 
@@ -85,6 +88,35 @@ std::string new_case_id(time_point now) {
     v >>= 5;
   }
   return id;
+}
+
+routing::queued_case queued_case_of(const v1::CaseRecord& rec, std::string id, std::string youth_ref, int escalation,
+                                    std::set<std::string> excluded) {
+  routing::queued_case q;
+  q.id = std::move(id);
+  q.level = rec.risk() == v1::RISK_UNSPECIFIED ? routing::risk::low : static_cast<routing::risk>(rec.risk());
+  q.concerns.assign(rec.concerns().begin(), rec.concerns().end());
+  q.priority_group = rec.priority() || std::any_of(rec.legacy_groups().begin(), rec.legacy_groups().end(),
+                                                   [](int g) { return g != v1::GROUP_UNSPECIFIED; });
+  q.contact_mode = rec.mode() == v1::MODE_UNSPECIFIED ? routing::mode::phone : static_cast<routing::mode>(rec.mode());
+  q.county = rec.county();
+  q.youth_ref = std::move(youth_ref);
+  q.received_at = from_ms(timestamp_ms(rec.received_at()));
+  q.created_at = from_ms(timestamp_ms(rec.created_at()));
+  q.escalation_level = escalation;
+  q.excluded = std::move(excluded);
+  return q;
+}
+
+bool read_continuity_rows(const reply& rows, std::map<std::string, std::set<std::string>>& out) {
+  for (const auto& row : rows.elements) {
+    if (!is_array(row, 2)) return false;
+    // A later slice of a delta read may name the youth again: its row is newer.
+    auto& ids = out[row.elements[0].str];
+    ids.clear();
+    for (const auto& e : row.elements[1].elements) ids.insert(e.str);
+  }
+  return true;
 }
 
 v1::Event make_event(std::string_view type, std::string_view actor, std::string_view case_id, time_point at,

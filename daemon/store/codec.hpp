@@ -8,10 +8,12 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 
 #include "caseroute/v1/caseroute.pb.h"
+#include "routing/routing.hpp"
 #include "schedule/time.hpp"
 #include "store/crypto.hpp"
 #include "store/redis_connection.hpp"
@@ -51,6 +53,17 @@ boost::system::result<case_keys> keys_of(const hash_fields& h, const sealer& sea
 // groups) is opened only when `personal` is given; failures there (or an
 // unparsable record) are bad_record.
 boost::system::result<v1::Case> to_case(const hash_fields& h, const case_keys* personal);
+
+// The router's row of a queued case from its record (what routing reads in
+// clear), its keyed youth ref and the case hash's escalation level and
+// exclusions (escalation and the excluded set are not in the record).
+routing::queued_case queued_case_of(const v1::CaseRecord& rec, std::string id, std::string youth_ref, int escalation,
+                                    std::set<std::string> excluded);
+
+// The routing reads' continuity rows ({youth ref, {counselor ids}}, as
+// common.lua's continuity_rows answers) into `out`; a later row of a ref
+// replaces an earlier one. false when a row is malformed.
+bool read_continuity_rows(const reply& rows, std::map<std::string, std::set<std::string>>& out);
 
 // The sealed part of a record: opened, or for a record without one, empty.
 boost::system::result<v1::PersonalData> open_personal(const v1::CaseRecord& rec, const case_keys& keys);

@@ -96,6 +96,36 @@ local function continuity_rows(keys, refs, holders, since)
   return rows
 end
 
+-- Who holds an open case of youth `ref` (routing_delta, create): for each
+-- of the youth's open cases (youth_open), the counselors whose cases set
+-- holds it: its counselor while OFFERED or ACTIVE, each open offer of a
+-- crisis broadcast. Cases in `queued` (id -> true) are known to be QUEUED
+-- and are not read. The same answer as scanning every counselor's cases
+-- (routing_state does), sorted.
+local function holders_of(keys, ref, queued)
+  local list = {}
+  for _, hid in ipairs(redis.call('SMEMBERS', keys.youth_open(ref))) do
+    local case_hash = keys.case_hash(hid)
+    local f = queued[hid] and {} or redis.call('HMGET', case_hash, 'state', 'counselor', 'youth')
+    local state = tonumber(f[1])
+    if f[3] == ref and (state == OFFERED or state == ACTIVE) then
+      local who = {}
+      if f[2] then who[f[2]] = true end
+      if state == OFFERED then
+        for _, field in ipairs(redis.call('HKEYS', case_hash)) do
+          if string.sub(field, 1, 6) == 'offer:' then who[string.sub(field, 7)] = true end
+        end
+      end
+      -- (no counselor leaves the counselors set: offer and broadcast add each)
+      for cid in pairs(who) do
+        if redis.call('SISMEMBER', keys.counselor_cases(cid), hid) == 1 then list[#list + 1] = cid end
+      end
+    end
+  end
+  table.sort(list)
+  return list
+end
+
 -- requeue: the case goes back to QUEUED (queue order by its created time),
 -- dropping the given fields of its hash.
 local function requeue(queue, created, ...)

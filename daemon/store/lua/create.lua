@@ -11,14 +11,20 @@
 --         report, never stored in clear), 15 county code, 16 contact mode
 --         (enum number; both as in the record, kept in clear for the report),
 --         17 the sealed parts an answer with personal data carries (audit
---         field names, comma-separated: what accept.lua records)
--- Output: {'ok', case id}, or {'dup', existing case id}: the caller compares
---   the sealed digests (same content is a duplicate, else a conflict)
+--         field names, comma-separated: what accept.lua records), 18 key
+--         base, 19 start ms of the continuity window ('': no routing rows)
+-- Output: {'ok', case id, its feed id, continuity}, or {'dup', existing case
+--   id}: the caller compares the sealed digests (same content is a
+--   duplicate, else a conflict). continuity is routing_delta's rows for the
+--   case's youth ({} without a youth or arg 19): with the record the caller
+--   wrote, the router's row of the new case, so the replica that queued it
+--   routes it without reading it back.
 transition()
 local referral, queue, cases, open, stats, youth_open = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local risk, received, record, platform = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local referral_id, youth, concern, wrapped_key, concerns = ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
 local groups, county, mode, sealed = ARGV[14], ARGV[15], ARGV[16], ARGV[17]
+local base, continuity_since = ARGV[18], ARGV[19]
 
 -- one call claims the referral or answers who holds it (NX GET: no write then)
 local existing = redis.call('SET', referral, case_id, 'NX', 'GET')
@@ -37,4 +43,10 @@ redis.call('HINCRBY', stats, 'created', '1')
 local facts = new_case_facts(risk, concern, platform, county, mode, now, concerns, youth)
 tally_groups(groups, facts)
 emit(event, callback, facts)
-return {'ok', case_id}
+local continuity = {}
+if youth ~= '' and continuity_since ~= '' then
+  local keys = keys_from(base)
+  continuity = continuity_rows(keys, {[youth] = true}, {[youth] = holders_of(keys, youth, {[case_id] = true})},
+    continuity_since)
+end
+return {'ok', case_id, announced, continuity}

@@ -60,36 +60,8 @@ for i = 6 + case_count + youth_count, #ARGV do
     c[3] or '0', c[4] or '0', c[5] or '0', c[6] or '0', crisis_at}
 end
 
--- Who holds an open case of each named youth: for each of the youth's open
--- cases (youth_open), the counselors whose cases set holds it: its counselor
--- while OFFERED or ACTIVE, each open offer of a crisis broadcast. The same
--- answer as scanning every counselor's cases (routing_state does), sorted.
-local function holders_of(ref)
-  local list = {}
-  for _, hid in ipairs(redis.call('SMEMBERS', keys.youth_open(ref))) do
-    local case_hash = keys.case_hash(hid)
-    local f = queued[hid] and {} or redis.call('HMGET', case_hash, 'state', 'counselor', 'youth')
-    local state = tonumber(f[1])
-    if f[3] == ref and (state == OFFERED or state == ACTIVE) then
-      local who = {}
-      if f[2] then who[f[2]] = true end
-      if state == OFFERED then
-        for _, field in ipairs(redis.call('HKEYS', case_hash)) do
-          if string.sub(field, 1, 6) == 'offer:' then who[string.sub(field, 7)] = true end
-        end
-      end
-      -- (no counselor leaves the counselors set: offer and broadcast add each)
-      for cid in pairs(who) do
-        if redis.call('SISMEMBER', keys.counselor_cases(cid), hid) == 1 then list[#list + 1] = cid end
-      end
-    end
-  end
-  table.sort(list)
-  return list
-end
-
 local holders = {}
-for ref in pairs(refs) do holders[ref] = holders_of(ref) end
+for ref in pairs(refs) do holders[ref] = holders_of(keys, ref, queued) end
 
 local continuity = continuity_rows(keys, refs, holders, continuity_since)
 return {cases, counselors, continuity, gone}

@@ -364,7 +364,7 @@ TEST_F(dispatcher_test, a_referral_made_here_is_offered_and_its_long_poll_woken_
         CO_ASSERT_TRUE(co_await r.dispatcher.pass());  // the first pass reads everything
         const std::string id = (co_await e.store.create(referral_of("one", "depression"), "p1", now())).value().case_id;
         const auto seen = r.hub.counselor_version("c1");
-        r.dispatcher.queued(id);  // what POST /v1/referrals does
+        r.dispatcher.queued(store::created{.case_id = id});  // a create answered without routing rows
         CO_ASSERT_TRUE(co_await r.dispatcher.pass());
         EXPECT_EQ(co_await held_by_c1(e.store, 20ms), id);
         const auto woken = r.hub.counselor_version("c1");
@@ -397,6 +397,97 @@ TEST_F(dispatcher_test, a_referral_made_here_is_offered_and_its_long_poll_woken_
           reads_of_case += static_cast<int>(std::count(args.begin(), args.end(), id));
         (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "10000"))).value();
         EXPECT_EQ(reads_of_case, 1);
+      },
+      60s);
+}
+
+TEST_F(dispatcher_test, a_referral_made_here_is_routed_from_its_create_answer_without_reading_it) {
+  run(
+      [](env& e) -> asio::awaitable<void> {
+        lagging_replica r(e);
+        CO_ASSERT_TRUE(co_await r.dispatcher.pass());  // the first pass reads everything
+        log_every_command();
+        // What POST /v1/referrals does: create with the routing settings'
+        // lookback, and hand the answer (with the case's routing rows) on.
+        auto made = (co_await e.store.create(referral_of("one", "depression"), "p1", now(),
+                                             store::routing_lookback::of(r.cfg->routing)))
+                        .value();
+        CO_ASSERT_TRUE(made.routing.has_value());
+        const std::string id = made.case_id;
+        const auto seen = r.hub.counselor_version("c1");
+        r.dispatcher.queued(std::move(made));
+        CO_ASSERT_TRUE(co_await r.dispatcher.pass());
+        EXPECT_EQ(co_await held_by_c1(e.store, 20ms), id);
+        EXPECT_NE(r.hub.counselor_version("c1"), seen);
+        // Then the feed brings its entries: no pass reads the case, before or after.
+        auto feed = (co_await e.redis.exec(store::command("XRANGE", e.store.feed_key(), "-", "+"))).value();
+        const auto entries = live::parse_entries(feed);
+        CO_ASSERT_TRUE(entries.size() == 2u);  // case.created, case.offered
+        for (const auto& entry : entries) {
+          r.hub.publish(entry);
+          CO_ASSERT_TRUE(co_await r.dispatcher.pass());
+        }
+        for (const auto& args : co_await delta_reads(e.redis)) EXPECT_EQ(std::count(args.begin(), args.end(), id), 0);
+        (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "10000"))).value();
+        EXPECT_EQ(metric(r.metrics, "caseroute_routing_reads_total{kind=\"delta\"}"), 0);
+      },
+      60s);
+}
+
+TEST_F(dispatcher_test, a_referral_made_here_whose_entry_the_feed_brought_first_is_still_not_read) {
+  run(
+      [](env& e) -> asio::awaitable<void> {
+        lagging_replica r(e);
+        CO_ASSERT_TRUE(co_await r.dispatcher.pass());
+        auto made = (co_await e.store.create(referral_of("one", "depression"), "p1", now(),
+                                             store::routing_lookback::of(r.cfg->routing)))
+                        .value();
+        const std::string id = made.case_id;
+        // The create's answer and its entry arrive together; here the feed
+        // reader's comes first, and names the case before the request hands
+        // the answer on. Nothing else happened to the case: the rows are as
+        // new as the entry, and the pass takes them instead of a read.
+        auto feed = (co_await e.redis.exec(store::command("XRANGE", e.store.feed_key(), "-", "+"))).value();
+        const auto entries = live::parse_entries(feed);
+        CO_ASSERT_TRUE(entries.size() == 1u);  // case.created
+        r.hub.publish(entries.front());
+        r.dispatcher.queued(std::move(made));
+        log_every_command();
+        CO_ASSERT_TRUE(co_await r.dispatcher.pass());
+        EXPECT_EQ(co_await held_by_c1(e.store, 20ms), id);
+        for (const auto& args : co_await delta_reads(e.redis)) EXPECT_EQ(std::count(args.begin(), args.end(), id), 0);
+        (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "10000"))).value();
+      },
+      60s);
+}
+
+TEST_F(dispatcher_test, a_referral_made_here_after_the_feed_named_it_is_read_as_the_feed_said) {
+  run(
+      [](env& e) -> asio::awaitable<void> {
+        lagging_replica r(e);
+        CO_ASSERT_TRUE(co_await r.dispatcher.pass());
+        auto made = (co_await e.store.create(referral_of("one", "depression"), "p1", now(),
+                                             store::routing_lookback::of(r.cfg->routing)))
+                        .value();
+        const std::string id = made.case_id;
+        // Before the request hands the answer on, another replica offers the
+        // case to c1 and the feed reader passes both entries: the rows in
+        // the answer are older than what the feed said, so they are not
+        // taken; the case is read, found offered, and not offered again.
+        (co_await e.store.offer(offer_to(id, "c1", now()))).value();
+        auto feed = (co_await e.redis.exec(store::command("XRANGE", e.store.feed_key(), "-", "+"))).value();
+        for (const auto& entry : live::parse_entries(feed)) r.hub.publish(entry);
+        r.dispatcher.queued(std::move(made));
+        log_every_command();
+        CO_ASSERT_TRUE(co_await r.dispatcher.pass());
+        int reads_of_case = 0;
+        for (const auto& args : co_await delta_reads(e.redis))
+          reads_of_case += static_cast<int>(std::count(args.begin(), args.end(), id));
+        (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "10000"))).value();
+        EXPECT_EQ(reads_of_case, 0);  // the feed said it left the queue: dropped unread
+        EXPECT_EQ(co_await held_by_c1(e.store, 20ms), id);
+        auto offered = (co_await e.redis.exec(store::command("XLEN", e.store.feed_key()))).value();
+        EXPECT_EQ(offered.integer, 2);  // case.created and the one offer: none made by this pass
       },
       60s);
 }

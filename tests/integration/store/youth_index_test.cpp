@@ -1,7 +1,8 @@
 // Each youth's open cases (keys::youth_open) against a real Redis: over random
 // histories of cases sharing youth refs, routing_delta's continuity rows equal
 // the old answer (every counselor's cases scanned, as routing_state still
-// does) and the index holds exactly the open cases; the start-up backfill
+// does), the routing rows create answers with equal a delta read of the new
+// case, and the index holds exactly the open cases; the start-up backfill
 // (youth_index.lua) rebuilds it; key rotation moves a migrated case's entry.
 // Invented data only.
 #include <algorithm>
@@ -132,7 +133,47 @@ struct history {
   std::vector<std::string> cases;
   std::map<std::string, int> done;  // op -> successes
 
+  // The continuity window of the routing rows create answers with.
+  const store::routing_lookback lookback{.continuity_window = std::chrono::hours(24 * 30)};
+  int youths_with_rows = 0;  // creates whose youth's continuity row named someone
+
   std::size_t pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); }
+
+  // The routing rows a create answers with are what a delta read of the new
+  // case answers at that moment: the same case row and the same continuity.
+  asio::awaitable<void> expect_rows_as_read(const store::created& c) {
+    EXPECT_FALSE(c.feed_id.empty());
+    if (!c.routing) {
+      ADD_FAILURE() << "create answered no routing rows";
+      co_return;
+    }
+    std::vector<std::string> ids{c.case_id};  // (g++ 12: no braced list inside co_await)
+    auto read = (co_await e.store.load_routing_delta(now, lookback, std::move(ids), std::vector<std::string>(),
+                                                     std::vector<std::string>()))
+                    .value();
+    EXPECT_TRUE(read.gone.empty());
+    const auto& got = c.routing->queued;
+    const auto& want = read.changed.queued;
+    if (got.size() != 1 || want.size() != 1) {
+      ADD_FAILURE() << "rows of the new case: " << got.size() << " answered, " << want.size() << " read";
+      co_return;
+    }
+    const routing::queued_case& a = got[0];
+    const routing::queued_case& b = want[0];
+    EXPECT_EQ(a.id, b.id);
+    EXPECT_EQ(a.level, b.level);
+    EXPECT_EQ(a.concerns, b.concerns);
+    EXPECT_EQ(a.priority_group, b.priority_group);
+    EXPECT_EQ(a.contact_mode, b.contact_mode);
+    EXPECT_EQ(a.county, b.county);
+    EXPECT_EQ(a.youth_ref, b.youth_ref);
+    EXPECT_EQ(a.received_at, b.received_at);
+    EXPECT_EQ(a.created_at, b.created_at);
+    EXPECT_EQ(a.escalation_level, b.escalation_level);
+    EXPECT_EQ(a.excluded, b.excluded);
+    EXPECT_EQ(c.routing->continuity, read.changed.continuity) << "continuity of " << a.youth_ref;
+    for (const auto& [ref, ids] : c.routing->continuity) youths_with_rows += ids.empty() ? 0 : 1;
+  }
   const std::string& any_counselor() { return counselor_ids[pick(counselor_ids.size())]; }
 
   void count(const std::string& op, bool ok) {
@@ -153,8 +194,12 @@ struct history {
     if (op < 15 || cases.empty()) {
       const auto rid = "R-" + std::to_string(cases.size());
       const auto risk = pick(3) == 0 ? v1::RISK_CRISIS : v1::RISK_HIGH;
-      auto c = co_await s.create(referral(rid, risk, youth_refs[pick(youth_refs.size())]), "henan-12355", now);
-      if (c) cases.push_back(c->case_id);
+      auto c =
+          co_await s.create(referral(rid, risk, youth_refs[pick(youth_refs.size())]), "henan-12355", now, lookback);
+      if (c) {
+        cases.push_back(c->case_id);
+        co_await expect_rows_as_read(*c);
+      }
       count("create", c.has_value());
       co_return;
     }
@@ -221,7 +266,7 @@ asio::awaitable<std::vector<std::string>> keyed_refs(store::case_store& s) {
 
 using youth_index = store_test;
 
-TEST_F(youth_index, routing_delta_names_the_holders_the_full_scan_named_after_every_step) {
+TEST_F(youth_index, routing_delta_and_create_name_the_holders_the_full_scan_named_after_every_step) {
   for (unsigned seed : {1u, 2u, 3u}) {
     run(
         [seed](env& e) -> asio::awaitable<void> {
@@ -236,6 +281,7 @@ TEST_F(youth_index, routing_delta_names_the_holders_the_full_scan_named_after_ev
             if (::testing::Test::HasFailure()) co_return;
           }
           EXPECT_GT(holders, 100u) << "seed " << seed << ": few counselors held a youth's case";
+          EXPECT_GT(h.youths_with_rows, 5) << "seed " << seed << ": few new cases of a youth someone counts for";
           // The history went through every kind of step.
           for (const char* op : {"create", "offer", "reassign", "broadcast", "accept", "decline", "withdraw", "expire",
                                  "release", "resolve", "cancel", "purge"})
