@@ -264,6 +264,24 @@ asio::awaitable<std::vector<std::vector<std::string>>> delta_reads(store::redis_
   co_return out;
 }
 
+// How many routing_delta calls logged since log_every_command() named
+// `case_id`; the log is switched back to slow calls only.
+asio::awaitable<int> reads_naming(store::redis_connection& redis, const std::string& case_id) {
+  int n = 0;
+  for (const auto& args : co_await delta_reads(redis))
+    n += static_cast<int>(std::count(args.begin(), args.end(), case_id));
+  (co_await redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "10000"))).value();
+  co_return n;
+}
+
+// A referral created as POST /v1/referrals creates it: with the routing
+// settings' lookback, so the answer carries the case's routing rows.
+asio::awaitable<store::created> made_here(env& e, const wired& r, const std::string& rid) {
+  co_return (
+      co_await e.store.create(referral_of(rid, "depression"), "p1", now(), store::routing_lookback::of(r.cfg->routing)))
+      .value();
+}
+
 TEST_F(dispatcher_test, a_case_that_left_the_queue_is_dropped_without_reading_it) {
   run(
       [](env& e) -> asio::awaitable<void> {
@@ -379,8 +397,7 @@ TEST_F(dispatcher_test, a_referral_made_here_is_offered_and_its_long_poll_woken_
           r.hub.publish(entry);
           CO_ASSERT_TRUE(co_await r.dispatcher.pass());
         }
-        for (const auto& args : co_await delta_reads(e.redis)) EXPECT_EQ(std::count(args.begin(), args.end(), id), 0);
-        (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "10000"))).value();
+        EXPECT_EQ(co_await reads_naming(e.redis, id), 0);
         EXPECT_EQ(r.hub.counselor_version("c1"), woken);
         // A change made after it (c1 declines, on another replica) wakes c1
         // and names the case again: the next pass reads it.
@@ -392,11 +409,7 @@ TEST_F(dispatcher_test, a_referral_made_here_is_offered_and_its_long_poll_woken_
         for (const auto& entry : live::parse_entries(feed)) r.hub.publish(entry);
         EXPECT_NE(r.hub.counselor_version("c1"), woken);
         CO_ASSERT_TRUE(co_await r.dispatcher.pass());
-        int reads_of_case = 0;
-        for (const auto& args : co_await delta_reads(e.redis))
-          reads_of_case += static_cast<int>(std::count(args.begin(), args.end(), id));
-        (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "10000"))).value();
-        EXPECT_EQ(reads_of_case, 1);
+        EXPECT_EQ(co_await reads_naming(e.redis, id), 1);
       },
       60s);
 }
@@ -407,11 +420,8 @@ TEST_F(dispatcher_test, a_referral_made_here_is_routed_from_its_create_answer_wi
         lagging_replica r(e);
         CO_ASSERT_TRUE(co_await r.dispatcher.pass());  // the first pass reads everything
         log_every_command();
-        // What POST /v1/referrals does: create with the routing settings'
-        // lookback, and hand the answer (with the case's routing rows) on.
-        auto made = (co_await e.store.create(referral_of("one", "depression"), "p1", now(),
-                                             store::routing_lookback::of(r.cfg->routing)))
-                        .value();
+        // What POST /v1/referrals does: hand create's answer on.
+        auto made = co_await made_here(e, r, "one");
         CO_ASSERT_TRUE(made.routing.has_value());
         const std::string id = made.case_id;
         const auto seen = r.hub.counselor_version("c1");
@@ -427,8 +437,7 @@ TEST_F(dispatcher_test, a_referral_made_here_is_routed_from_its_create_answer_wi
           r.hub.publish(entry);
           CO_ASSERT_TRUE(co_await r.dispatcher.pass());
         }
-        for (const auto& args : co_await delta_reads(e.redis)) EXPECT_EQ(std::count(args.begin(), args.end(), id), 0);
-        (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "10000"))).value();
+        EXPECT_EQ(co_await reads_naming(e.redis, id), 0);
         EXPECT_EQ(metric(r.metrics, "caseroute_routing_reads_total{kind=\"delta\"}"), 0);
       },
       60s);
@@ -439,9 +448,7 @@ TEST_F(dispatcher_test, a_referral_made_here_whose_entry_the_feed_brought_first_
       [](env& e) -> asio::awaitable<void> {
         lagging_replica r(e);
         CO_ASSERT_TRUE(co_await r.dispatcher.pass());
-        auto made = (co_await e.store.create(referral_of("one", "depression"), "p1", now(),
-                                             store::routing_lookback::of(r.cfg->routing)))
-                        .value();
+        auto made = co_await made_here(e, r, "one");
         const std::string id = made.case_id;
         // The create's answer and its entry arrive together; here the feed
         // reader's comes first, and names the case before the request hands
@@ -455,36 +462,29 @@ TEST_F(dispatcher_test, a_referral_made_here_whose_entry_the_feed_brought_first_
         log_every_command();
         CO_ASSERT_TRUE(co_await r.dispatcher.pass());
         EXPECT_EQ(co_await held_by_c1(e.store, 20ms), id);
-        for (const auto& args : co_await delta_reads(e.redis)) EXPECT_EQ(std::count(args.begin(), args.end(), id), 0);
-        (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "10000"))).value();
+        EXPECT_EQ(co_await reads_naming(e.redis, id), 0);
       },
       60s);
 }
 
-TEST_F(dispatcher_test, a_referral_made_here_after_the_feed_named_it_is_read_as_the_feed_said) {
+TEST_F(dispatcher_test, a_referral_made_here_after_the_feed_said_more_goes_as_the_feed_said) {
   run(
       [](env& e) -> asio::awaitable<void> {
         lagging_replica r(e);
         CO_ASSERT_TRUE(co_await r.dispatcher.pass());
-        auto made = (co_await e.store.create(referral_of("one", "depression"), "p1", now(),
-                                             store::routing_lookback::of(r.cfg->routing)))
-                        .value();
+        auto made = co_await made_here(e, r, "one");
         const std::string id = made.case_id;
         // Before the request hands the answer on, another replica offers the
         // case to c1 and the feed reader passes both entries: the rows in
         // the answer are older than what the feed said, so they are not
-        // taken; the case is read, found offered, and not offered again.
+        // taken, and the case goes as the feed said: out of the queue.
         (co_await e.store.offer(offer_to(id, "c1", now()))).value();
         auto feed = (co_await e.redis.exec(store::command("XRANGE", e.store.feed_key(), "-", "+"))).value();
         for (const auto& entry : live::parse_entries(feed)) r.hub.publish(entry);
         r.dispatcher.queued(std::move(made));
         log_every_command();
         CO_ASSERT_TRUE(co_await r.dispatcher.pass());
-        int reads_of_case = 0;
-        for (const auto& args : co_await delta_reads(e.redis))
-          reads_of_case += static_cast<int>(std::count(args.begin(), args.end(), id));
-        (co_await e.redis.exec(store::command("CONFIG", "SET", "slowlog-log-slower-than", "10000"))).value();
-        EXPECT_EQ(reads_of_case, 0);  // the feed said it left the queue: dropped unread
+        EXPECT_EQ(co_await reads_naming(e.redis, id), 0);  // the feed said it left the queue: dropped unread
         EXPECT_EQ(co_await held_by_c1(e.store, 20ms), id);
         auto offered = (co_await e.redis.exec(store::command("XLEN", e.store.feed_key()))).value();
         EXPECT_EQ(offered.integer, 2);  // case.created and the one offer: none made by this pass
