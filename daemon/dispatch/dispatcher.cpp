@@ -78,10 +78,9 @@ void dispatcher::changed(const v1::Event& e, live::stream_id at) {
 
 void dispatcher::queued(store::created c) {
   const auto at = live::stream_id::parse(c.feed_id);
-  auto named = changed_cases_.find(c.case_id);
   if (!at || !c.routing) {
     changed_cases_[std::move(c.case_id)].queued = true;  // no rows: read it
-  } else if (named != changed_cases_.end()) {
+  } else if (auto named = changed_cases_.find(c.case_id); named != changed_cases_.end()) {
     // The feed reader got there first (the create's answer and its entry
     // arrive together). Named by that entry alone, the rows are as new as
     // what the feed said; named by a later one, the case is read.

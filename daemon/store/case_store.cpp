@@ -175,12 +175,10 @@ asio::awaitable<result<created>> case_store::create(v1::Referral referral, std::
   // audit stream names them (audit::sealed_fields_in): an opened case always
   // has a contact (maybe empty), and a summary when the referral gave one.
   const std::string sealed = referral.summary().empty() ? "contact" : "contact,summary";
-  call.add_args(
-      std::to_string(referral.risk()), std::to_string(received), serialize(rec), platform_id, referral.referral_id(),
-      youth_key, primary, wrapped, concerns, groups, referral.county(), std::to_string(referral.mode()), sealed,
-      keys_.base(),
-      routed ? codec::ms_string(now - std::chrono::duration_cast<std::chrono::milliseconds>(routed->continuity_window))
-             : std::string());
+  call.add_args(std::to_string(referral.risk()), std::to_string(received), serialize(rec), platform_id,
+                referral.referral_id(), youth_key, primary, wrapped, concerns, groups, referral.county(),
+                std::to_string(referral.mode()), sealed, keys_.base(),
+                routed ? codec::ms_string(routed->continuity_since(now)) : std::string());
   auto r = co_await run_script(redis_, script_id::create, std::move(call));
   auto st = status_of(r);
   if (!st) co_return st.error();

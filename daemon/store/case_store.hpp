@@ -91,6 +91,10 @@ struct routing_lookback {
   static routing_lookback of(const config::routing_settings& routing) {
     return {routing.continuity_window(), routing.max_crisis_per_shift > 0};
   }
+  // The start of the continuity window at `now`: resolutions since count.
+  time_point continuity_since(time_point now) const {
+    return now - std::chrono::duration_cast<std::chrono::milliseconds>(continuity_window);
+  }
 };
 
 // What create did. A new case created with a routing lookback also carries

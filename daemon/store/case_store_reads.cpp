@@ -306,7 +306,7 @@ bool read_counselor_rows(const reply& rows, routing_state& out) {
 
 asio::awaitable<result<routing_state>> case_store::load_routing_state(time_point now, routing_lookback lookback,
                                                                       std::optional<std::string> only_case) {
-  const auto since = now - std::chrono::duration_cast<std::chrono::milliseconds>(lookback.continuity_window);
+  const auto since = lookback.continuity_since(now);
   auto script_keys = command(keys_.queue(), keys_.counselors());
   auto script_args = command(keys_.base(), codec::ms_string(since), crisis_since(now, lookback));
   if (only_case) script_args.push_back(std::move(*only_case));
@@ -338,7 +338,7 @@ asio::awaitable<result<routing_delta>> case_store::load_routing_delta(time_point
   // waiting on it) for more than a few milliseconds. Each row is read
   // atomically; the cache needs no more (the scripts refuse a stale offer).
   constexpr std::size_t slice = 256;
-  const auto since = now - std::chrono::duration_cast<std::chrono::milliseconds>(lookback.continuity_window);
+  const auto since = lookback.continuity_since(now);
   routing_delta out;
   std::size_t next = 0;
   do {
