@@ -23,11 +23,20 @@
             (caseroute_event_loop_lag_seconds) from 8 s before to 20 s after it
             (and, for comparison, from 30 s to 8 s before it), with the slowest
             GET /healthz seen from outside in each window.
+  gauges    N counselors on duty, each signed in once (PUT /v1/me/availability:
+            live state in Redis), GET /metrics re-reading its gauges every
+            two seconds (limits.metrics_refresh 2s): the event-loop lag over
+            --scrapes scrapes and over as long a quiet window before them
+            (which ends with one scrape), the slowest Redis call meanwhile
+            (SLOWLOG, calls over 1 ms), and each scrape's time. Then as many
+            of a supervisor's GET /v1/queue (who is on duty, available, busy)
+            and GET /v1/cases/{id} of a case nobody can serve (why it waits),
+            measured the same way.
 
 usage: bench/live.py CASEROUTE_BIN [--counselors 10000] [--wake-counselors 20]
                      [--wake-referrals 100] [--wake-keep-offers] [--backlog 100000] [--loadgen LOADGEN_BIN]
                      [--rate 100] [--rate-seconds 15] [--shift-counselors 10000] [--backlog-parts rate,shift]
-                     [--only idle,wake,memory,backlog]
+                     [--scrapes 10] [--only idle,wake,memory,backlog,gauges]
 Needs redis-server and python3 (standard library only); backlog also needs
 caseroute_loadgen (default: tools/loadgen/caseroute_loadgen in the binary's
 build directory). Prints one line per figure. LIVE_KEEP=1 keeps the daemons' logs.
@@ -526,6 +535,76 @@ async def backlog(binary, loadgen, work, n, rate, seconds, shift_counselors, par
         stop(d, rp)
 
 
+async def gauges(binary, work, counselors, scrapes):
+    rp, rport = start_redis(work)
+    port = free_port()
+    cfg, tokens, secret = world(work, port, f"redis://127.0.0.1:{rport}/0", counselors, capacity=4,
+                                extra_specialty=True)
+    supervisor = "sv-" + secrets.token_urlsafe(16)
+    open(cfg, "a").write("limits:\n  metrics_refresh: 2s\nsupervisors:\n  - {id: s1, name: s1, token_sha256: "
+                         f"{hashlib.sha256(supervisor.encode()).hexdigest()}}}\n")
+    d = start_daemon(binary, cfg, port, work, "gauges")
+    try:
+        async def sign_in(chunk):
+            for _, token in chunk:
+                r, w = await asyncio.open_connection("127.0.0.1", port)
+                status, _, _ = await http(r, w, "PUT", "/v1/me/availability",
+                                          {"Authorization": "Bearer " + token, "Content-Type": "application/json"},
+                                          b'{"available":true}')
+                w.close()
+                assert status == 200, status
+        await asyncio.gather(*(sign_in(tokens[i::32]) for i in range(32)))
+        held = int(redis_cmd(rport, "SCARD", "{cr:bench}:v1:counselors") or 0)
+        time.sleep(2)
+        m0 = scrape(port)
+        time.sleep(scrapes * 2.1)
+        m1 = scrape(port)
+        redis_cmd(rport, "CONFIG", "SET", "slowlog-log-slower-than", "1000")
+        redis_cmd(rport, "SLOWLOG", "RESET")
+        took = []
+        for _ in range(scrapes):
+            time.sleep(2.1)
+            t = time.perf_counter()
+            m2 = scrape(port)
+            took.append((time.perf_counter() - t) * 1000)
+        slow = subprocess.run(["redis-cli", "-p", str(rport), "--json", "SLOWLOG", "GET", "100000"], capture_output=True,
+                              text=True).stdout
+        slow = [e[2] for e in json.loads(slow or "[]") if "SLOWLOG" not in e[3][0].upper()]
+        print(f"gauges: {m2.get('caseroute_counselors_on_duty', float('nan')):.0f} on duty, "
+              f"{m2.get('caseroute_counselors_available', float('nan')):.0f} available ({held} with state in Redis)")
+        print(f"gauges: quiet window, one scrape: loop lag {lag_text(m0, m1)}")
+        print(f"gauges: {scrapes} scrapes re-reading the gauges: loop lag {lag_text(m1, m2)}; Redis calls over 1 ms "
+              f"{len(slow)}, slowest {max(slow, default=0) / 1000:.1f} ms; a scrape p50 {percentile(took, 0.5):.1f} ms, "
+              f"slowest {max(took):.1f} ms")
+        status, data = await post_referral(port, secret, f"gauges-{os.getpid()}", answer=True, risk="RISK_MEDIUM",
+                                           concern="legal_aid")
+        assert status == 202, (status, data)
+        case_id = json.loads(data)["caseId"]
+        auth = {"Authorization": "Bearer " + supervisor}
+        for what, path in (("GET /v1/queue", "/v1/queue"), ("GET /v1/cases/{id} of a queued case", f"/v1/cases/{case_id}")):
+            time.sleep(2.1)
+            m3 = scrape(port)  # reads the gauges: m4 below, within metrics_refresh, does not
+            redis_cmd(rport, "SLOWLOG", "RESET")
+            took = []
+            r, w = await asyncio.open_connection("127.0.0.1", port)
+            for _ in range(scrapes):
+                t = time.perf_counter()
+                status, _, body = await http(r, w, "GET", path, auth)
+                took.append((time.perf_counter() - t) * 1000)
+                assert status == 200, (status, body)
+                await asyncio.sleep(0.02)
+            w.close()
+            m4 = scrape(port)
+            slow = subprocess.run(["redis-cli", "-p", str(rport), "--json", "SLOWLOG", "GET", "100000"],
+                                  capture_output=True, text=True).stdout
+            slow = [e[2] for e in json.loads(slow or "[]") if "SLOWLOG" not in e[3][0].upper()]
+            print(f"gauges: {scrapes} x {what}: loop lag {lag_text(m3, m4)}; Redis calls over 1 ms {len(slow)}, "
+                  f"slowest {max(slow, default=0) / 1000:.1f} ms; a request p50 {percentile(took, 0.5):.1f} ms, "
+                  f"slowest {max(took):.1f} ms")
+    finally:
+        stop(d, rp)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("binary")
@@ -540,7 +619,8 @@ def main():
     ap.add_argument("--rate-seconds", type=int, default=15)
     ap.add_argument("--shift-counselors", type=int, default=10000)
     ap.add_argument("--backlog-parts", default="rate,shift", help="backlog: rate (intake with and without), shift")
-    ap.add_argument("--only", default="idle,wake,memory,backlog")
+    ap.add_argument("--scrapes", type=int, default=10)
+    ap.add_argument("--only", default="idle,wake,memory,backlog,gauges")
     a = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -557,6 +637,8 @@ def main():
         loadgen = a.loadgen or os.path.join(os.path.dirname(os.path.dirname(binary)), "tools", "loadgen", "caseroute_loadgen")
         asyncio.run(backlog(binary, os.path.abspath(loadgen), work, a.backlog, a.rate, a.rate_seconds,
                             a.shift_counselors, a.backlog_parts.split(",")))
+    if "gauges" in only:
+        asyncio.run(gauges(binary, work, a.counselors, a.scrapes))
     if os.environ.get("LIVE_KEEP"):
         print(f"daemon logs kept in {work}")
     else:

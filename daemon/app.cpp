@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -17,7 +18,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
-#include <set>
 #include <string>
 
 #include "api/context.hpp"
@@ -104,7 +104,8 @@ void keep_wrapped_keys(store::case_store& s, const config::config& cfg) {
 // Gauges read from Redis and /proc rather than counted as things happen: the
 // queue by state and risk, the oldest waits, who is available. GET /metrics
 // calls this; it reads the queue's counts a slice of open cases at a time
-// (store/case_store_queue.cpp) and counselor states in one script, never a case.
+// (store/case_store_queue.cpp) and the states of those on duty a slice of
+// counselors at a time (api/duty_counts.hpp), never a case.
 asio::awaitable<void> refresh_gauges(api::context& ctx) {
   auto& metrics = ctx.metrics;
   metrics.sample_process();
@@ -134,24 +135,12 @@ asio::awaitable<void> refresh_gauges(api::context& ctx) {
     for (const auto& [risk, secs] : gauges->oldest_unaccepted)
       metrics.set("caseroute_oldest_unaccepted_seconds", {{"risk", risk}}, secs);
   }
-  // On duty and available as GET /v1/queue counts them: each rostered
-  // counselor once; available = signed in with free capacity.
-  const auto cfg = ctx.cfg;
-  const auto roster = ctx.roster;
-  auto state = co_await ctx.store.load_routing_state(at, store::routing_lookback::of(cfg->routing), "");
-  if (!state) co_return;
-  std::set<std::string> seen;
-  int on_duty = 0, available = 0;
-  for (const auto& d : roster->on_duty(at)) {
-    const auto* c = cfg->find_counselor(d.counselor_id);
-    if (c == nullptr || !seen.insert(d.counselor_id).second) continue;
-    ++on_duty;
-    routing::counselor_status s;
-    if (auto it = state->counselors.find(d.counselor_id); it != state->counselors.end()) s = it->second;
-    if (s.load < c->capacity && routing::signed_in(s, d)) ++available;
-  }
-  metrics.set("caseroute_counselors_on_duty", {}, on_duty);
-  metrics.set("caseroute_counselors_available", {}, available);
+  // On duty and available as GET /v1/queue counts them (api/duty_counts.hpp).
+  const auto duty = co_await ctx.on_duty.at(ctx.cfg, ctx.roster, at);
+  auto counts = co_await api::count_duty(ctx.store, *duty, at);
+  if (!counts) co_return;
+  metrics.set("caseroute_counselors_on_duty", {}, counts->on_duty);
+  metrics.set("caseroute_counselors_available", {}, counts->available);
 }
 
 asio::awaitable<http::response> scrape(api::context& ctx, api::caller, http::request) {
@@ -210,6 +199,8 @@ void register_routes(http::router& r, api::context& ctx) {
 
 struct app::runtime {
   asio::io_context io{1};
+  // Work too long for the event loop (who is on duty in a city of thousands).
+  asio::thread_pool worker{1};
   std::optional<host::managed_redis> managed;
   store::redis_connection redis;
   store::case_store store;
@@ -268,6 +259,7 @@ struct app::runtime {
         config_path(std::move(path)),
         overrides(std::move(o)) {
     ctx.limits = &limits;
+    ctx.on_duty = api::duty_now(&worker);
     ctx.kick_routing = [this] { dispatch.kick(); };
     ctx.route_case = [this](store::created c) { dispatch.queued(std::move(c)); };
     // The dispatcher's cache follows the change feed of every replica.

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 
+#include "api/duty_counts.hpp"
 #include "api/waiting.hpp"
 #include "config/config.hpp"
 #include "http/rate_limit.hpp"
@@ -54,6 +55,10 @@ struct context {
   // case), without waiting for the change feed to name it. Empty:
   // kick_routing only.
   std::function<void(store::created)> route_case{};
+  // Who is on duty now (api/duty_counts.hpp): the counts of GET /metrics and
+  // GET /v1/queue, why a queued case waits, an assignment. Its worker also
+  // takes other work too long for the loop (api/off_loop.hpp).
+  duty_now on_duty{};
 };
 
 }  // namespace caseroute::api

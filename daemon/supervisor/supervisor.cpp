@@ -6,10 +6,10 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <algorithm>
-#include <set>
 
 #include "api/errors.hpp"
 #include "api/input.hpp"
+#include "api/off_loop.hpp"
 #include "api/views.hpp"
 #include "audit/reads.hpp"
 #include "http/codec.hpp"
@@ -33,40 +33,19 @@ using api::to_timestamp;
 
 namespace asio = boost::asio;
 
-const schedule::duty_slot* duty_of(const std::vector<schedule::duty_slot>& on_duty, const std::string& id) {
-  for (const auto& d : on_duty)
-    if (d.counselor_id == id) return &d;
-  return nullptr;
-}
-
 asio::awaitable<http::response> get_queue(context& ctx, caller, http::request req) {
   const auto cfg = ctx.cfg;
   const auto now = caseroute::now();
   auto view = co_await ctx.store.queue_view(now);
   if (!view) co_return fail(req, view.error());
   for (auto& c : *view->mutable_escalated()) api::show(case_view::supervisor_row, c);
-  // Counselor states only: the queue itself is not read.
-  auto state = co_await ctx.store.load_routing_state(now, store::routing_lookback::of(cfg->routing), "");
-  if (!state) co_return fail(req, state.error());
-
-  const auto on_duty = ctx.roster->on_duty(now);
-  std::set<std::string> seen;
-  int duty = 0, available = 0, busy = 0;
-  for (const auto& d : on_duty) {
-    if (!seen.insert(d.counselor_id).second) continue;
-    const auto* c = cfg->find_counselor(d.counselor_id);
-    if (c == nullptr) continue;
-    ++duty;
-    routing::counselor_status s;
-    if (auto it = state->counselors.find(d.counselor_id); it != state->counselors.end()) s = it->second;
-    if (s.load >= c->capacity)
-      ++busy;
-    else if (routing::signed_in(s, d))
-      ++available;
-  }
-  view->set_counselors_on_duty(duty);
-  view->set_counselors_available(available);
-  view->set_counselors_busy(busy);
+  // Counselor states only, a slice at a time: the queue itself is not read.
+  const auto duty = co_await ctx.on_duty.at(cfg, ctx.roster, now);
+  auto counts = co_await api::count_duty(ctx.store, *duty, now);
+  if (!counts) co_return fail(req, counts.error());
+  view->set_counselors_on_duty(counts->on_duty);
+  view->set_counselors_available(counts->available);
+  view->set_counselors_busy(counts->busy);
   *view->mutable_at() = to_timestamp(now);
   co_return http::encode(req, *view);
 }
@@ -103,24 +82,40 @@ asio::awaitable<boost::system::result<void>> explain_wait(context& ctx, v1::Case
   const auto cfg = ctx.cfg;
   const auto roster = ctx.roster;
   const auto now = caseroute::now();
-  auto state = co_await ctx.store.load_routing_state(now, store::routing_lookback::of(cfg->routing), c.case_id());
-  if (!state) co_return state.error();
+  const auto lookback = store::routing_lookback::of(cfg->routing);
+  // The case's row and its youth's continuity, then the states of those on
+  // duty only (routing looks at no one else), a slice of them a call.
+  // (named vectors: g++ 12 miscompiles a braced temporary in a co_await operand)
+  std::vector<std::string> ids = {c.case_id()}, no_youths, no_counselors;
+  auto read = co_await ctx.store.load_routing_delta(now, lookback, std::move(ids), std::move(no_youths),
+                                                    std::move(no_counselors));
+  if (!read) co_return read.error();
+  auto& state = read->changed;
   const routing::queued_case* queued = nullptr;
-  for (const auto& q : state->queued)
+  for (const auto& q : state.queued)
     if (q.id == c.case_id()) queued = &q;
   if (queued == nullptr) co_return boost::system::result<void>{};  // routed meanwhile
-  const auto snap = store::to_snapshot(*state, cfg.get(), roster->on_duty(now));
-  // A case waiting for its continuity counselor says so; any other says what
-  // excludes everyone on duty.
-  routing::plan_options options;
-  options.continuity_roster = roster.get();
-  const auto decision = routing::route_one(*queued, snap, now, options);
-  if (const auto* w = std::get_if<routing::wait_for_counselor>(&decision))
-    c.set_wait_reason(w->reason);
-  else
-    c.set_wait_reason(routing::wait_reason(*queued, snap, now));
-  if (auto next = routing::next_eligible_at(*queued, *cfg, *roster, now))
-    *c.mutable_next_eligible_at() = to_timestamp(*next);
+  const auto duty = co_await ctx.on_duty.at(cfg, roster, now);
+  auto states = co_await api::read_duty_states(ctx.store, *duty, now, lookback);
+  if (!states) co_return states.error();
+  state.counselors = std::move(states->counselors);
+  state.crisis_accepted = std::move(states->crisis_accepted);
+  // Routing one case indexes everyone on duty: off the loop, on what this
+  // request alone holds (its reads, the config and roster it took).
+  co_await api::off_loop(ctx.on_duty.worker(), [&] {
+    const auto snap = store::to_snapshot(state, cfg.get(), duty->slots);
+    // A case waiting for its continuity counselor says so; any other says what
+    // excludes everyone on duty.
+    routing::plan_options options;
+    options.continuity_roster = roster.get();
+    const auto decision = routing::route_one(*queued, snap, now, options);
+    if (const auto* w = std::get_if<routing::wait_for_counselor>(&decision))
+      c.set_wait_reason(w->reason);
+    else
+      c.set_wait_reason(routing::wait_reason(*queued, snap, now));
+    if (auto next = routing::next_eligible_at(*queued, *cfg, *roster, now))
+      *c.mutable_next_eligible_at() = to_timestamp(*next);
+  });
   co_return boost::system::result<void>{};
 }
 
@@ -215,9 +210,10 @@ asio::awaitable<http::response> assign(context& ctx, caller who, http::request r
   // Assignment overrides rules 2-5, never rule 1: the counselor must be on
   // duty, signed in and below capacity (the store checks capacity atomically).
   const auto now = caseroute::now();
-  const auto on_duty = ctx.roster->on_duty(now);
-  const auto* duty = duty_of(on_duty, counselor->id);
-  if (duty == nullptr) co_return fail(req, http::conflict("the counselor is not on duty now"));
+  const auto on_duty = co_await ctx.on_duty.at(cfg, ctx.roster, now);
+  const auto* entry = on_duty->find(counselor->id);
+  if (entry == nullptr) co_return fail(req, http::conflict("the counselor is not on duty now"));
+  const auto* duty = &entry->slot;
   std::vector<std::string> ids = {counselor->id};
   auto state = co_await ctx.store.load_counselor_states(now, store::routing_lookback::of(cfg->routing), std::move(ids));
   if (!state) co_return fail(req, state.error());
