@@ -560,6 +560,7 @@ async def gauges(binary, work, counselors, scrapes):
         time.sleep(scrapes * 2.1)
         m1 = scrape(port)
         redis_cmd(rport, "CONFIG", "SET", "slowlog-log-slower-than", "1000")
+        redis_cmd(rport, "CONFIG", "SET", "slowlog-max-len", "100000")
         redis_cmd(rport, "SLOWLOG", "RESET")
         took = []
         for _ in range(scrapes):

@@ -77,7 +77,7 @@ class duty_now {
 };
 
 // Counselor states are read this many counselors a call.
-inline constexpr std::size_t duty_states_per_read = 256;
+inline constexpr std::size_t duty_states_per_read = 128;
 
 // The live states of everyone on `list` (load_counselor_states' rows, with
 // the crisis acceptances `lookback` asks for), duty_states_per_read

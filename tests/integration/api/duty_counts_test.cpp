@@ -17,7 +17,9 @@
 namespace caseroute::store_test {
 namespace {
 
-constexpr int city = 600;  // more than two reads of api::duty_states_per_read
+constexpr int city = 600;  // several reads of api::duty_states_per_read counselors
+// c256 and c512 open a read below, c511 closes one.
+static_assert(256 % api::duty_states_per_read == 0 && city > 512);
 
 std::string id_of(int i) {
   const std::string digits = std::to_string(i);
@@ -79,8 +81,7 @@ TEST_F(duty_counts_test, every_slice_of_a_big_city_counts_each_counselor_once) {
   const auto cfg = big_city();
   const std::shared_ptr<const schedule::roster> roster = std::make_shared<schedule::roster>(*cfg);
   run([&](env& e) -> asio::awaitable<void> {
-    // Busy: at capacity, signed in or not; c256 opens the second read, c511
-    // closes it, c512 opens the third.
+    // Busy: at capacity, signed in or not; c256, c511 and c512 at the edges of reads.
     co_await hold(e.store, "c000", 1, 1);
     co_await hold(e.store, "c002", 1, 1);
     co_await hold(e.store, "c003", 2, 2);
