@@ -46,6 +46,11 @@ test('offline: the page says so in Chinese and catches up from the event stream 
   await page.waitForSelector(`#offers [data-case-id="${id}"]`, {timeout: 15000});
   await page.waitForSelector('#offline-banner[hidden]');
   await page.waitForSelector('body[data-live="up"]', {timeout: 15000});
+  // The stream is up at its headers; what it resumes with comes after them
+  // (the list may show the offer first: the page reads it again when back).
+  await page.waitForFunction(
+      (id) => window.caseroute_seen.some((e) => e.caseId === id && e.type === 'case.offered'), {timeout: 10000}, id)
+      .catch(() => {});
   assert.ok(await saw_offer(page, id), 'the offer came through the resumed event stream');
   assert.equal(await page.evaluate(() => window.caseroute_resyncs || 0), 0, 'resumed, not resynced');
   assert.equal(await page.evaluate(() => window.not_reloaded), true);
