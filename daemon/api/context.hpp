@@ -57,7 +57,7 @@ struct context {
   std::function<void(store::created)> route_case{};
   // Who is on duty now (api/duty_counts.hpp): the counts of GET /metrics and
   // GET /v1/queue, why a queued case waits, an assignment. Its worker also
-  // takes other work too long for the loop (api/off_loop.hpp).
+  // takes other work too long for the loop (host/off_loop.hpp).
   duty_now on_duty{};
 };
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-#include "api/off_loop.hpp"
+#include "host/off_loop.hpp"
 #include "routing/routing.hpp"
 
 namespace caseroute::api {
@@ -37,7 +37,7 @@ asio::awaitable<std::shared_ptr<const duty_list>> duty_now::at(std::shared_ptr<c
                                                                time_point at) {
   if (last_ && last_->holds(cfg, roster, at)) co_return last_;
   std::shared_ptr<const duty_list> made;
-  co_await off_loop(worker_, [&] { made = std::make_shared<const duty_list>(make_duty_list(cfg, roster, at)); });
+  co_await host::off_loop(worker_, [&] { made = std::make_shared<const duty_list>(make_duty_list(cfg, roster, at)); });
   last_ = made;
   co_return made;
 }

@@ -17,29 +17,13 @@
 #include <variant>
 
 #include "dispatch/reconcile.hpp"
+#include "host/off_loop.hpp"
 #include "log/log.hpp"
 #include "routing/routing.hpp"
 
 namespace caseroute::dispatch {
 
 namespace asio = boost::asio;
-
-namespace {
-
-// Runs `work` on `pool` while the calling coroutine waits, and resumes that
-// coroutine on its own executor (the event loop) with work's exception, if any.
-template <class Work>
-asio::awaitable<void> on_pool(asio::thread_pool& pool, Work work) {
-  co_await asio::co_spawn(
-      pool,
-      [&work]() -> asio::awaitable<void> {
-        work();
-        co_return;
-      },
-      asio::use_awaitable);
-}
-
-}  // namespace
 
 dispatcher::dispatcher(services s) : s_(s), wake_(s.io) {}
 
@@ -170,7 +154,7 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   const bool duty_read = roster != duty_roster_ || now < duty_from_ || now >= duty_until_ || !reconciled_;
   if (duty_read) {
     std::set<std::string> duty_ids;
-    co_await on_pool(worker_, [&] {
+    co_await host::off_loop(&worker_, [&] {
       duty_index_.emplace(*cfg, roster->on_duty(now));
       duty_index_cfg_ = cfg;
       for (const auto& d : duty_index_->on_duty()) duty_ids.insert(d.counselor_id);
@@ -231,7 +215,7 @@ asio::awaitable<boost::system::result<void>> dispatcher::pass() {
   // The whole queue is 100,000 cases behind a long backlog, and new slots
   // ten thousand counselors to index: off the loop.
   if (everything) {
-    co_await on_pool(worker_, prepare);
+    co_await host::off_loop(&worker_, prepare);
   } else {
     prepare();
   }
@@ -289,7 +273,7 @@ asio::awaitable<dispatcher::result<dispatcher::refreshed>> dispatcher::refresh(
       }
       // Parsed on the loop (a page is small), cached off it (a page of
       // cases costs the cache's indexes several milliseconds).
-      co_await on_pool(worker_, [&] { next->apply(std::move(page->rows)); });
+      co_await host::off_loop(&worker_, [&] { next->apply(std::move(page->rows)); });
       at = page->next;
     }
     std::swap(cache_, *next);
@@ -366,7 +350,7 @@ asio::awaitable<dispatcher::planned> dispatcher::plan(const std::vector<const ro
     // and the cases far more than the loop may be held: the worker plans it
     // while the loop serves requests and the feed, which only note what
     // changed for the next pass and never touch the cache or the snapshot.
-    co_await on_pool(worker_, [&] {
+    co_await host::off_loop(&worker_, [&] {
       prepare();
       decide(*p, remark, std::nullopt);
     });

@@ -9,9 +9,9 @@
 
 #include "api/errors.hpp"
 #include "api/input.hpp"
-#include "api/off_loop.hpp"
 #include "api/views.hpp"
 #include "audit/reads.hpp"
+#include "host/off_loop.hpp"
 #include "http/codec.hpp"
 #include "log/log.hpp"
 #include "reports/recount.hpp"
@@ -102,7 +102,7 @@ asio::awaitable<boost::system::result<void>> explain_wait(context& ctx, v1::Case
   state.crisis_accepted = std::move(states->crisis_accepted);
   // Routing one case indexes everyone on duty: off the loop, on what this
   // request alone holds (its reads, the config and roster it took).
-  co_await api::off_loop(ctx.on_duty.worker(), [&] {
+  co_await host::off_loop(ctx.on_duty.worker(), [&] {
     const auto snap = store::to_snapshot(state, cfg.get(), duty->slots);
     // A case waiting for its continuity counselor says so; any other says what
     // excludes everyone on duty.

@@ -1,5 +1,6 @@
 // Work too long for the event loop (milliseconds over a city of thousands of
-// counselors) runs on a worker thread while the loop serves everyone else.
+// counselors or a long queue) runs on a worker thread while the loop serves
+// everyone else: the dispatcher's planning, who is on duty (api/duty_counts.hpp).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -7,7 +8,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace caseroute::api {
+namespace caseroute::host {
 
 // Runs `work` on `pool` and resumes the caller on its own executor, with
 // work's exception if any; on the caller's thread when `pool` is null. work
@@ -27,4 +28,4 @@ boost::asio::awaitable<void> off_loop(boost::asio::thread_pool* pool, Work work)
       boost::asio::use_awaitable);
 }
 
-}  // namespace caseroute::api
+}  // namespace caseroute::host
