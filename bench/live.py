@@ -29,9 +29,10 @@
             --scrapes scrapes and over as long a quiet window before them
             (which ends with one scrape), the slowest Redis call meanwhile
             (SLOWLOG, calls over 1 ms), and each scrape's time. Then as many
-            of a supervisor's GET /v1/queue (who is on duty, available, busy)
-            and GET /v1/cases/{id} of a case nobody can serve (why it waits),
-            measured the same way.
+            of a supervisor's GET /v1/queue (who is on duty, available, busy),
+            GET /v1/cases/{id} of a case nobody can serve (why it waits) and
+            GET /v1/counselors (everyone, with load, sign-in and missed
+            offers), and a counselor's GET /v1/me, measured the same way.
 
 usage: bench/live.py CASEROUTE_BIN [--counselors 10000] [--wake-counselors 20]
                      [--wake-referrals 100] [--wake-keep-offers] [--backlog 100000] [--loadgen LOADGEN_BIN]
@@ -582,7 +583,12 @@ async def gauges(binary, work, counselors, scrapes):
         assert status == 202, (status, data)
         case_id = json.loads(data)["caseId"]
         auth = {"Authorization": "Bearer " + supervisor}
-        for what, path in (("GET /v1/queue", "/v1/queue"), ("GET /v1/cases/{id} of a queued case", f"/v1/cases/{case_id}")):
+        # The last counselor of the roster: a look-up through the whole city would cost the most.
+        counselor = {"Authorization": "Bearer " + tokens[-1][1]}
+        for what, path, who in (("GET /v1/queue", "/v1/queue", auth),
+                                 ("GET /v1/cases/{id} of a queued case", f"/v1/cases/{case_id}", auth),
+                                 ("GET /v1/counselors", "/v1/counselors", auth),
+                                 ("GET /v1/me as a counselor", "/v1/me", counselor)):
             time.sleep(2.1)
             m3 = scrape(port)  # reads the gauges: m4 below, within metrics_refresh, does not
             redis_cmd(rport, "SLOWLOG", "RESET")
@@ -590,7 +596,7 @@ async def gauges(binary, work, counselors, scrapes):
             r, w = await asyncio.open_connection("127.0.0.1", port)
             for _ in range(scrapes):
                 t = time.perf_counter()
-                status, _, body = await http(r, w, "GET", path, auth)
+                status, _, body = await http(r, w, "GET", path, who)
                 took.append((time.perf_counter() - t) * 1000)
                 assert status == 200, (status, body)
                 await asyncio.sleep(0.02)

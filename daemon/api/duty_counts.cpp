@@ -1,6 +1,7 @@
 #include "api/duty_counts.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "host/off_loop.hpp"
@@ -42,21 +43,30 @@ asio::awaitable<std::shared_ptr<const duty_list>> duty_now::at(std::shared_ptr<c
   co_return made;
 }
 
-asio::awaitable<store::result<store::routing_state>> read_duty_states(store::case_store& store, const duty_list& list,
-                                                                      time_point now,
-                                                                      store::routing_lookback lookback) {
+asio::awaitable<store::result<store::routing_state>> read_counselor_states(store::case_store& store,
+                                                                           std::vector<std::string> ids, time_point now,
+                                                                           store::routing_lookback lookback) {
   store::routing_state out;
-  for (std::size_t next = 0; next < list.on_duty.size();) {
-    const std::size_t end = std::min(next + duty_states_per_read, list.on_duty.size());
-    std::vector<std::string> ids;
-    ids.reserve(end - next);
-    for (; next < end; ++next) ids.push_back(list.on_duty[next].slot.counselor_id);
-    auto states = co_await store.load_counselor_states(now, lookback, std::move(ids));
+  for (std::size_t next = 0; next < ids.size();) {
+    const std::size_t end = std::min(next + duty_states_per_read, ids.size());
+    std::vector<std::string> slice(std::make_move_iterator(ids.begin() + static_cast<std::ptrdiff_t>(next)),
+                                   std::make_move_iterator(ids.begin() + static_cast<std::ptrdiff_t>(end)));
+    next = end;
+    auto states = co_await store.load_counselor_states(now, lookback, std::move(slice));
     if (!states) co_return states.error();
     out.counselors.merge(states->counselors);
     out.crisis_accepted.merge(states->crisis_accepted);
   }
   co_return out;
+}
+
+asio::awaitable<store::result<store::routing_state>> read_duty_states(store::case_store& store, const duty_list& list,
+                                                                      time_point now,
+                                                                      store::routing_lookback lookback) {
+  std::vector<std::string> ids;
+  ids.reserve(list.on_duty.size());
+  for (const auto& e : list.on_duty) ids.push_back(e.slot.counselor_id);
+  co_return co_await read_counselor_states(store, std::move(ids), now, lookback);
 }
 
 asio::awaitable<store::result<duty_counts>> count_duty(store::case_store& store, const duty_list& list,

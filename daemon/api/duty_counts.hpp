@@ -1,14 +1,17 @@
 // How many counselors are on duty, available and busy now: GET /metrics and
-// the supervisors' GET /v1/queue count them the same way. Who is on duty
-// changes only at the roster's next change, so the list is worked out once
-// per shift change (off the event loop when a worker is given: ten thousand
-// counselors cost the roster milliseconds), and their states are read a
-// slice at a time, so neither Redis nor the loop is held for the whole city.
+// the supervisors' GET /v1/queue count them the same way; GET /v1/counselors,
+// GET /v1/me and the availability answers find a counselor's slot here. Who
+// is on duty changes only at the roster's next change, so the list is worked
+// out once per shift change (off the event loop when a worker is given: ten
+// thousand counselors cost the roster milliseconds), and their states are
+// read a slice at a time, so neither Redis nor the loop is held for the
+// whole city.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -79,9 +82,16 @@ class duty_now {
 // Counselor states are read this many counselors a call.
 inline constexpr std::size_t duty_states_per_read = 128;
 
-// The live states of everyone on `list` (load_counselor_states' rows, with
+// The live states of the counselors `ids` (load_counselor_states' rows, with
 // the crisis acceptances `lookback` asks for), duty_states_per_read
-// counselors a call.
+// counselors a call: a city of ten thousand in one call would hold Redis,
+// and every request behind it, for a hundred milliseconds.
+boost::asio::awaitable<store::result<store::routing_state>> read_counselor_states(store::case_store& store,
+                                                                                  std::vector<std::string> ids,
+                                                                                  time_point now,
+                                                                                  store::routing_lookback lookback);
+
+// read_counselor_states of everyone on `list`.
 boost::asio::awaitable<store::result<store::routing_state>> read_duty_states(store::case_store& store,
                                                                              const duty_list& list, time_point now,
                                                                              store::routing_lookback lookback);

@@ -70,12 +70,6 @@ bool shows(fields shown, int field_number) {
   return field_number >= 0 && field_number < 64 && ((shown >> field_number) & 1) != 0;
 }
 
-const schedule::duty_slot* duty_of(const std::vector<schedule::duty_slot>& on_duty, const std::string& id) {
-  for (const auto& d : on_duty)
-    if (d.counselor_id == id) return &d;
-  return nullptr;
-}
-
 }  // namespace
 
 void show(case_view view, v1::Case& c) {
@@ -108,17 +102,17 @@ google::protobuf::Timestamp to_timestamp(time_point t) {
   return ts;
 }
 
-v1::Counselor roster_entry(const config::counselor& c, const std::vector<schedule::duty_slot>& on_duty,
+v1::Counselor roster_entry(const config::counselor& c, const schedule::duty_slot* slot,
                            const routing::counselor_status& status, int max_missed_offers) {
   v1::Counselor v;
   v.set_counselor_id(c.id);
   v.set_name(c.name);
   bool available = status.available;
-  if (const auto* d = duty_of(on_duty, c.id)) {
+  if (slot != nullptr) {
     v.set_on_duty(true);
-    v.set_site_id(d->site_id);
-    v.set_shift(d->shift);
-    available = routing::signed_in(status, *d);
+    v.set_site_id(slot->site_id);
+    v.set_shift(slot->shift);
+    available = routing::signed_in(status, *slot);
   }
   if (max_missed_offers > 0 && status.missed_offers >= max_missed_offers) {
     available = false;  // signed out after missed offers, until they sign in

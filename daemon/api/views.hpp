@@ -39,8 +39,9 @@ store::view_options reads(role who);
 // the configuration says so (privacy.summary_in_offers).
 case_view counselor_view_of(const v1::Case& c, bool summary_in_offers = false);
 
-// The roster entry of one counselor (GET /v1/counselors, PUT /v1/me/availability).
-v1::Counselor roster_entry(const config::counselor& c, const std::vector<schedule::duty_slot>& on_duty,
+// The roster entry of one counselor (GET /v1/counselors, PUT /v1/me/availability):
+// `slot` is their first slot on duty now (duty_list::find), null when off duty.
+v1::Counselor roster_entry(const config::counselor& c, const schedule::duty_slot* slot,
                            const routing::counselor_status& status, int max_missed_offers);
 
 google::protobuf::Timestamp to_timestamp(time_point t);

@@ -50,19 +50,17 @@ asio::awaitable<http::response> get_me(context& ctx, caller who, http::request r
   if (!state) co_return fail(req, state.error());
   routing::counselor_status status;
   if (auto it = state->counselors.find(c->id); it != state->counselors.end()) status = it->second;
-  const auto on_duty = roster->on_duty(now);
-  const auto entry = api::roster_entry(*c, on_duty, status, cfg->routing.max_missed_offers);
+  const auto duty = co_await ctx.on_duty.at(cfg, roster, now);
+  const auto* on_duty = duty->find(c->id);
+  const auto* slot = on_duty ? &on_duty->slot : nullptr;
+  const auto entry = api::roster_entry(*c, slot, status, cfg->routing.max_missed_offers);
   me.set_name(c->name);
   me.set_available(entry.available());
   me.set_load(entry.load());
   me.set_capacity(entry.capacity());
   me.set_crisis_trained(entry.crisis_trained());
   *me.mutable_specialties() = entry.specialties();
-  for (const auto& d : on_duty)
-    if (d.counselor_id == c->id) {
-      fill_slot(*cfg, d, *me.mutable_now());
-      break;
-    }
+  if (slot != nullptr) fill_slot(*cfg, *slot, *me.mutable_now());
   const auto next = roster->next_duty(c->id, now);
   if (!next.empty()) fill_slot(*cfg, next.front(), *me.mutable_next());
   co_return http::encode(req, me);

@@ -3,6 +3,7 @@
 // daemons stopped, or check afterwards (docs/ARCHITECTURE.md, "Reports").
 #include "reports/recount.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "reports/tally.hpp"
@@ -46,20 +47,24 @@ asio::awaitable<result<std::map<std::string, int>>> missed_offers(store::redis_c
                                                                   std::string day,
                                                                   std::vector<std::string> counselor_ids) {
   std::map<std::string, int> out;
-  if (counselor_ids.empty()) co_return out;
-  std::vector<std::string> argv = command("HMGET", k.report(day));
-  for (const auto& id : counselor_ids) {
-    argv.push_back(counselor_field("declines", id));
-    argv.push_back(counselor_field("expiries", id));
-  }
-  auto r = co_await redis.exec(std::move(argv));
-  if (!r) co_return r.error();
-  if (r->is_error() || r->type != reply::kind::array || r->elements.size() != 2 * counselor_ids.size())
-    co_return make_error_code(store::error::redis_error);
-  for (std::size_t i = 0; i < counselor_ids.size(); ++i) {
-    const auto count = [](const reply& x) { return x.is_nil() ? 0 : to_i64(x.str); };
-    const auto n = count(r->elements[2 * i]) + count(r->elements[2 * i + 1]);
-    if (n > 0) out[counselor_ids[i]] = static_cast<int>(n);
+  const std::string key = k.report(day);
+  for (std::size_t next = 0; next < counselor_ids.size();) {
+    const std::size_t end = std::min(next + missed_offers_per_read, counselor_ids.size());
+    std::vector<std::string> argv = command("HMGET", key);
+    for (std::size_t i = next; i < end; ++i) {
+      argv.push_back(counselor_field("declines", counselor_ids[i]));
+      argv.push_back(counselor_field("expiries", counselor_ids[i]));
+    }
+    auto r = co_await redis.exec(std::move(argv));
+    if (!r) co_return r.error();
+    if (r->is_error() || r->type != reply::kind::array || r->elements.size() != 2 * (end - next))
+      co_return make_error_code(store::error::redis_error);
+    for (std::size_t i = next; i < end; ++i) {
+      const auto count = [](const reply& x) { return x.is_nil() ? 0 : to_i64(x.str); };
+      const auto n = count(r->elements[2 * (i - next)]) + count(r->elements[2 * (i - next) + 1]);
+      if (n > 0) out[counselor_ids[i]] = static_cast<int>(n);
+    }
+    next = end;
   }
   co_return out;
 }

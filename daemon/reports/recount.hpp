@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <vector>
@@ -22,8 +23,9 @@ boost::asio::awaitable<boost::system::result<day_map>> read_days(store::redis_co
                                                                  std::vector<std::string> days);
 
 // Offers each of `counselor_ids` declined or let expire on local `day`: the
-// day hash's declines and expiries by counselor, read with one HMGET (a
-// counselor with none is absent).
+// day hash's declines and expiries by counselor, read with one HMGET per
+// missed_offers_per_read counselors (a counselor with none is absent).
+inline constexpr std::size_t missed_offers_per_read = 128;
 boost::asio::awaitable<boost::system::result<std::map<std::string, int>>> missed_offers(
     store::redis_connection& redis, store::keys k, std::string day, std::vector<std::string> counselor_ids);
 

@@ -265,31 +265,43 @@ asio::awaitable<http::response> cancel(context& ctx, caller who, http::request r
 
 asio::awaitable<http::response> list_counselors(context& ctx, caller, http::request req) {
   const auto cfg = ctx.cfg;
-  const auto now = caseroute::now();
-  auto state = co_await ctx.store.load_routing_state(now, store::routing_lookback::of(cfg->routing), "");
-  if (!state) co_return fail(req, state.error());
   const auto roster = ctx.roster;
-  const auto on_duty = roster->on_duty(now);
-  // Today's declines and expiries from the day's report counters (the
-  // transition scripts keep them): one read, no scan of the cases.
+  const auto now = caseroute::now();
+  // The whole city, so nothing here is done for everyone at once on the
+  // loop or in one Redis call: who is on duty comes from the list worked out
+  // once per shift change, the states and today's missed offers are read a
+  // slice of counselors a call, and the list is built and encoded off the loop.
+  const auto duty = co_await ctx.on_duty.at(cfg, roster, now);
   std::vector<std::string> ids;
+  ids.reserve(cfg->counselors.size());
   for (const auto& c : cfg->counselors) ids.push_back(c.id);
+  // Load, sign-in, wrap-up and missed offers only: no continuity row, no crisis acceptances.
+  const store::routing_lookback lookback{.continuity_window = std::chrono::hours(0), .crisis_acceptances = false};
+  auto states = co_await api::read_counselor_states(ctx.store, ids, now, lookback);
+  if (!states) co_return fail(req, states.error());
+  // Today's declines and expiries from the day's report counters (the
+  // transition scripts keep them): no scan of the cases.
   auto missed = co_await reports::missed_offers(ctx.redis, store::keys(cfg->redis.key_prefix), roster->local_date(now),
                                                 std::move(ids));
   if (!missed) co_return fail(req, missed.error());
-  const auto next_duties = roster->next_duties(now);
-  v1::CounselorList list;
-  for (const auto& c : cfg->counselors) {
-    routing::counselor_status s;
-    if (auto it = state->counselors.find(c.id); it != state->counselors.end()) s = it->second;
-    auto& v = *list.add_counselors();
-    v = api::roster_entry(c, on_duty, s, cfg->routing.max_missed_offers);
-    if (auto until = routing::wrap_up_until(s, now, cfg->routing)) *v.mutable_wrap_up_until() = to_timestamp(*until);
-    if (auto it = missed->find(c.id); it != missed->end()) v.set_missed_offers(it->second);
-    if (auto it = next_duties.find(c.id); !v.on_duty() && it != next_duties.end() && !it->second.empty())
-      *v.mutable_next_shift_at() = to_timestamp(it->second.front().shift_start);
-  }
-  co_return http::encode(req, list);
+  http::response out;
+  co_await host::off_loop(ctx.on_duty.worker(), [&] {
+    const auto next_duties = roster->next_duties(now);
+    v1::CounselorList list;
+    for (const auto& c : cfg->counselors) {
+      routing::counselor_status s;
+      if (auto it = states->counselors.find(c.id); it != states->counselors.end()) s = it->second;
+      const auto* on_duty = duty->find(c.id);
+      auto& v = *list.add_counselors();
+      v = api::roster_entry(c, on_duty ? &on_duty->slot : nullptr, s, cfg->routing.max_missed_offers);
+      if (auto until = routing::wrap_up_until(s, now, cfg->routing)) *v.mutable_wrap_up_until() = to_timestamp(*until);
+      if (auto it = missed->find(c.id); it != missed->end()) v.set_missed_offers(it->second);
+      if (auto it = next_duties.find(c.id); !v.on_duty() && it != next_duties.end() && !it->second.empty())
+        *v.mutable_next_shift_at() = to_timestamp(it->second.front().shift_start);
+    }
+    out = http::encode(req, list);
+  });
+  co_return out;
 }
 
 constexpr api::route table[] = {

@@ -19,12 +19,14 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <random>
 #include <regex>
 #include <set>
 
 #include "reports/recount.hpp"
 #include "reports/report.hpp"
+#include "reports/tally.hpp"
 #include "store/case_store.hpp"
 #include "store/codec.hpp"
 #include "support/redis_server.hpp"
@@ -409,6 +411,37 @@ TEST(reports, cases_over_their_escalation_limit_are_counted_until_accepted) {
     }
     EXPECT_EQ(escalated, 1);
     EXPECT_EQ(le300, 1);
+  });
+}
+
+// GET /v1/counselors reads today's missed offers of the whole city, a
+// slice of counselors per HMGET: counselors at both edges of each slice and
+// in the last, short one come out with their own counts, and nobody else.
+TEST(reports, missed_offers_of_a_big_city_are_read_a_slice_at_a_time) {
+  run("Asia/Shanghai", [](env& e) -> asio::awaitable<void> {
+    const std::string day = "2026-03-01";
+    constexpr std::size_t n = 2 * reports::missed_offers_per_read + 44;
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < n; ++i) ids.push_back("c" + std::to_string(1000 + i));
+    const std::size_t last = reports::missed_offers_per_read - 1;
+    // counselor index -> {declines, expiries}; the others have neither.
+    const std::map<std::size_t, std::pair<int, int>> missed = {
+        {0, {1, 0}},    {last, {0, 2}}, {last + 1, {3, 4}}, {2 * last + 1, {5, 0}}, {2 * last + 2, {0, 6}},
+        {n - 1, {7, 1}}};
+    for (const auto& [i, counts] : missed) {
+      if (counts.first > 0)
+        (co_await e.redis.exec(store::command("HSET", e.keys.report(day), reports::counselor_field("declines", ids[i]),
+                                              std::to_string(counts.first))))
+            .value();
+      if (counts.second > 0)
+        (co_await e.redis.exec(store::command("HSET", e.keys.report(day), reports::counselor_field("expiries", ids[i]),
+                                              std::to_string(counts.second))))
+            .value();
+    }
+    const auto read = (co_await reports::missed_offers(e.redis, e.keys, day, ids)).value();
+    std::map<std::string, int> expected;
+    for (const auto& [i, counts] : missed) expected[ids[i]] = counts.first + counts.second;
+    EXPECT_EQ(read, expected);
   });
 }
 
