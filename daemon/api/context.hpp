@@ -56,8 +56,10 @@ struct context {
   // kick_routing only.
   std::function<void(store::created)> route_case{};
   // Who is on duty now (api/duty_counts.hpp): the counts of GET /metrics and
-  // GET /v1/queue, why a queued case waits, an assignment. Its worker also
-  // takes other work too long for the loop (host/off_loop.hpp).
+  // GET /v1/queue, why a queued case waits, an assignment, a counselor's slot
+  // in GET /v1/counselors, GET /v1/me and the availability answers. Its
+  // worker also takes other work too long for the loop (host/off_loop.hpp),
+  // such as building the whole city's counselor list.
   duty_now on_duty{};
 };
 

@@ -27,10 +27,10 @@ duty_list make_duty_list(std::shared_ptr<const config::config> cfg, std::shared_
   return out;
 }
 
-const duty_list::entry* duty_list::find(std::string_view counselor_id) const {
+const schedule::duty_slot* duty_list::slot_of(std::string_view counselor_id) const {
   auto it = std::lower_bound(on_duty.begin(), on_duty.end(), counselor_id,
                              [](const entry& e, std::string_view id) { return e.slot.counselor_id < id; });
-  return it != on_duty.end() && it->slot.counselor_id == counselor_id ? &*it : nullptr;
+  return it != on_duty.end() && it->slot.counselor_id == counselor_id ? &it->slot : nullptr;
 }
 
 asio::awaitable<std::shared_ptr<const duty_list>> duty_now::at(std::shared_ptr<const config::config> cfg,
@@ -71,9 +71,7 @@ asio::awaitable<store::result<store::routing_state>> read_duty_states(store::cas
 
 asio::awaitable<store::result<duty_counts>> count_duty(store::case_store& store, const duty_list& list,
                                                        time_point now) {
-  // Load and sign-in only: no continuity row, no crisis acceptances.
-  const store::routing_lookback lookback{.continuity_window = std::chrono::hours(0), .crisis_acceptances = false};
-  auto states = co_await read_duty_states(store, list, now, lookback);
+  auto states = co_await read_duty_states(store, list, now, states_only);
   if (!states) co_return states.error();
   duty_counts out;
   for (const auto& [slot, capacity] : list.on_duty) {

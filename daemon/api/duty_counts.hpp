@@ -50,8 +50,9 @@ struct duty_list {
   // capacity; only counselors the config knows. Ordered by counselor id.
   std::vector<entry> on_duty;
 
-  // The entry of `counselor_id`, or null when they are not on duty.
-  const entry* find(std::string_view counselor_id) const;
+  // The first slot of `counselor_id` (as in on_duty), or null when they are
+  // not on duty.
+  const schedule::duty_slot* slot_of(std::string_view counselor_id) const;
 
   bool holds(const std::shared_ptr<const config::config>& c, const std::shared_ptr<const schedule::roster>& r,
              time_point at) const {
@@ -78,6 +79,11 @@ class duty_now {
   boost::asio::thread_pool* worker_;
   std::shared_ptr<const duty_list> last_;
 };
+
+// What a count or a roster entry reads of a counselor: load, sign-in,
+// wrap-up and missed offers; no continuity row, no crisis acceptances.
+inline constexpr store::routing_lookback states_only{.continuity_window = std::chrono::hours(0),
+                                                     .crisis_acceptances = false};
 
 // Counselor states are read this many counselors a call.
 inline constexpr std::size_t duty_states_per_read = 128;

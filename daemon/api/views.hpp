@@ -40,7 +40,7 @@ store::view_options reads(role who);
 case_view counselor_view_of(const v1::Case& c, bool summary_in_offers = false);
 
 // The roster entry of one counselor (GET /v1/counselors, PUT /v1/me/availability):
-// `slot` is their first slot on duty now (duty_list::find), null when off duty.
+// `slot` is their first slot on duty now (duty_list::slot_of), null when off duty.
 v1::Counselor roster_entry(const config::counselor& c, const schedule::duty_slot* slot,
                            const routing::counselor_status& status, int max_missed_offers);
 

@@ -51,8 +51,7 @@ asio::awaitable<http::response> get_me(context& ctx, caller who, http::request r
   routing::counselor_status status;
   if (auto it = state->counselors.find(c->id); it != state->counselors.end()) status = it->second;
   const auto duty = co_await ctx.on_duty.at(cfg, roster, now);
-  const auto* on_duty = duty->find(c->id);
-  const auto* slot = on_duty ? &on_duty->slot : nullptr;
+  const auto* slot = duty->slot_of(c->id);
   const auto entry = api::roster_entry(*c, slot, status, cfg->routing.max_missed_offers);
   me.set_name(c->name);
   me.set_available(entry.available());

@@ -53,9 +53,7 @@ asio::awaitable<http::response> put_availability(context& ctx, caller who, http:
   const auto* c = cfg->find_counselor(who.id);
   if (c == nullptr) co_return fail(req, http::not_found("counselor is no longer configured"));
   const auto duty = co_await ctx.on_duty.at(cfg, ctx.roster, now);
-  const auto* on_duty = duty->find(who.id);
-  co_return http::encode(
-      req, api::roster_entry(*c, on_duty ? &on_duty->slot : nullptr, status, cfg->routing.max_missed_offers));
+  co_return http::encode(req, api::roster_entry(*c, duty->slot_of(who.id), status, cfg->routing.max_missed_offers));
 }
 
 // The counselor's open offers as an answer shows them: an offer shows no

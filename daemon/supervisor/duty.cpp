@@ -245,9 +245,8 @@ asio::awaitable<http::response> put_counselor_availability(context& ctx, caller 
   status.availability_changed_at = now;
   status.load = cases ? static_cast<int>(cases->size()) : 0;
   const auto listed = co_await ctx.on_duty.at(cfg, ctx.roster, now);
-  const auto* on_duty = listed->find(counselor_id);
-  co_return http::encode(
-      req, api::roster_entry(*c, on_duty ? &on_duty->slot : nullptr, status, cfg->routing.max_missed_offers));
+  co_return http::encode(req,
+                         api::roster_entry(*c, listed->slot_of(counselor_id), status, cfg->routing.max_missed_offers));
 }
 
 asio::awaitable<http::response> list_duty_changes(context& ctx, caller, http::request req) {

@@ -211,9 +211,8 @@ asio::awaitable<http::response> assign(context& ctx, caller who, http::request r
   // duty, signed in and below capacity (the store checks capacity atomically).
   const auto now = caseroute::now();
   const auto on_duty = co_await ctx.on_duty.at(cfg, ctx.roster, now);
-  const auto* entry = on_duty->find(counselor->id);
-  if (entry == nullptr) co_return fail(req, http::conflict("the counselor is not on duty now"));
-  const auto* duty = &entry->slot;
+  const auto* duty = on_duty->slot_of(counselor->id);
+  if (duty == nullptr) co_return fail(req, http::conflict("the counselor is not on duty now"));
   std::vector<std::string> ids = {counselor->id};
   auto state = co_await ctx.store.load_counselor_states(now, store::routing_lookback::of(cfg->routing), std::move(ids));
   if (!state) co_return fail(req, state.error());
@@ -275,9 +274,7 @@ asio::awaitable<http::response> list_counselors(context& ctx, caller, http::requ
   std::vector<std::string> ids;
   ids.reserve(cfg->counselors.size());
   for (const auto& c : cfg->counselors) ids.push_back(c.id);
-  // Load, sign-in, wrap-up and missed offers only: no continuity row, no crisis acceptances.
-  const store::routing_lookback lookback{.continuity_window = std::chrono::hours(0), .crisis_acceptances = false};
-  auto states = co_await api::read_counselor_states(ctx.store, ids, now, lookback);
+  auto states = co_await api::read_counselor_states(ctx.store, ids, now, api::states_only);
   if (!states) co_return fail(req, states.error());
   // Today's declines and expiries from the day's report counters (the
   // transition scripts keep them): no scan of the cases.
@@ -291,9 +288,8 @@ asio::awaitable<http::response> list_counselors(context& ctx, caller, http::requ
     for (const auto& c : cfg->counselors) {
       routing::counselor_status s;
       if (auto it = states->counselors.find(c.id); it != states->counselors.end()) s = it->second;
-      const auto* on_duty = duty->find(c.id);
       auto& v = *list.add_counselors();
-      v = api::roster_entry(c, on_duty ? &on_duty->slot : nullptr, s, cfg->routing.max_missed_offers);
+      v = api::roster_entry(c, duty->slot_of(c.id), s, cfg->routing.max_missed_offers);
       if (auto until = routing::wrap_up_until(s, now, cfg->routing)) *v.mutable_wrap_up_until() = to_timestamp(*until);
       if (auto it = missed->find(c.id); it != missed->end()) v.set_missed_offers(it->second);
       if (auto it = next_duties.find(c.id); !v.on_duty() && it != next_duties.end() && !it->second.empty())
